@@ -1,0 +1,78 @@
+"""Registry of model families.
+
+A family is registered by the ``@register_family`` decorator in its own module; built-ins are registered by the
+explicit imports in ``_load_builtins`` and third-party families come from the ``edgenn.architectures`` entry-point
+group, both loaded on first lookup. Duplicate names raise; unknown names raise an error listing the known names and
+the closest match. Family modules must not import TensorFlow at module level (``edgenn --help`` stays fast).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from edgenn.errors import InvalidInputError
+
+InputKind = Literal["features", "constituents", "images"]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    params_model: type[BaseModel]
+    input_kind: InputKind
+    build: Callable[..., Any]  # (params, input_shape, num_classes, qat: QatSpec | None) -> keras.Model
+    quantizable_layers: Callable[[BaseModel], list[str]]
+    description: str = ""
+
+
+_FAMILIES: dict[str, Family] = {}
+_loaded = False
+
+
+def register_family(name: str, *, params_model: type[BaseModel], input_kind: InputKind,
+                    quantizable_layers: Callable[[BaseModel], list[str]], description: str = ""):
+    def decorator(build: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _FAMILIES:
+            raise ValueError(f"model family {name!r} is registered twice")
+        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description)
+        return build
+
+    return decorator
+
+
+def _load_builtins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from edgenn.architectures import dense  # noqa: F401
+
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="edgenn.architectures"):
+        try:
+            ep.load()
+        except Exception as exc:  # a broken plugin must not be silently ignored
+            raise InvalidInputError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}",
+                                    fix="fix or uninstall the plugin package.") from exc
+
+
+def get_family(name: str) -> Family:
+    _load_builtins()
+    try:
+        return _FAMILIES[name]
+    except KeyError:
+        known = sorted(_FAMILIES)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidInputError(f"unknown model family {name!r}; known families: {', '.join(known)}.{hint}") from None
+
+
+def families() -> dict[str, Family]:
+    _load_builtins()
+    return dict(_FAMILIES)

@@ -1,0 +1,81 @@
+"""Typed artifacts passed between stages; each knows its directory, recipe and metrics, and loads itself.
+
+A directory is an artifact only if it is complete (``manifest.json`` present); anything else is reported as missing
+with the command that makes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from edgenn.config.recipe import Recipe
+from edgenn.errors import MissingArtifactError
+from edgenn.io import is_complete, read_json
+
+MODEL_FILE = "model.h5"
+RECIPE_FILE = "recipe.yml"
+METRICS_FILE = "metrics.json"
+STANDARDIZER_FILE = "standardizer.json"
+
+
+def _require_complete(directory: Path, what: str, command: str) -> None:
+    if not Path(directory).is_dir():
+        raise MissingArtifactError(f"{directory}: no {what} here.", fix=f"run `{command}` first.")
+    if not is_complete(directory):
+        raise MissingArtifactError(f"{directory}: incomplete {what} (no manifest.json: an interrupted run?).",
+                                   fix=f"re-run `{command}`.")
+
+
+@dataclass(frozen=True)
+class ModelArtifact:
+    """A trained (stage 'train') or compressed (stage 'compress') Keras model with its recipe and metrics."""
+
+    directory: Path
+    stage: str
+    recipe: Recipe
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def model_path(self) -> Path:
+        return self.directory / MODEL_FILE
+
+    def load_model(self):
+        from edgenn.modelio import load_model
+
+        return load_model(self.model_path, trust_model=True)  # written by edgenn itself
+
+    def standardizer(self):
+        from edgenn.training.inputs import Standardizer
+
+        p = self.directory / STANDARDIZER_FILE
+        return Standardizer.load(p) if p.is_file() else None
+
+    @classmethod
+    def load(cls, directory: Path) -> ModelArtifact:
+        directory = Path(directory)
+        _require_complete(directory, "trained or compressed model", "edgenn train <recipe>")
+        manifest = read_json(directory / "manifest.json")
+        recipe = Recipe.model_validate(yaml.safe_load((directory / RECIPE_FILE).read_text()))
+        metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
+        return cls(directory, manifest["stage"], recipe, metrics)
+
+
+def write_recipe(recipe: Recipe, path: Path) -> None:
+    from edgenn.io import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+
+
+def resolve_model_dir(path: Path) -> Path:
+    """A run directory (``runs/<name>``) resolves to its latest model stage: compress if present, else train."""
+    path = Path(path)
+    if (path / "manifest.json").is_file():
+        return path
+    for stage in ("compress", "train"):
+        if is_complete(path / stage):
+            return path / stage
+    _require_complete(path / "train", "trained model", "edgenn train <recipe>")
+    return path  # unreachable: _require_complete raised

@@ -1,0 +1,59 @@
+"""YAML -> typed schema, once. Every problem in a file is reported at once, each on its own line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from edgenn.config.errors import format_pydantic_errors
+from edgenn.errors import ConfigError, EdgennError, MissingArtifactError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def read_yaml(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise MissingArtifactError(f"{path}: file not found.", fix="check the path (recipes live in models/).")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError([f"{path}: malformed YAML{where}: {problem}. Fix: check indentation and quoting."]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not a text file. Fix: point at a YAML file."]) from None
+    if data is None:
+        raise ConfigError([f"{path}: file is empty. Fix: write a YAML mapping (see models/jet_mlp.yml)."])
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: top level must be a mapping, got {type(data).__name__}. Fix: write key: value pairs."])
+    return data
+
+
+def validate(schema: type[T], data: dict, *, source: str = "") -> T:
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_pydantic_errors(exc, source=source)) from None
+    except EdgennError as exc:  # e.g. unknown model family raised by a registry lookup inside a validator
+        raise ConfigError([f"{source}: {exc}" if source else str(exc)]) from None
+
+
+def load(schema: type[T], path: Path) -> T:
+    return validate(schema, read_yaml(path), source=str(path))
+
+
+def load_recipe(path: Path):
+    from edgenn.config.recipe import Recipe
+
+    return load(Recipe, path)
+
+
+def load_budget(path: Path):
+    from edgenn.config.budget import Budget
+
+    return load(Budget, path)

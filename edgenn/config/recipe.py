@@ -1,0 +1,175 @@
+"""Recipe schema: what a YAML file under ``models/`` may say, validated once at the edge.
+
+Every model is ``extra="forbid"`` so a misspelt key is an error naming the field. Family-specific hyper-parameters
+are validated by the family's own params model (see ``edgenn.architectures.registry``) in ``Recipe``'s validator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CLASSES = ("q", "g", "W", "Z", "t")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GenerateSpec(Strict):
+    """How to make the dataset when it is not on disk yet (``edgenn data generate jets``)."""
+
+    jets_per_class: int = Field(2000, ge=1)
+    fast: bool = True
+
+
+class DataSpec(Strict):
+    path: Path = Path("data/jets")
+    format: Literal["edgenn", "hls4ml"] = "edgenn"
+    features: list[str] | Literal["hlf16"] = "hlf16"
+    inputs: Literal["features", "constituents", "images"] = "features"
+    classes: list[Literal["q", "g", "W", "Z", "t"]] = Field(default_factory=lambda: list(CLASSES))
+    val_fraction: float = Field(0.2, gt=0, lt=0.5)
+    test_fraction: float = Field(0.2, gt=0, lt=0.5)
+    generate: GenerateSpec = GenerateSpec()
+
+    @field_validator("classes")
+    @classmethod
+    def _at_least_two(cls, v: list[str]) -> list[str]:
+        if len(set(v)) < 2:
+            raise ValueError("needs at least two distinct classes to train a classifier")
+        return v
+
+
+class ModelSpec(Strict):
+    family: str = "dense"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class EarlyStopping(Strict):
+    patience: int = Field(5, ge=1)
+    min_delta: float = Field(0.0, ge=0)
+
+
+class TrainSpec(Strict):
+    epochs: int = Field(30, ge=1)
+    batch_size: int = Field(256, ge=1)
+    learning_rate: float = Field(1e-3, gt=0, le=1)
+    early_stopping: EarlyStopping | None = EarlyStopping()
+
+
+class PruneSpec(Strict):
+    final_sparsity: float = Field(0.8, ge=0, lt=1)
+    initial_sparsity: float = Field(0.0, ge=0, lt=1)
+    begin_fraction: float = Field(0.0, ge=0, lt=1)
+    end_fraction: float = Field(0.7, gt=0, le=1)
+    frequency_steps: int = Field(100, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PruneSpec:
+        if self.initial_sparsity > self.final_sparsity:
+            raise ValueError("initial_sparsity must not exceed final_sparsity")
+        if self.begin_fraction >= self.end_fraction:
+            raise ValueError("begin_fraction must be smaller than end_fraction")
+        return self
+
+
+class QuantBits(Strict):
+    """A fixed-point quantizer: ``bits`` total (sign included for signed), ``integer`` bits left of the point."""
+
+    bits: int = Field(ge=1, le=32)
+    integer: int = Field(ge=0, le=31)
+
+    @model_validator(mode="after")
+    def _fits(self) -> QuantBits:
+        if self.integer > self.bits:
+            raise ValueError(f"integer bits ({self.integer}) cannot exceed total bits ({self.bits})")
+        return self
+
+
+class LayerQuant(Strict):
+    weight: QuantBits | None = None
+    bias: QuantBits | None = None
+    activation: QuantBits | None = None
+
+
+class QatSpec(Strict):
+    weight: QuantBits = QuantBits(bits=6, integer=0)
+    bias: QuantBits = QuantBits(bits=8, integer=3)
+    activation: QuantBits = QuantBits(bits=8, integer=3)
+    input: QuantBits = QuantBits(bits=12, integer=4)
+    layers: dict[str, LayerQuant] = Field(default_factory=dict)
+
+
+class DistillSpec(Strict):
+    teacher: Path | Literal["float"] = "float"
+    alpha: float = Field(0.1, ge=0, le=1)
+    temperature: float = Field(4.0, gt=0)
+
+
+class CompressSpec(Strict):
+    epochs: int = Field(20, ge=1)
+    learning_rate: float = Field(1e-3, gt=0, le=1)
+    prune: PruneSpec | None = None
+    qat: QatSpec | None = None
+    distill: DistillSpec | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> CompressSpec:
+        if self.prune is None and self.qat is None and self.distill is None:
+            raise ValueError("names no compression pass: add at least one of prune, qat, distill")
+        return self
+
+
+class FpgaSpec(Strict):
+    part: str = "xcvu13p-flga2577-2-e"
+    clock_period_ns: float = Field(5.0, gt=0)
+    io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
+    strategy: Literal["Latency", "Resource"] = "Latency"
+    reuse_factor: int = Field(1, ge=1)
+    backend: Literal["Vitis", "Vivado"] = "Vitis"
+
+
+class ExportSpec(Strict):
+    fpga: FpgaSpec = FpgaSpec()
+    validation_samples: int = Field(10000, ge=1)
+
+
+class Recipe(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+    data: DataSpec = DataSpec()
+    model: ModelSpec = ModelSpec()
+    train: TrainSpec = TrainSpec()
+    compress: CompressSpec | None = None
+    export: ExportSpec = ExportSpec()
+
+    @model_validator(mode="after")
+    def _family_params(self) -> Recipe:
+        # Imported here: the registry imports the family modules, which must not load TensorFlow at import time.
+        from edgenn.architectures.registry import get_family
+
+        from pydantic import ValidationError
+
+        from edgenn.config.errors import format_pydantic_errors
+
+        family = get_family(self.model.family)
+        try:
+            params = family.params_model.model_validate(self.model.params)
+        except ValidationError as exc:
+            raise ValueError("; ".join(format_pydantic_errors(exc, prefix="model.params"))) from None
+        if self.compress and self.compress.qat:
+            layer_names = family.quantizable_layers(params)
+            unknown = sorted(set(self.compress.qat.layers) - set(layer_names))
+            if unknown:
+                raise ValueError(
+                    f"compress.qat.layers names unknown layer(s) {unknown}; this {self.model.family} model has {layer_names}"
+                )
+        return self
+
+    def family_params(self) -> BaseModel:
+        from edgenn.architectures.registry import get_family
+
+        return get_family(self.model.family).params_model.model_validate(self.model.params)

@@ -1,0 +1,112 @@
+"""Saving and loading Keras/QKeras models, refusing code hidden in model files.
+
+A Keras ``.h5``/``.keras`` file may carry a Lambda layer (marshalled Python bytecode) or name custom classes that
+would run user code on load. Before anything is deserialised, the stored model config is read as plain JSON and every
+layer class is checked against Keras' and QKeras' own layers; anything else is refused unless the caller passes
+``trust_model=True`` (the CLI's ``--trust-model``).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from edgenn.errors import InvalidInputError, MissingArtifactError
+
+_CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda"}
+
+
+def _stored_config(path: Path) -> dict:
+    if path.suffix == ".keras":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return json.loads(zf.read("config.json"))
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+            raise InvalidInputError(f"{path}: not a Keras model file ({exc}).",
+                                    fix="pass a model saved with model.save('x.keras') or model.save('x.h5').") from None
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as fh:
+            raw = fh.attrs.get("model_config")
+    except OSError:
+        raise InvalidInputError(f"{path}: not an HDF5 file, so not a Keras .h5 model.",
+                                fix="pass a model saved with model.save('x.h5').") from None
+    if raw is None:
+        raise InvalidInputError(f"{path}: HDF5 file without a model config (weights only, or not a Keras model).",
+                                fix="save the whole model with model.save('x.h5'), not save_weights().")
+    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+def _layer_classes(cfg: dict) -> list[tuple[str, str]]:
+    out = []
+    for layer in cfg.get("config", {}).get("layers", []):
+        out.append((layer.get("config", {}).get("name", "?"), layer.get("class_name", "?")))
+        if layer.get("class_name") in ("Functional", "Sequential", "Model"):
+            out.extend(_layer_classes(layer))
+    return out
+
+
+def known_objects() -> dict:
+    from qkeras.utils import _add_supported_quantized_objects
+
+    objects: dict = {}
+    _add_supported_quantized_objects(objects)
+    try:
+        from tensorflow_model_optimization.python.core.sparsity.keras import pruning_wrapper
+
+        objects["PruneLowMagnitude"] = pruning_wrapper.PruneLowMagnitude
+    except ImportError:
+        pass
+    return objects
+
+
+def check_model_file(path: Path, *, trust_model: bool = False) -> list[tuple[str, str]]:
+    """Return (layer name, class) pairs; raise if a layer would run code from the file and trust is not given."""
+    from tensorflow import keras
+
+    layers = _layer_classes(_stored_config(path))
+    if trust_model:
+        return layers
+    allowed = set(known_objects())
+    for name, cls in layers:
+        if cls in _CODE_LAYERS:
+            raise InvalidInputError(f"{path}: layer {name!r} is a {cls}, which runs Python code stored in the file.",
+                                    fix="rebuild it with standard layers, or pass --trust-model if you trust the file's author.")
+        if cls not in allowed and not hasattr(keras.layers, cls) and cls not in ("Functional", "Sequential", "Model"):
+            raise InvalidInputError(f"{path}: layer {name!r} has custom class {cls!r}, which edgenn cannot load without "
+                                    "running the file's code.",
+                                    fix="use Keras/QKeras layers only, or pass --trust-model (with the class importable).")
+    return layers
+
+
+def load_model(path: Path, *, trust_model: bool = False):
+    path = Path(path)
+    if not path.is_file():
+        raise MissingArtifactError(f"{path}: model file not found.", fix="check the path.")
+    check_model_file(path, trust_model=trust_model)
+    import tensorflow as tf
+
+    try:
+        return tf.keras.models.load_model(path, custom_objects=known_objects(), compile=False,
+                                          **({} if path.suffix != ".keras" else {"safe_mode": not trust_model}))
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise InvalidInputError(f"{path}: Keras could not load the model: {str(exc).splitlines()[0][:200]}",
+                                fix="check that it was saved by Keras 2 (TF 2.14) with model.save().") from None
+
+
+def save_model(model, path: Path) -> None:
+    """Save as HDF5 via a temporary name, so a killed process leaves no truncated model behind."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp, include_optimizer=False, save_format="h5")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

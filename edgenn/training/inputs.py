@@ -1,0 +1,148 @@
+"""From a dataset on disk to the arrays a model sees: class selection, a seeded stratified split, standardisation.
+
+The standardiser is fitted on the training split only and saved with the model (``standardizer.json``); training,
+evaluation, ONNX checks and firmware validation all call the same ``Standardizer.apply``, so the firmware sees
+exactly the inputs the model was trained on (it then quantizes them to its input type).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgenn.config.recipe import DataSpec
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import atomic_write_json, read_json
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray, feature_names: tuple[str, ...]) -> Standardizer:
+        axes = tuple(range(x.ndim - 1))
+        mean = x.mean(axis=axes)
+        std = x.std(axis=axes)
+        # a constant feature carries no information; dividing by zero would turn it into NaN
+        return cls(tuple(feature_names), mean.astype(np.float64), np.where(std > 0, std, 1.0).astype(np.float64))
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        if x.shape[-1] != len(self.mean):
+            raise InvalidInputError(
+                f"input has {x.shape[-1]} features per row, the model expects {len(self.mean)} "
+                f"({', '.join(self.feature_names)}).", fix="pass data with the model's features, in that order.")
+        return ((x - self.mean) / self.scale).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        atomic_write_json(path, {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
+                                 "scale": self.scale.tolist()})
+
+    @classmethod
+    def load(cls, path: Path) -> Standardizer:
+        d = read_json(path)
+        return cls(tuple(d["feature_names"]), np.asarray(d["mean"]), np.asarray(d["scale"]))
+
+
+@dataclass(frozen=True)
+class Split:
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    train: Split
+    val: Split
+    test: Split
+    class_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    standardizer: Standardizer | None
+    source: Path
+
+
+def dataset_file(spec: DataSpec) -> Path | list[Path]:
+    path = Path(spec.path)
+    if spec.format == "hls4ml":
+        files = sorted(path.glob("*.h5")) if path.is_dir() else [path]
+        if not files or not all(f.is_file() for f in files):
+            raise MissingArtifactError(f"{path}: no hls4ml jet HDF5 files found.",
+                                       fix="point data.path at the .h5 file(s) of the public hls4ml jet dataset.")
+        return files
+    h5 = path / "jets.h5" if path.suffix not in (".h5", ".hdf5") else path
+    if not h5.is_file():
+        raise MissingArtifactError(
+            f"dataset {h5} not found.",
+            fix=f"make it with `edgenn data generate jets --out {path if h5 != path else path.parent}` "
+                "(or set data.path in the recipe to an existing dataset).")
+    return h5
+
+
+def load_dataset(spec: DataSpec):
+    from edgenn.datasets import load_jets, read_hls4ml_jets
+
+    src = dataset_file(spec)
+    return read_hls4ml_jets(src) if spec.format == "hls4ml" else load_jets(src)
+
+
+def stratified_split(labels: np.ndarray, val_fraction: float, test_fraction: float, rng: np.random.Generator):
+    train, val, test = [], [], []
+    for k in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == k))
+        n_test = int(round(len(idx) * test_fraction))
+        n_val = int(round(len(idx) * val_fraction))
+        test.append(idx[:n_test])
+        val.append(idx[n_test:n_test + n_val])
+        train.append(idx[n_test + n_val:])
+    return tuple(np.sort(np.concatenate(p)) for p in (train, val, test))
+
+
+def prepare(spec: DataSpec, input_kind: str, seed: int, *, standardizer: Standardizer | None = None) -> PreparedData:
+    """Load, select classes and inputs, split with ``seed``, standardise (fitting on train unless one is given)."""
+    from edgenn.datasets import HLF16
+
+    data = load_dataset(spec)
+    missing = [c for c in spec.classes if c not in data.class_names]
+    if missing:
+        raise InvalidInputError(f"{spec.path}: dataset has classes {list(data.class_names)}, recipe asks for {missing}.",
+                                fix="generate them or remove them from data.classes.")
+    keep_old = [data.class_names.index(c) for c in spec.classes]
+    sel = np.isin(data.labels, keep_old)
+    remap = {old: new for new, old in enumerate(keep_old)}
+    labels = np.array([remap[v] for v in data.labels[sel]], dtype=np.int64)
+    present = np.unique(labels)
+    if len(present) < 2:
+        raise InvalidInputError(f"{spec.path}: only one class ({spec.classes[int(present[0])] if len(present) else 'none'}) "
+                                "has any rows; a classifier needs at least two.", fix="generate the other classes.")
+    if input_kind == "features":
+        names = HLF16 if spec.features == "hlf16" else tuple(spec.features)
+        unknown = [n for n in names if n not in data.feature_names]
+        if unknown:
+            raise InvalidInputError(f"data.features: unknown feature(s) {unknown}; the dataset has "
+                                    f"{', '.join(data.feature_names)}.", fix="use names from that list or 'hlf16'.")
+        x = data.select_features(list(names))[sel]
+    elif input_kind == "constituents":
+        names = tuple(data.constituent_names)
+        x = data.constituents[sel]
+    else:
+        names = ("pixel",)
+        x = data.images()[sel][..., None]
+    if not np.isfinite(x).all():
+        bad = int((~np.isfinite(x.reshape(len(x), -1))).any(axis=1).sum())
+        raise InvalidInputError(f"{spec.path}: {bad} row(s) contain NaN or Inf.", fix="remove or repair those rows.")
+    rng = np.random.default_rng(seed)
+    i_tr, i_va, i_te = stratified_split(labels, spec.val_fraction, spec.test_fraction, rng)
+    if min(len(i_tr), len(i_va), len(i_te)) == 0:
+        raise InvalidInputError(f"{spec.path}: {len(labels)} rows are too few to split into train/val/test.",
+                                fix="generate more jets (e.g. --jets-per-class 200).")
+    x = x.astype(np.float32)
+    if input_kind == "features":
+        standardizer = standardizer or Standardizer.fit(x[i_tr], names)
+        x = standardizer.apply(x)
+    return PreparedData(Split(x[i_tr], labels[i_tr]), Split(x[i_va], labels[i_va]), Split(x[i_te], labels[i_te]),
+                        tuple(spec.classes), tuple(names), standardizer if input_kind == "features" else None,
+                        Path(spec.path))
