@@ -1,0 +1,101 @@
+"""The public Python API: one function per CLI verb, taking the same arguments as the CLI flags.
+
+Recipes and budgets may be passed as schema objects or as paths to YAML files; paths are validated here, once.
+Heavy libraries are imported inside the stage modules, so ``import edgenn`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from edgenn.config.budget import Budget
+from edgenn.config.recipe import Recipe
+
+
+def _recipe(recipe: Recipe | str | Path) -> Recipe:
+    from edgenn.config.load import load_recipe
+
+    return recipe if isinstance(recipe, Recipe) else load_recipe(Path(recipe))
+
+
+def _budget(budget: Budget | str | Path) -> Budget:
+    from edgenn.config.load import load_budget
+
+    return budget if isinstance(budget, Budget) else load_budget(Path(budget))
+
+
+def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jets", jets_per_class: int = 2000,
+                  classes: list[str] | None = None, seed: int = 1, fast: bool = False, workers: int | None = None,
+                  cache_dir: str | Path | None = None, progress: bool = True) -> Path:
+    """Generate a seeded, cached jet dataset with Pythia 8 + FastJet; returns the HDF5 path.
+
+    Example: ``edgenn.generate_data(out="data/jets", jets_per_class=500, fast=True)``.
+    """
+    from edgenn.config.load import validate
+    from edgenn.datasets import JetGenConfig, generate_jets
+
+    fields = {"jets_per_class": jets_per_class, "seed": seed, "fast": fast}
+    if classes is not None:
+        fields["classes"] = classes
+    if workers is not None:
+        fields["workers"] = workers
+    config = validate(JetGenConfig, fields, source="edgenn data generate jets")
+    kwargs = {"cache_dir": Path(cache_dir)} if cache_dir is not None else {}
+    return generate_jets(config, Path(out), progress=progress, **kwargs)
+
+
+def default_run_dir(recipe: Recipe) -> Path:
+    return Path("runs") / recipe.name
+
+
+def train(recipe: Recipe | str | Path, *, out: str | Path | None = None, progress: bool = True):
+    """Train the recipe's float model; writes ``runs/<name>/train`` by default and returns a ``ModelArtifact``."""
+    from edgenn.training.stage import run_training
+
+    r = _recipe(recipe)
+    return run_training(r, Path(out) if out else default_run_dir(r) / "train", progress=progress)
+
+
+def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out: str | Path | None = None,
+             progress: bool = True):
+    """Prune / quantize / distill a trained run (``runs/<name>`` or its ``train`` directory) as its recipe says."""
+    from edgenn.artifacts import ModelArtifact, resolve_model_dir
+    from edgenn.compression import run_compression
+    from edgenn.errors import InvalidInputError
+
+    run = Path(run)
+    trained = ModelArtifact.load(run / "train" if (run / "train").is_dir() else resolve_model_dir(run))
+    r = _recipe(recipe) if recipe is not None else trained.recipe
+    if r.compress is None:
+        raise InvalidInputError(f"recipe {r.name!r} has no 'compress' section, so there is nothing to do.",
+                                fix="add compress: {prune: ..., qat: ..., distill: ...} to the recipe.")
+    target = Path(out) if out else trained.directory.parent / "compress"
+    return run_compression(r, trained, target, progress=progress)
+
+
+def export(source: str | Path, *, target: Literal["fpga", "onnx"] = "fpga", out: str | Path | None = None,
+           data: str | Path | None = None, part: str | None = None, clock_period_ns: float | None = None,
+           io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
+           backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
+           progress: bool = True):
+    """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
+
+    FPGA settings default to the recipe's ``export.fpga`` section; flags given here override it.
+    """
+    from edgenn.exporters.stage import ExportRequest, run_export
+
+    overrides = {k: v for k, v in dict(part=part, clock_period_ns=clock_period_ns, io_type=io_type,
+                                       strategy=strategy, reuse_factor=reuse_factor, backend=backend).items()
+                 if v is not None}
+    request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
+                            data=Path(data) if data else None, fpga_overrides=overrides,
+                            validation_samples=validation_samples, trust_model=trust_model)
+    return run_export(request, progress=progress)
+
+
+def check(export_dir: str | Path, budget: Budget | str | Path):
+    """Compare an export's figures with a budget; returns a ``CheckReport`` (``.passed`` says whether all hold)."""
+    from edgenn.verification.budget import check_export
+
+    return check_export(Path(export_dir), _budget(budget))

@@ -1,0 +1,113 @@
+"""Command definitions. No computation here: arguments -> one ``edgenn.api`` call -> rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from edgenn.cli.app import app, console, data_app, handles_errors, settings
+from edgenn.cli import render
+
+
+@data_app.command("generate")
+@handles_errors
+def data_generate(
+    ctx: typer.Context,
+    kind: str = typer.Argument("jets", help="Dataset kind: 'jets' (q, g, W, Z, t jets at pT ~ 1 TeV)."),
+    out: Path = typer.Option(Path("data/jets"), help="Output directory (gets jets.h5 + manifest.json)."),
+    jets_per_class: int = typer.Option(2000, help="Jets per class after balancing."),
+    classes: Optional[list[str]] = typer.Option(None, "--class", help="Restrict to these classes (repeatable)."),
+    seed: int = typer.Option(1, help="Root seed; same seed and settings give identical arrays."),
+    fast: bool = typer.Option(False, "--fast", help="Multi-parton interactions off: 3-5x faster generation."),
+    workers: Optional[int] = typer.Option(None, help="Worker processes (default: one per core)."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Shard cache (default ~/.cache/edgenn or $EDGENN_CACHE_DIR)."),
+) -> None:
+    """Generate a dataset offline with Pythia 8 + FastJet (seeded, sharded, cached)."""
+    from edgenn.api import generate_data
+    from edgenn.errors import InvalidInputError
+
+    if kind != "jets":
+        raise InvalidInputError(f"unknown dataset kind {kind!r}; known kinds: jets.", fix="use `edgenn data generate jets`.")
+    path = generate_data(kind, out=out, jets_per_class=jets_per_class, classes=classes, seed=seed, fast=fast,
+                         workers=workers, cache_dir=cache_dir, progress=settings(ctx).progress)
+    console.print(f"dataset written: [bold]{path}[/]")
+
+
+@app.command()
+@handles_errors
+def train(ctx: typer.Context,
+          recipe: Path = typer.Argument(..., help="Recipe YAML, e.g. models/jet_mlp.yml."),
+          out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/train).")) -> None:
+    """Train the recipe's float model and write metrics and ROC plots."""
+    from edgenn.api import train as api_train
+
+    result = api_train(recipe, out=out, progress=settings(ctx).progress)
+    render.model_metrics(console, result)
+
+
+@app.command()
+@handles_errors
+def compress(ctx: typer.Context,
+             run: Path = typer.Argument(..., help="Run directory (runs/<name>) holding a trained model."),
+             recipe: Optional[Path] = typer.Option(None, help="Recipe to take the compress section from "
+                                                             "(default: the run's own recipe)."),
+             out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/compress).")) -> None:
+    """Prune, quantize (QAT) and/or distill a trained model; prints the before/after table."""
+    from edgenn.api import compress as api_compress
+
+    result = api_compress(run, recipe=recipe, out=out, progress=settings(ctx).progress)
+    render.compression_table(console, result)
+
+
+@app.command()
+@handles_errors
+def export(ctx: typer.Context,
+           source: Path = typer.Argument(..., help="Run directory (runs/<name>) or a Keras/QKeras .h5 model."),
+           target: str = typer.Option("fpga", help="fpga (hls4ml project + C simulation) or onnx."),
+           out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/<target>)."),
+           data: Optional[Path] = typer.Option(None, help="Validation data for a user model: .npz with x (and y)."),
+           part: Optional[str] = typer.Option(None, help="FPGA part (default from recipe: xcvu13p-flga2577-2-e)."),
+           clock_period_ns: Optional[float] = typer.Option(None, "--clock-period", help="Target clock period in ns."),
+           io_type: Optional[str] = typer.Option(None, help="io_parallel or io_stream."),
+           strategy: Optional[str] = typer.Option(None, help="Latency or Resource."),
+           reuse_factor: Optional[int] = typer.Option(None, help="hls4ml reuse factor (1 = fully parallel)."),
+           backend: Optional[str] = typer.Option(None, help="Vitis or Vivado."),
+           validation_samples: Optional[int] = typer.Option(None, help="Samples for C-simulation validation."),
+           trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
+                                                                         "file (runs code stored in it)."),
+           ) -> None:
+    """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
+    from edgenn.api import export as api_export
+    from edgenn.errors import InvalidInputError
+
+    if target not in ("fpga", "onnx"):
+        raise InvalidInputError(f"--target: unknown target {target!r}.", fix="use --target fpga or --target onnx.")
+    result = api_export(source, target=target, out=out, data=data, part=part, clock_period_ns=clock_period_ns,
+                        io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
+                        validation_samples=validation_samples, trust_model=trust_model,
+                        progress=settings(ctx).progress)
+    render.export_summary(console, result)
+
+
+@app.command()
+@handles_errors
+def check(export_dir: Path = typer.Argument(..., help="Export directory, e.g. firmware/jet_mlp/fpga."),
+          budget: Path = typer.Option(..., help="Budget YAML, e.g. firmware/budgets/jet_mlp.yml."),
+          json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+          junit: Optional[Path] = typer.Option(None, help="Also write a JUnit XML file for CI dashboards.")) -> None:
+    """Compare an export with a budget: exit 0 if every line holds, 1 if any fails, 2 on bad input."""
+    import json
+
+    from edgenn.api import check as api_check
+    from edgenn.io import atomic_write_text
+
+    report = api_check(export_dir, budget)
+    if junit:
+        atomic_write_text(junit, report.to_junit())
+    if json_out:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        render.check_table(console, report)
+    raise typer.Exit(0 if report.passed else 1)

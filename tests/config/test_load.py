@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from edgenn.config.load import load_budget, load_recipe
+from edgenn.config.recipe import Recipe
+from edgenn.errors import ConfigError, MissingArtifactError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path, text, name="r.yml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_shipped_recipes_and_budgets_load():
+    for path in sorted((ROOT / "models").glob("*.yml")):
+        assert isinstance(load_recipe(path), Recipe)
+    for path in sorted((ROOT / "firmware" / "budgets").glob("*.yml")):
+        assert load_budget(path).limits()
+
+
+def test_unknown_key_names_file_and_field(tmp_path):
+    p = write(tmp_path, "name: x\ntrain:\n  epochz: 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_recipe(p)
+    assert str(e.value).startswith(f"{p}: train.epochz: Extra inputs are not permitted")
+    assert "Fix:" in str(e.value)
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    p = write(tmp_path, "name: x\ntrain: {epochs: 0, batch_size: many}\ncompress: {prune: {final_sparsity: 1.2}}\n")
+    with pytest.raises(ConfigError) as e:
+        load_recipe(p)
+    fields = [line.split(": ")[1] for line in e.value.problems]
+    assert fields == ["train.epochs", "train.batch_size", "compress.prune.final_sparsity"]
+    assert "(got 1.2)" in e.value.problems[2]
+
+
+def test_family_params_validated_with_dotted_path(tmp_path):
+    p = write(tmp_path, "name: x\nmodel: {family: dense, params: {hidden: [8], widht: 3}}\n")
+    with pytest.raises(ConfigError, match=r"model\.params\.widht"):
+        load_recipe(p)
+
+
+def test_unknown_family_suggests_closest(tmp_path):
+    p = write(tmp_path, "name: x\nmodel: {family: dens}\n")
+    with pytest.raises(ConfigError, match="Did you mean 'dense'"):
+        load_recipe(p)
+
+
+def test_qat_layer_override_must_name_a_real_layer(tmp_path):
+    p = write(tmp_path, "name: x\ncompress: {qat: {layers: {dense_7: {weight: {bits: 4, integer: 0}}}}}\n")
+    with pytest.raises(ConfigError, match=r"dense_7.*dense_0"):
+        load_recipe(p)
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("name: x\n  bad: [\n", "malformed YAML at line"),
+    ("", "file is empty"),
+    ("- a\n- b\n", "top level must be a mapping"),
+    ("name: x\ncompress: {qat: {weight: {bits: 0, integer: 0}}}\n", "compress.qat.weight.bits"),
+    ("name: x\ncompress: {qat: {weight: {bits: 4, integer: 6}}}\n", "cannot exceed total bits"),
+    ("name: x\nexport: {fpga: {clock_period_ns: 0}}\n", "export.fpga.clock_period_ns"),
+    ("name: x\ncompress: {}\n", "names no compression pass"),
+    ("name: x\ndata: {classes: [q]}\n", "at least two distinct classes"),
+])
+def test_bad_recipes(tmp_path, text, needle):
+    with pytest.raises(ConfigError, match=needle.replace(".", r"\.").replace("[", r"\[")):
+        load_recipe(write(tmp_path, text))
+
+
+def test_missing_file():
+    with pytest.raises(MissingArtifactError, match="nope.yml: file not found"):
+        load_recipe(Path("nope.yml"))
+
+
+def test_budget_unknown_metric_and_min_above_max(tmp_path):
+    p = write(tmp_path, "latency_cycle: {max: 3}\nlut: {min: 5, max: 1}\n", "b.yml")
+    with pytest.raises(ConfigError) as e:
+        load_budget(p)
+    text = str(e.value)
+    assert "latency_cycle: Extra inputs are not permitted" in text
+    assert "min (5.0) is larger than max (1.0)" in text
