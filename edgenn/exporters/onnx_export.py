@@ -1,0 +1,281 @@
+"""Export a Keras model to ONNX with tf2onnx and prove that onnxruntime computes what Keras computes.
+
+Contract: ``export_onnx(model, out_path, x_check=...)`` converts a tf.keras (Keras 2) model with
+``tf2onnx.convert.from_keras``, refuses graphs that still hold TensorFlow ops without an ONNX mapping (naming the
+Keras layer), stamps ``metadata`` into the file's ``metadata_props``, writes it atomically, runs onnxruntime on
+``x_check`` and compares with ``model(x_check, training=False)``, then benchmarks batch-1 latency. The file is
+written even when the comparison fails: ``OnnxReport.passed`` carries the verdict and the caller decides.
+
+QKeras models need no special route. QKeras layers call their quantizers inside ``call()``, so tracing the model
+records the quantization as ordinary float ops (Mul, Round, Min/Max, Relu); the weight quantizers act on constants
+and tf2onnx folds them, leaving the already-quantized weights as initializers. The resulting float graph computes
+the same fake-quantized values as Keras (measured bit-identical logits; see tests/exporters/test_onnx_export.py),
+so no fallback through ``model_save_quantized_weights`` is needed. ``is_quantized_graph`` is True for such models.
+
+The file's bytes are reproducible: tf2onnx names symbolic dimensions from a process-wide counter (``unk__6`` on one
+call, ``unk__11`` on the next), which we renumber so the same model always gives the same content hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgenn.errors import InvalidInputError, UnsupportedModelError
+from edgenn.io import atomic_write_bytes
+
+# tf2onnx 1.17 documents opsets 14-18 as tested and 9-13 as working; below 9 common Keras ops have no mapping.
+MIN_OPSET = 9
+MAX_OPSET = 18
+_NUM_WARMUP_RUNS = 10
+
+
+@dataclass(frozen=True)
+class OnnxReport:
+    """What an ONNX export produced and how closely onnxruntime reproduced Keras.
+
+    Latencies are (median, p90) in microseconds for one sample (batch 1), measured after warm-up.
+    ``max_abs_diff`` is over every output element of every ``x_check`` sample.
+    """
+
+    opset: int
+    num_samples: int
+    max_abs_diff: float
+    argmax_agreement: float
+    tolerance: float
+    passed: bool
+    is_quantized_graph: bool
+    ort_latency_us_batch1: tuple[float, float]
+    keras_latency_us_batch1: tuple[float, float]
+    keras_call_latency_us_batch1: tuple[float, float]
+    seconds_convert: float
+    onnx_sha256: str
+
+    def __post_init__(self) -> None:
+        if self.num_samples < 1:
+            raise ValueError(f"OnnxReport.num_samples must be >= 1 (got {self.num_samples})")
+        if not 0.0 <= self.argmax_agreement <= 1.0:
+            raise ValueError(f"OnnxReport.argmax_agreement must be in [0, 1] (got {self.argmax_agreement})")
+        if self.passed != (self.max_abs_diff <= self.tolerance):
+            raise ValueError("OnnxReport.passed must equal max_abs_diff <= tolerance")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+
+def export_onnx(
+    model: Any,
+    out_path: Path,
+    *,
+    x_check: np.ndarray,
+    opset: int = 13,
+    tolerance: float = 1e-5,
+    benchmark_runs: int = 200,
+    metadata: dict[str, str] | None = None,
+) -> OnnxReport:
+    """Convert ``model`` to ONNX at ``out_path``, verify it on ``x_check`` and benchmark batch-1 latency.
+
+    Args:
+        model: a built single-input, single-output tf.keras model (float or QKeras).
+        out_path: where the ``.onnx`` file goes; written atomically, parent directories created.
+        x_check: float samples shaped like the model input with a leading batch axis, at least one sample.
+        opset: ONNX opset, MIN_OPSET..MAX_OPSET.
+        tolerance: largest accepted |onnxruntime - Keras| over all outputs; sets ``OnnxReport.passed``.
+        benchmark_runs: timed runs per engine after warm-up (>= 1); ``model.predict`` costs milliseconds per
+            run, so 200 runs take a few seconds.
+        metadata: string pairs stored as ONNX ``metadata_props`` (edgenn stores the recipe hash and version).
+
+    Raises:
+        InvalidInputError: bad ``x_check``, opset, tolerance, run count or metadata.
+        UnsupportedModelError: several inputs/outputs, or a layer whose ops tf2onnx cannot map (named).
+
+    Example:
+        >>> report = export_onnx(model, Path("out/model.onnx"), x_check=x_test[:1000])
+        >>> report.passed, report.max_abs_diff
+    """
+    _check_arguments(opset, tolerance, benchmark_runs, metadata)
+    _check_single_io(model)
+    x_check = _check_samples(model, x_check)
+
+    start = time.perf_counter()
+    proto = _convert(model, opset)
+    seconds_convert = time.perf_counter() - start
+    _refuse_unmapped_ops(proto, model, opset)
+    _renumber_symbolic_dims(proto)
+    _set_metadata(proto, metadata or {})
+
+    import onnx
+
+    onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
+    atomic_write_bytes(Path(out_path), data)
+
+    session = _ort_session(data)
+    input_name = session.get_inputs()[0].name
+    y_ort = session.run(None, {input_name: x_check})[0]
+    y_keras = np.asarray(model(x_check, training=False))
+    max_abs_diff = float(np.max(np.abs(y_ort.astype(np.float64) - y_keras.astype(np.float64))))
+    argmax_agreement = float(np.mean(_argmax_last(y_ort) == _argmax_last(y_keras)))
+
+    x_one = x_check[:1]
+    ort_latency = _latency_us(lambda: session.run(None, {input_name: x_one}), benchmark_runs)
+    keras_latency = _latency_us(lambda: model.predict(x_one, verbose=0), benchmark_runs)
+    keras_call_latency = _latency_us(lambda: model(x_one, training=False), benchmark_runs)
+
+    return OnnxReport(
+        opset=opset,
+        num_samples=int(x_check.shape[0]),
+        max_abs_diff=max_abs_diff,
+        argmax_agreement=argmax_agreement,
+        tolerance=float(tolerance),
+        passed=max_abs_diff <= tolerance,
+        is_quantized_graph=has_qkeras_layers(model),
+        ort_latency_us_batch1=ort_latency,
+        keras_latency_us_batch1=keras_latency,
+        keras_call_latency_us_batch1=keras_call_latency,
+        seconds_convert=seconds_convert,
+        onnx_sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def has_qkeras_layers(model: Any) -> bool:
+    """True if any layer (nested models included) comes from QKeras, i.e. the traced graph carries quantizers."""
+    import tensorflow as tf
+
+    layers = [m for m in model.submodules if isinstance(m, tf.keras.layers.Layer)]
+    return any(type(layer).__module__.startswith("qkeras") for layer in layers)
+
+
+def _check_arguments(opset: int, tolerance: float, benchmark_runs: int, metadata: dict[str, str] | None) -> None:
+    if not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
+        raise InvalidInputError(f"opset: must be an integer in [{MIN_OPSET}, {MAX_OPSET}] (got {opset!r}).",
+                                fix="use 13 (the default) unless a runtime needs another opset.")
+    if not tolerance >= 0.0:  # also catches NaN
+        raise InvalidInputError(f"tolerance: must be >= 0 (got {tolerance!r}).", fix="use e.g. 1e-5.")
+    if not isinstance(benchmark_runs, int) or benchmark_runs < 1:
+        raise InvalidInputError(f"benchmark_runs: must be an integer >= 1 (got {benchmark_runs!r}).",
+                                fix="use e.g. 200; fewer runs give noisier latencies.")
+    for key, value in (metadata or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise InvalidInputError(f"metadata: keys and values must be strings (got {key!r}: {value!r}).",
+                                    fix="convert values with str() before passing them.")
+
+
+def _check_single_io(model: Any) -> None:
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise UnsupportedModelError(
+            f"model {model.name!r}: has {len(model.inputs)} inputs and {len(model.outputs)} outputs; the ONNX "
+            "exporter handles exactly one of each.",
+            fix="export a single-input, single-output model (wrap extra heads in separate models).")
+
+
+def _check_samples(model: Any, x_check: Any) -> np.ndarray:
+    expected = tuple(model.inputs[0].shape[1:])
+    if not isinstance(x_check, np.ndarray) or x_check.ndim != len(expected) + 1 or x_check.shape[0] < 1:
+        got = getattr(x_check, "shape", type(x_check).__name__)
+        raise InvalidInputError(f"x_check: must be a numpy array shaped (N >= 1, {', '.join(map(str, expected))}) "
+                                f"(got {got}).", fix="pass a slice of the test set, e.g. x_test[:1000].")
+    if any(e is not None and e != g for e, g in zip(expected, x_check.shape[1:])):
+        raise InvalidInputError(f"x_check: sample shape {x_check.shape[1:]} does not match the model input "
+                                f"{expected}.", fix="pass samples from the dataset the model was trained on.")
+    if not np.issubdtype(x_check.dtype, np.floating) or not np.all(np.isfinite(x_check)):
+        raise InvalidInputError("x_check: must hold finite floating-point values.",
+                                fix="drop NaN/inf samples or cast integer features to float32.")
+    # The exported graph takes float32; casting here keeps Keras and onnxruntime on identical inputs.
+    return np.ascontiguousarray(x_check, dtype=np.float32)
+
+
+@contextlib.contextmanager
+def _quiet_tf2onnx() -> Iterator[None]:
+    # tf2onnx logs "op is not supported" at ERROR level and carries on; _refuse_unmapped_ops turns that into one
+    # clear error naming the layer, so the duplicate log lines only add noise. Restored afterwards.
+    logger = logging.getLogger("tf2onnx")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _convert(model: Any, opset: int) -> Any:
+    import tensorflow as tf
+    import tf2onnx
+
+    keras_input = model.inputs[0]
+    signature = (tf.TensorSpec((None, *keras_input.shape[1:]), tf.float32, name=model.input_names[0]),)
+    with _quiet_tf2onnx():
+        try:
+            proto, _ = tf2onnx.convert.from_keras(model, input_signature=signature, opset=opset)
+        except Exception as exc:  # tf2onnx raises bare ValueError/KeyError/... from inside its rewriters
+            raise UnsupportedModelError(
+                f"model {model.name!r}: tf2onnx could not convert it ({type(exc).__name__}: {exc}).",
+                fix="replace the failing layer with standard Keras layers, or try another --opset.") from exc
+    return proto
+
+
+def _refuse_unmapped_ops(proto: Any, model: Any, opset: int) -> None:
+    """tf2onnx.from_keras runs with continue_on_error, leaving unmapped TF ops in the graph under their TF name."""
+    import onnx.defs
+
+    layer_names = {m.name for m in model.submodules if hasattr(m, "name")}
+    for node in proto.graph.node:
+        if node.domain in ("", "ai.onnx") and not onnx.defs.has(node.op_type, opset, ""):
+            layer = next((part for part in node.name.split("/") if part in layer_names), None)
+            where = f"layer {layer!r}" if layer else f"node {node.name!r}"
+            raise UnsupportedModelError(
+                f"model {model.name!r}: {where} uses TensorFlow op {node.op_type!r}, which tf2onnx cannot express "
+                f"in ONNX opset {opset}.",
+                fix="rewrite that layer with ops ONNX supports (standard Keras layers always convert).")
+
+
+def _renumber_symbolic_dims(proto: Any) -> None:
+    renamed: dict[str, str] = {}
+    for value in [*proto.graph.input, *proto.graph.output, *proto.graph.value_info]:
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param.startswith("unk__"):
+                dim.dim_param = renamed.setdefault(dim.dim_param, f"unk__{len(renamed)}")
+
+
+def _set_metadata(proto: Any, metadata: dict[str, str]) -> None:
+    import onnx.helper
+
+    onnx.helper.set_model_props(proto, dict(sorted(metadata.items())))
+
+
+def _ort_session(data: bytes) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    # One thread: a batch-1 MLP is far too small to gain from a thread pool, and the latency we want to report is
+    # that of a single core, stable on a shared machine.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _argmax_last(y: np.ndarray) -> np.ndarray:
+    return np.argmax(y.reshape(-1, y.shape[-1]), axis=-1)
+
+
+def _latency_us(run: Callable[[], Any], num_runs: int) -> tuple[float, float]:
+    for _ in range(_NUM_WARMUP_RUNS):
+        run()
+    timings = np.empty(num_runs)
+    for i in range(num_runs):
+        start = time.perf_counter_ns()
+        run()
+        timings[i] = (time.perf_counter_ns() - start) / 1e3
+    return float(np.median(timings)), float(np.percentile(timings, 90))
