@@ -1,0 +1,258 @@
+"""Analytic latency/resource model of hls4ml io_parallel designs (Latency and Resource strategies).
+
+The counting parts are exact (how many products need a multiplier after pruning, how reuse divides them, how many
+BRAM18 a Resource-strategy weight ROM needs); the conversion of counts into LUT/FF uses a few constants fitted on
+published Vivado/Vitis HLS reports (`edgenn.estimates.calibration`). Formulas and measured error: docs/estimates.md.
+
+Rules taken from hls4ml 1.3 (installed source) and the Xilinx DSP48E2 data sheet:
+- hls4ml's DSP heuristic (optimization/dsp_aware_pruning/objectives/vivado_objectives.py, VivadoDSPEstimator):
+  a weight of width < 9 bits costs no DSP, otherwise one DSP per product / reuse factor. We apply it per weight to
+  the width the constant really needs (odd mantissa + sign), because Vivado HLS folds constant weights.
+- DSP48E2 multiplier: 27 x 18 signed; wider products cascade ceil(a/27) * ceil(b/18) slices.
+- multiplier_limit = DIV_ROUNDUP(n_in*n_out, RF) - n_zeros/RF (backends/vivado/passes/core_templates.py).
+- Resource strategy with RF > 1 puts weights in ROM_nP_BRAM (templates/vivado/nnet_utils/nnet_dense_resource.h),
+  BRAM18 = ceil(n_weights * width / (RF * 36)) (vivado_objectives.py, VivadoMultiObjectiveEstimator).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgenn.estimates.resources import DesignSpec, Estimate, LayerSpec, ResourceReport
+
+DSP_MIN_WEIGHT_WIDTH = 9
+DSP_PORT_A_BITS = 27
+DSP_PORT_B_BITS = 18
+BRAM18_WIDTH_BITS = 36
+BRAM18_DEPTH_AT_36 = 512
+BRAM18_BITS = 18 * 1024
+SOFTMAX_TABLE_SIZE = 1024  # hls4ml default table_size for exp and 1/x tables
+
+
+@dataclass(frozen=True)
+class ModelConstants:
+    """The few fitted numbers; defaults are the values `calibration.fit_constants()` returns (a test checks it)."""
+
+    lut_per_adder_bit: float = 1.4        # LUTs per bit of every adder (adder tree and constant-multiplier adders)
+    ff_per_register_bit: float = 2.79     # FFs per bit we count as registered (see _dense)
+    relu_lut_per_bit: float = 1.75        # HLS csynth charges 28 LUTs per 16-bit ReLU output
+    softmax_lut_per_table_bit: float = 7.8  # per input x table width
+    adder_level_ns: float = 0.4           # delay of one adder level as scheduled by HLS (chains 6+ levels at 5 ns)
+    dsp_mult_ns: float = 2.0              # combinational DSP48E2 multiply as scheduled by HLS
+    call_boundary_cycles: int = 1         # register HLS adds between non-inlined layer calls of the top pipeline
+    softmax_internal_cycles: int = 4      # table read, sum, inverse table, multiply (4 and 5 in the two reports)
+    bram_read_cycles: int = 1
+
+
+DEFAULT_CONSTANTS = ModelConstants()
+
+
+# ----------------------------------------------------------------------------------------------- weight arithmetic
+
+def csd_digits(q: int) -> int:
+    """Non-zero digits of the canonical signed-digit (non-adjacent) form of integer ``q``: the adders a
+    constant multiplier built from shifts needs, plus one."""
+    q = abs(int(q))
+    digits = 0
+    while q:
+        if q & 1:
+            digits += 1
+            q -= 2 - (q & 3)  # choose digit +1 or -1 so that the next bit is zero
+        q >>= 1
+    return digits
+
+
+def significant_bits(q: int) -> int:
+    """Bits of the odd mantissa of ``q`` (|q| without trailing zeros): 0 for zero, 1 for +-2^k."""
+    q = abs(int(q))
+    if q == 0:
+        return 0
+    while q & 1 == 0:
+        q >>= 1
+    return q.bit_length()
+
+
+def expected_csd_digits(magnitude_bits: int) -> float:
+    """Mean CSD digit count of a random integer of ``magnitude_bits`` bits (about b/3 + 1/9)."""
+    return max(1.0, magnitude_bits / 3.0 + 1.0 / 9.0)
+
+
+def weight_statistics(codes: np.ndarray, signed: bool) -> tuple[int, int, tuple[int, ...], int]:
+    """From integer weight codes: (non-zero count, +-2^k count, histogram of multiplier mantissa bits,
+    CSD digits summed over the multiplier weights narrow enough for LUTs)."""
+    flat = [int(v) for v in np.asarray(codes).ravel() if v != 0]
+    sig = [significant_bits(v) for v in flat]
+    mult = [(v, b) for v, b in zip(flat, sig) if b > 1]
+    hist = [0] * (max((b for _, b in mult), default=0) + 1)
+    for _, b in mult:
+        hist[b] += 1
+    sign = 1 if signed else 0
+    lut_digits = sum(csd_digits(v) for v, b in mult if b + sign < DSP_MIN_WEIGHT_WIDTH)
+    return len(flat), sig.count(1), tuple(hist), lut_digits
+
+
+def dsp_per_product(a_bits: int, b_bits: int) -> int:
+    big, small = max(a_bits, b_bits), min(a_bits, b_bits)
+    return math.ceil(big / DSP_PORT_A_BITS) * math.ceil(small / DSP_PORT_B_BITS)
+
+
+# ----------------------------------------------------------------------------------------------------- layers
+
+@dataclass(frozen=True)
+class _Counts:
+    dsp_products: int          # products that go to DSP48
+    lut_products: int          # products built from LUT adders
+    lut_mult_adder_bits: float  # adder bits inside the LUT constant multipliers
+    widest_lut_digits: float   # CSD digits of the widest LUT-mapped constant (sets its adder depth)
+
+
+def _constant_products(layer: LayerSpec) -> _Counts:
+    """RF=1: every weight is a constant; classify each multiplier weight by the width it really needs."""
+    sign = 1 if layer.weight_signed else 0
+    x = layer.input_width
+    if layer.mult_sig_bits_hist is None:
+        mag = max(1, layer.weight_width - sign)
+        hist = [0] * (mag + 1)
+        hist[mag] = layer.num_multiplier_weights
+    else:
+        hist = list(layer.mult_sig_bits_hist)
+    dsp = lut = 0
+    lut_bits_classes: list[tuple[int, int]] = []
+    for bits, count in enumerate(hist):
+        if count == 0:
+            continue
+        if bits + sign >= DSP_MIN_WEIGHT_WIDTH:
+            dsp += count * dsp_per_product(bits + sign, x)
+        else:
+            lut += count
+            lut_bits_classes.append((bits, count))
+    expected_digits = sum(count * expected_csd_digits(bits) for bits, count in lut_bits_classes)
+    digits = float(layer.lut_mult_csd_digits) if layer.lut_mult_csd_digits is not None else expected_digits
+    # each LUT product needs (digits - 1) adders of about (input + weight mantissa) bits
+    mean_width = (sum(count * (x + bits) for bits, count in lut_bits_classes) / lut) if lut else 0.0
+    adder_bits = max(0.0, digits - lut) * mean_width
+    widest = max((expected_csd_digits(b) for b, _ in lut_bits_classes), default=1.0)
+    return _Counts(dsp, lut, adder_bits, widest)
+
+
+def _tree_levels(terms: int) -> int:
+    return math.ceil(math.log2(terms)) if terms > 1 else 0
+
+
+def _dense_constant(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    c = _constant_products(layer)
+    # n_nz products plus one bias per output fold into n_nz two-input adders
+    tree_bits = layer.num_nonzero_weights * layer.accum_width
+    lut = k.lut_per_adder_bit * (tree_bits + c.lut_mult_adder_bits)
+    dsp = c.dsp_products
+    terms_per_output = math.ceil(layer.num_nonzero_weights / layer.n_out) + 1
+    mult_ns = k.dsp_mult_ns if dsp else _tree_levels(math.ceil(c.widest_lut_digits)) * k.adder_level_ns
+    depth_ns = mult_ns + _tree_levels(terms_per_output) * k.adder_level_ns
+    internal = max(1, math.ceil(depth_ns / clock_ns - 1e-9))
+    if layer.strategy == "Resource":
+        internal += k.bram_read_cycles  # dense_resource keeps its ReuseLoop even at RF=1
+    ff = k.ff_per_register_bit * (layer.n_in * layer.input_width + internal * layer.n_out * layer.accum_width)
+    notes = (f"{c.dsp_products} DSP products, {c.lut_products} LUT constant products, "
+             f"{layer.num_power_of_two_weights} shift-only weights, "
+             f"{layer.n_in * layer.n_out - layer.num_nonzero_weights} zero weights",)
+    return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=0, latency_cycles=internal + k.call_boundary_cycles,
+                          ii_cycles=1, clock_period_ns=clock_ns, notes=notes)
+
+
+def _dense_shared(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    """RF > 1: a multiplier serves RF weights, so it multiplies by a variable and shift-only weights need it too."""
+    rf = layer.reuse_factor
+    units = math.ceil(layer.num_nonzero_weights / rf)
+    w, x, acc = layer.weight_width, layer.input_width, layer.accum_width
+    if w >= DSP_MIN_WEIGHT_WIDTH:
+        dsp, mult_adder_bits = units * dsp_per_product(w, x), 0.0
+    else:
+        # array multiplier: about one adder row of (x + w) bits per weight bit, halved by LUT6 packing
+        dsp, mult_adder_bits = 0, units * w * (x + w) / 2.0
+    adder_bits = units * acc + mult_adder_bits
+    data_mux_luts = units * x * math.ceil(min(rf, layer.n_in) / 4)  # LUT6 = 4:1 mux per bit
+    bram = 0
+    if layer.strategy == "Resource":
+        bram = math.ceil(units * w / BRAM18_WIDTH_BITS) * math.ceil(rf / BRAM18_DEPTH_AT_36)
+        weight_luts = 0
+    else:
+        weight_luts = units * w * math.ceil(rf / 64)  # constant ROM of depth RF per weight bit, LUT6 as 64x1 ROM
+    lut = k.lut_per_adder_bit * adder_bits + data_mux_luts + weight_luts
+    mult_ns = k.dsp_mult_ns if dsp else _tree_levels(w) * k.adder_level_ns
+    step = max(1, math.ceil((mult_ns + k.adder_level_ns) / clock_ns - 1e-9))
+    extra = k.bram_read_cycles if layer.strategy == "Resource" else 0
+    latency = rf + extra + step + k.call_boundary_cycles
+    ff = k.ff_per_register_bit * (layer.n_in * x + units * acc + layer.n_out * acc)
+    notes = (f"{units} shared multipliers (RF={rf})", *(("weights in BRAM (ROM_nP_BRAM)",) if bram else ()))
+    return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=bram, latency_cycles=latency, ii_cycles=rf,
+                          clock_period_ns=clock_ns, notes=notes)
+
+
+def _dense(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    if layer.reuse_factor == 1:
+        return _dense_constant(layer, clock_ns, k)
+    return _dense_shared(layer, clock_ns, k)
+
+
+def _relu(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    width = layer.input_width or layer.result_width
+    return Estimate.build(layer.name, lut=k.relu_lut_per_bit * layer.n_in * width, ff=0, dsp=0, bram=0,
+                          latency_cycles=0, ii_cycles=1, clock_period_ns=clock_ns)
+
+
+def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    n = layer.n_in
+    table_w = layer.accum_width or 18
+    tables = math.ceil(SOFTMAX_TABLE_SIZE * table_w / BRAM18_BITS)
+    # exp table read n times per cycle: a BRAM has two ports, so ceil(n/2) copies; one 1/x table
+    bram = math.ceil(n / 2) * tables + tables
+    dsp = n * dsp_per_product(table_w, table_w) if table_w >= DSP_MIN_WEIGHT_WIDTH else 0
+    lut = k.softmax_lut_per_table_bit * n * table_w
+    ff = k.ff_per_register_bit * n * table_w
+    return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=bram,
+                          latency_cycles=k.softmax_internal_cycles + k.call_boundary_cycles, ii_cycles=1,
+                          clock_period_ns=clock_ns)
+
+
+def _input(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    # the top function registers its input port (csynth: fc1_input_preg, 16 x 16 bits)
+    return Estimate.build(layer.name, lut=0, ff=layer.n_out * layer.result_width, dsp=0, bram=0, latency_cycles=0,
+                          ii_cycles=1, clock_period_ns=clock_ns)
+
+
+def _other(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    return Estimate.build(layer.name, lut=0, ff=0, dsp=0, bram=0, latency_cycles=0, ii_cycles=1,
+                          clock_period_ns=clock_ns, notes=("not modelled: counted as zero",))
+
+
+_LAYER_MODELS = {"dense": _dense, "relu": _relu, "softmax": _softmax, "input": _input, "other": _other}
+
+
+def estimate_layer(layer: LayerSpec, clock_period_ns: float, constants: ModelConstants = DEFAULT_CONSTANTS) -> Estimate:
+    return _LAYER_MODELS[layer.kind](layer, clock_period_ns, constants)
+
+
+def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) -> ResourceReport:
+    """Estimate every layer and the design total (io_parallel: latencies add, II is the slowest layer's)."""
+    per_layer = tuple(estimate_layer(layer, design.clock_period_ns, constants) for layer in design.layers)
+    unmodelled = [e.name for e in per_layer if e.notes and e.notes[0].startswith("not modelled")]
+    total = Estimate.build(
+        "total",
+        lut=sum(e.lut.value for e in per_layer),
+        ff=sum(e.ff.value for e in per_layer),
+        dsp=sum(e.dsp.value for e in per_layer),
+        bram=sum(e.bram.value for e in per_layer),
+        latency_cycles=int(sum(e.latency_cycles.value for e in per_layer)),
+        ii_cycles=int(max(e.ii_cycles.value for e in per_layer)),
+        clock_period_ns=design.clock_period_ns,
+        notes=(f"layers not modelled (counted as zero): {', '.join(unmodelled)}",) if unmodelled else (),
+    )
+    assumptions = (
+        "LUT/FF are scaled to Vivado/Vitis HLS csynth estimates (see docs/estimates.md for the measured error).",
+        "DSP rule: a constant weight needing >= 9 bits (mantissa + sign) goes to a DSP48E2 (hls4ml's heuristic).",
+        "Without weight values every multiplier weight is assumed to use its full declared width (DSP upper bound).",
+    )
+    return ResourceReport(per_layer, total, design.clock_period_ns, design.part, assumptions=assumptions)

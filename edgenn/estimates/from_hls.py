@@ -1,0 +1,102 @@
+"""Read a converted hls4ml 1.3 ModelGraph into a framework-free `DesignSpec` (no compile, no vendor tool).
+
+Weights are quantized here exactly as the generated C++ would (the weight type's rounding: TRN floors, RND rounds)
+so that zeros, shift-only (+-2^k) weights and the width each constant really needs are counted from real values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from edgenn.errors import UnsupportedModelError
+from edgenn.estimates.analytic import weight_statistics
+from edgenn.estimates.resources import DesignSpec, LayerSpec
+
+
+def _width_signed_frac(precision: Any) -> tuple[int, bool, int]:
+    width = int(getattr(precision, "width", 0) or 0)
+    signed = bool(getattr(precision, "signed", True))
+    integer = getattr(precision, "integer", width)
+    frac = width - int(integer if integer is not None else width)
+    return width, signed, frac
+
+
+def _quantize(data: np.ndarray, precision: Any) -> np.ndarray:
+    """Integer codes of ``data`` in the fixed-point type (value = code * 2^-frac), with wrap-around overflow."""
+    width, signed, frac = _width_signed_frac(precision)
+    scaled = np.asarray(data, dtype=np.float64) * (2.0**frac)
+    mode = str(getattr(getattr(precision, "rounding_mode", None), "name", "TRN"))
+    codes = np.floor(scaled + 0.5) if mode.startswith("RND") else np.floor(scaled)
+    codes = codes.astype(np.int64)
+    if width and width < 63:
+        span = 1 << width
+        codes = np.mod(codes, span)
+        if signed:
+            codes = np.where(codes >= span // 2, codes - span, codes)
+    return codes
+
+
+def _type(layer: Any, name: str) -> Any:
+    t = layer.types.get(name) if hasattr(layer, "types") else None
+    return t.precision if t is not None else None
+
+
+def _n_elements(shape: Any) -> int:
+    return int(math.prod(int(s) for s in shape)) if shape else 1
+
+
+def _dense_spec(layer: Any, in_width: int) -> LayerSpec:
+    weight = layer.get_weights("weight")
+    wprec = weight.type.precision
+    w_width, w_signed, _ = _width_signed_frac(wprec)
+    codes = _quantize(weight.data, wprec)
+    nonzero, pow2, hist, lut_digits = weight_statistics(codes, w_signed)
+    strategy = str(layer.get_attr("strategy", "latency")).lower()
+    if strategy not in ("latency", "resource"):
+        raise UnsupportedModelError(
+            f"layer {layer.name!r}: strategy {strategy!r} is not modelled by the analytic estimator.",
+            fix="estimate Latency or Resource designs; for distributed_arithmetic use da4ml's own cost report.",
+        )
+    accum = _type(layer, "accum_t")
+    result = layer.get_output_variable().type.precision
+    return LayerSpec(
+        name=layer.name, kind="dense", n_in=int(layer.get_attr("n_in")), n_out=int(layer.get_attr("n_out")),
+        weight_width=w_width, weight_signed=w_signed, input_width=in_width,
+        accum_width=_width_signed_frac(accum)[0] if accum is not None else _width_signed_frac(result)[0],
+        result_width=_width_signed_frac(result)[0], num_nonzero_weights=nonzero,
+        reuse_factor=int(layer.get_attr("reuse_factor", 1)), strategy="Resource" if strategy == "resource" else "Latency",
+        num_power_of_two_weights=pow2, mult_sig_bits_hist=hist, lut_mult_csd_digits=lut_digits,
+    )
+
+
+def design_from_hls_model(hls_model: Any) -> DesignSpec:
+    """Turn a converted (not necessarily compiled) hls4ml ModelGraph into a `DesignSpec`."""
+    io_type = str(hls_model.config.get_config_value("IOType", "io_parallel"))
+    clock = float(hls_model.config.get_config_value("ClockPeriod", 5))
+    part = str(hls_model.config.get_config_value("Part", "") or "")
+    layers: list[LayerSpec] = []
+    prev_width = 0
+    for layer in hls_model.get_layers():
+        out = layer.get_output_variable()
+        out_width = _width_signed_frac(out.type.precision)[0]
+        n_out = _n_elements(out.shape)
+        cls = layer.class_name
+        activation = str(layer.get_attr("activation", "") or "").lower()
+        if cls == "Input":
+            spec = LayerSpec(layer.name, "input", n_out, n_out, result_width=out_width)
+        elif cls == "Dense":
+            spec = _dense_spec(layer, prev_width or out_width)
+        elif cls in ("Activation", "ReLU") and activation == "relu":
+            spec = LayerSpec(layer.name, "relu", n_out, n_out, input_width=prev_width, result_width=out_width)
+        elif cls == "Softmax" or activation == "softmax":
+            table = _type(layer, "exp_table_t")
+            spec = LayerSpec(layer.name, "softmax", n_out, n_out, input_width=prev_width, result_width=out_width,
+                             accum_width=_width_signed_frac(table)[0] if table is not None else 18)
+        else:
+            spec = LayerSpec(layer.name, "other", n_out, n_out, result_width=out_width)
+        layers.append(spec)
+        prev_width = out_width
+    return DesignSpec(tuple(layers), clock_period_ns=clock, part=part, io_type=io_type)
