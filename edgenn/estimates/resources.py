@@ -128,12 +128,13 @@ class Figure:
         return Figure(float(data["value"]), str(data["unit"]), str(data["method"]), str(data.get("note", "")))
 
 
+# Units follow edgenn.config.budget.UNITS so `edgenn check` can compare these figures directly.
 def _resource_figures(lut: float, ff: float, dsp: float, bram: float) -> dict[str, Figure]:
     return {
-        "lut": Figure(lut, "LUT"),
-        "ff": Figure(ff, "FF"),
-        "dsp": Figure(dsp, "DSP48E2"),
-        "bram": Figure(bram, "BRAM18"),
+        "lut": Figure(lut, "count", note="LUTs"),
+        "ff": Figure(ff, "count", note="flip-flops"),
+        "dsp": Figure(dsp, "count", note="DSP48E2 slices"),
+        "bram": Figure(bram, "count", note="RAMB18 (18 Kb) blocks"),
     }
 
 

@@ -40,3 +40,11 @@ def test_markdown_has_one_row_per_layer_plus_total_and_the_caveats():
     assert len(rows) == len(rep.layers) + 1
     assert "**total**" in rows[-1]
     assert "analytic" in md and "timing not verified" in md and "3.3 ns" in md
+
+
+def test_figures_use_the_units_the_budget_schema_expects():
+    from edgenn.config.budget import UNITS
+
+    total = _report().total
+    for name, fig in total.figures().items():
+        assert fig.unit == UNITS[name], name
