@@ -1,0 +1,101 @@
+"""Run an exported project's C simulation and the Keras model on the same host-quantized inputs.
+
+Contract: ``simulate_csim(project, model, x)`` quantizes the float inputs ``x`` to the firmware input type on the host
+(``FixedPoint.quantize``: round half to even, saturate, exactly the input quantizer's cast), feeds the *same* values
+to the hls4ml C simulation (with per-layer trace) and to the Keras model, and returns every layer's output from both
+sides as a ``CsimResult``. It compares nothing: ``edgenn.verification.bitexact`` does that (exporters must not import
+the verification stage).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from edgenn.errors import InvalidInputError
+from edgenn.exporters.hls import HLS_RESERVED_NAMES, HlsProject
+
+
+@dataclass(frozen=True)
+class CsimResult:
+    """Both sides' outputs, per layer in model order (Keras layer names), on ``x_quantized``."""
+
+    x_quantized: np.ndarray
+    layer_names: tuple[str, ...]
+    reference: dict[str, np.ndarray]
+    firmware: dict[str, np.ndarray]
+    logits_layer: str
+    output_layer: str
+    bit_exact_expected: bool
+    csim_seconds: float
+    reference_seconds: float
+    notes: tuple[str, ...] = ()
+
+
+def quantize_inputs(project: HlsProject, x: np.ndarray) -> np.ndarray:
+    """Host-side cast of float inputs to the firmware input type (float64 values on the type's grid)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise InvalidInputError(f"validation inputs: expected a 2-D array (samples, features), got shape {x.shape}.")
+    if project.input_type.width > 24:
+        # Keras runs in float32; wider inputs could not reach it unrounded.
+        raise InvalidInputError(f"input type {project.input_type.to_hls()} is wider than float32's 24-bit significand.",
+                                fix="use an input type of at most 24 bits.")
+    return project.input_type.quantize(x)
+
+
+def simulate_csim(project: HlsProject, model: Any, x: np.ndarray) -> CsimResult:
+    """C simulation and Keras outputs for every traced layer, on host-quantized ``x``."""
+    import tensorflow as tf
+
+    if project.hls_model is None:
+        raise InvalidInputError("the HLS project has no live hls4ml model (it was loaded, not exported).",
+                                fix="re-run export_hls in this process before validate_csim.")
+    xq = quantize_inputs(project, x)
+    if xq.shape[1] != int(model.input_shape[-1]):
+        raise InvalidInputError(f"validation inputs have {xq.shape[1]} features, the model expects "
+                                f"{model.input_shape[-1]}.")
+
+    start = time.perf_counter()
+    final, traced = _trace(project.hls_model, xq)
+    csim_seconds = time.perf_counter() - start
+
+    names = [layer.name for layer in model.layers[1:] if HLS_RESERVED_NAMES.get(layer.name, layer.name) in traced]
+    output_layer = project.precision.output_layer
+    firmware = {name: traced[HLS_RESERVED_NAMES.get(name, name)].reshape(len(xq), -1) for name in names}
+    firmware[output_layer] = final.reshape(len(xq), -1)
+    if output_layer not in names:
+        names.append(output_layer)
+
+    start = time.perf_counter()
+    probe = tf.keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    outs = probe.predict(xq.astype(np.float32), batch_size=4096, verbose=0)
+    outs = outs if isinstance(outs, list) else [outs]
+    reference = {name: np.asarray(o, dtype=np.float64).reshape(len(xq), -1) for name, o in zip(names, outs)}
+    reference_seconds = time.perf_counter() - start
+    return CsimResult(xq, tuple(names), reference, firmware, project.precision.logits_layer, output_layer,
+                      project.precision.bit_exact, csim_seconds, reference_seconds, project.precision.notes)
+
+
+def _trace(hls_model: Any, xq: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """hls4ml ``trace`` without its unconditional recompile (export_hls already built the library with tracing).
+
+    ``ModelGraph.trace`` calls ``self.compile()`` first (hls4ml/model/graph.py), another ~15 s g++ run; shadowing
+    ``compile`` on this instance skips it. Should a later hls4ml stop calling it, nothing changes but speed.
+    """
+    if not getattr(hls_model.config, "trace_output", False):
+        with contextlib.redirect_stdout(io.StringIO()):
+            final, traced = hls_model.trace(xq)
+        return np.asarray(final, dtype=np.float64), {k: np.asarray(v, np.float64) for k, v in traced.items()}
+    hls_model.compile = lambda: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            final, traced = hls_model.trace(np.ascontiguousarray(xq, dtype=np.float64))
+    finally:
+        del hls_model.compile
+    return np.asarray(final, dtype=np.float64), {k: np.asarray(v, np.float64) for k, v in traced.items()}

@@ -1,0 +1,227 @@
+"""Write and compile an hls4ml HLS project whose precisions come from ``precision.derive_precisions``.
+
+Contract: ``export_hls(model, out_dir, settings)`` converts a Keras/QKeras chain with every layer's precision set
+explicitly (nothing left to hls4ml's ``auto``/defaults), writes the project into ``out_dir`` (a staging directory the
+caller owns), writes ``precision.json`` beside it, and compiles the C simulation library with g++. The returned
+``HlsProject`` holds the live hls4ml ``ModelGraph`` for ``predict``/``trace``; it is not serialised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from edgenn.errors import ExternalToolError, InvalidInputError, UnsupportedModelError
+from edgenn.exporters.fixed_point import FixedPoint
+from edgenn.exporters.precision import ModelPrecision, derive_precisions
+from edgenn.io import atomic_write_json
+
+PROJECT_NAME = "myproject"
+PRECISION_FILE = "precision.json"
+# hls4ml reserves the layer name 'input' (model/layers.py raises on it); edgenn's QAT models name their input so.
+HLS_RESERVED_NAMES = {"input": "input_features"}
+
+# hls4ml 1.3 passes the part string to the vendor tcl unchecked (backends/vitis/vitis_backend.py
+# create_initial_config), so a typo only surfaces hours later in Vitis. AMD/Xilinx part names start with a family
+# prefix and are dash-separated: xcvu13p-flga2577-2-e, xczu9eg-ffvb1156-2-e, xc7a200t-fbg676-2, xcu250-figd2104-2L-e.
+KNOWN_PART_PREFIXES = ("xc7a", "xc7k", "xc7s", "xc7v", "xc7z", "xcku", "xcvu", "xczu", "xcau", "xcvc", "xcvp",
+                       "xcve", "xcvm", "xcvh", "xck2", "xcu", "xqzu", "xqku", "xqvu", "xa7", "xazu")
+_PART_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){1,4}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HlsSettings:
+    """Target of an HLS export. ``clock_period_ns`` is the synthesis target, never a measured timing."""
+
+    part: str = "xcvu13p-flga2577-2-e"
+    clock_period_ns: float = 5.0
+    io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
+    strategy: Literal["Latency", "Resource"] = "Latency"
+    reuse_factor: int = 1
+    backend: Literal["Vitis", "Vivado"] = "Vitis"
+
+    def __post_init__(self) -> None:
+        validate_part(self.part)
+        if not self.clock_period_ns > 0:
+            raise InvalidInputError(f"hls.clock_period_ns: must be > 0 (got {self.clock_period_ns}).",
+                                    fix="give the target clock period in ns, e.g. 5.0 for 200 MHz.")
+        if self.io_type not in ("io_parallel", "io_stream"):
+            raise InvalidInputError(f"hls.io_type: must be io_parallel or io_stream (got {self.io_type!r}).")
+        if self.strategy not in ("Latency", "Resource"):
+            raise InvalidInputError(f"hls.strategy: must be Latency or Resource (got {self.strategy!r}).")
+        if self.backend not in ("Vitis", "Vivado"):
+            raise InvalidInputError(f"hls.backend: must be Vitis or Vivado (got {self.backend!r}).")
+        if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
+            raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"part": self.part, "clock_period_ns": self.clock_period_ns, "io_type": self.io_type,
+                "strategy": self.strategy, "reuse_factor": self.reuse_factor, "backend": self.backend}
+
+
+def validate_part(part: str) -> None:
+    if not isinstance(part, str) or not _PART_PATTERN.match(part) or \
+            not part.lower().startswith(KNOWN_PART_PREFIXES):
+        raise InvalidInputError(
+            f"hls.part: unknown FPGA part {part!r}.",
+            fix=f"use an AMD/Xilinx part name such as 'xcvu13p-flga2577-2-e' (families: "
+                f"{', '.join(KNOWN_PART_PREFIXES)}).",
+        )
+
+
+@dataclass(frozen=True)
+class HlsProject:
+    """A written and compiled hls4ml project. ``hls_model`` is the live hls4ml ModelGraph (not serialised)."""
+
+    out_dir: Path
+    project_name: str
+    settings: HlsSettings
+    precision: ModelPrecision
+    input_type: FixedPoint
+    convert_seconds: float
+    compile_seconds: float
+    traced_layers: tuple[str, ...]
+    hls_model: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def precision_path(self) -> Path:
+        return self.out_dir / PRECISION_FILE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out_dir": str(self.out_dir), "project_name": self.project_name, "settings": self.settings.to_dict(),
+                "input_type": self.input_type.to_hls(), "convert_seconds": self.convert_seconds,
+                "compile_seconds": self.compile_seconds, "precision_file": PRECISION_FILE}
+
+
+def check_compiler() -> None:
+    """hls4ml's C simulation is built with g++; fail before any work if it is missing."""
+    if shutil.which("g++") is None:
+        raise ExternalToolError("g++ not found on PATH (hls4ml compiles the C simulation with it).",
+                                fix="apt-get install g++")
+
+
+def build_hls_config(model: Any, precision: ModelPrecision, settings: HlsSettings) -> dict[str, Any]:
+    """The full hls4ml config: hls4ml's per-layer skeleton with every precision replaced by edgenn's."""
+    import hls4ml
+
+    with contextlib.redirect_stdout(io.StringIO()):  # hls4ml prints each layer it visits
+        config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
+    config["Model"]["Strategy"] = settings.strategy
+    config["Model"]["ReuseFactor"] = settings.reuse_factor
+    config["Model"]["TraceOutput"] = False
+    derived = precision.to_hls_config()["LayerName"]
+    derived = {HLS_RESERVED_NAMES.get(name, name): entry for name, entry in derived.items()}
+    layer_cfg = config["LayerName"]
+    for name, entry in derived.items():
+        if name not in layer_cfg:
+            if name.endswith("_linear"):
+                continue  # the split-off activation exists only for some layer types
+            raise UnsupportedModelError(f"layer '{name}' has a derived precision but hls4ml did not parse it.")
+        layer_cfg[name]["Precision"] = dict(entry["Precision"])
+        for key, value in entry.items():
+            if key != "Precision":
+                layer_cfg[name][key] = value
+    still_auto = [n for n, c in layer_cfg.items() if "auto" in str(c.get("Precision", {}).values())]
+    if still_auto:
+        raise UnsupportedModelError(f"no precision derived for hls4ml layer(s) {', '.join(still_auto)}.")
+    for entry in layer_cfg.values():
+        entry["Trace"] = True  # trace code is behind #ifndef __SYNTHESIS__: absent from the synthesised design
+        entry["ReuseFactor"] = settings.reuse_factor
+        if "Strategy" in entry:
+            entry["Strategy"] = settings.strategy
+    return config
+
+
+def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: ModelPrecision | None = None,
+               x_calibration: np.ndarray | None = None) -> HlsProject:
+    """Convert, write and compile ``model`` into ``out_dir``.
+
+    Args:
+        model: QKeras/Keras chain (see ``derive_precisions``).
+        out_dir: directory to write into (created; the caller renames it into place).
+        settings: part, clock period (ns), io type, strategy, reuse factor, backend.
+        precision: precisions to use; derived from the model when None.
+        x_calibration: standardised inputs, needed only if the model has no input quantizer or has float layers.
+
+    Raises:
+        ExternalToolError: g++ missing, or the C simulation failed to compile.
+        UnsupportedModelError: a layer cannot be converted (named in the message).
+    """
+    check_compiler()
+    if precision is None:
+        precision = derive_precisions(model, x_calibration=x_calibration)
+    import hls4ml
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = hls_compatible(model)
+    config = build_hls_config(model, precision, settings)
+    start = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            hls_model = hls4ml.converters.convert_from_keras_model(
+                model, output_dir=str(out_dir), project_name=PROJECT_NAME, backend=settings.backend,
+                hls_config=config, io_type=settings.io_type, part=settings.part,
+                clock_period=settings.clock_period_ns, bit_exact=False,
+            )
+    except UnsupportedModelError:
+        raise
+    except Exception as exc:  # hls4ml raises bare Exception/KeyError for unknown layers
+        raise UnsupportedModelError(f"hls4ml could not convert model '{model.name}': {exc}") from exc
+    convert_seconds = time.perf_counter() - start
+    _check_types_applied(hls_model, precision)
+
+    start = time.perf_counter()
+    # Compiling with trace support lets validate_csim compare every layer without a second g++ run.
+    hls_model.config.trace_output = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            hls_model.compile()
+    except Exception as exc:
+        raise ExternalToolError(f"g++ failed to compile the C simulation in {out_dir}: {exc}",
+                                fix="see the compiler output in the project directory.") from exc
+    compile_seconds = time.perf_counter() - start
+    atomic_write_json(out_dir / PRECISION_FILE, {**precision.to_dict(), "settings": settings.to_dict()})
+    traced = tuple(layer.name for layer in hls_model.get_layers() if layer.get_attr("trace", False))
+    return HlsProject(out_dir, PROJECT_NAME, settings, precision, precision.input, convert_seconds,
+                      compile_seconds, traced, hls_model)
+
+
+def hls_compatible(model: Any) -> Any:
+    """The model itself, or a weight-sharing-free clone whose input is renamed away from hls4ml's reserved names."""
+    for layer in model.layers[1:]:
+        if layer.name in HLS_RESERVED_NAMES:
+            raise UnsupportedModelError(f"layer '{layer.name}' ({type(layer).__name__}): the name is reserved by "
+                                        "hls4ml.", fix="rename the layer.")
+    input_name = model.layers[0].name
+    if input_name not in HLS_RESERVED_NAMES:
+        return model
+    import tensorflow as tf
+
+    new_input = tf.keras.Input(shape=model.input_shape[1:], name=HLS_RESERVED_NAMES[input_name],
+                               dtype=model.inputs[0].dtype)
+    clone = tf.keras.models.clone_model(model, input_tensors=new_input)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def _check_types_applied(hls_model: Any, precision: ModelPrecision) -> None:
+    """hls4ml's optimizers may rewrite types; fail loudly if a derived result type did not survive."""
+    by_name = {layer.name: layer for layer in hls_model.get_layers()}
+    for layer in precision.layers:
+        node = by_name.get(layer.name)
+        if node is None:
+            continue  # removed as a no-op (e.g. identity cast)
+        got = node.get_output_variable().type.precision
+        want = layer.result
+        if (got.width, got.integer, bool(got.signed)) != (want.width, want.integer, want.signed):
+            raise UnsupportedModelError(
+                f"layer '{layer.name}': hls4ml changed the result type to {got} (edgenn derived {want.to_hls()}).")
