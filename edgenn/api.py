@@ -83,7 +83,7 @@ def export(source: str | Path, *, target: Literal["fpga", "onnx"] = "fpga", out:
 
     FPGA settings default to the recipe's ``export.fpga`` section; flags given here override it.
     """
-    from edgenn.exporters.stage import ExportRequest, run_export
+    from edgenn.runners.export import ExportRequest, run_export
 
     overrides = {k: v for k, v in dict(part=part, clock_period_ns=clock_period_ns, io_type=io_type,
                                        strategy=strategy, reuse_factor=reuse_factor, backend=backend).items()

@@ -48,7 +48,7 @@ class ModelArtifact:
         return load_model(self.model_path, trust_model=True)  # written by edgenn itself
 
     def standardizer(self):
-        from edgenn.training.inputs import Standardizer
+        from edgenn.datasets.standardize import Standardizer
 
         p = self.directory / STANDARDIZER_FILE
         return Standardizer.load(p) if p.is_file() else None

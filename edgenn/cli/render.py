@@ -52,7 +52,9 @@ def export_summary(console: Console, result) -> None:
     table.add_column("unit")
     table.add_column("method")
     for name, fig in figures.items():
-        table.add_row(name, _fmt(fig.get("value")), fig.get("unit", ""), fig.get("method", ""))
+        value = fig.get("value")
+        shown = f"{value:,.0f}" if fig.get("unit") in ("count", "cycles") and value is not None else _fmt(value)
+        table.add_row(name, shown, fig.get("unit", ""), fig.get("method", ""))
     console.print(table)
     for note in result.report.get("notes", []):
         console.print(f"note: {note}", highlight=False)

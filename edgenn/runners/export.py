@@ -1,0 +1,290 @@
+"""The export stage: a model (edgenn run or user file) -> firmware/<name>/<target>/ with report.json and report.md.
+
+It combines three stages' pieces (exporters, estimates, verification), so it lives here and not in ``exporters``:
+a stage never imports a later one.
+
+Validation data: for an edgenn run, the held-out test split of the run's dataset with the run's own standardiser (the
+same inputs its metrics were computed on); for a user model, the ``x``/``y`` arrays of the ``--data`` file, used as
+given. Everything is written to a staging directory and renamed into place once ``manifest.json`` exists.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.manifest import write_manifest
+
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    source: Path
+    target: str = "fpga"
+    out: Path | None = None
+    data: Path | None = None
+    fpga_overrides: dict[str, Any] = field(default_factory=dict)
+    validation_samples: int | None = None
+    trust_model: bool = False
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    target: str
+    directory: Path
+    report: dict
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """What is being exported, resolved once: the model, validation arrays and the lineage's metrics."""
+
+    name: str
+    model: Any
+    x: np.ndarray
+    y: np.ndarray | None
+    class_names: tuple[str, ...] | None
+    fpga: dict[str, Any]
+    validation_samples: int
+    lineage: dict[str, str]
+    reference_metrics: dict[str, Any]
+    recipe: dict | None
+    x_calibration: np.ndarray | None = None  # training inputs: only their range is used (float models)
+    notes: tuple[str, ...] = ()
+
+
+def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    if not path.is_file():
+        raise MissingArtifactError(f"{path}: validation data file not found.", fix="pass --data with an existing .npz.")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if "x" not in npz:
+                raise InvalidInputError(f"{path}: no array named 'x' (found {sorted(npz.files)}).",
+                                        fix="save it with np.savez(path, x=inputs, y=labels).")
+            x = np.asarray(npz["x"], dtype=np.float32)
+            y = np.asarray(npz["y"]).astype(np.int64) if "y" in npz else None
+    except (ValueError, OSError) as exc:
+        raise InvalidInputError(f"{path}: not a readable .npz file ({exc}).",
+                                fix="save it with np.savez(path, x=inputs, y=labels).") from None
+    if len(x) == 0:
+        raise InvalidInputError(f"{path}: 'x' is empty.", fix="provide at least one validation sample.")
+    if not np.isfinite(x).all():
+        bad = int((~np.isfinite(x.reshape(len(x), -1))).any(axis=1).sum())
+        raise InvalidInputError(f"{path}: {bad} row(s) of 'x' contain NaN or Inf.", fix="remove or repair them.")
+    if y is not None and len(y) != len(x):
+        raise InvalidInputError(f"{path}: 'x' has {len(x)} rows but 'y' has {len(y)}.", fix="give one label per row.")
+    return x, y
+
+
+def resolve_source(request: ExportRequest) -> ExportSource:
+    src = request.source
+    if src.suffix in (".h5", ".keras"):
+        from edgenn.modelio import load_model
+
+        if request.data is None:
+            raise InvalidInputError(f"{src}: a user model needs validation data to check the export against.",
+                                    fix="pass --data val.npz (arrays x, and optionally y).")
+        model = load_model(src, trust_model=request.trust_model)
+        x, y = _load_npz(request.data)
+        expected = tuple(model.input_shape[1:])
+        if tuple(x.shape[1:]) != expected:
+            raise InvalidInputError(f"{request.data}: 'x' rows have shape {tuple(x.shape[1:])}, the model expects "
+                                    f"{expected}.", fix="pass inputs prepared exactly as the model takes them.")
+        return ExportSource(src.stem, model, x, y, None, {}, request.validation_samples or 10000,
+                            {"model": str(src), "data": str(request.data)}, {}, None, x_calibration=x,
+                            notes=("user model: the firmware input type is calibrated on the --data inputs",))
+
+    from edgenn.artifacts import ModelArtifact, resolve_model_dir
+    from edgenn.training.stage import prepared_data
+
+    artifact = ModelArtifact.load(resolve_model_dir(src))
+    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer())
+    reference = {}
+    float_dir = artifact.directory.parent / "train"
+    if (float_dir / "metrics.json").is_file():
+        from edgenn.io import read_json
+
+        reference["float"] = read_json(float_dir / "metrics.json")
+    reference[artifact.stage] = artifact.metrics
+    return ExportSource(artifact.recipe.name, artifact.load_model(), data.test.x, data.test.y, data.class_names,
+                        artifact.recipe.export.fpga.model_dump(),
+                        request.validation_samples or artifact.recipe.export.validation_samples,
+                        {"model_dir": str(artifact.directory)}, reference,
+                        artifact.recipe.model_dump(mode="json"), x_calibration=data.train.x)
+
+
+def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult:
+    if request.target == "fpga":
+        from edgenn.exporters.hls import check_compiler
+
+        check_compiler()  # before any work: the C simulation cannot be built without it
+    source = resolve_source(request)
+    out = request.out or Path("firmware") / source.name / request.target
+    if request.target == "fpga":
+        return _export_fpga(source, out, request.fpga_overrides, progress=progress)
+    if request.target == "onnx":
+        return _export_onnx(source, out)
+    raise InvalidInputError(f"unknown export target {request.target!r}.", fix="use 'fpga' or 'onnx'.")
+
+
+def _export_onnx(source: ExportSource, out: Path) -> ExportResult:
+    from edgenn import __version__
+    from edgenn.exporters.onnx_export import export_onnx
+    from edgenn.manifest import content_hash
+
+    t0 = time.perf_counter()
+    x = source.x[: min(len(source.x), source.validation_samples)]
+    metadata = {"edgenn_version": __version__, "model_name": source.name}
+    if source.recipe is not None:
+        metadata["recipe_hash"] = content_hash(source.recipe)
+    with atomic_dir(out) as staging:
+        onnx_report = export_onnx(source.model, staging / "model.onnx", x_check=x, metadata=metadata)
+        figures = {
+            "onnx_max_abs_diff": {"value": onnx_report.max_abs_diff, "unit": "absolute", "method": "onnxruntime"},
+            "onnx_argmax_agreement": {"value": onnx_report.argmax_agreement, "unit": "fraction",
+                                      "method": "onnxruntime"},
+            "ort_latency_us_batch1": {"value": onnx_report.ort_latency_us_batch1[0], "unit": "us",
+                                      "method": "onnxruntime"},
+            "keras_latency_us_batch1": {"value": onnx_report.keras_latency_us_batch1[0], "unit": "us",
+                                        "method": "software"},
+        }
+        report = {"schema_version": 1, "target": "onnx", "name": source.name, "figures": figures,
+                  "onnx": onnx_report.to_dict(), "lineage": source.lineage,
+                  "notes": [] if onnx_report.passed else
+                  [f"onnxruntime differs from Keras by {onnx_report.max_abs_diff:.3g} > {onnx_report.tolerance:g}"]}
+        atomic_write_json(staging / REPORT_JSON, report)
+        atomic_write_text(staging / REPORT_MD, _onnx_markdown(report))
+        write_manifest(staging, stage="export-onnx", recipe=source.recipe, inputs=source.lineage,
+                       metrics=figures, timings_s={"total": time.perf_counter() - t0})
+    return ExportResult("onnx", out, report)
+
+
+def _onnx_markdown(report: dict) -> str:
+    o = report["onnx"]
+    lines = [f"# ONNX export: {report['name']}", "",
+             f"- checked with onnxruntime on {o['num_samples']} samples: max |Δ| = {o['max_abs_diff']:.3g} "
+             f"(tolerance {o['tolerance']:g}), argmax agreement {o['argmax_agreement']:.4%}: "
+             f"**{'pass' if o['passed'] else 'FAIL'}**",
+             f"- quantized graph: {o['is_quantized_graph']}", "",
+             "| batch-1 latency | median (µs) | p90 (µs) |", "|---|---|---|"]
+    for key, label in (("ort_latency_us_batch1", "onnxruntime session.run"),
+                       ("keras_call_latency_us_batch1", "Keras model(x)"),
+                       ("keras_latency_us_batch1", "Keras model.predict")):
+        if key in o:
+            med, p90 = o[key]
+            lines.append(f"| {label} | {med:.1f} | {p90:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _fig(value, unit: str, method: str, note: str = "") -> dict:
+    return {"value": value, "unit": unit, "method": method, **({"note": note} if note else {})}
+
+
+def _stage_status(progress: bool):
+    from contextlib import nullcontext
+
+    if not progress:
+        return lambda text: nullcontext()
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    return lambda text: console.status(text)
+
+
+def _export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
+    from edgenn.estimates import design_from_hls_model, estimate
+    from edgenn.exporters.csim import simulate_csim
+    from edgenn.exporters.hls import HlsSettings, export_hls
+    from edgenn.verification.bitexact import build_report
+
+    settings = HlsSettings(**{**source.fpga, **overrides})
+    n = min(len(source.x), source.validation_samples)
+    x, y = source.x[:n], (None if source.y is None else source.y[:n])
+    notes = list(source.notes)
+    if n < 10000:
+        notes.append(f"validated on {n} held-out samples (fewer than 10,000: a larger dataset gives a stronger check)")
+    status = _stage_status(progress)
+    t0 = time.perf_counter()
+    with atomic_dir(out) as staging:
+        with status("hls4ml: converting and compiling the C simulation (g++)..."):
+            project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration)
+        with status(f"C simulation of {n} samples, layer by layer..."):
+            csim = simulate_csim(project, source.model, x)
+        layers = [(name, csim.reference[name], csim.firmware[name]) for name in csim.layer_names]
+        bitexact = build_report(layers, logits_layer=csim.logits_layer, output_layer=csim.output_layer,
+                                bit_exact_expected=csim.bit_exact_expected, labels=y, notes=csim.notes,
+                                csim_seconds=csim.csim_seconds)
+        resources = estimate(design_from_hls_model(project.hls_model))
+        figures = _fpga_figures(source, bitexact, resources, csim.firmware[csim.output_layer], y)
+        notes.extend(bitexact.notes)
+        notes.extend(resources.assumptions)
+        if not bitexact.bit_exact and bitexact.first_diverging_layer:
+            notes.append(f"firmware and model first diverge at layer '{bitexact.first_diverging_layer}'")
+        report = {
+            "schema_version": 1, "target": "fpga", "name": source.name, "settings": settings.to_dict(),
+            "figures": figures, "bitexact": bitexact.to_dict(), "resources": resources.to_dict(),
+            "precision": project.precision.to_dict(), "project": project.to_dict(), "lineage": source.lineage,
+            "reference_metrics": source.reference_metrics, "notes": notes,
+            "timings_s": {"convert": project.convert_seconds, "compile": project.compile_seconds,
+                          "csim": csim.csim_seconds},
+        }
+        atomic_write_json(staging / REPORT_JSON, report)
+        atomic_write_text(staging / REPORT_MD, _fpga_markdown(report, resources.to_markdown()))
+        write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,
+                       metrics=figures, timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
+    return ExportResult("fpga", out, report)
+
+
+def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.ndarray, y) -> dict:
+    from edgenn.training.metrics import per_class_auc
+
+    figs = {"bit_exact_fraction": _fig(bitexact.exact_fraction, "fraction", "csim",
+                                       f"{bitexact.num_values} logit values on {bitexact.num_samples} samples")}
+    if bitexact.firmware_accuracy is not None:
+        figs["accuracy"] = _fig(bitexact.firmware_accuracy, "fraction", "csim", "firmware C simulation")
+        figs["accuracy_software"] = _fig(bitexact.reference_accuracy, "fraction", "software",
+                                         "quantized Keras model on the same inputs")
+        float_metrics = source.reference_metrics.get("float")
+        if float_metrics and "accuracy" in float_metrics:
+            figs["accuracy_float"] = _fig(float_metrics["accuracy"], "fraction", "software", "float model, test split")
+            figs["accuracy_drop"] = _fig(float_metrics["accuracy"] - bitexact.firmware_accuracy, "fraction", "csim",
+                                         "float model accuracy minus firmware accuracy")
+        if source.class_names and firmware_out.shape[1] == len(source.class_names):
+            for cls, auc in per_class_auc(firmware_out, y, source.class_names).items():
+                figs[f"auc.{cls}"] = _fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
+    for key, fig in resources.total.figures().items():
+        figs[key] = _fig(fig.value, fig.unit, fig.method, fig.note)
+    return figs
+
+
+def _fpga_markdown(report: dict, resources_md: str) -> str:
+    b, s = report["bitexact"], report["settings"]
+    lines = [f"# FPGA export: {report['name']}", "",
+             f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
+             f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
+             "## Bit-exactness (C simulation vs quantized model)", "",
+             f"- {b['claim']}",
+             f"- {b['num_samples']} samples, {b['num_values']} logit values: **{b['exact_fraction']:.3%} exact**, "
+             f"max |Δ| = {b['max_abs_diff']:.3g}, argmax agreement {b['argmax_agreement']:.4%}"]
+    for o in b["outputs"][1:]:
+        lines.append(f"- {o['name']}: {o['label']}: max |Δ| = {o['max_abs_diff']:.3g}, "
+                     f"argmax agreement {o['argmax_agreement']:.4%}")
+    if b.get("first_diverging_layer"):
+        lines.append(f"- first diverging layer: `{b['first_diverging_layer']}`")
+    lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
+    for name, f in report["figures"].items():
+        v = f["value"]
+        lines.append(f"| {name} | {v:.4g} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
+                     if isinstance(v, float) else f"| {name} | {v} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
+    lines += ["", "## Resources and latency per layer (method: analytic estimate, not synthesis)", "", resources_md]
+    if report["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    return "\n".join(lines) + "\n"
