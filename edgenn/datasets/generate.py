@@ -9,8 +9,8 @@ drawn from the root seed. Shards finishing out of order therefore never change t
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
-import math
 import multiprocessing
 import os
 import time
@@ -118,26 +118,6 @@ def shard_cache_key(spec: ShardSpec, versions: dict[str, str]) -> str:
                       "features": FEATURE_NAMES, "constituents": CONSTITUENT_NAMES, "versions": versions})
 
 
-@dataclasses.dataclass
-class _ClassState:
-    shards: dict[int, tuple[np.ndarray, np.ndarray, int]] = dataclasses.field(default_factory=dict)
-    next_index: int = 0
-    in_flight: int = 0
-    events: int = 0
-    jets: int = 0
-
-    def prefix_jets(self) -> int:
-        """Jets in the contiguous run of finished shards 0..k: only those may be used (see module docstring)."""
-        total, i = 0, 0
-        while i in self.shards:
-            total += self.shards[i][0].shape[0]
-            i += 1
-        return total
-
-    def yield_per_event(self) -> float:
-        return self.jets / self.events if self.events else _DEFAULT_YIELD
-
-
 def _worker_init() -> None:
     import warnings
 
@@ -159,6 +139,8 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
                   cache_dir: Path | None = None) -> Path:
     """Generate the jet dataset into ``out_dir`` (``jets.h5`` + ``manifest.json``) and return the HDF5 path.
 
+    Workers are spawned processes, so a script calling this must do so under ``if __name__ == "__main__":``.
+
     Args:
         config: what to generate; ``JetGenConfig.build(**kwargs)`` makes one from keywords.
         out_dir: output directory, replaced atomically (a half-written directory is never left behind).
@@ -167,97 +149,145 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
 
     Raises:
         InvalidInputError: unwritable output, or a class that would need more than 20000 shards.
-        ExternalToolError: Pythia rejected a setting or failed to initialise.
+        ExternalToolError: Pythia rejected a setting or failed to initialise, or a worker process died.
+
+    Example:
+        >>> generate_jets(JetGenConfig(jets_per_class=1000, fast=True), Path("data/jets"))  # doctest: +SKIP
+        PosixPath('data/jets/jets.h5')
     """
     start = time.perf_counter()
     cache = ShardCache(Path(cache_dir) if cache_dir is not None else default_cache_dir("jets"))
     versions = library_versions()
-    states = {c: _ClassState() for c in config.classes}
-    stats = {"shards_generated": 0, "shards_from_cache": 0}
-    bar = _Progress(config, enabled=progress)
-    pool: ProcessPoolExecutor | None = None
-    pending: dict[Future, tuple[str, int]] = {}
-    max_in_flight = 2 * config.workers  # a queued shard per worker keeps both busy while the main process collects
-
-    def submit(spec: ShardSpec, key: str) -> Future:
-        nonlocal pool
-        if pool is None:  # started lazily: a fully cached run never spawns a worker
-            pool = ProcessPoolExecutor(max_workers=config.workers, initializer=_worker_init,
-                                       mp_context=multiprocessing.get_context("spawn"))
-        return pool.submit(_run_shard, spec, str(cache.directory), key)
-    try:
-        with bar:
-            while True:
-                short = [c for c in config.classes if states[c].prefix_jets() < config.jets_per_class]
-                if not short:
-                    break
-                _plan(config, states, short, cache, versions, stats, bar, pending, submit, max_in_flight)
-                if not pending:
-                    continue  # everything planned came from the cache; re-check the counts
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    cls, index = pending.pop(future)
-                    result = _result(future)
-                    state = states[cls]
-                    state.in_flight -= 1
-                    _record(state, index, result.features, result.constituents, result.num_events)
-                    stats["shards_generated"] += 1
-                    bar.update(cls, state.jets)
-    finally:
-        if pool is not None:
-            # Shards still running were planned but are not needed; they finish into the cache for a later run.
-            pool.shutdown(wait=True, cancel_futures=True)
-
+    with _Progress(config, enabled=progress) as bar, _ShardScheduler(config, cache, versions, bar) as scheduler:
+        states = scheduler.run()
     data = _assemble(config, states, versions)
     wall = time.perf_counter() - start
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as staging:
         save_jets(staging / DATASET_FILE, data)
-        counts = data.class_counts()
         atomic_write_json(staging / MANIFEST_NAME, {
             "stage": "data.generate.jets",
             "schema_version": 1,
             "config": config.model_dump(mode="json"),
             "versions": data.meta["versions"],
-            "counts": counts,
+            "counts": data.class_counts(),
             "num_jets": data.num_jets,
             "dataset": DATASET_FILE,
+            # jets.h5 is byte-identical for identical configs (no HDF5 timestamps), so its hash identifies the data.
+            "dataset_sha256": _sha256(staging / DATASET_FILE),
             "wall_seconds": round(wall, 3),
             "jets_per_second": round(data.num_jets / wall, 2) if wall > 0 else None,
-            "shards_generated": stats["shards_generated"],
-            "shards_from_cache": stats["shards_from_cache"],
+            "shards_generated": scheduler.shards_generated,
+            "shards_from_cache": scheduler.shards_from_cache,
             "cache_dir": str(cache.directory),
         })
     log.info("wrote %d jets to %s in %.1f s (%d shards generated, %d from cache)", data.num_jets, out_dir, wall,
-             stats["shards_generated"], stats["shards_from_cache"])
+             scheduler.shards_generated, scheduler.shards_from_cache)
     return out_dir / DATASET_FILE
 
 
-def _plan(config: JetGenConfig, states: dict[str, _ClassState], short: list[str], cache: ShardCache,
-          versions: dict[str, str], stats: dict[str, int], bar: _Progress, pending: dict[Future, tuple[str, int]],
-          submit: Any, max_in_flight: int) -> None:
-    """Take cached shards and submit new ones, one class at a time in turn, until the expected yield suffices."""
-    while len(pending) < max_in_flight:
-        plan = _round_robin(short, states, config)
-        if not plan:
-            return
-        for cls in plan:
-            if len(pending) >= max_in_flight:
+@dataclasses.dataclass
+class _ClassState:
+    shards: dict[int, tuple[np.ndarray, np.ndarray, int]] = dataclasses.field(default_factory=dict)
+    next_index: int = 0
+    in_flight: int = 0
+    events: int = 0
+    jets: int = 0
+
+    def record(self, index: int, features: np.ndarray, constituents: np.ndarray, events: int) -> None:
+        self.shards[index] = (features, constituents, events)
+        self.events += events
+        self.jets += features.shape[0]
+
+    def prefix_jets(self) -> int:
+        """Jets in the contiguous run of finished shards 0..k: only those may be used (see module docstring)."""
+        total, i = 0, 0
+        while i in self.shards:
+            total += self.shards[i][0].shape[0]
+            i += 1
+        return total
+
+    def expected_jets(self, events_per_shard: int) -> float:
+        """Finished jets plus what the shards in flight should bring at the yield seen so far."""
+        per_event = self.jets / self.events if self.events else _DEFAULT_YIELD
+        return self.jets + self.in_flight * events_per_shard * per_event
+
+
+class _ShardScheduler:
+    """Feeds shards to a lazily started process pool (or takes them from the cache) until every class has enough.
+
+    At most two shards per worker are in flight: one running and one queued, so that no worker idles while the
+    main process collects results. A fully cached run never starts a worker.
+    """
+
+    def __init__(self, config: JetGenConfig, cache: ShardCache, versions: dict[str, str], bar: _Progress) -> None:
+        self.config, self.cache, self.versions, self.bar = config, cache, versions, bar
+        self.states = {c: _ClassState() for c in config.classes}
+        self.pending: dict[Future, tuple[str, int]] = {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.max_in_flight = 2 * config.workers
+        self.shards_generated = 0
+        self.shards_from_cache = 0
+
+    def __enter__(self) -> _ShardScheduler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            # Shards still running were planned but are not needed; they finish into the cache for a later run.
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(self) -> dict[str, _ClassState]:
+        while self._short():
+            self._plan()
+            if not self.pending:
+                continue  # everything planned came from the cache; re-check the counts
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                cls, index = self.pending.pop(future)
+                result = _result(future)
+                state = self.states[cls]
+                state.in_flight -= 1
+                state.record(index, result.features, result.constituents, result.num_events)
+                self.shards_generated += 1
+                self.bar.update(cls, state.jets)
+        return self.states
+
+    def _short(self) -> list[str]:
+        return [c for c in self.config.classes if self.states[c].prefix_jets() < self.config.jets_per_class]
+
+    def _plan(self) -> None:
+        """Plan one more shard per class in turn while the expected yield of a class falls short."""
+        config = self.config
+        while len(self.pending) < self.max_in_flight:
+            # A class with shards in flight whose prefix is short only because they finish out of order waits.
+            plan = [c for c in self._short() if self.states[c].in_flight == 0
+                    or self.states[c].expected_jets(config.events_per_shard) < config.jets_per_class]
+            if not plan:
                 return
-            state = states[cls]
-            spec = shard_spec(config, cls, state.next_index)
-            state.next_index += 1
-            key = shard_cache_key(spec, versions)
-            cached = cache.get(key)
-            if cached is not None:
-                arrays, meta = cached
-                _record(state, spec.shard_index, arrays["features"], arrays["constituents"], int(meta["num_events"]))
-                stats["shards_from_cache"] += 1
-                bar.update(cls, state.jets)
-            else:
-                pending[submit(spec, key)] = (cls, spec.shard_index)
-                state.in_flight += 1
-        short = [c for c in short if states[c].prefix_jets() < config.jets_per_class]
+            for cls in plan:
+                if len(self.pending) >= self.max_in_flight:
+                    return
+                state = self.states[cls]
+                spec = shard_spec(config, cls, state.next_index)
+                state.next_index += 1
+                key = shard_cache_key(spec, self.versions)
+                cached = self.cache.get(key)
+                if cached is not None:
+                    arrays, meta = cached
+                    state.record(spec.shard_index, arrays["features"], arrays["constituents"],
+                                 int(meta["num_events"]))
+                    self.shards_from_cache += 1
+                    self.bar.update(cls, state.jets)
+                else:
+                    self.pending[self._submit(spec, key)] = (cls, spec.shard_index)
+                    state.in_flight += 1
+
+    def _submit(self, spec: ShardSpec, key: str) -> Future:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.config.workers, initializer=_worker_init,
+                                            mp_context=multiprocessing.get_context("spawn"))
+        return self.pool.submit(_run_shard, spec, str(self.cache.directory), key)
 
 
 def _result(future: Future) -> ShardResult:
@@ -269,24 +299,6 @@ def _result(future: Future) -> ShardResult:
             "that starts generation at import time).",
             fix="call generate_jets under `if __name__ == '__main__':` in scripts (workers are spawned, so they "
                 "re-import the main module), or lower --workers if memory is short.") from exc
-
-
-def _round_robin(short: list[str], states: dict[str, _ClassState], config: JetGenConfig) -> list[str]:
-    """Classes to plan one more shard for: those whose finished plus in-flight shards are not expected to suffice."""
-    plan = []
-    for cls in short:
-        state = states[cls]
-        expected = state.jets + state.in_flight * config.events_per_shard * state.yield_per_event()
-        # Shards finishing out of order can make the prefix short although enough jets exist: the loop then waits.
-        if expected < config.jets_per_class or state.in_flight == 0:
-            plan.append(cls)
-    return plan
-
-
-def _record(state: _ClassState, index: int, features: np.ndarray, constituents: np.ndarray, events: int) -> None:
-    state.shards[index] = (features, constituents, events)
-    state.events += events
-    state.jets += features.shape[0]
 
 
 def _assemble(config: JetGenConfig, states: dict[str, _ClassState], versions: dict[str, str]) -> JetData:
@@ -321,6 +333,14 @@ def _assemble(config: JetGenConfig, states: dict[str, _ClassState], versions: di
     return JetData(features=np.concatenate(feats)[order], feature_names=FEATURE_NAMES,
                    constituents=np.concatenate(cons)[order], constituent_names=CONSTITUENT_NAMES,
                    labels=np.concatenate(labels)[order], class_names=tuple(config.classes), meta=meta)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _edgenn_version() -> str:
@@ -362,7 +382,3 @@ class _Progress:
         if self._progress is not None:
             self._progress.update(self._tasks[cls], completed=min(jets, self._total))
 
-
-def estimated_shards(config: JetGenConfig) -> int:
-    """Rough number of shards per class, for planning and messages."""
-    return math.ceil(config.jets_per_class / (config.events_per_shard * _DEFAULT_YIELD))

@@ -51,6 +51,7 @@ def test_layout_shapes_names_and_balance(runs):
     assert any("PartonLevel:MPI = off" == s for s in data.meta["classes"]["W"]["settings"])
     manifest = _manifest(path)
     assert manifest["counts"] == {"q": 30, "W": 30} and manifest["jets_per_second"] > 0
+    assert len(manifest["dataset_sha256"]) == 64
     assert manifest["shards_generated"] >= 2 and manifest["shards_from_cache"] == 0
     # rel_pt of the leading constituent is in (0, 1]; the jets are in the requested window
     assert np.all((data.constituents[:, 0, 0] > 0) & (data.constituents[:, 0, 0] <= 1.0))
@@ -72,6 +73,7 @@ def test_same_seed_is_byte_identical_and_other_seed_differs(runs):
     assert a.features.tobytes() == b.features.tobytes()
     assert a.constituents.tobytes() == b.constituents.tobytes()
     np.testing.assert_array_equal(a.labels, b.labels)
+    assert _manifest(runs["a"])["dataset_sha256"] == _manifest(runs["b"])["dataset_sha256"]
     assert a.features.shape == c.features.shape
     assert a.features.tobytes() != c.features.tobytes()
 
@@ -93,3 +95,12 @@ def test_config_rejects_bad_values_naming_each_field():
     with pytest.raises(ConfigError, match="pt_min"):
         JetGenConfig.build(pt_min=1700.0)
     assert JetGenConfig.build(classes=("Z", "W")).classes == ("W", "Z")
+
+
+def test_fastjet_banner_stays_out_of_stdout(tmp_path, capfd):
+    config = JetGenConfig(jets_per_class=5, classes=("Z",), fast=True, events_per_shard=10, workers=1)
+    path = generate_jets(config, tmp_path / "z", progress=True, cache_dir=tmp_path / "cache")
+    captured = capfd.readouterr()
+    assert captured.out == ""  # progress goes to stderr, FastJet's banner nowhere
+    assert "FastJet" not in captured.err
+    assert load_jets(path).class_counts() == {"Z": 5}
