@@ -12,7 +12,9 @@ happens to ~10 % of W/Z jets) are set to 0 instead of NaN, so the arrays stay fi
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -22,9 +24,15 @@ JET_R = 0.8
 _RECLUSTER_R = 2.0
 
 
-def silence_fastjet_warnings() -> None:
-    """Ignore fastjet's generic 'exclusive jets ... with care' UserWarning: we only use C/A exclusive jets."""
-    warnings.filterwarnings("ignore", message="dcut and exclusive jets", category=UserWarning)
+@contextlib.contextmanager
+def quiet_fastjet_warnings() -> Iterator[None]:
+    """Ignore fastjet's generic 'exclusive jets ... with care' UserWarning (we only take C/A exclusive jets).
+
+    Scoped with ``catch_warnings`` so the caller's warning filters are left as they were.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="dcut and exclusive jets", category=UserWarning)
+        yield
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -40,13 +48,21 @@ def _momentum(arr):  # noqa: ANN001, ANN202 - awkward arrays
 
 
 def compute_jet_features(jets, constituents) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - awkward arrays
-    """Return (features (N, len(FEATURE_NAMES)) float64, constituents (N, 50, len(CONSTITUENT_NAMES)) float32)."""
-    import awkward as ak
-    import fastjet
+    """Return (features (N, len(FEATURE_NAMES)) float64, constituents (N, 50, len(CONSTITUENT_NAMES)) float32).
+
+    FastJet prints its banner to stdout on first use; wrap calls in ``jets_pythia.quiet_stdout`` if stdout matters.
+    """
     import vector
 
     vector.register_awkward()
-    silence_fastjet_warnings()
+    with quiet_fastjet_warnings():
+        return _compute(jets, constituents)
+
+
+def _compute(jets, constituents) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - awkward arrays
+    import awkward as ak
+    import fastjet
+
     n = len(jets)
     if n == 0:
         return (np.zeros((0, len(FEATURE_NAMES))),

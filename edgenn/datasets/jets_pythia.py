@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from edgenn.datasets.jet_data import CLASS_NAMES
-from edgenn.datasets.jet_features import compute_jet_features, silence_fastjet_warnings
+from edgenn.datasets.jet_features import compute_jet_features, quiet_fastjet_warnings
 
 # Bump when the physics or feature code changes: it is part of every shard's cache key.
 GENERATOR_VERSION = "jets-pythia-1"
@@ -115,13 +115,20 @@ def _make_pythia(settings: list[str]):  # noqa: ANN202 - pythia8mc.Pythia
 
 
 def generate_shard(spec: ShardSpec) -> ShardResult:
-    """Run Pythia for ``spec.num_events`` events and return the selected jets' features and constituents."""
+    """Run Pythia for ``spec.num_events`` events and return the selected jets' features and constituents.
+
+    Nothing reaches stdout (FastJet's banner is diverted) and fastjet's generic exclusive-jet warning is muted.
+    """
+    with quiet_stdout(), quiet_fastjet_warnings():
+        return _generate(spec)
+
+
+def _generate(spec: ShardSpec) -> ShardResult:
     import awkward as ak
     import fastjet
     import vector
 
     vector.register_awkward()
-    silence_fastjet_warnings()
     start = time.perf_counter()
     pythia = _make_pythia(spec.settings())
     events = pythia.nextBatch(spec.num_events)
