@@ -433,6 +433,10 @@ def derive_precisions(
     ctx = _Context(model, None if x_calibration is None else np.asarray(x_calibration, np.float32),
                    float_fraction_bits)
     input_layer, body = layers[0], layers[1:]
+    for layer in body:  # name the first unsupported layer before anything else can fail
+        if type(layer).__name__ not in _RULES:
+            raise _unsupported(layer, "no conversion rule for this layer type.",
+                               fix=f"use only {', '.join(supported_layer_classes())}.")
     n_in = int(model.input_shape[-1])
     if len(model.input_shape) != 2:
         raise _unsupported(input_layer, f"input shape {model.input_shape} is not (batch, features).")
@@ -441,11 +445,7 @@ def derive_precisions(
 
     derived: list[LayerPrecision] = []
     for layer in body:
-        rule = _RULES.get(type(layer).__name__)
-        if rule is None:
-            raise _unsupported(layer, "no conversion rule for this layer type.",
-                               fix=f"use only {', '.join(supported_layer_classes())}.")
-        prec, t = rule(layer, t, ctx)
+        prec, t = _RULES[type(layer).__name__](layer, t, ctx)
         if prec is not None:
             derived.append(prec)
     if not derived:

@@ -1,0 +1,100 @@
+"""hls4ml export: settings validation, and C simulation bit-exact with QKeras on the logits.
+
+Compiles cost 15-30 s each on the shared 2-core machine: the default suite compiles twice (the jet MLP, and the same
+MLP with one deliberately broken accumulator); model variants are @pytest.mark.slow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from edgenn.errors import InvalidInputError, UnsupportedModelError
+from edgenn.exporters import FixedPoint, HlsSettings, SoftmaxSettings, derive_precisions, export_hls
+from edgenn.verification import validate_csim
+
+NUM_SAMPLES = 10_000
+
+
+def test_settings_reject_unknown_part_and_bad_clock():
+    with pytest.raises(InvalidInputError, match="'xcfoo123'"):
+        HlsSettings(part="xcfoo123")
+    with pytest.raises(InvalidInputError, match="part"):
+        HlsSettings(part="not a part")
+    with pytest.raises(InvalidInputError, match="clock_period_ns"):
+        HlsSettings(clock_period_ns=0.0)
+    with pytest.raises(InvalidInputError, match="clock_period_ns"):
+        HlsSettings(clock_period_ns=-5.0)
+    assert HlsSettings(part="xczu9eg-ffvb1156-2-e").part == "xczu9eg-ffvb1156-2-e"
+    assert HlsSettings(part="xcu250-figd2104-2L-e").part == "xcu250-figd2104-2L-e"
+
+
+def test_unsupported_layer_named_before_any_hls_work(tmp_path):
+    import tensorflow as tf
+
+    inp = tf.keras.Input(shape=(16,), name="x")
+    x = tf.keras.layers.Dense(4, name="fc")(inp)
+    x = tf.keras.layers.LayerNormalization(name="norm")(x)
+    with pytest.raises(UnsupportedModelError, match=r"'norm' \(LayerNormalization\)"):
+        export_hls(tf.keras.Model(inp, x), tmp_path / "prj", HlsSettings())
+    assert not (tmp_path / "prj").exists()
+
+
+def _inputs(fp: FixedPoint, n: int, seed: int) -> np.ndarray:
+    """Uniform over the input type's range (float, off-grid): validate_csim quantizes on the host."""
+    return np.random.default_rng(seed).uniform(fp.min, fp.max + fp.lsb, size=(n, 16))
+
+
+@pytest.fixture(scope="module")
+def jet_project(qmlp, tmp_path_factory):
+    return export_hls(qmlp, tmp_path_factory.mktemp("hls") / "jet_mlp", HlsSettings())
+
+
+def test_jet_mlp_logits_bit_exact(jet_project, qmlp):
+    project = jet_project
+    assert (project.out_dir / "firmware" / "myproject.cpp").is_file()
+    assert (project.out_dir / "precision.json").is_file()
+    assert project.compile_seconds > 0 and project.convert_seconds > 0
+
+    x = _inputs(project.input_type, NUM_SAMPLES, seed=11)
+    y = np.random.default_rng(12).integers(0, 5, NUM_SAMPLES)
+    report = validate_csim(project, qmlp, x, y)
+
+    from edgenn.exporters import simulate_csim
+
+    result = simulate_csim(project, qmlp, x)
+    assert np.array_equal(result.firmware["logits"], result.reference["logits"])  # exact, every value
+    assert report.num_values == NUM_SAMPLES * 5 and report.exact_fraction == 1.0 and report.bit_exact
+    assert report.first_diverging_layer is None
+    for name in ("dense_0", "relu_0", "dense_1", "relu_1", "dense_2", "relu_2"):
+        assert np.array_equal(result.firmware[name], result.reference[name]), name
+
+    # Softmax is a lookup table. hls4ml's stable softmax truncates (max - x_i) to inp_norm's step before the table,
+    # so two logits closer than that step can get the same probability; at a larger gap the table entries differ
+    # by far more than the output step and the order is kept. Hence: every argmax disagreement must be a near-tie.
+    fw_p, ref_p = result.firmware["softmax"], result.reference["softmax"]
+    logits = np.sort(result.reference["logits"], axis=1)
+    gap = logits[:, -1] - logits[:, -2]
+    disagree = fw_p.argmax(axis=1) != ref_p.argmax(axis=1)
+    step = SoftmaxSettings().inp_norm.lsb
+    assert np.all(gap[disagree] < step), gap[disagree].max()
+    softmax_stats = report.outputs[1]
+    assert softmax_stats.name == "softmax" and not softmax_stats.bit_exact_expected
+    assert softmax_stats.argmax_agreement >= 1.0 - np.mean(gap < step)
+    assert softmax_stats.max_abs_diff < 0.05
+    assert report.firmware_accuracy is not None and 0.0 <= report.firmware_accuracy <= 1.0
+
+
+def test_first_diverging_layer_names_the_broken_layer(qmlp_builder, tmp_path):
+    qmlp = qmlp_builder(hidden=(8, 8), seed=3)  # small: compiles in about half the jet MLP's time
+    precision = derive_precisions(qmlp)
+    good = precision.layer("dense_1")
+    # three integer bits fewer than the interval bound: pre-activations near the bound wrap around
+    narrow = FixedPoint(good.accum.width - 3, good.accum.integer - 3)
+    broken = precision.replace_layer(replace(good, accum=narrow, result=narrow))
+    project = export_hls(qmlp, tmp_path / "broken", HlsSettings(), precision=broken)
+    report = validate_csim(project, qmlp, _inputs(project.input_type, 3000, seed=5))
+    assert report.exact_fraction < 1.0
+    assert report.first_diverging_layer == "dense_1"
