@@ -27,7 +27,8 @@ def _budget(budget: Budget | str | Path) -> Budget:
 
 def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jets", jets_per_class: int = 2000,
                   classes: list[str] | None = None, seed: int = 1, fast: bool = False, workers: int | None = None,
-                  cache_dir: str | Path | None = None, progress: bool = True) -> Path:
+                  events_per_shard: int | None = None, cache_dir: str | Path | None = None,
+                  progress: bool = True) -> Path:
     """Generate a seeded, cached jet dataset with Pythia 8 + FastJet; returns the HDF5 path.
 
     Example: ``edgenn.generate_data(out="data/jets", jets_per_class=500, fast=True)``.
@@ -40,9 +41,10 @@ def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jet
         fields["classes"] = classes
     if workers is not None:
         fields["workers"] = workers
+    if events_per_shard is not None:
+        fields["events_per_shard"] = events_per_shard
     config = validate(JetGenConfig, fields, source="edgenn data generate jets")
-    kwargs = {"cache_dir": Path(cache_dir)} if cache_dir is not None else {}
-    return generate_jets(config, Path(out), progress=progress, **kwargs)
+    return generate_jets(config, Path(out), progress=progress, cache_dir=Path(cache_dir) if cache_dir else None)
 
 
 def default_run_dir(recipe: Recipe) -> Path:

@@ -22,6 +22,7 @@ def data_generate(
     seed: int = typer.Option(1, help="Root seed; same seed and settings give identical arrays."),
     fast: bool = typer.Option(False, "--fast", help="Multi-parton interactions off: 3-5x faster generation."),
     workers: Optional[int] = typer.Option(None, help="Worker processes (default: one per core)."),
+    events_per_shard: Optional[int] = typer.Option(None, help="Pythia events per cached shard (default 500)."),
     cache_dir: Optional[Path] = typer.Option(None, help="Shard cache (default ~/.cache/edgenn or $EDGENN_CACHE_DIR)."),
 ) -> None:
     """Generate a dataset offline with Pythia 8 + FastJet (seeded, sharded, cached)."""
@@ -31,7 +32,8 @@ def data_generate(
     if kind != "jets":
         raise InvalidInputError(f"unknown dataset kind {kind!r}; known kinds: jets.", fix="use `edgenn data generate jets`.")
     path = generate_data(kind, out=out, jets_per_class=jets_per_class, classes=classes, seed=seed, fast=fast,
-                         workers=workers, cache_dir=cache_dir, progress=settings(ctx).progress)
+                         workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
+                         progress=settings(ctx).progress)
     console.print(f"dataset written: [bold]{path}[/]")
 
 

@@ -86,3 +86,18 @@ def test_check_json_output(monkeypatch):
 def test_unknown_target_is_bad_input():
     res = runner.invoke(app, ["export", "runs/x", "--target", "gpu"])
     assert res.exit_code == 2 and "unknown target 'gpu'" in res.output
+
+
+def test_data_generate_passes_flags(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(edgenn.api, "generate_data", lambda kind, **kw: seen.update(kw, kind=kind) or Path("d/jets.h5"))
+    res = runner.invoke(app, ["--no-progress", "data", "generate", "jets", "--out", "d", "--jets-per-class", "50",
+                              "--class", "W", "--class", "Z", "--fast", "--seed", "3", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert seen == {"kind": "jets", "out": Path("d"), "jets_per_class": 50, "classes": ["W", "Z"], "seed": 3,
+                    "fast": True, "workers": 1, "events_per_shard": None, "cache_dir": None, "progress": False}
+
+
+def test_data_generate_bad_seed_is_one_line_error():
+    res = runner.invoke(app, ["data", "generate", "jets", "--seed", "0", "--out", "unused"])
+    assert res.exit_code == 2 and "seed" in res.output and "Traceback" not in res.output
