@@ -1,0 +1,66 @@
+"""The before/after table of a compression run: accuracy, AUC, sparsity, bits, BOPs and weight counts per model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edgenn.training.inputs import Split
+
+
+def model_summary(model, split: Split, class_names: tuple[str, ...]) -> dict:
+    """Test-split quality and the cost figures of one model (``split`` is normally ``data.test``)."""
+    from edgenn.compression.bops import bops_summary
+    from edgenn.compression.layers import kernel_sparsity, layer_bits, overall_sparsity, weight_counts
+    from edgenn.training.fit import predict
+    from edgenn.training.metrics import classifier_metrics
+
+    metrics = classifier_metrics(predict(model, split.x), split.y, class_names)
+    num_params, num_nonzero = weight_counts(model)
+    return {**metrics, "num_params": num_params, "num_nonzero": num_nonzero,
+            "sparsity": overall_sparsity(model), "sparsity_per_layer": kernel_sparsity(model),
+            "bits": layer_bits(model), "bops": bops_summary(model)}
+
+
+def pruning_check(target: float, mask_sparsity_per_layer: dict[str, float], kernel_sizes: dict[str, int]) -> dict:
+    """Did every pruned layer reach the target within tfmot's rounding bound (``prune.sparsity_tolerance``)?"""
+    from edgenn.compression.prune import sparsity_tolerance
+
+    shortfalls = {name: target - s for name, s in mask_sparsity_per_layer.items()
+                  if target - s > sparsity_tolerance(kernel_sizes[name])}
+    return {"target_sparsity": target, "mask_sparsity_per_layer": mask_sparsity_per_layer,
+            "tolerance_per_layer": {n: sparsity_tolerance(k) for n, k in kernel_sizes.items()},
+            "reached": not shortfalls, "shortfalls": shortfalls}
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def table_rows(before: dict, after: dict) -> list[tuple[str, str, str]]:
+    """(quantity, before, after) rows for a rich/markdown table of two ``model_summary`` dicts."""
+    rows = [("accuracy", before["accuracy"], after["accuracy"])]
+    for name in before["auc"]:
+        rows.append((f"AUC {name}", before["auc"][name], after["auc"].get(name, float("nan"))))
+    rows += [("weights (kernel+bias)", before["num_params"], after["num_params"]),
+             ("non-zero weights", before["num_nonzero"], after["num_nonzero"]),
+             ("kernel sparsity", before["sparsity"], after["sparsity"]),
+             ("BOPs", before["bops"]["total"], after["bops"]["total"])]
+    for layer, bits in after["bits"].items():
+        b = before["bits"].get(layer, {})
+        rows.append((f"bits {layer} (w/b/in)", "/".join(str(b.get(k, "?")) for k in ("weight", "bias", "input_activation")),
+                     "/".join(str(bits[k]) for k in ("weight", "bias", "input_activation"))))
+    return [(q, _fmt(b), _fmt(a)) for q, b, a in rows]
+
+
+def markdown_table(before: dict, after: dict) -> str:
+    lines = ["| quantity | before | after |", "|---|---:|---:|"]
+    lines += [f"| {q} | {b} | {a} |" for q, b, a in table_rows(before, after)]
+    return "\n".join(lines) + "\n"
+
+
+def kernel_sizes(model) -> dict[str, int]:
+    from edgenn.compression.layers import is_prunable, kernel_layers, unwrap
+
+    return {unwrap(l).name: int(np.prod(unwrap(l).kernel.shape)) for l in kernel_layers(model) if is_prunable(l)}
