@@ -98,3 +98,33 @@ def test_first_diverging_layer_names_the_broken_layer(qmlp_builder, tmp_path):
     report = validate_csim(project, qmlp, _inputs(project.input_type, 3000, seed=5))
     assert report.exact_fraction < 1.0
     assert report.first_diverging_layer == "dense_1"
+
+
+@pytest.mark.slow
+def test_variants_bit_exact_without_input_quantizer(qmlp_builder, tmp_path):
+    """No input quantizer (type from data), quantized_bits mid-network, a final QActivation instead of plain logits."""
+    model = qmlp_builder(hidden=(32, 16), input_quantizer=None, mid_bits_layer=1, final_qactivation=(10, 4))
+    x = np.random.default_rng(21).normal(0.0, 2.0, size=(NUM_SAMPLES, 16))
+    precision = derive_precisions(model, x_calibration=x[:2000])
+    assert precision.input_source == "calibration" and precision.bit_exact
+    project = export_hls(model, tmp_path / "variant", HlsSettings(), precision=precision)
+    report = validate_csim(project, model, x)
+    assert report.bit_exact and report.first_diverging_layer is None
+    assert any("host-quantized" in note for note in report.notes)
+
+
+@pytest.mark.slow
+def test_float_model_reports_fidelity_not_exactness(tmp_path):
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(4)
+    inp = tf.keras.Input(shape=(16,), name="x")
+    x = tf.keras.layers.Dense(16, name="fc0")(inp)
+    x = tf.keras.layers.Activation("relu", name="act0")(x)
+    x = tf.keras.layers.Dense(5, name="fc1")(x)
+    model = tf.keras.Model(inp, tf.keras.layers.Activation("softmax", name="sm")(x))
+    data = np.random.default_rng(3).normal(0.0, 1.0, size=(4000, 16))
+    project = export_hls(model, tmp_path / "float", HlsSettings(), x_calibration=data[:1000])
+    report = validate_csim(project, model, data)
+    assert report.claim == "float model: not bit-exact by construction"
+    assert report.max_abs_diff < 0.05 and report.argmax_agreement > 0.98
