@@ -12,8 +12,8 @@ and tf2onnx folds them, leaving the already-quantized weights as initializers. T
 the same fake-quantized values as Keras (measured bit-identical logits; see tests/exporters/test_onnx_export.py),
 so no fallback through ``model_save_quantized_weights`` is needed. ``is_quantized_graph`` is True for such models.
 
-The file's bytes are reproducible: tf2onnx names symbolic dimensions from a process-wide counter (``unk__6`` on one
-call, ``unk__11`` on the next), which we renumber so the same model always gives the same content hash.
+The file's bytes are reproducible (same model, same bytes, same content hash in any process): the names tf2onnx
+picks nondeterministically (symbolic dimensions, merged constants) are rewritten; see _make_names_reproducible.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def export_onnx(
     proto = _convert(model, opset)
     seconds_convert = time.perf_counter() - start
     _refuse_unmapped_ops(proto, model, opset)
-    _renumber_symbolic_dims(proto)
+    _make_names_reproducible(proto)
     _set_metadata(proto, metadata or {})
 
     import onnx
@@ -241,12 +241,39 @@ def _refuse_unmapped_ops(proto: Any, model: Any, opset: int) -> None:
                 fix="rewrite that layer with ops ONNX supports (standard Keras layers always convert).")
 
 
-def _renumber_symbolic_dims(proto: Any) -> None:
-    renamed: dict[str, str] = {}
-    for value in [*proto.graph.input, *proto.graph.output, *proto.graph.value_info]:
+def _make_names_reproducible(proto: Any) -> None:
+    """Rename what tf2onnx names nondeterministically, so one model always serialises to the same bytes.
+
+    Symbolic dimensions come from a process-wide counter. Identical constants (e.g. the clip bounds of several
+    QActivations with one quantizer) are merged, and which original name survives varies from run to run even
+    with a fixed PYTHONHASHSEED. Initializers are renamed ``const_<k>`` in order of first use by the
+    (deterministically ordered) nodes.
+    """
+    graph = proto.graph
+    dims: dict[str, str] = {}
+    for value in [*graph.input, *graph.output, *graph.value_info]:
         for dim in value.type.tensor_type.shape.dim:
             if dim.dim_param.startswith("unk__"):
-                dim.dim_param = renamed.setdefault(dim.dim_param, f"unk__{len(renamed)}")
+                dim.dim_param = dims.setdefault(dim.dim_param, f"unk__{len(dims)}")
+
+    initializer_names = {tensor.name for tensor in graph.initializer}
+    renamed: dict[str, str] = {}
+    for node in graph.node:
+        for i, name in enumerate(node.input):
+            if name in initializer_names:
+                node.input[i] = renamed.setdefault(name, f"const_{len(renamed)}")
+    for value in [*graph.output, *graph.value_info]:  # a constant graph output is an initializer no node uses
+        if value.name in initializer_names:
+            value.name = renamed.setdefault(value.name, f"const_{len(renamed)}")
+    first_use = {new: k for k, new in enumerate(renamed.values())}
+    # Copies, because clearing a repeated protobuf field may invalidate references to its elements.
+    tensors = [type(t)() for t in graph.initializer]
+    for copy, tensor in zip(tensors, graph.initializer):
+        copy.CopyFrom(tensor)
+        copy.name = renamed.get(tensor.name, tensor.name)
+    tensors.sort(key=lambda t: first_use.get(t.name, len(first_use)))
+    del graph.initializer[:]
+    graph.initializer.extend(tensors)
 
 
 def _set_metadata(proto: Any, metadata: dict[str, str]) -> None:
