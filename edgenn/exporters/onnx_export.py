@@ -93,8 +93,8 @@ def export_onnx(
         x_check: float samples shaped like the model input with a leading batch axis, at least one sample.
         opset: ONNX opset, MIN_OPSET..MAX_OPSET.
         tolerance: largest accepted |onnxruntime - Keras| over all outputs; sets ``OnnxReport.passed``.
-        benchmark_runs: timed runs per engine after warm-up (>= 1); ``model.predict`` costs milliseconds per
-            run, so 200 runs take a few seconds.
+        benchmark_runs: timed runs per engine after warm-up (>= 1); one batch-1 ``model.predict`` costs tens of
+            milliseconds, so this dominates the export time (200 runs: tens of seconds on a 2-core machine).
         metadata: string pairs stored as ONNX ``metadata_props`` (edgenn stores the recipe hash and version).
 
     Raises:
