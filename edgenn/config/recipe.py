@@ -29,7 +29,10 @@ class DataSpec(Strict):
     path: Path = Path("data/jets")
     format: Literal["edgenn", "hls4ml"] = "edgenn"
     features: list[str] | Literal["hlf16"] = "hlf16"
-    inputs: Literal["features", "constituents", "images"] = "features"
+    num_constituents: int = Field(16, ge=1, le=50, description="leading particles fed to graph/set models")
+    constituent_features: list[str] | None = Field(None, description="per-particle features; None: all stored")
+    image_size: int = Field(32, ge=4, le=128, description="jet image pixels per side (images are built on load)")
+    image_extent: float = Field(0.8, gt=0, le=2.0, description="image half-width in delta-eta and delta-phi")
     classes: list[Literal["q", "g", "W", "Z", "t"]] = Field(default_factory=lambda: list(CLASSES))
     val_fraction: float = Field(0.2, gt=0, lt=0.5)
     test_fraction: float = Field(0.2, gt=0, lt=0.5)

@@ -93,11 +93,16 @@ def prepare(spec: DataSpec, input_kind: str, seed: int, *, standardizer: Standar
                                     f"{', '.join(data.feature_names)}.", fix="use names from that list or 'hlf16'.")
         x = data.select_features(list(names))[sel]
     elif input_kind == "constituents":
-        names = tuple(data.constituent_names)
-        x = data.constituents[sel]
+        names = tuple(spec.constituent_features or data.constituent_names)
+        unknown = [n for n in names if n not in data.constituent_names]
+        if unknown:
+            raise InvalidInputError(f"data.constituent_features: unknown feature(s) {unknown}; the dataset has "
+                                    f"{', '.join(data.constituent_names)}.", fix="use names from that list.")
+        cols = [data.constituent_names.index(n) for n in names]
+        x = data.constituents[sel][:, : spec.num_constituents][..., cols]
     else:
         names = ("pixel",)
-        x = data.images()[sel][..., None]
+        x = data.images(size=spec.image_size, extent=spec.image_extent)[sel][..., None]
     if not np.isfinite(x).all():
         bad = int((~np.isfinite(x.reshape(len(x), -1))).any(axis=1).sum())
         raise InvalidInputError(f"{spec.path}: {bad} row(s) contain NaN or Inf.", fix="remove or repair those rows.")
