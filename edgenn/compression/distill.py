@@ -60,12 +60,12 @@ def logits_model(model):
 
 def model_logits(model, x: np.ndarray) -> np.ndarray:
     """Logits of ``model`` on ``x``: the ``logits`` layer's output, else log of the (clipped) probabilities."""
-    from edgenn.training.fit import predict
+    from edgenn.compression.base import predict_eager
 
     sub = logits_model(model)
     if sub is not None:
-        return predict(sub, x).astype(np.float32)
-    return np.log(np.clip(predict(model, x), 1e-7, 1.0)).astype(np.float32)
+        return predict_eager(sub, x).astype(np.float32)
+    return np.log(np.clip(predict_eager(model, x), 1e-7, 1.0)).astype(np.float32)
 
 
 def distill_targets(labels: np.ndarray, teacher_logits: np.ndarray) -> np.ndarray:

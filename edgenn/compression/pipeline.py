@@ -27,11 +27,13 @@ def check_compatible(recipe: Recipe, trained) -> None:
     """The trained model must come from the same model and data settings as the recipe compressing it."""
     problems = []
     mine, theirs = recipe, trained.recipe
-    for field, a, b in (("model.family", mine.model.family, theirs.model.family),
-                        ("model.params", mine.family_params(), theirs.family_params()),
-                        ("data.classes", list(mine.data.classes), list(theirs.data.classes)),
-                        ("data.features", mine.data.features, theirs.data.features),
-                        ("data.inputs", mine.data.inputs, theirs.data.inputs)):
+    pairs = [("model.family", mine.model.family, theirs.model.family),
+             ("model.params", mine.family_params(), theirs.family_params())]
+    # every data setting that shapes the inputs, labels or split; where the files live may differ
+    located = {"path", "format", "generate"}
+    mine_data, their_data = mine.data.model_dump(exclude=located), theirs.data.model_dump(exclude=located)
+    pairs += [(f"data.{key}", mine_data[key], their_data.get(key)) for key in mine_data]
+    for field, a, b in pairs:
         if a != b:
             problems.append(f"{field}: recipe has {a!r}, the trained model in {trained.directory} has {b!r}")
     if problems:

@@ -11,10 +11,10 @@ def model_summary(model, split: Split, class_names: tuple[str, ...]) -> dict:
     """Test-split quality and the cost figures of one model (``split`` is normally ``data.test``)."""
     from edgenn.compression.bops import bops_summary
     from edgenn.compression.layers import kernel_sparsity, layer_bits, overall_sparsity, weight_counts
-    from edgenn.training.fit import predict
+    from edgenn.compression.base import predict_eager
     from edgenn.training.metrics import classifier_metrics
 
-    metrics = classifier_metrics(predict(model, split.x), split.y, class_names)
+    metrics = classifier_metrics(predict_eager(model, split.x), split.y, class_names)
     num_params, num_nonzero = weight_counts(model)
     return {**metrics, "num_params": num_params, "num_nonzero": num_nonzero,
             "sparsity": overall_sparsity(model), "sparsity_per_layer": kernel_sparsity(model),
