@@ -12,8 +12,9 @@ The authors' own code (ben-hawks/pytorch-jet-classify, tools/param_count.py, ``c
 expression with ``p = 1 - f_p``. Two conventions here: ``f_p`` is measured on the *effective* kernel (after the
 quantizer, so weights that quantize to zero count as pruned, since hls4ml drops them too), and biases are left out of
 ``f_p`` (the paper speaks of layer weights; the reference code lumps biases in, a < 1 % difference for these layers).
-Float layers and float inputs count 32 bits. A convolution is counted as its dense equivalent per output position:
-``n`` = kernel size x input channels, ``m`` = filters, times the number of output positions.
+Float layers and float inputs count 32 bits. A convolution, or a Dense applied to every element of a set or sequence
+(deep sets, per-particle layers), is counted as its dense equivalent per output position: ``n`` = kernel size x input
+channels, ``m`` = filters, times the number of output positions.
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ def layer_bops(layer) -> LayerBops:
     kernel = effective_kernel(layer)
     n = int(np.prod(kernel.shape[:-1]))
     m = int(kernel.shape[-1])
-    positions = 1
-    if kernel.ndim > 2:
+    try:
         out_shape = unwrap(layer).output_shape
-        positions = int(np.prod(out_shape[1:-1]))
+    except AttributeError:  # a layer called on several inputs has no single output shape
+        out_shape = (None, m)
+    positions = int(np.prod([d or 1 for d in out_shape[1:-1]]))  # 1 for Dense on a vector
     remaining = float(np.count_nonzero(kernel)) / kernel.size
     b_a = input_activation_bits(layer)
     b_w = quantizer_bits(quantizers(layer)[0])

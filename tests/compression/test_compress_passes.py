@@ -269,3 +269,16 @@ def test_run_compression_writes_a_complete_reloadable_directory(trained, data, t
     print("\naccuracy before/after:", table["before"]["accuracy"], table["after"]["accuracy"],
           "sparsity after:", table["after"]["sparsity"], "BOPs:", table["before"]["bops"]["total"],
           table["after"]["bops"]["total"])
+
+
+def test_train_student_with_and_without_teacher_returns_test_metrics(float_model, data):
+    from edgenn.compression import train_student
+
+    student = make_recipe(CompressSpec(distill=DistillSpec(alpha=0.5, temperature=2.0))).model_copy(
+        update={"train": TrainSpec(epochs=2, batch_size=32, learning_rate=0.01, early_stopping=None)})
+    distilled = train_student(student, data, teacher=float_model, seed=1)
+    plain = train_student(student, data, teacher=None, seed=1)
+    assert distilled["distilled"] and not plain["distilled"]
+    assert distilled["num_samples"] == plain["num_samples"] == len(data.test.y)
+    assert min(distilled["accuracy"], plain["accuracy"]) > 0.3  # both learn (chance is 0.2)
+    assert distilled["accuracy"] != plain["accuracy"] or distilled["auc"] != plain["auc"]  # the teacher mattered
