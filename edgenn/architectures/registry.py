@@ -51,6 +51,8 @@ def _load_builtins() -> None:
         return
     _loaded = True
     from edgenn.architectures import dense  # noqa: F401
+    from edgenn.architectures import conv  # noqa: F401
+    from edgenn.architectures import deepsets  # noqa: F401
 
     from importlib.metadata import entry_points
 
