@@ -1,0 +1,27 @@
+"""``edgenn report PATH``: (re)generate report.html for a run, stage or export directory. No logic here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train|compress or firmware/<name>/<target>."),
+           budget: Optional[Path] = typer.Option(None, help="Budget YAML for the budget table "
+                                                             "(default for an export: firmware/budgets/<name>.yml).")
+           ) -> None:
+    """Write a self-contained report.html (plots inline, no network) and print its path."""
+    from edgenn.cli.app import console
+    from edgenn.reporting import write_report
+
+    out = write_report(path, budget=budget)
+    console.print(f"report: [bold]{out}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to ``app`` (errors mapped to exit codes like every other command)."""
+    from edgenn.cli.app import handles_errors
+
+    app.command("report")(handles_errors(report))

@@ -1,0 +1,61 @@
+"""Run a stage's model on a sample of its own held-out test split, keeping every layer's output.
+
+The report needs numbers no stage stores: activations per layer (for the numerical profile) and scores of several
+models on the same jets (for the ROC overlay). The inputs are prepared exactly as the stage prepared them (same split
+seed, the stage's own standardiser), via ``edgenn.training.stage.prepared_data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class StageOutputs:
+    """``layers``: Keras layer name -> outputs (samples, ...), in model order; ``probs``: the model's final output."""
+
+    x: np.ndarray
+    y: np.ndarray
+    class_names: tuple[str, ...]
+    layers: dict[str, np.ndarray]
+    probs: np.ndarray
+    weights: dict[str, dict[str, np.ndarray]]  # layer -> {"weight": kernel as used, "bias": bias as used}
+
+
+def _effective(layer) -> dict[str, np.ndarray]:
+    """Kernel and bias as the layer computes with them: through its QKeras quantizers when it has them."""
+    out = {}
+    for attr, quant_attr, key in (("kernel", "kernel_quantizer_internal", "weight"),
+                                  ("bias", "bias_quantizer_internal", "bias")):
+        var = getattr(layer, attr, None)
+        if var is None:
+            continue
+        value = np.asarray(var.numpy())
+        quantizer = getattr(layer, quant_attr, None)
+        if quantizer is not None:
+            value = np.asarray(quantizer(value))
+        out[key] = value
+    return out
+
+
+def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs:
+    """Load the model of ``stage_dir`` and run it on at most ``max_samples`` jets of its test split."""
+    import tensorflow as tf
+
+    from edgenn.artifacts import ModelArtifact
+    from edgenn.training.stage import prepared_data
+
+    artifact = ModelArtifact.load(Path(stage_dir))
+    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer())
+    model = artifact.load_model()
+    x, y = data.test.x[:max_samples], data.test.y[:max_samples]
+    layers = [l for l in model.layers if not isinstance(l, tf.keras.layers.InputLayer)]
+    probe = tf.keras.Model(model.inputs, [l.output for l in layers])
+    outs = probe(x, training=False)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    per_layer = {l.name: np.asarray(o) for l, o in zip(layers, outs)}
+    weights = {l.name: w for l in layers if (w := _effective(l))}
+    return StageOutputs(x, y, tuple(data.class_names), per_layer, np.asarray(outs[-1]), weights)

@@ -1,0 +1,261 @@
+"""The report's own plots (the ones no stage directory already holds), each returned as PNG bytes to be inlined.
+
+Every function takes plain numbers (numpy arrays, dicts read from report.json) and returns PNG bytes; none reads or
+writes files, so a page can be rebuilt from what is on disk without touching the stage directories. Style: labelled
+axes with units, legends, ticks on all four sides pointing in (the HEP look, without mplhep), and layouts sized from the
+number of rows so labels never overlap.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# The look of HEP plots (ROOT / mplhep) reproduced with plain rcParams: inward ticks on all sides, minor ticks.
+_STYLE = {
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "legend.frameon": False,
+    "xtick.direction": "in", "ytick.direction": "in", "xtick.top": True, "ytick.right": True,
+    "xtick.minor.visible": True, "ytick.minor.visible": True, "axes.grid": False,
+}
+_DPI = 100
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> bytes:
+    plt = _plt()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _styled(fn):
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(_STYLE):
+            return fn(*args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+# ----- dataset ---------------------------------------------------------------------------------------------------
+@_styled
+def feature_distributions(features: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
+                          feature_names: Sequence[str], *, num_columns: int = 4) -> bytes:
+    """Normalised histograms of every feature, one step line per class; x range = 0.5-99.5 % quantiles."""
+    plt = _plt()
+    num = len(feature_names)
+    rows = max(1, -(-num // num_columns))
+    fig, axes = plt.subplots(rows, num_columns, figsize=(3.0 * num_columns, 2.3 * rows), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, ax in enumerate(axes.ravel()):
+        if i >= num:
+            ax.set_visible(False)
+            continue
+        col = features[:, i]
+        lo, hi = np.nanquantile(col, [0.005, 0.995])
+        if not hi > lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        bins = np.linspace(lo, hi, 31)
+        for k, name in enumerate(class_names):
+            values = col[labels == k]
+            if values.size:
+                ax.hist(np.clip(values, lo, hi), bins=bins, density=True, histtype="step", lw=1.2,
+                        color=colors[k % len(colors)], label=name)
+        ax.set_xlabel(feature_names[i] + " (raw units)", fontsize=8)
+        ax.set_ylabel("density (a.u.)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    handles, names = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, [f"{n} jets" for n in names], loc="upper center", ncol=len(names),
+               bbox_to_anchor=(0.5, 1.0 + 0.12 / rows))
+    fig.tight_layout()
+    return _png(fig)
+
+
+# ----- ROC ---------------------------------------------------------------------------------------------------------
+@_styled
+def roc_overlay(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]]) -> bytes:
+    """Background rejection 1/eps_B vs signal efficiency eps_S, log y; ``curves``: model -> signal -> (eps_S, eps_B).
+
+    One colour per signal class, one line style per model (e.g. float solid, compressed dashed, firmware dotted).
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 4.6))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    styles = ["-", "--", ":", "-."]
+    signals = sorted({s for per_model in curves.values() for s in per_model})
+    for m, (model, per_signal) in enumerate(curves.items()):
+        for signal, (eps_s, eps_b) in per_signal.items():
+            ok = np.asarray(eps_b) > 0
+            ax.plot(np.asarray(eps_s)[ok], 1.0 / np.asarray(eps_b)[ok], styles[m % len(styles)],
+                    color=colors[signals.index(signal) % len(colors)], lw=1.4, label=f"{signal} vs q+g, {model}")
+    ax.set_yscale("log")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(r"signal efficiency $\varepsilon_S$")
+    ax.set_ylabel(r"background rejection $1/\varepsilon_B$ (q+g)")
+    ax.grid(True, which="major", alpha=0.25)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return _png(fig)
+
+
+# ----- numerical profile -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProfileRow:
+    """Values of one tensor (a layer's weights, biases or outputs) and the fixed-point type that must carry them."""
+
+    label: str
+    values: np.ndarray
+    type_name: str | None = None  # e.g. "ap_fixed<8,3,AP_RND_CONV,AP_SAT>"
+    lsb: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def has_type(self) -> bool:
+        return self.lsb is not None and self.min is not None and self.max is not None
+
+    def stats(self) -> dict:
+        """Counts that decide the risk: overflow = outside [min, max]; underflow = 0 < |x| < lsb (lost entirely)."""
+        v = np.asarray(self.values, dtype=np.float64).ravel()
+        out = {"num_values": int(v.size), "num_zero": int(np.sum(v == 0)),
+               "observed_min": float(v.min()) if v.size else float("nan"),
+               "observed_max": float(v.max()) if v.size else float("nan")}
+        if self.has_type and v.size:
+            out["overflow"] = float(np.mean((v > self.max) | (v < self.min)))
+            out["underflow"] = float(np.mean((v != 0) & (np.abs(v) < self.lsb)))
+        return out
+
+
+@_styled
+def numerical_profile(panels: Mapping[str, Sequence[ProfileRow]]) -> bytes:
+    """hls4ml-style profile: per row a box plot of |x| (log x) over the grey band [lsb, max|type|] of its type.
+
+    Values beyond the type's range are drawn as red crosses (overflow), non-zero values below one lsb as orange dots
+    (underflow: they round away). Zeros (pruned weights, dead ReLUs) cannot sit on a log axis; the table beside the
+    plot counts them. ``panels``: title -> rows, drawn side by side.
+    """
+    plt = _plt()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    panels = {k: list(v) for k, v in panels.items() if v}
+    num_rows = max((len(v) for v in panels.values()), default=1)
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5.4 * max(1, len(panels)), 0.9 + 0.42 * num_rows),
+                             squeeze=False)
+    for ax, (title, rows) in zip(axes[0], panels.items()):
+        positions = np.arange(len(rows))[::-1]
+        all_abs = []
+        for y, row in zip(positions, rows):
+            v = np.abs(np.asarray(row.values, dtype=np.float64).ravel())
+            nz = v[v > 0]
+            if row.has_type:
+                top = max(abs(row.min), abs(row.max))
+                ax.barh(y, top - row.lsb, left=row.lsb, height=0.8, color="0.85", zorder=0)
+                all_abs += [row.lsb, top]
+            if nz.size:
+                all_abs += [nz.min(), nz.max()]
+                ax.boxplot(nz, positions=[y], vert=False, widths=0.5, whis=(0, 100), showfliers=False,
+                           medianprops={"color": "tab:blue"}, boxprops={"color": "tab:blue"},
+                           whiskerprops={"color": "tab:blue"}, capprops={"color": "tab:blue"}, manage_ticks=False)
+                if row.has_type:
+                    raw = np.asarray(row.values, dtype=np.float64).ravel()
+                    over = np.abs(raw[(raw > row.max) | (raw < row.min)])
+                    under = nz[nz < row.lsb]
+                    if over.size:
+                        ax.plot(np.unique(over)[:200], np.full(min(200, np.unique(over).size), y), "x",
+                                color="tab:red", ms=5, zorder=3)
+                    if under.size:
+                        ax.plot(np.unique(under)[:200], np.full(min(200, np.unique(under).size), y), ".",
+                                color="tab:orange", ms=4, zorder=3)
+        ax.set_yticks(positions, [r.label for r in rows], fontsize=8)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_xscale("log", base=2)
+        if all_abs:
+            lo, hi = min(all_abs), max(all_abs)
+            ax.set_xlim(lo / 2, hi * 2)
+        ax.set_xlabel("|value| (dimensionless, log2 scale)")
+        ax.set_title(title)
+        ax.tick_params(axis="y", which="minor", left=False, right=False)
+    handles = [Patch(color="0.85", label="fixed-point range [lsb, max]"),
+               Line2D([], [], color="tab:blue", label="observed |x| (box: quartiles, whiskers: min/max)"),
+               Line2D([], [], ls="", marker="x", color="tab:red", label="overflow (outside [min, max])"),
+               Line2D([], [], ls="", marker=".", color="tab:orange", label="underflow (0 < |x| < lsb)")]
+    fig.legend(handles=handles, loc="lower center", ncol=2, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout()
+    return _png(fig)
+
+
+# ----- bit-exactness ---------------------------------------------------------------------------------------------
+@_styled
+def abs_diff_histogram(diffs: Mapping[str, np.ndarray]) -> bytes:
+    """Histogram of |firmware - reference| per output; exact zeros get their own bar left of the log-spaced bins."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    all_nz = np.concatenate([np.abs(np.asarray(d, dtype=np.float64)).ravel() for d in diffs.values()] or [np.zeros(0)])
+    all_nz = all_nz[all_nz > 0]
+    lo = float(all_nz.min()) if all_nz.size else 2.0**-12
+    hi = float(all_nz.max()) if all_nz.size else 1.0
+    edges = np.geomspace(lo / 1.5, hi * 1.5, 31)
+    zero_x = edges[0] / 4  # where the "exactly 0" bar sits, left of the log bins
+    width = len(diffs)
+    for i, (name, d) in enumerate(diffs.items()):
+        a = np.abs(np.asarray(d, dtype=np.float64)).ravel()
+        color = colors[i % len(colors)]
+        ax.hist(a[a > 0], bins=edges, histtype="step", lw=1.4, color=color,
+                label=f"{name}: {np.mean(a == 0):.2%} exact, max {a.max() if a.size else 0:.3g}")
+        ax.bar(zero_x * (1.15 ** (i - (width - 1) / 2)), np.sum(a == 0), width=zero_x * 0.12, color=color, alpha=0.6)
+    ax.axvline(edges[0] / 1.6, color="0.5", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(zero_x / 1.6, edges[-1] * 1.2)
+    ticks = [zero_x] + [t for t in ax.get_xticks() if edges[0] <= t <= edges[-1]]
+    ax.set_xticks(ticks, ["0"] + [f"$10^{{{int(round(np.log10(t)))}}}$" for t in ticks[1:]])
+    ax.set_xlabel("|firmware - software| (output units; bar at 0 = bit-exact values)")
+    ax.set_ylabel("values")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return _png(fig)
+
+
+# ----- resources -------------------------------------------------------------------------------------------------
+RESOURCE_KEYS = ("lut", "ff", "dsp", "bram")
+
+
+@_styled
+def resource_bars(layers: Sequence[Mapping], *, keys: Sequence[str] = RESOURCE_KEYS) -> bytes:
+    """Per-layer bars: one panel per resource plus latency (cycles); each panel names the method of its figures.
+
+    ``layers``: ResourceReport.to_dict()["layers"] (name, and key -> {value, unit, method}).
+    """
+    plt = _plt()
+    keys = [k for k in keys if any(isinstance(l.get(k), Mapping) for l in layers)] + ["latency_cycles"]
+    names = [str(l.get("name", "?")) for l in layers]
+    fig, axes = plt.subplots(1, len(keys), figsize=(2.6 * len(keys), 0.9 + 0.35 * max(2, len(names))), sharey=True,
+                             squeeze=False)
+    positions = np.arange(len(names))[::-1]
+    for ax, key in zip(axes[0], keys):
+        values = [float(l.get(key, {}).get("value", np.nan)) if isinstance(l.get(key), Mapping) else np.nan
+                  for l in layers]
+        methods = sorted({str(l[key].get("method", "?")) for l in layers if isinstance(l.get(key), Mapping)})
+        unit = next((str(l[key].get("unit", "")) for l in layers if isinstance(l.get(key), Mapping)), "")
+        ax.barh(positions, np.nan_to_num(values), color="tab:blue" if key != "latency_cycles" else "tab:green")
+        ax.set_xlabel(f"{key.upper() if key in RESOURCE_KEYS else 'latency'} ({unit})")
+        ax.set_title(f"method: {', '.join(methods) or 'n/a'}", fontsize=8)
+        ax.tick_params(axis="y", which="minor", left=False, right=False)
+        ax.margins(x=0.15)
+    axes[0][0].set_yticks(positions, names, fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
