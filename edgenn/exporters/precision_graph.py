@@ -1,0 +1,240 @@
+"""Exact firmware precisions for branching Keras graphs (sets and graphs of particles): the walk and its rules.
+
+Contract: ``derive_graph_precisions(model, ...)`` returns the same ``ModelPrecision`` as
+``precision.derive_precisions`` for models that are not a single chain: branches and merges (Concatenate), one input of any shape. ``derive_precisions`` hands such models here, so callers need not choose.
+
+The walk: layers in the functional model's topological order (``model.layers``); each layer's inputs are looked up by
+name in the model's own config (``inbound_nodes``), so layers shared with other models (sub-models built for
+distillation or probing) do not confuse it. Single-input layers use the chain rules of ``precision._RULES`` (plus the
+rules registered below); layers with several inputs use ``_MERGE_RULES``. Bounds are kept per element of the
+tensor (without batch axis), so a per-particle Dense (Dense on a 3-D tensor) gets the same interval arithmetic as a
+Dense on a vector (``precision._dense_exact`` contracts the last axis).
+
+Why the added rules are exact:
+
+* ``Permute`` (hls4ml ``Transpose``) and ``Concatenate`` move values without arithmetic: the result type is the
+  input type (Concatenate: the smallest type holding every input type exactly).
+* ``GlobalMaxPooling1D`` selects one input value: result type = input type.
+* ``GlobalAveragePooling1D`` over N = 2**k particles: hls4ml sums in ``accum_t`` and then does ``accum /= N``; an
+  ``ap_fixed`` quotient keeps the dividend's fraction bits and truncates (``ap_fixed_base::operator/``), so it is exact
+  when ``accum_t`` has k more fraction bits than the input, as dividing by 2**k only shifts the binary point. QKeras
+  (``reduce_mean`` in float32) is exact under the same 24-bit significand condition as Dense. Other N are refused.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from edgenn.errors import UnsupportedModelError
+from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
+from edgenn.exporters.precision import (
+    FLOAT32_SIGNIFICAND_BITS,
+    LayerPrecision,
+    ModelPrecision,
+    _Context,
+    _input_type,
+    _rule,
+    _RULES,
+    _Tensor,
+    _unsupported,
+    supported_layer_classes,
+)
+
+MergeRule = Callable[[Any, list[_Tensor], _Context], tuple[LayerPrecision, _Tensor]]
+_MERGE_RULES: dict[str, MergeRule] = {}
+
+
+def _merge_rule(*class_names: str) -> Callable[[MergeRule], MergeRule]:
+    def register(fn: MergeRule) -> MergeRule:
+        for class_name in class_names:
+            if class_name in _MERGE_RULES:
+                raise ValueError(f"duplicate merge precision rule for {class_name}")
+            _MERGE_RULES[class_name] = fn
+        return fn
+
+    return register
+
+
+def _precision(layer: Any, fp: FixedPoint, lo: np.ndarray, hi: np.ndarray, exact: bool, **kw) -> LayerPrecision:
+    return LayerPrecision(layer.name, type(layer).__name__, fp, exact=exact, output_min=float(np.min(lo)),
+                          output_max=float(np.max(hi)), **kw)
+
+
+# ----- single-input rules ------------------------------------------------------------------------------------------
+@_rule("Permute")
+def _permute(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+    axes = [d - 1 for d in layer.dims]  # Keras dims count from 1 (batch excluded)
+    lo, hi = np.transpose(t.lo, axes), np.transpose(t.hi, axes)
+    return _precision(layer, t.fp, lo, hi, t.exact), _Tensor(lo, hi, t.fp, t.exact)
+
+
+@_rule("GlobalMaxPooling1D")
+def _global_max(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+    _require_channels_last(layer, t)
+    lo, hi = t.lo.max(axis=0), t.hi.max(axis=0)
+    prec = LayerPrecision(layer.name, type(layer).__name__, t.fp, accum=t.fp, exact=t.exact,
+                          output_min=float(lo.min()), output_max=float(hi.max()))
+    return prec, _Tensor(lo, hi, t.fp, t.exact)
+
+
+@_rule("GlobalAveragePooling1D")
+def _global_average(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+    _require_channels_last(layer, t)
+    n = int(t.lo.shape[0])
+    k = int(round(math.log2(n))) if n > 0 else -1
+    if n < 1 or 2**k != n:
+        raise _unsupported(layer, f"average over {n} elements is a division by a non-power of two, which fixed "
+                                  "point cannot represent exactly.",
+                           fix="use a power-of-two number of constituents (data.num_constituents: 16 or 32) or "
+                               "pooling: max.")
+    fraction = t.fp.fraction + k
+    sum_lo, sum_hi = t.lo.sum(axis=0), t.hi.sum(axis=0)
+    signed = bool(t.fp.signed or sum_lo.min() < 0)
+    accum = smallest_holding(float(min(sum_lo.min(), 0.0)), float(max(sum_hi.max(), 0.0)), fraction, signed=signed)
+    lo, hi = sum_lo / n, sum_hi / n
+    result = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
+    float32_exact = accum.width - int(signed) <= FLOAT32_SIGNIFICAND_BITS
+    notes = () if float32_exact else (f"pooling sum needs {accum.width} bits: float32 mean in Keras may round",)
+    prec = LayerPrecision(layer.name, type(layer).__name__, result, accum=accum, exact=t.exact,
+                          float32_exact=float32_exact, output_min=float(lo.min()), output_max=float(hi.max()),
+                          notes=notes)
+    return prec, _Tensor(lo, hi, result, t.exact)
+
+
+def _require_channels_last(layer: Any, t: _Tensor) -> None:
+    if getattr(layer, "data_format", "channels_last") != "channels_last" or getattr(layer, "keepdims", False):
+        raise _unsupported(layer, "only channels_last pooling without keepdims is supported.",
+                           fix="use the layer's defaults (data_format='channels_last', keepdims=False).")
+    if t.lo.ndim != 2:
+        raise _unsupported(layer, f"expects a (steps, channels) input, got bounds of shape {t.lo.shape}.")
+
+
+# ----- merge rules -------------------------------------------------------------------------------------------------
+@_merge_rule("Concatenate")
+def _concatenate(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+    axis = layer.axis if layer.axis < 0 else layer.axis - 1  # Keras axis counts the batch axis
+    lo = np.concatenate([t.lo for t in ts], axis=axis)
+    hi = np.concatenate([t.hi for t in ts], axis=axis)
+    fraction = max(t.fp.fraction for t in ts)
+    signed = any(t.fp.signed for t in ts)
+    # every input value lies in its bounds and on its grid, so a type holding the bounds on the finest grid is exact
+    fp = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
+    exact = all(t.exact for t in ts)
+    return _precision(layer, fp, lo, hi, exact), _Tensor(lo, hi, fp, exact)
+
+
+# ----- the walk ----------------------------------------------------------------------------------------------------
+def inbound_names(model: Any) -> dict[str, list[str]]:
+    """Layer name -> names of the layers feeding it, from the model's own config (one call per layer)."""
+    config = model.get_config()
+    out: dict[str, list[str]] = {}
+    for entry in config["layers"]:
+        nodes = entry.get("inbound_nodes") or []
+        if len(nodes) > 1:
+            raise UnsupportedModelError(f"layer '{entry['name']}' is called more than once (shared layer).",
+                                        fix="give every call its own layer.")
+        out[entry["name"]] = [item[0] for item in nodes[0]] if nodes else []
+    return out
+
+
+def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_fraction_bits: int,
+                            float_fraction_bits: int) -> ModelPrecision:
+    """Firmware types of every layer of a functional Keras/QKeras graph with one input tensor and one output.
+
+    Arguments and errors as ``precision.derive_precisions``; additionally UnsupportedModelError for a layer with
+    several inputs that has no merge rule, a shared layer, or several model outputs.
+    """
+    if len(model.outputs) != 1:
+        raise UnsupportedModelError(f"model '{model.name}' has {len(model.outputs)} outputs; one is supported.")
+    calib = None if x_calibration is None else np.asarray(x_calibration, np.float32)
+    ctx = _Context(model, calib, float_fraction_bits)
+    inbound = inbound_names(model)
+    consumers: dict[str, list[Any]] = {}
+    for layer in model.layers:
+        for name in inbound[layer.name]:
+            consumers.setdefault(name, []).append(layer)
+    for layer in model.layers:
+        cls = type(layer).__name__
+        if cls == "InputLayer":
+            continue
+        several = len(inbound[layer.name]) > 1
+        if (several and cls not in _MERGE_RULES) or (not several and cls not in _RULES):
+            known = sorted(set(supported_layer_classes()) | set(_MERGE_RULES))
+            raise _unsupported(layer, "no conversion rule for this layer type"
+                               + (" with several inputs" if several else "") + ".", fix=f"use only {', '.join(known)}.")
+
+    input_layers = [layer for layer in model.layers if type(layer).__name__ == "InputLayer"]
+    if len(input_layers) != 1:
+        raise UnsupportedModelError(f"model '{model.name}' has {len(input_layers)} inputs; this walk supports one.")
+    input_layer = input_layers[0]
+    input_fp, source = _input_type(consumers.get(input_layer.name, []), ctx, input_fraction_bits, input_layer)
+    shape = tuple(int(d) for d in model.input_shape[1:])
+    tensors = {input_layer.name: _Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp)}
+
+    derived: dict[str, LayerPrecision] = {}
+    for layer in model.layers:
+        if layer.name in tensors:
+            continue
+        ins = [tensors[name] for name in inbound[layer.name]]
+        cls = type(layer).__name__
+        prec, t = _MERGE_RULES[cls](layer, ins, ctx) if len(ins) > 1 else _RULES[cls](layer, ins[0], ctx)
+        tensors[layer.name] = t
+        if prec is not None:
+            derived[layer.name] = prec
+    if not derived:
+        raise UnsupportedModelError("model has no convertible layers after the input.")
+
+    output_name = _source_with_precision(model.outputs[0].node.layer.name, inbound, derived)
+    output = derived[output_name]
+    logits = output
+    if output.table_size is not None:
+        logits = derived[_source_with_precision(inbound[output_name][0], inbound, derived)]
+    upstream = _ancestors(logits.name, inbound) | {logits.name}
+    inexact = [p for name, p in derived.items() if name in upstream and not (p.exact and p.float32_exact)]
+    notes: list[str] = []
+    if source == "calibration":
+        notes.append(f"no input quantizer: input type {input_fp.to_hls()} chosen from the calibration range with "
+                     f"{input_fraction_bits} fraction bits; comparisons feed both sides the host-quantized inputs")
+    if inexact:
+        notes.append("not bit-exact by construction: " + "; ".join(
+            f"{p.name}: " + ("; ".join(p.notes) or "inexact input") for p in inexact))
+    return ModelPrecision(input_layer.name, input_fp, source, tuple(derived.values()), logits.name, output.name,
+                          not inexact, tuple(notes))
+
+
+def _source_with_precision(name: str, inbound: dict[str, list[str]], derived: dict[str, LayerPrecision]) -> str:
+    """``name`` or, through pass-through layers (no precision of their own), the layer that produced its value."""
+    while name not in derived:
+        sources = inbound.get(name) or []
+        if len(sources) != 1:
+            raise UnsupportedModelError(f"cannot find the layer computing the output through '{name}'.")
+        name = sources[0]
+    return name
+
+
+def _ancestors(name: str, inbound: dict[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(inbound.get(name, []))
+    while stack:
+        current = stack.pop()
+        if current not in seen:
+            seen.add(current)
+            stack.extend(inbound.get(current, []))
+    return seen
+
+
+def is_single_chain(model: Any) -> bool:
+    """One input and a chain of single-input layers: the case ``precision.derive_precisions`` walks itself."""
+    if len(model.inputs) != 1:
+        return False
+    try:
+        inbound = inbound_names(model)
+    except (UnsupportedModelError, KeyError, TypeError):
+        return True  # Sequential models have no inbound_nodes in their config: the chain walker handles them
+    return all(len(v) <= 1 for v in inbound.values())
+
+
