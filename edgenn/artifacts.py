@@ -58,7 +58,10 @@ class ModelArtifact:
         directory = Path(directory)
         _require_complete(directory, "trained or compressed model", "edgenn train <recipe>")
         manifest = read_json(directory / "manifest.json")
-        recipe = Recipe.model_validate(yaml.safe_load((directory / RECIPE_FILE).read_text()))
+        from edgenn.config.load import read_yaml, validate
+
+        # a run written by another edgenn version may not fit today's schema: report it, never a traceback
+        recipe = validate(Recipe, read_yaml(directory / RECIPE_FILE), source=str(directory / RECIPE_FILE))
         metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
         return cls(directory, manifest["stage"], recipe, metrics)
 

@@ -30,16 +30,15 @@ def model_metrics(console: Console, artifact) -> None:
 
 
 def compression_table(console: Console, artifact) -> None:
+    from edgenn.compression.summary import table_rows
+
     comp = artifact.metrics.get("compression", {})
-    before, after = comp.get("before", {}), comp.get("after", {})
     table = Table(title=f"{artifact.recipe.name}: compression (test split)")
     table.add_column("")
     table.add_column("before", justify="right")
     table.add_column("after", justify="right")
-    for key in ("accuracy", "sparsity", "num_nonzero_params", "bops", "weight_bits"):
-        table.add_row(key, _fmt(before.get(key)), _fmt(after.get(key)))
-    for cls in after.get("auc", {}):
-        table.add_row(f"AUC {cls}", _fmt(before.get("auc", {}).get(cls)), _fmt(after["auc"][cls]))
+    for quantity, before, after in table_rows(comp["before"], comp["after"]):
+        table.add_row(quantity, before, after)
     console.print(table)
     console.print(f"written: [bold]{artifact.directory}[/]")
 
