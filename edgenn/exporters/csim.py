@@ -40,8 +40,9 @@ class CsimResult:
 def quantize_inputs(project: HlsProject, x: np.ndarray) -> np.ndarray:
     """Host-side cast of float inputs to the firmware input type (float64 values on the type's grid)."""
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise InvalidInputError(f"validation inputs: expected a 2-D array (samples, features), got shape {x.shape}.")
+    if x.ndim < 2:
+        raise InvalidInputError(f"validation inputs: expected (samples, ...) with one row per sample, got shape "
+                                f"{x.shape}.")
     if project.input_type.width > 24:
         # Keras runs in float32; wider inputs could not reach it unrounded.
         raise InvalidInputError(f"input type {project.input_type.to_hls()} is wider than float32's 24-bit significand.",
@@ -57,9 +58,9 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray) -> CsimResult:
         raise InvalidInputError("the HLS project has no live hls4ml model (it was loaded, not exported).",
                                 fix="re-run export_hls in this process before validate_csim.")
     xq = quantize_inputs(project, x)
-    if xq.shape[1] != int(model.input_shape[-1]):
-        raise InvalidInputError(f"validation inputs have {xq.shape[1]} features, the model expects "
-                                f"{model.input_shape[-1]}.")
+    if tuple(xq.shape[1:]) != tuple(model.input_shape[1:]):
+        raise InvalidInputError(f"validation inputs have rows of shape {tuple(xq.shape[1:])}, the model expects "
+                                f"{tuple(model.input_shape[1:])}.")
 
     start = time.perf_counter()
     final, traced = _trace(project.hls_model, xq)

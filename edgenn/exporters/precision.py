@@ -402,9 +402,12 @@ def _require_linear(layer: Any) -> None:
 
 
 @_rule("Dropout", "Flatten")
-def _identity(layer: Any, t: _Tensor, ctx: _Context) -> tuple[None, _Tensor]:
-    if type(layer).__name__ == "Flatten" and t.lo.ndim != 1:
-        raise _unsupported(layer, "Flatten of a multi-dimensional tensor is not supported yet.")
+def _identity(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision | None, _Tensor]:
+    if type(layer).__name__ == "Flatten":
+        # Row-major, as hls4ml's channels_last arrays. hls4ml keeps Flatten as a Reshape node that needs a type.
+        prec = LayerPrecision(layer.name, "Flatten", t.fp, exact=t.exact, output_min=float(t.lo.min()),
+                              output_max=float(t.hi.max()))
+        return prec, _Tensor(t.lo.reshape(-1), t.hi.reshape(-1), t.fp, t.exact)
     return None, t
 
 
@@ -437,11 +440,11 @@ def derive_precisions(
         if type(layer).__name__ not in _RULES:
             raise _unsupported(layer, "no conversion rule for this layer type.",
                                fix=f"use only {', '.join(supported_layer_classes())}.")
-    n_in = int(model.input_shape[-1])
-    if len(model.input_shape) != 2:
-        raise _unsupported(input_layer, f"input shape {model.input_shape} is not (batch, features).")
+    shape = tuple(int(d) for d in model.input_shape[1:])  # (features,) or (height, width, channels)
+    if not shape or any(d < 1 for d in shape):
+        raise _unsupported(input_layer, f"input shape {model.input_shape} has no fixed size.")
     input_fp, source = _input_type(body, ctx, input_fraction_bits, input_layer)
-    t = _Tensor(np.full(n_in, input_fp.min), np.full(n_in, input_fp.max), input_fp, True)
+    t = _Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp, True)
 
     derived: list[LayerPrecision] = []
     for layer in body:
@@ -501,3 +504,7 @@ def _input_type(body: list[Any], ctx: _Context, fraction: int, input_layer: Any)
     abs_max = float(np.max(np.abs(ctx.x_calibration)))
     integer = 1 + max(0, math.ceil(math.log2(abs_max + 2.0 ** -fraction)))
     return FixedPoint(integer + fraction, integer, True, "RND_CONV", "SAT"), "calibration"
+
+
+# Rules for further layer families live in their own modules and register into _RULES on import.
+from edgenn.exporters import precision_conv  # noqa: E402,F401
