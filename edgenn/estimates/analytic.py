@@ -245,7 +245,8 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         ff=sum(e.ff.value for e in per_layer),
         dsp=sum(e.dsp.value for e in per_layer),
         bram=sum(e.bram.value for e in per_layer),
-        latency_cycles=int(sum(e.latency_cycles.value for e in per_layer)),
+        latency_cycles=(int(sum(e.latency_cycles.value for e in per_layer)) if design.io_type == "io_parallel"
+                        else stream_latency_cycles(per_layer)),
         ii_cycles=int(max(e.ii_cycles.value for e in per_layer)),
         clock_period_ns=design.clock_period_ns,
         notes=(f"layers not modelled (counted as zero): {', '.join(unmodelled)}",) if unmodelled else (),
@@ -256,3 +257,9 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         "Without weight values every multiplier weight is assumed to use its full declared width (DSP upper bound).",
     )
     return ResourceReport(per_layer, total, design.clock_period_ns, design.part, assumptions=assumptions)
+
+
+# Conv2D/Pooling2D models (and the io_stream total) live in their own module, which builds on _dense above.
+from edgenn.estimates.conv import CONV_LAYER_MODELS, stream_latency_cycles  # noqa: E402
+
+_LAYER_MODELS.update(CONV_LAYER_MODELS)

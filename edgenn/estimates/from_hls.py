@@ -89,6 +89,10 @@ def design_from_hls_model(hls_model: Any) -> DesignSpec:
             spec = LayerSpec(layer.name, "input", n_out, n_out, result_width=out_width)
         elif cls == "Dense":
             spec = _dense_spec(layer, prev_width or out_width)
+        elif cls in ("Conv2D", "Pooling2D", "Reshape"):
+            from edgenn.estimates.conv import conv_spec_from_hls  # hls4ml conv/pool geometry lives there
+
+            spec = conv_spec_from_hls(layer, _dense_spec, prev_width or out_width, io_type)
         elif cls in ("Activation", "ReLU") and activation == "relu":
             spec = LayerSpec(layer.name, "relu", n_out, n_out, input_width=prev_width, result_width=out_width)
         elif cls == "Softmax" or activation == "softmax":

@@ -17,9 +17,10 @@ METHOD = "analytic"
 LATENCY_NS_NOTE = "at target clock, timing not verified"
 SCHEMA_VERSION = 1
 
-LayerKind = Literal["dense", "relu", "softmax", "input", "other"]
+LayerKind = Literal["dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape"]
 Strategy = Literal["Latency", "Resource"]
-_KINDS = ("dense", "relu", "softmax", "input", "other")
+_KINDS = ("dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape")  # conv kinds: estimates/conv.py
+IO_TYPES = ("io_parallel", "io_stream")
 _STRATEGIES = ("Latency", "Resource")
 
 
@@ -66,7 +67,7 @@ class LayerSpec:
         for attr in ("weight_width", "input_width", "accum_width", "result_width", "num_power_of_two_weights"):
             if getattr(self, attr) < 0:
                 raise InvalidInputError(f"{where}: {attr} must be >= 0 (got {getattr(self, attr)}).")
-        if self.kind == "dense":
+        if self.kind in ("dense", "conv2d"):
             n_weights = self.n_in * self.n_out
             if not 0 <= self.num_nonzero_weights <= n_weights:
                 raise InvalidInputError(
@@ -104,10 +105,8 @@ class DesignSpec:
             raise InvalidInputError("design has no layers.")
         if not (self.clock_period_ns > 0 and math.isfinite(self.clock_period_ns)):
             raise InvalidInputError(f"clock_period_ns must be a positive number (got {self.clock_period_ns}).")
-        if self.io_type != "io_parallel":
-            raise InvalidInputError(
-                f"io_type {self.io_type!r} is not modelled.", fix="the analytic estimator covers io_parallel only."
-            )
+        if self.io_type not in IO_TYPES:
+            raise InvalidInputError(f"io_type {self.io_type!r} is not modelled.", fix=f"use one of {IO_TYPES}.")
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names):
             raise InvalidInputError(f"layer names must be unique (got {names}).")

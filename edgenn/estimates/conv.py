@@ -1,0 +1,153 @@
+"""Analytic latency/resource model of hls4ml 1.3 Conv2D and Pooling2D layers, io_parallel and io_stream.
+
+Method label "analytic", like the Dense model it builds on: no vendor tool, no calibration against a conv csynth
+report (none was available), so treat the LUT/FF numbers as order-of-magnitude and the cycle counts as the schedule
+the templates ask for. Formulas (RF = reuse factor, PF = ParallelizationFactor, P_in/P_out = input/output pixels):
+
+* Conv2D, io_parallel (``nnet_conv2d_latency.h``): im2col ``PartitionLoop`` over ``n_partitions = P_out / PF``,
+  pipelined at II = RF; each iteration runs PF unrolled copies of a dense kernel of ``kh*kw*C_in -> C_out``.
+  latency = (n_partitions - 1) * RF + dense latency;  II = n_partitions * RF;  resources = PF x the dense kernel.
+  With ``n_partitions > 1`` hls4ml switches the top function to DATAFLOW (``passes/pipeline_style.py``): layers run
+  one after the other on ping-pong buffers, so the design latency is the sum and the II the slowest layer's.
+* Conv2D, io_stream (``nnet_conv2d_stream.h`` ``conv_2d_buffer_cl``): one input pixel per RF cycles through a line
+  buffer of (kh - 1) image rows, one dense kernel per output pixel.
+  II = P_in * RF;  latency = P_in * RF + dense latency;  line buffer = (kh-1) * W_in * C_in * input bits in shift
+  registers (SRL32: one LUT per 32 bits) plus a kh*kw*C_in window in flip-flops. PF is not used by this path.
+* Pooling2D: io_parallel is one unrolled pipelined stage (``pooling2d_cl``, II = RF); io_stream reads one pixel per
+  cycle (II = P_in). LUTs: one comparator/adder of the input width per window element beyond the first.
+* io_stream designs are dataflow over FIFOs: layers overlap, so the design latency is the slowest layer's II plus
+  every layer's depth (its latency beyond its II), and the design II is the slowest layer's II.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from edgenn.estimates.analytic import ModelConstants, _dense
+from edgenn.estimates.resources import Estimate, LayerSpec
+
+SRL_BITS_PER_LUT = 32  # SRLC32E: a LUT6 as a 32-deep shift register
+
+
+@dataclass(frozen=True)
+class ConvLayerSpec(LayerSpec):
+    """A Conv2D (``kind='conv2d'``, ``n_in = kh*kw*C_in``, ``n_out = C_out``: the per-pixel dense kernel) or a
+    Pooling2D (``kind='pool2d'``, ``n_in``/``n_out`` = input/output elements) with its image geometry."""
+
+    io_type: str = "io_parallel"
+    in_pixels: int = 1
+    out_pixels: int = 1
+    in_width: int = 1
+    n_chan: int = 1
+    filt_height: int = 1
+    filt_width: int = 1
+    parallelization_factor: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        from edgenn.errors import InvalidInputError
+
+        for attr in ("in_pixels", "out_pixels", "in_width", "n_chan", "filt_height", "filt_width",
+                     "parallelization_factor"):
+            if getattr(self, attr) < 1:
+                raise InvalidInputError(f"layer {self.name!r}: {attr} must be >= 1 (got {getattr(self, attr)}).")
+        if self.kind == "conv2d" and self.out_pixels % self.parallelization_factor:
+            raise InvalidInputError(f"layer {self.name!r}: parallelization_factor {self.parallelization_factor} "
+                                    f"does not divide the {self.out_pixels} output pixels.")
+
+    def dense_kernel(self) -> LayerSpec:
+        """The per-pixel dense kernel hls4ml instantiates, as the Dense model's input."""
+        base = {f.name: getattr(self, f.name) for f in fields(LayerSpec)}
+        return LayerSpec(**{**base, "kind": "dense"})
+
+
+def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    kernel = _dense(layer.dense_kernel(), clock_ns, k)
+    rf = layer.reuse_factor
+    if layer.io_type == "io_stream":
+        copies = 1
+        ii = layer.in_pixels * rf
+        latency = ii + int(kernel.latency_cycles.value)
+        buffer_bits = (layer.filt_height - 1) * layer.in_width * layer.n_chan * layer.input_width
+        extra_lut = math.ceil(buffer_bits / SRL_BITS_PER_LUT)
+        extra_ff = k.ff_per_register_bit * layer.filt_height * layer.filt_width * layer.n_chan * layer.input_width
+        how = f"line buffer: {layer.in_pixels} input pixels x RF {rf}"
+    else:
+        copies = layer.parallelization_factor
+        partitions = layer.out_pixels // copies
+        ii = partitions * rf
+        latency = (partitions - 1) * rf + int(kernel.latency_cycles.value)
+        extra_lut = extra_ff = 0.0
+        how = f"{partitions} partitions of PF {copies} pixels x RF {rf}"
+    return Estimate.build(layer.name, lut=copies * kernel.lut.value + extra_lut,
+                          ff=copies * kernel.ff.value + extra_ff, dsp=copies * kernel.dsp.value,
+                          bram=copies * kernel.bram.value, latency_cycles=latency, ii_cycles=ii,
+                          clock_period_ns=clock_ns, notes=(how, *kernel.notes))
+
+
+def _pool2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    window = layer.filt_height * layer.filt_width
+    per_output = (window - 1) * layer.input_width
+    if layer.io_type == "io_stream":
+        outputs_at_once, ii = layer.n_chan, layer.in_pixels
+        latency = ii + k.call_boundary_cycles
+    else:
+        outputs_at_once, ii = layer.n_out, layer.reuse_factor
+        latency = 1 + k.call_boundary_cycles
+    lut = k.lut_per_adder_bit * outputs_at_once * per_output
+    return Estimate.build(layer.name, lut=lut, ff=0, dsp=0, bram=0, latency_cycles=latency, ii_cycles=ii,
+                          clock_period_ns=clock_ns, notes=(f"{window}-pixel window",))
+
+
+def _reshape(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    return Estimate.build(layer.name, lut=0, ff=0, dsp=0, bram=0, latency_cycles=0, ii_cycles=1,
+                          clock_period_ns=clock_ns, notes=("shape only: wiring",))
+
+
+CONV_LAYER_MODELS = {"conv2d": _conv2d, "pool2d": _pool2d, "reshape": _reshape}
+
+
+def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
+    """io_stream dataflow: the slowest layer's II plus every layer's depth beyond its own II."""
+    slowest = max(int(e.ii_cycles.value) for e in layers)
+    depth = sum(max(0, int(e.latency_cycles.value) - int(e.ii_cycles.value)) for e in layers)
+    return slowest + depth
+
+
+def conv_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> LayerSpec:
+    """A `ConvLayerSpec` from a converted hls4ml Conv2D/Pooling2D node (``dense_spec`` reads its weights the way
+    ``from_hls`` reads a Dense's), or a zero-cost ``reshape`` for Reshape/Flatten."""
+    attr = layer.get_attr
+    out_bits = int(layer.get_output_variable().type.precision.width)
+    n_out_elements = int(math.prod(int(s) for s in layer.get_output_variable().shape))
+    if layer.class_name == "Reshape":
+        return LayerSpec(layer.name, "reshape", n_out_elements, n_out_elements, result_width=out_bits)
+    geometry = dict(io_type=io_type, in_pixels=int(attr("in_height")) * int(attr("in_width")),
+                    out_pixels=int(attr("out_height")) * int(attr("out_width")), in_width=int(attr("in_width")))
+    if layer.class_name == "Pooling2D":
+        n_filt = int(attr("n_filt"))
+        return ConvLayerSpec(layer.name, "pool2d", geometry["in_pixels"] * n_filt, n_out_elements,
+                             input_width=in_width_bits, result_width=out_bits, reuse_factor=int(attr("reuse_factor", 1)),
+                             n_chan=n_filt, filt_height=int(attr("pool_height")), filt_width=int(attr("pool_width")),
+                             **geometry)
+    # hls4ml's Conv2D carries n_in/n_out only for some paths; the dense kernel is kh*kw*C_in -> C_out
+    kh, kw, n_chan, n_filt = (int(attr(a)) for a in ("filt_height", "filt_width", "n_chan", "n_filt"))
+    base = dense_spec(_WithAttrs(layer, n_in=kh * kw * n_chan, n_out=n_filt), in_width_bits)
+    fields_ = {f.name: getattr(base, f.name) for f in fields(LayerSpec)}
+    fields_.update(kind="conv2d", n_in=kh * kw * n_chan, n_out=n_filt)
+    return ConvLayerSpec(**fields_, n_chan=n_chan, filt_height=kh, filt_width=kw,
+                         parallelization_factor=int(attr("parallelization_factor", 1) or 1), **geometry)
+
+
+class _WithAttrs:
+    """Read-only view of an hls4ml node with some attributes overridden (the node itself is left untouched)."""
+
+    def __init__(self, layer, **overrides) -> None:
+        self._layer, self._overrides = layer, overrides
+
+    def get_attr(self, key, default=None):
+        return self._overrides[key] if key in self._overrides else self._layer.get_attr(key, default)
+
+    def __getattr__(self, name):
+        return getattr(self._layer, name)
