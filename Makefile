@@ -29,7 +29,7 @@ demo: setup
 	$(BIN)/edgenn export runs/jet_mlp --target onnx
 	$(BIN)/edgenn export runs/jet_mlp --target fpga
 	$(BIN)/edgenn check firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml
-	@echo "report: firmware/jet_mlp/fpga/report.md"
+	@echo "report: firmware/jet_mlp/fpga/report.html (also report.md beside it)"
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -1,10 +1,10 @@
 """edgenn: physics data to bit-exact FPGA firmware for nanosecond neural networks.
 
-The public API mirrors the CLI: ``generate_data``, ``train``, ``compress``, ``export``, ``check``.
+The public API mirrors the CLI: ``generate_data``, ``train``, ``compress``, ``export``, ``check``, ``report``.
 """
 
 __version__ = "0.1.0"
 
-from edgenn.api import check, compress, export, generate_data, train  # noqa: E402
+from edgenn.api import check, compress, export, generate_data, report, train  # noqa: E402
 
-__all__ = ["__version__", "check", "compress", "export", "generate_data", "train"]
+__all__ = ["__version__", "check", "compress", "export", "generate_data", "report", "train"]

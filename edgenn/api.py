@@ -51,16 +51,25 @@ def default_run_dir(recipe: Recipe) -> Path:
     return Path("runs") / recipe.name
 
 
-def train(recipe: Recipe | str | Path, *, out: str | Path | None = None, progress: bool = True):
+def _with_report(result, directory: Path, report: bool):
+    if report:
+        from edgenn.reporting import write_report
+
+        write_report(directory)
+    return result
+
+
+def train(recipe: Recipe | str | Path, *, out: str | Path | None = None, progress: bool = True, report: bool = True):
     """Train the recipe's float model; writes ``runs/<name>/train`` by default and returns a ``ModelArtifact``."""
     from edgenn.training.stage import run_training
 
     r = _recipe(recipe)
-    return run_training(r, Path(out) if out else default_run_dir(r) / "train", progress=progress)
+    result = run_training(r, Path(out) if out else default_run_dir(r) / "train", progress=progress)
+    return _with_report(result, result.directory, report)
 
 
 def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out: str | Path | None = None,
-             progress: bool = True):
+             progress: bool = True, report: bool = True):
     """Prune / quantize / distill a trained run (``runs/<name>`` or its ``train`` directory) as its recipe says."""
     from edgenn.artifacts import ModelArtifact, resolve_model_dir
     from edgenn.compression import run_compression
@@ -73,14 +82,15 @@ def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out:
         raise InvalidInputError(f"recipe {r.name!r} has no 'compress' section, so there is nothing to do.",
                                 fix="add compress: {prune: ..., qat: ..., distill: ...} to the recipe.")
     target = Path(out) if out else trained.directory.parent / "compress"
-    return run_compression(r, trained, target, progress=progress)
+    result = run_compression(r, trained, target, progress=progress)
+    return _with_report(result, result.directory, report)
 
 
 def export(source: str | Path, *, target: Literal["fpga", "onnx"] = "fpga", out: str | Path | None = None,
            data: str | Path | None = None, part: str | None = None, clock_period_ns: float | None = None,
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
-           progress: bool = True):
+           progress: bool = True, report: bool = True):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; flags given here override it.
@@ -93,7 +103,8 @@ def export(source: str | Path, *, target: Literal["fpga", "onnx"] = "fpga", out:
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
                             validation_samples=validation_samples, trust_model=trust_model)
-    return run_export(request, progress=progress)
+    result = run_export(request, progress=progress)
+    return _with_report(result, result.directory, report)
 
 
 def check(export_dir: str | Path, budget: Budget | str | Path):
@@ -101,3 +112,10 @@ def check(export_dir: str | Path, budget: Budget | str | Path):
     from edgenn.verification.budget import check_export
 
     return check_export(Path(export_dir), _budget(budget))
+
+
+def report(path: str | Path, *, budget: Budget | str | Path | None = None) -> Path:
+    """(Re)write the self-contained ``report.html`` of a run, stage or export directory; returns its path."""
+    from edgenn.reporting import write_report
+
+    return write_report(Path(path), budget=Path(budget) if budget is not None else None)

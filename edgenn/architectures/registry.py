@@ -53,6 +53,7 @@ def _load_builtins() -> None:
     from edgenn.architectures import dense  # noqa: F401
     from edgenn.architectures import conv  # noqa: F401
     from edgenn.architectures import deepsets  # noqa: F401
+    from edgenn.architectures import interaction_net  # noqa: F401
 
     from importlib.metadata import entry_points
 

@@ -9,6 +9,9 @@ import typer
 
 from edgenn.cli.app import app, console, data_app, handles_errors, settings
 from edgenn.cli import render
+from edgenn.cli.report_cmd import register as _register_report
+
+_register_report(app)
 
 
 @data_app.command("generate")
@@ -41,11 +44,12 @@ def data_generate(
 @handles_errors
 def train(ctx: typer.Context,
           recipe: Path = typer.Argument(..., help="Recipe YAML, e.g. models/jet_mlp.yml."),
-          out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/train).")) -> None:
+          out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/train)."),
+          report: bool = typer.Option(True, help="Write report.html into the output directory.")) -> None:
     """Train the recipe's float model and write metrics and ROC plots."""
     from edgenn.api import train as api_train
 
-    result = api_train(recipe, out=out, progress=settings(ctx).progress)
+    result = api_train(recipe, out=out, progress=settings(ctx).progress, report=report)
     render.model_metrics(console, result)
 
 
@@ -55,11 +59,12 @@ def compress(ctx: typer.Context,
              run: Path = typer.Argument(..., help="Run directory (runs/<name>) holding a trained model."),
              recipe: Optional[Path] = typer.Option(None, help="Recipe to take the compress section from "
                                                              "(default: the run's own recipe)."),
-             out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/compress).")) -> None:
+             out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/compress)."),
+             report: bool = typer.Option(True, help="Write report.html into the output directory.")) -> None:
     """Prune, quantize (QAT) and/or distill a trained model; prints the before/after table."""
     from edgenn.api import compress as api_compress
 
-    result = api_compress(run, recipe=recipe, out=out, progress=settings(ctx).progress)
+    result = api_compress(run, recipe=recipe, out=out, progress=settings(ctx).progress, report=report)
     render.compression_table(console, result)
 
 
@@ -79,6 +84,7 @@ def export(ctx: typer.Context,
            validation_samples: Optional[int] = typer.Option(None, help="Samples for C-simulation validation."),
            trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
                                                                          "file (runs code stored in it)."),
+           report: bool = typer.Option(True, help="Write report.html into the export directory."),
            ) -> None:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
     from edgenn.api import export as api_export
@@ -89,7 +95,7 @@ def export(ctx: typer.Context,
     result = api_export(source, target=target, out=out, data=data, part=part, clock_period_ns=clock_period_ns,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,
-                        progress=settings(ctx).progress)
+                        progress=settings(ctx).progress, report=report)
     render.export_summary(console, result)
 
 

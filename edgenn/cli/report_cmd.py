@@ -13,10 +13,10 @@ def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train
                                                              "(default for an export: firmware/budgets/<name>.yml).")
            ) -> None:
     """Write a self-contained report.html (plots inline, no network) and print its path."""
+    from edgenn.api import report as api_report
     from edgenn.cli.app import console
-    from edgenn.reporting import write_report
 
-    out = write_report(path, budget=budget)
+    out = api_report(path, budget=budget)
     console.print(f"report: [bold]{out}[/]")
 
 

@@ -20,10 +20,13 @@ def unwrap(layer):
 
 
 def is_prunable(layer) -> bool:
-    """Does this layer qualify for magnitude pruning? Dense and QDense layers (their kernels, not their biases)."""
+    """Does this layer qualify for magnitude pruning? Trainable Dense and QDense layers (kernels, not biases).
+
+    Non-trainable Dense layers hold fixed structure (the interaction network's 0/1 gather matrices), not weights."""
     import tensorflow as tf
 
-    return isinstance(unwrap(layer), tf.keras.layers.Dense)  # QDense subclasses Dense
+    inner = unwrap(layer)
+    return isinstance(inner, tf.keras.layers.Dense) and bool(inner.trainable)  # QDense subclasses Dense
 
 
 def has_kernel(layer) -> bool:

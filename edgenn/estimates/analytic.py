@@ -254,8 +254,8 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
     assumptions = (
         "LUT/FF are scaled to Vivado/Vitis HLS csynth estimates (see docs/estimates.md for the measured error).",
         "DSP rule: a constant weight needing >= 9 bits (mantissa + sign) goes to a DSP48E2 (hls4ml's heuristic).",
-        "Without weight values every multiplier weight is assumed to use its full declared width (DSP upper bound).",
-    )
+    ) + (("Without weight values every multiplier weight is assumed to use its full declared width (DSP upper bound).",)
+         if any(layer.kind == "dense" and layer.mult_sig_bits_hist is None for layer in design.layers) else ())
     return ResourceReport(per_layer, total, design.clock_period_ns, design.part, assumptions=assumptions)
 
 

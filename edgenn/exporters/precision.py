@@ -334,7 +334,20 @@ def _qdense(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Ten
         bias = np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), dtype=np.float64)
     else:
         bias_q, bias = None, np.zeros(kernel.shape[1])
+    if t.lo.ndim > 1:
+        _require_stored_quantized(layer, kernel, bias)
     return _dense_exact(layer, t, kernel, bias, weight_q, bias_q)
+
+
+def _require_stored_quantized(layer: Any, kernel: np.ndarray, bias: np.ndarray) -> None:
+    """hls4ml 1.3 turns a Dense on an N-D tensor into a pointwise Conv (optimizer pass
+    replace_multidimensional_dense_with_conv) and drops the QKeras quantizers on the way, so the firmware gets the
+    raw stored weights: they must already be the quantized ones."""
+    raw_bias = np.asarray(layer.bias.numpy(), np.float64) if layer.use_bias else np.zeros_like(bias)
+    if not (np.array_equal(np.asarray(layer.kernel.numpy(), np.float64), kernel) and np.array_equal(raw_bias, bias)):
+        raise _unsupported(layer, "QDense on a multi-dimensional input stores unquantized weights; hls4ml 1.3 drops "
+                                  "the quantizer when it converts it to a pointwise convolution.",
+                           fix="store the quantized weights (edgenn's QAT pass does at its end) before exporting.")
 
 
 def _value_type(values: np.ndarray, fallback: FixedPoint) -> FixedPoint:
@@ -349,10 +362,11 @@ def _dense_exact(layer: Any, t: _Tensor, kernel: np.ndarray, bias: np.ndarray, w
                  bias_q: FixedPoint | None) -> tuple[LayerPrecision, _Tensor]:
     weight_t = _value_type(kernel, weight_q)
     bias_t = _value_type(bias, bias_q or weight_q)
-    lo_terms = np.minimum(kernel * t.lo[:, None], kernel * t.hi[:, None])
-    hi_terms = np.maximum(kernel * t.lo[:, None], kernel * t.hi[:, None])
-    lo = bias + lo_terms.sum(axis=0)
-    hi = bias + hi_terms.sum(axis=0)
+    # ``[..., :, None]`` and ``axis=-2`` contract the last axis, so a Dense on an (N, P) tensor (per-particle) works
+    lo_terms = np.minimum(kernel * t.lo[..., :, None], kernel * t.hi[..., :, None])
+    hi_terms = np.maximum(kernel * t.lo[..., :, None], kernel * t.hi[..., :, None])
+    lo = bias + lo_terms.sum(axis=-2)
+    hi = bias + hi_terms.sum(axis=-2)
     fraction = max(t.fp.fraction + weight_t.fraction, bias_t.fraction)
     accum = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=True)
     if accum.width > 53:
@@ -432,6 +446,11 @@ def derive_precisions(
         UnsupportedModelError: a layer (named, with its class) cannot be converted exactly or at all.
         InvalidInputError: calibration data is needed but missing.
     """
+    from edgenn.exporters.precision_graph import derive_graph_precisions, is_single_chain
+
+    if not is_single_chain(model):
+        return derive_graph_precisions(model, x_calibration=x_calibration, input_fraction_bits=input_fraction_bits,
+                                       float_fraction_bits=float_fraction_bits)
     layers = _chain(model)
     ctx = _Context(model, None if x_calibration is None else np.asarray(x_calibration, np.float32),
                    float_fraction_bits)
@@ -508,3 +527,7 @@ def _input_type(body: list[Any], ctx: _Context, fraction: int, input_layer: Any)
 
 # Rules for further layer families live in their own modules and register into _RULES on import.
 from edgenn.exporters import precision_conv  # noqa: E402,F401
+
+
+# Rules for set/graph layers (pooling, Permute, Concatenate, GarNet) register themselves into the tables above.
+from edgenn.exporters import precision_graph  # noqa: E402,F401

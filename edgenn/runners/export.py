@@ -203,6 +203,7 @@ def _export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: 
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import simulate_csim
     from edgenn.exporters.hls import HlsSettings, export_hls
+    from edgenn.reporting import CSIM_OUTPUTS
     from edgenn.verification.bitexact import build_report
 
     settings = HlsSettings(**{**source.fpga, **overrides})
@@ -218,6 +219,13 @@ def _export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: 
             project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration)
         with status(f"C simulation of {n} samples, layer by layer..."):
             csim = simulate_csim(project, source.model, x)
+        # per-value outputs for the report's |Δ| histogram and firmware ROC (about 1 MB at 10k samples)
+        np.savez_compressed(staging / CSIM_OUTPUTS,
+                            logits_reference=csim.reference[csim.logits_layer],
+                            logits_firmware=csim.firmware[csim.logits_layer],
+                            output_reference=csim.reference[csim.output_layer],
+                            output_firmware=csim.firmware[csim.output_layer],
+                            **({} if y is None else {"labels": y}))
         layers = [(name, csim.reference[name], csim.firmware[name]) for name in csim.layer_names]
         bitexact = build_report(layers, logits_layer=csim.logits_layer, output_layer=csim.output_layer,
                                 bit_exact_expected=csim.bit_exact_expected, labels=y, notes=csim.notes,

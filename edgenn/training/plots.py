@@ -60,9 +60,11 @@ def roc_curves(probs: np.ndarray, labels: np.ndarray, class_names: tuple[str, ..
 
 
 def plot_history(history: dict[str, list[float]], path: Path) -> None:
+    """Loss (and accuracy, when the run recorded it: distillation losses record none) per epoch, train vs validation."""
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    for ax, key in zip(axes, ("loss", "accuracy")):
+    keys = [k for k in ("loss", "accuracy") if history.get(k) or history.get("val_" + k)]
+    fig, axes = plt.subplots(1, max(len(keys), 1), figsize=(4.5 * max(len(keys), 1), 3.5), squeeze=False)
+    for ax, key in zip(axes[0], keys):
         for prefix, style in (("", "-"), ("val_", "--")):
             vals = history.get(prefix + key)
             if vals:
