@@ -28,6 +28,7 @@ def tiny_recipe(family: str, dataset: Path, out: Path, **params) -> Path:
 
 TINY = {
     "deepsets": {"phi": [8, 8], "head": [8]},
+    "interaction_net": {"edge": [8, 4], "node": [8, 4], "head": [8]},
 }
 
 

@@ -1,0 +1,111 @@
+"""Constituent families (Deep Sets, interaction network): structure, permutation invariance in Keras, and (slow) the
+C simulation: bit-exact against QKeras on 10,000 random in-range inputs and unchanged under particle shuffles."""
+
+import numpy as np
+import pytest
+
+from edgenn.architectures.registry import get_family
+from edgenn.config.recipe import QatSpec, QuantBits
+
+N, P, CLASSES = 16, 3, 5
+QAT = QatSpec(input=QuantBits(bits=12, integer=3))
+CASES = {
+    "deepsets_mean": ("deepsets", {"phi": [8, 8], "head": [8], "pooling": "mean"}),
+    "deepsets_max": ("deepsets", {"phi": [8, 8], "head": [8], "pooling": "max"}),
+    "interaction_net": ("interaction_net", {"edge": [8, 4], "node": [8, 4], "head": [8]}),
+}
+
+
+def quantized_model(case: str, seed: int = 0):
+    """The family's QKeras build with random weights stored on their quantizer grid (as the QAT pass leaves them)."""
+    family, params = CASES[case]
+    fam = get_family(family)
+    model = fam.build(fam.params_model(**params), (N, P), CLASSES, QAT)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if layer.trainable and layer.get_weights():
+            layer.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
+            layer.kernel.assign(layer.kernel_quantizer_internal(layer.kernel))
+            layer.bias.assign(layer.bias_quantizer_internal(layer.bias))
+    return model
+
+
+def jets(num: int, seed: int = 1) -> np.ndarray:
+    """Random constituents in the input quantizer's range, the last particles of some jets zero-padded."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.uniform(0, 1, (num, N, 1)), rng.uniform(-0.8, 0.8, (num, N, P - 1))], axis=-1)
+    num_real = rng.integers(N // 2, N + 1, size=num)
+    x[np.arange(N)[None, :] >= num_real[:, None]] = 0.0
+    return QAT_INPUT.quantize(x).astype(np.float32)
+
+
+def _input_type():
+    from edgenn.exporters.fixed_point import FixedPoint
+
+    return FixedPoint(12, 4, True, "RND_CONV", "SAT")
+
+
+QAT_INPUT = _input_type()
+
+
+def shuffled(x: np.ndarray, seed: int = 2) -> np.ndarray:
+    """Each jet's particles in a random order (padding rows included: the models see them as particles)."""
+    rng = np.random.default_rng(seed)
+    order = np.argsort(rng.random(x.shape[:2]), axis=1)
+    return np.take_along_axis(x, order[..., None], axis=1)
+
+
+def test_incidence_matrices_describe_the_complete_directed_graph():
+    from edgenn.architectures.interaction_net import incidence_matrices
+
+    r, s = incidence_matrices(5)
+    assert r.shape == s.shape == (5, 20)
+    assert (r.sum(axis=0) == 1).all() and (s.sum(axis=0) == 1).all()
+    edges = {(int(np.argmax(r[:, e])), int(np.argmax(s[:, e]))) for e in range(20)}
+    assert edges == {(i, j) for i in range(5) for j in range(5) if i != j}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_quantized_model_ignores_particle_order(case):
+    model = quantized_model(case)
+    x = jets(256)
+    y, y_shuffled = model.predict(x, verbose=0), model.predict(shuffled(x), verbose=0)
+    # all sums in the quantized model are exact in float32 (fewer than 24 significant bits), so order cannot matter
+    assert np.array_equal(y, y_shuffled)
+    assert np.std(y[:, 0]) > 0  # the check is not vacuous: outputs depend on the input
+
+
+def test_float_interaction_net_is_permutation_invariant_up_to_float_rounding():
+    fam = get_family("interaction_net")
+    model = fam.build(fam.params_model(edge=[8], node=[8], head=[8]), (N, P), CLASSES, None)
+    x = jets(64)
+    # float32 sums in another order round differently: equal within float32 rounding, not bit for bit
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(shuffled(x), verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_fixed_matrices_are_neither_trained_nor_pruned():
+    from edgenn.compression.layers import is_prunable
+
+    model = quantized_model("interaction_net")
+    fixed = [model.get_layer(n) for n in ("gather_receivers", "gather_senders", "aggregate")]
+    assert all(not layer.trainable and not is_prunable(layer) for layer in fixed)
+    assert is_prunable(model.get_layer("edge_0"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["deepsets_mean", "interaction_net"])
+def test_csim_is_bit_exact_and_permutation_invariant(case, tmp_path):
+    from edgenn.exporters.csim import simulate_csim
+    from edgenn.exporters.hls import HlsSettings, export_hls
+
+    model = quantized_model(case)
+    project = export_hls(model, tmp_path / "hls", HlsSettings())
+    assert project.precision.bit_exact
+    x = jets(10000)
+    result = simulate_csim(project, model, x)
+    logits = project.precision.logits_layer
+    assert result.firmware[logits].shape == (10000, CLASSES)
+    assert np.array_equal(result.firmware[logits], result.reference[logits])
+    again = simulate_csim(project, model, shuffled(x))
+    assert np.array_equal(again.firmware[logits], result.firmware[logits])
+    assert np.array_equal(again.firmware[project.precision.output_layer], result.firmware[project.precision.output_layer])
