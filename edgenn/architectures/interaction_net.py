@@ -71,18 +71,24 @@ def incidence_matrices(num_particles: int) -> tuple[np.ndarray, np.ndarray]:
     return receivers, senders
 
 
-def fixed_matmul(matrix: np.ndarray, name: str, qat: QatSpec | None):
-    """A non-trainable, bias-free Dense whose kernel is the fixed 0/1 ``matrix``."""
+def fixed_matmul(x, matrix: np.ndarray, name: str, qat: QatSpec | None):
+    """``x @ matrix`` by a non-trainable, bias-free Dense whose kernel is the fixed 0/1 ``matrix``.
+
+    The kernel is set after the layer is built, not by a Constant initializer: Keras 2 would write the whole matrix
+    into the layer config, which it then fails to deserialize from the saved model."""
     import tensorflow as tf
 
-    init = tf.keras.initializers.Constant(matrix)
     if qat is None:
-        return tf.keras.layers.Dense(matrix.shape[1], use_bias=False, kernel_initializer=init, trainable=False,
-                                     name=name)
-    from qkeras import QDense, quantized_bits
+        layer = tf.keras.layers.Dense(matrix.shape[1], use_bias=False, kernel_initializer="zeros", trainable=False,
+                                      name=name)
+    else:
+        from qkeras import QDense, quantized_bits
 
-    return QDense(matrix.shape[1], use_bias=False, kernel_initializer=init, trainable=False, name=name,
-                  kernel_quantizer=quantized_bits(2, 1, alpha=1))  # holds 0 and 1 exactly
+        layer = QDense(matrix.shape[1], use_bias=False, kernel_initializer="zeros", trainable=False, name=name,
+                       kernel_quantizer=quantized_bits(2, 1, alpha=1))  # holds 0 and 1 exactly
+    y = layer(x)
+    layer.set_weights([matrix])
+    return y
 
 
 @register_family("interaction_net", params_model=InteractionNetParams, input_kind="constituents",
@@ -103,12 +109,12 @@ def build_interaction_net(params: InteractionNetParams, input_shape: tuple[int, 
     reg = regularizers.l1(params.l1) if params.l1 else None
     inputs, x = input_layers(tuple(input_shape), qat)
     xt = layers.Permute((2, 1), name="to_features")(x)
-    x_r = layers.Permute((2, 1), name="receivers_to_edges")(fixed_matmul(receivers, "gather_receivers", qat)(xt))
-    x_s = layers.Permute((2, 1), name="senders_to_edges")(fixed_matmul(senders, "gather_senders", qat)(xt))
+    x_r = layers.Permute((2, 1), name="receivers_to_edges")(fixed_matmul(xt, receivers, "gather_receivers", qat))
+    x_s = layers.Permute((2, 1), name="senders_to_edges")(fixed_matmul(xt, senders, "gather_senders", qat))
     edges = layers.Concatenate(axis=-1, name="edge_inputs")([x_r, x_s])
     edges = dense_stack(edges, params.edge, "edge", reg, qat)
     agg = layers.Permute((2, 1), name="edges_to_features")(edges)
-    agg = fixed_matmul(receivers.T.copy(), "aggregate", qat)(agg)
+    agg = fixed_matmul(agg, receivers.T.copy(), "aggregate", qat)
     agg = layers.Permute((2, 1), name="aggregate_to_nodes")(agg)
     nodes = layers.Concatenate(axis=-1, name="node_inputs")([x, agg])
     nodes = dense_stack(nodes, params.node, "node", reg, qat)

@@ -80,11 +80,22 @@ class Teacher:
     model_path: Path
     class_names: tuple[str, ...]
     standardizer: Standardizer | None
+    # Set when the teacher reads another input kind than the student (e.g. constituents vs features): it is then
+    # evaluated on its own inputs of the same jets, prepared from this recipe (see compression.teacher_inputs).
+    own_inputs_recipe: Recipe | None = None
 
     def load_model(self):
         from edgenn.modelio import load_model
 
         return load_model(self.model_path, trust_model=True)  # written by edgenn itself
+
+    def split_inputs(self, data: PreparedData) -> tuple[np.ndarray, np.ndarray]:
+        """The teacher's inputs for the student's train and val rows."""
+        if self.own_inputs_recipe is not None:
+            from edgenn.compression.teacher_inputs import aligned_teacher_inputs
+
+            return aligned_teacher_inputs(self.own_inputs_recipe, data, standardizer=self.standardizer)
+        return self.inputs_for(data.train.x, data), self.inputs_for(data.val.x, data)
 
     def inputs_for(self, x: np.ndarray, data: PreparedData) -> np.ndarray:
         """``x`` (standardised for the student) re-standardised the way the teacher was trained."""
@@ -126,7 +137,21 @@ def resolve_teacher(spec: DistillSpec, recipe: Recipe, trained) -> Teacher:
         raise InvalidInputError(
             f"compress.distill.teacher: {path} predicts classes {list(theirs)}, this recipe {list(classes)}.",
             fix="distill from a teacher trained on the same data.classes, in the same order.")
-    return Teacher(str(path), artifact.model_path, theirs, artifact.standardizer())
+    return teacher_from_artifact(artifact, recipe, source=str(path))
+
+
+def teacher_from_artifact(artifact, student: Recipe, *, source: str | None = None) -> Teacher:
+    """A run directory's model as teacher; a teacher on another input kind is checked to split the same jets."""
+    from edgenn.architectures.registry import get_family
+
+    own = None
+    if get_family(artifact.recipe.model.family).input_kind != get_family(student.model.family).input_kind:
+        from edgenn.compression.teacher_inputs import check_aligned
+
+        check_aligned(artifact.recipe, student)
+        own = artifact.recipe
+    classes = tuple(artifact.metrics.get("class_names") or artifact.recipe.data.classes)
+    return Teacher(source or str(artifact.directory), artifact.model_path, classes, artifact.standardizer(), own)
 
 
 @register_pass
@@ -150,8 +175,9 @@ class DistillFromTeacher(Pass):
             raise InvalidInputError(f"compress.distill.teacher: {self.teacher.source} outputs shape "
                                     f"{teacher_model.output_shape[1:]}, the student {len(data.class_names)} classes.",
                                     fix="distill from a classifier over the same classes.")
-        train_logits = model_logits(teacher_model, self.teacher.inputs_for(data.train.x, data))
-        val_logits = model_logits(teacher_model, self.teacher.inputs_for(data.val.x, data))
+        teacher_train_x, teacher_val_x = self.teacher.split_inputs(data)
+        train_logits = model_logits(teacher_model, teacher_train_x)
+        val_logits = model_logits(teacher_model, teacher_val_x)
         teacher_val_accuracy = float(np.mean(np.argmax(val_logits, axis=1) == data.val.y))
         plan = LossPlan("distill", self.params.alpha, self.params.temperature, train_logits, val_logits)
         new_state = state.evolve(loss=plan)
@@ -185,8 +211,7 @@ def train_student(recipe: Recipe, data: PreparedData, *, teacher: Any = None, se
     qat = recipe.compress.qat if recipe.compress else None
     spec = (recipe.compress.distill if recipe.compress and recipe.compress.distill else None) or DistillSpec()
     if isinstance(teacher, ModelArtifact):
-        teacher = Teacher(str(teacher.directory), teacher.model_path, tuple(teacher.recipe.data.classes),
-                          teacher.standardizer())
+        teacher = teacher_from_artifact(teacher, recipe)
     seed_everything(seed)
     family = get_family(recipe.model.family)
     student = family.build(recipe.family_params(), data.train.x.shape[1:], len(data.class_names), qat)
@@ -200,8 +225,8 @@ def train_student(recipe: Recipe, data: PreparedData, *, teacher: Any = None, se
     else:
         if isinstance(teacher, Teacher):
             teacher_model = teacher.load_model()
-            t_train = model_logits(teacher_model, teacher.inputs_for(data.train.x, data))
-            t_val = model_logits(teacher_model, teacher.inputs_for(data.val.x, data))
+            teacher_train_x, teacher_val_x = teacher.split_inputs(data)
+            t_train, t_val = model_logits(teacher_model, teacher_train_x), model_logits(teacher_model, teacher_val_x)
         else:
             t_train, t_val = model_logits(teacher, data.train.x), model_logits(teacher, data.val.x)
         result = fit(trainable, data, recipe.train, progress=progress, description=f"student seed {seed} (KD)",

@@ -109,3 +109,14 @@ def test_csim_is_bit_exact_and_permutation_invariant(case, tmp_path):
     again = simulate_csim(project, model, shuffled(x))
     assert np.array_equal(again.firmware[logits], result.firmware[logits])
     assert np.array_equal(again.firmware[project.precision.output_layer], result.firmware[project.precision.output_layer])
+
+
+def test_interaction_net_round_trips_through_the_saved_model_file(tmp_path):
+    from edgenn.modelio import load_model, save_model
+
+    model = quantized_model("interaction_net")
+    save_model(model, tmp_path / "model.h5")
+    again = load_model(tmp_path / "model.h5", trust_model=True)
+    x = jets(64)
+    assert np.array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
+    assert not again.get_layer("aggregate").trainable
