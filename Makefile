@@ -36,7 +36,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m pytest -q -m slow
-	$(BIN)/python benchmarks/run_all.py
+	BENCH_JETS_PER_CLASS=$(BENCH_JETS_PER_CLASS) bash benchmarks/run_all.sh
 
 clean:
 	rm -rf runs data/jets
