@@ -38,6 +38,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling path for a library that writes files itself (h5py, Keras); on success it is
+    fsynced and renamed onto ``path``, on failure removed. Keeps the file's suffix (Keras picks the format by it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
@@ -116,6 +135,32 @@ def output_lock(target: Path) -> Iterator[None]:
             lock.unlink()
 
 
+def ensure_writable_parent(target: Path) -> None:
+    """Fail with a clear message if ``target``'s parent cannot be created or written (call before long work).
+
+    Creating a probe file is the only test that also holds for root, for whom ``os.access`` ignores mode bits:
+    read-only mounts, ``/proc`` and a regular file standing where a directory should be still fail here.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.probe-", dir=target.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InvalidInputError(f"{target.parent}: cannot write the output directory here ({exc.strerror}).",
+                                fix="choose a writable location with --out.") from None
+
+
+def _remove_stale_staging(target: Path) -> None:
+    """Remove hidden staging/backup siblings left by killed processes (SIGKILL gives no chance to clean up)."""
+    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
+        for path in target.parent.glob(pattern):
+            pid = path.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def atomic_dir(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a hidden staging directory; on success it replaces ``target``.
@@ -124,15 +169,9 @@ def atomic_dir(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
     refused, so a half-built output can never be renamed into place.
     """
     target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInputError(f"{target.parent}: cannot create output directory ({exc.strerror}).",
-                                fix="choose a writable location with --out.") from exc
-    if not os.access(target.parent, os.W_OK):
-        raise InvalidInputError(f"{target.parent}: output directory is not writable.",
-                                fix="choose a writable location with --out.")
+    ensure_writable_parent(target)
     with output_lock(target):
+        _remove_stale_staging(target)
         if target.exists() and not is_complete(target):
             shutil.rmtree(target)  # leftover of an interrupted run
         if target.exists() and not overwrite:

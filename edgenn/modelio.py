@@ -98,19 +98,11 @@ def load_model(path: Path, *, trust_model: bool = False):
 
 def save_model(model, path: Path) -> None:
     """Save as HDF5 via a temporary name, so a killed process leaves no truncated model behind."""
-    import os
-    import tempfile
     import warnings
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():
-            # HDF5 is chosen on purpose: hls4ml 1.3 and QKeras read it, and it holds no pickled code
-            warnings.filterwarnings("ignore", message=".*HDF5 file via `model.save\\(\\)`")
-            model.save(tmp, include_optimizer=False, save_format="h5")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from edgenn.io import atomic_path
+
+    with atomic_path(Path(path)) as tmp, warnings.catch_warnings():
+        # HDF5 is chosen on purpose: hls4ml 1.3 and QKeras read it, and it holds no pickled code
+        warnings.filterwarnings("ignore", message=".*HDF5 file via `model.save\\(\\)`")
+        model.save(tmp, include_optimizer=False, save_format="h5")

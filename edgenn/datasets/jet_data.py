@@ -12,12 +12,9 @@ string). Images are not stored: they cost ~0.07 ms per jet to rebuild and would 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import atomic_path
 
 FORMAT_NAME = "edgenn.jets"
 SCHEMA_VERSION = 1
@@ -195,10 +193,7 @@ def save_jets(path: Path, data: JetData) -> Path:
     import h5py
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as h5:
             n = data.num_jets
             chunk = max(1, min(n, 1024))
@@ -217,13 +212,6 @@ def save_jets(path: Path, data: JetData) -> Path:
             h5.attrs["class_names"] = json.dumps(list(data.class_names))
             meta = {k: v for k, v in data.meta.items() if k != "source"}
             h5.attrs["meta"] = json.dumps(meta, sort_keys=True, default=_json_default)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
     return path
 
 
