@@ -13,7 +13,9 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -27,13 +29,12 @@ from edgenn.datasets.jet_data import CLASS_NAMES, CONSTITUENT_NAMES, FEATURE_NAM
 from edgenn.datasets.jets_pythia import (
     GENERATOR_VERSION,
     PYTHIA_SEED_MAX,
-    ShardResult,
     ShardSpec,
     generate_shard,
     library_versions,
 )
 from edgenn.errors import ConfigError, ExternalToolError, InvalidInputError
-from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json
+from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json, ensure_writable_parent
 from edgenn.seeding import rng
 
 log = logging.getLogger(__name__)
@@ -123,14 +124,47 @@ def _worker_init() -> None:
     # whole worker also covers anything the libraries print at import or teardown.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
+    # Ctrl-C reaches the whole process group; the parent alone decides (it terminates workers on interrupt), so a
+    # worker never dies mid-shard with a KeyboardInterrupt traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_shard(spec: ShardSpec, cache_dir: str, key: str) -> ShardResult:
+def _run_shard(spec: ShardSpec, cache_dir: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     result = generate_shard(spec)
-    ShardCache(Path(cache_dir)).put(
-        key, {"features": result.features, "constituents": result.constituents},
-        {"spec": dataclasses.asdict(spec), "num_events": result.num_events, "seconds": result.seconds})
-    return result
+    arrays = {"features": result.features, "constituents": result.constituents}
+    meta = {"spec": dataclasses.asdict(spec), "num_events": result.num_events, "seconds": result.seconds}
+    ShardCache(Path(cache_dir)).put(key, arrays, meta)
+    return arrays, meta
+
+
+@dataclasses.dataclass(frozen=True)
+class ShardJob:
+    """What ``ShardScheduler`` needs to know about one kind of dataset (jets here, trigger events in
+    ``events_generate``): per class, shards 0, 1, 2, ... are generated (or read from the cache) until the contiguous
+    prefix of finished shards holds ``target`` rows of the array named ``count_array``.
+
+    ``run(spec, cache_dir, key) -> (arrays, meta)`` executes in a spawned worker, so it must be a module-level
+    function; it stores its result in the cache itself and ``meta["num_events"]`` must give the generated events.
+    """
+
+    classes: tuple[str, ...]
+    target: int
+    events_per_shard: int
+    workers: int
+    spec: Callable[[str, int], Any]
+    key: Callable[[Any], str]
+    run: Callable[[Any, str, str], tuple[dict[str, np.ndarray], dict[str, Any]]]
+    count_array: str
+    default_yield: float = _DEFAULT_YIELD  # rows per event before the first shard of a class reports
+    unit: str = "jets"
+    max_shards: int | None = None  # stop a class after this many shards even if short (None: never)
+
+
+def jet_job(config: JetGenConfig, versions: dict[str, str]) -> ShardJob:
+    return ShardJob(classes=tuple(config.classes), target=config.jets_per_class,
+                    events_per_shard=config.events_per_shard, workers=config.workers,
+                    spec=lambda cls, index: shard_spec(config, cls, index),
+                    key=lambda spec: shard_cache_key(spec, versions), run=_run_shard, count_array="features")
 
 
 def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
@@ -154,9 +188,11 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
         PosixPath('data/jets/jets.h5')
     """
     start = time.perf_counter()
+    ensure_writable_parent(Path(out_dir))  # before minutes of generation, not after
     cache = ShardCache(Path(cache_dir) if cache_dir is not None else default_cache_dir("jets"))
     versions = library_versions()
-    with _Progress(config, enabled=progress) as bar, _ShardScheduler(config, cache, versions, bar) as scheduler:
+    job = jet_job(config, versions)
+    with ShardProgress(job, enabled=progress) as bar, ShardScheduler(job, cache, bar) as scheduler:
         states = scheduler.run()
     data = _assemble(config, states, versions)
     wall = time.perf_counter() - start
@@ -185,57 +221,76 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
 
 
 @dataclasses.dataclass
-class _ClassState:
-    shards: dict[int, tuple[np.ndarray, np.ndarray, int]] = dataclasses.field(default_factory=dict)
+class ClassState:
+    """Finished shards of one class: ``shards[index] = (arrays, meta)``; ``jets`` counts rows of the count array."""
+
+    count_array: str = "features"
+    default_yield: float = _DEFAULT_YIELD
+    shards: dict[int, tuple[dict[str, np.ndarray], dict[str, Any]]] = dataclasses.field(default_factory=dict)
     next_index: int = 0
     in_flight: int = 0
     events: int = 0
     jets: int = 0
 
-    def record(self, index: int, features: np.ndarray, constituents: np.ndarray, events: int) -> None:
-        self.shards[index] = (features, constituents, events)
-        self.events += events
-        self.jets += features.shape[0]
+    def record(self, index: int, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.shards[index] = (arrays, meta)
+        self.events += int(meta["num_events"])
+        self.jets += arrays[self.count_array].shape[0]
+
+    def rows(self, index: int) -> int:
+        return self.shards[index][0][self.count_array].shape[0]
 
     def prefix_jets(self) -> int:
-        """Jets in the contiguous run of finished shards 0..k: only those may be used (see module docstring)."""
+        """Rows in the contiguous run of finished shards 0..k: only those may be used (see module docstring)."""
         total, i = 0, 0
         while i in self.shards:
-            total += self.shards[i][0].shape[0]
+            total += self.rows(i)
             i += 1
         return total
 
+    def prefix_shards(self) -> int:
+        i = 0
+        while i in self.shards:
+            i += 1
+        return i
+
     def expected_jets(self, events_per_shard: int) -> float:
-        """Finished jets plus what the shards in flight should bring at the yield seen so far."""
-        per_event = self.jets / self.events if self.events else _DEFAULT_YIELD
+        """Finished rows plus what the shards in flight should bring at the yield seen so far."""
+        per_event = self.jets / self.events if self.events else self.default_yield
         return self.jets + self.in_flight * events_per_shard * per_event
 
 
-class _ShardScheduler:
+class ShardScheduler:
     """Feeds shards to a lazily started process pool (or takes them from the cache) until every class has enough.
 
     At most two shards per worker are in flight: one running and one queued, so that no worker idles while the
-    main process collects results. A fully cached run never starts a worker.
+    main process collects results. A fully cached run never starts a worker. A class that reaches
+    ``job.max_shards`` stops short (its state then holds fewer rows than ``job.target``).
     """
 
-    def __init__(self, config: JetGenConfig, cache: ShardCache, versions: dict[str, str], bar: _Progress) -> None:
-        self.config, self.cache, self.versions, self.bar = config, cache, versions, bar
-        self.states = {c: _ClassState() for c in config.classes}
+    def __init__(self, job: ShardJob, cache: ShardCache, bar: ShardProgress) -> None:
+        self.job, self.cache, self.bar = job, cache, bar
+        self.states = {c: ClassState(job.count_array, job.default_yield) for c in job.classes}
         self.pending: dict[Future, tuple[str, int]] = {}
         self.pool: ProcessPoolExecutor | None = None
-        self.max_in_flight = 2 * config.workers
+        self.max_in_flight = 2 * job.workers
         self.shards_generated = 0
         self.shards_from_cache = 0
 
-    def __enter__(self) -> _ShardScheduler:
+    def __enter__(self) -> ShardScheduler:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        if self.pool is not None and exc_type is not None:
+            # Interrupted or failed: running shards would only delay the exit. Killed workers leave no cache entry
+            # (entries are renamed into place whole), so nothing half-written remains.
+            for process in list(getattr(self.pool, "_processes", {}).values()):  # no public API before Python 3.14
+                process.terminate()
         if self.pool is not None:
             # Shards still running were planned but are not needed; they finish into the cache for a later run.
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self) -> dict[str, _ClassState]:
+    def run(self) -> dict[str, ClassState]:
         while self._short():
             self._plan()
             if not self.pending:
@@ -243,79 +298,82 @@ class _ShardScheduler:
             done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
             for future in done:
                 cls, index = self.pending.pop(future)
-                result = _result(future)
+                arrays, meta = _result(future)
                 state = self.states[cls]
                 state.in_flight -= 1
-                state.record(index, result.features, result.constituents, result.num_events)
+                state.record(index, arrays, meta)
                 self.shards_generated += 1
                 self.bar.update(cls, state.jets)
         return self.states
 
     def _short(self) -> list[str]:
-        return [c for c in self.config.classes if self.states[c].prefix_jets() < self.config.jets_per_class]
+        job = self.job
+        return [c for c in job.classes if self.states[c].prefix_jets() < job.target
+                and (job.max_shards is None or self.states[c].prefix_shards() < job.max_shards)]
 
     def _plan(self) -> None:
         """Plan one more shard per class in turn while the expected yield of a class falls short."""
-        config = self.config
+        job = self.job
         while len(self.pending) < self.max_in_flight:
             # A class with shards in flight whose prefix is short only because they finish out of order waits.
-            plan = [c for c in self._short() if self.states[c].in_flight == 0
-                    or self.states[c].expected_jets(config.events_per_shard) < config.jets_per_class]
+            plan = [c for c in self._short() if (self.states[c].in_flight == 0
+                    or self.states[c].expected_jets(job.events_per_shard) < job.target)
+                    and (job.max_shards is None or self.states[c].next_index < job.max_shards)]
             if not plan:
                 return
             for cls in plan:
                 if len(self.pending) >= self.max_in_flight:
                     return
                 state = self.states[cls]
-                spec = shard_spec(config, cls, state.next_index)
+                spec = job.spec(cls, state.next_index)
+                index = state.next_index
                 state.next_index += 1
-                key = shard_cache_key(spec, self.versions)
+                key = job.key(spec)
                 cached = self.cache.get(key)
                 if cached is not None:
                     arrays, meta = cached
-                    state.record(spec.shard_index, arrays["features"], arrays["constituents"],
-                                 int(meta["num_events"]))
+                    state.record(index, arrays, meta)
                     self.shards_from_cache += 1
                     self.bar.update(cls, state.jets)
                 else:
-                    self.pending[self._submit(spec, key)] = (cls, spec.shard_index)
+                    self.pending[self._submit(spec, key)] = (cls, index)
                     state.in_flight += 1
 
-    def _submit(self, spec: ShardSpec, key: str) -> Future:
+    def _submit(self, spec: Any, key: str) -> Future:
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.config.workers, initializer=_worker_init,
+            self.pool = ProcessPoolExecutor(max_workers=self.job.workers, initializer=_worker_init,
                                             mp_context=multiprocessing.get_context("spawn"))
-        return self.pool.submit(_run_shard, spec, str(self.cache.directory), key)
+        return self.pool.submit(self.job.run, spec, str(self.cache.directory), key)
 
 
-def _result(future: Future) -> ShardResult:
+def _result(future: Future) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     try:
         return future.result()
     except BrokenProcessPool as exc:
         raise ExternalToolError(
-            "a jet-generation worker process died before finishing its shard (crash, out of memory, or a script "
+            "a data-generation worker process died before finishing its shard (crash, out of memory, or a script "
             "that starts generation at import time).",
             fix="call generate_jets under `if __name__ == '__main__':` in scripts (workers are spawned, so they "
                 "re-import the main module), or lower --workers if memory is short.") from exc
 
 
-def _assemble(config: JetGenConfig, states: dict[str, _ClassState], versions: dict[str, str]) -> JetData:
+def _assemble(config: JetGenConfig, states: dict[str, ClassState], versions: dict[str, str]) -> JetData:
     feats, cons, labels = [], [], []
     used: dict[str, Any] = {}
     for label, cls in enumerate(config.classes):
         state = states[cls]
         num_shards, total = 0, 0
         while total < config.jets_per_class:
-            total += state.shards[num_shards][0].shape[0]
+            total += state.rows(num_shards)
             num_shards += 1
-        f = np.concatenate([state.shards[i][0] for i in range(num_shards)])[: config.jets_per_class]
-        c = np.concatenate([state.shards[i][1] for i in range(num_shards)])[: config.jets_per_class]
+        f = np.concatenate([state.shards[i][0]["features"] for i in range(num_shards)])[: config.jets_per_class]
+        c = np.concatenate([state.shards[i][0]["constituents"] for i in range(num_shards)])[: config.jets_per_class]
         feats.append(f)
         cons.append(c)
         labels.append(np.full(f.shape[0], label, dtype=np.int64))
         used[cls] = {
             "shards": num_shards,
-            "events": int(sum(state.shards[i][2] for i in range(num_shards))),
+            "events": int(sum(int(state.shards[i][1]["num_events"]) for i in range(num_shards))),
             "jets_before_truncation": total,
             "pythia_seeds": [pythia_seed(config.seed, cls, i) for i in range(num_shards)],
             "settings": shard_spec(config, cls, 0).settings(),  # shard 0; other shards differ only in Random:seed
@@ -352,22 +410,23 @@ def _edgenn_version() -> str:
         return str(getattr(edgenn, "__version__", "0+unknown"))
 
 
-class _Progress:
-    """A rich progress bar with one row per class (jets collected / jets needed) on stderr; a no-op when disabled."""
+class ShardProgress:
+    """A rich progress bar with one row per class (rows collected / rows needed) on stderr; a no-op when disabled."""
 
-    def __init__(self, config: JetGenConfig, *, enabled: bool) -> None:
+    def __init__(self, job: ShardJob, *, enabled: bool) -> None:
         self._progress = None
         self._tasks: dict[str, Any] = {}
-        self._total = config.jets_per_class
+        self._total = job.target
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._progress = Progress(TextColumn("jets {task.description:>2}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), console=Console(stderr=True))
-            self._tasks = {c: self._progress.add_task(c, total=self._total) for c in config.classes}
+            width = max(len(c) for c in job.classes)
+            self._progress = Progress(TextColumn(f"{job.unit} {{task.description:>{width}}}"), BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True))
+            self._tasks = {c: self._progress.add_task(c, total=self._total) for c in job.classes}
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> ShardProgress:
         if self._progress is not None:
             self._progress.start()
         return self

@@ -1,0 +1,54 @@
+"""``edgenn data generate events``: the options specific to trigger events, parsed after the shared ones.
+
+``data generate`` (commands.py) owns the options shared by every dataset kind (--out, --seed, --fast, --workers,
+--events-per-shard, --cache-dir) and hands the rest of the command line to ``events_command`` when the kind is
+``events``; a typer command cannot be both a command and a group, so the kind stays a positional argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from edgenn.cli.app import console, handles_errors
+
+events_app = typer.Typer(add_completion=False, help="Options of `edgenn data generate events`.")
+
+
+@events_app.command()
+def events_command(
+    events_per_process: int = typer.Option(1000, help="Preselected events per process (SM and each signal)."),
+    process: Optional[list[str]] = typer.Option(None, "--process", help="Restrict to these processes (repeatable)."),
+    qcd_pt_hat_min: Optional[float] = typer.Option(None, help="QCD p-hat-T floor in GeV (default 100)."),
+    lepton_pt_min: Optional[float] = typer.Option(None, help="Single e/mu trigger threshold in GeV (default 23)."),
+    ht_min: Optional[float] = typer.Option(None, help="Jet HT trigger threshold in GeV (default 350)."),
+    max_shards_per_process: Optional[int] = typer.Option(None, help="Give up on a low-efficiency process after "
+                                                                    "this many shards (default 200)."),
+) -> dict:
+    return {k: v for k, v in dict(events_per_process=events_per_process, processes=process,
+                                  qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
+                                  max_shards_per_process=max_shards_per_process).items() if v is not None}
+
+
+@handles_errors
+def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fast: bool, workers: int | None,
+                             events_per_shard: int | None, cache_dir: Path | None, progress: bool) -> None:
+    from edgenn.api import generate_events
+
+    import click
+
+    from edgenn.errors import InvalidInputError
+
+    try:
+        options = events_app(extra_args, standalone_mode=False, prog_name="edgenn data generate events")
+    except click.ClickException as exc:  # unknown option, bad number: one line, exit 2, as for every command
+        raise InvalidInputError(f"data generate events: {exc.format_message()}",
+                                fix="see `edgenn data generate events --help`.") from None
+    if not isinstance(options, dict):  # --help was printed
+        raise typer.Exit(0)
+    path = generate_events(out=Path("data/events") if out == Path("data/jets") else out, seed=seed, fast=fast,
+                           workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
+                           progress=progress, **options)
+    console.print(f"dataset written: [bold]{path}[/]")

@@ -1,0 +1,199 @@
+"""The trigger-event dataset stage: per-process shards -> worker processes -> shard cache -> ``events.h5`` + manifest.
+
+It runs on the jet stage's machinery (``generate.ShardScheduler``, ``ShardCache``, spawned workers, rich progress);
+only the shard content (``events_pythia``) and the assembly differ. Contract, as for jets: the output depends only
+on the config. Each process draws shards 0, 1, 2, ... and uses the shortest prefix holding ``events_per_process``
+preselected events, truncated to exactly that many; a process whose efficiency is so low that
+``max_shards_per_process`` shards do not reach the target keeps what they gave (recorded in the manifest).
+
+Mixing: every process gets sigma x efficiency from Pythia's ``sigmaGen`` (averaged over the used shards, weighted
+by their events) and the measured preselection efficiency (selected / generated over those shards). Each event's
+weight is sigma x efficiency / events kept (pb), so a process's weights sum to its accepted cross-section; the
+background mixture used for training follows these shares (``EventData.background_mixture``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
+from edgenn.datasets.event_data import DATASET_FILE, EventData, save_events
+from edgenn.datasets.events_pythia import (
+    BACKGROUND_PROCESSES,
+    GENERATOR_VERSION,
+    PROCESS_NAMES,
+    EventShardSpec,
+    generate_event_shard,
+)
+from edgenn.datasets.generate import ShardJob, ShardProgress, ShardScheduler, _edgenn_version, _sha256
+from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
+from edgenn.errors import InvalidInputError
+from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json
+from edgenn.seeding import rng
+
+_SHARDS_PER_PROCESS = 20_000
+_SEED_STRIDE = len(PROCESS_NAMES) * _SHARDS_PER_PROCESS
+MAX_SEED = (PYTHIA_SEED_MAX - _SEED_STRIDE) // _SEED_STRIDE + 1
+
+
+class EventGenConfig(BaseModel):
+    """Settings of ``edgenn data generate events``; everything except ``workers`` determines the output."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    events_per_process: int = Field(1000, ge=1)
+    processes: tuple[str, ...] = PROCESS_NAMES
+    seed: int = Field(1, ge=1, le=MAX_SEED)
+    fast: bool = False  # MPI off: 2-3x faster
+    qcd_pt_hat_min: float = Field(100.0, gt=0, description="QCD p-hat-T floor in GeV (the HT path needs hard QCD)")
+    lepton_pt_min: float = Field(23.0, ge=0, description="single e/mu trigger threshold in GeV")
+    ht_min: float = Field(350.0, ge=0, description="jet HT trigger threshold in GeV")
+    events_per_shard: int = Field(500, ge=1, le=100_000)
+    max_shards_per_process: int = Field(200, ge=1, le=_SHARDS_PER_PROCESS,
+                                        description="stop a low-efficiency process after this many shards")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+
+    @field_validator("processes")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [p for p in value if p not in PROCESS_NAMES]
+        if unknown:
+            raise ValueError(f"unknown process(es) {unknown}; known processes: {', '.join(PROCESS_NAMES)}")
+        if not any(p in BACKGROUND_PROCESSES for p in value):
+            raise ValueError(f"needs at least one background process ({', '.join(BACKGROUND_PROCESSES)})")
+        return tuple(p for p in PROCESS_NAMES if p in value)  # canonical order
+
+
+def pythia_seed(seed: int, process: str, shard_index: int) -> int:
+    """Unique per (seed, process, shard) and within Pythia's 1..900000000."""
+    if not 0 <= shard_index < _SHARDS_PER_PROCESS:
+        raise InvalidInputError(f"process {process!r} needs more than {_SHARDS_PER_PROCESS} shards.",
+                                fix="raise events_per_shard so that fewer shards are needed.")
+    return (seed - 1) * _SEED_STRIDE + PROCESS_NAMES.index(process) * _SHARDS_PER_PROCESS + shard_index + 1
+
+
+def shard_spec(config: EventGenConfig, process: str, shard_index: int) -> EventShardSpec:
+    return EventShardSpec(process=process, shard_index=shard_index,
+                          pythia_seed=pythia_seed(config.seed, process, shard_index),
+                          num_events=config.events_per_shard, fast=config.fast,
+                          qcd_pt_hat_min=config.qcd_pt_hat_min, lepton_pt_min=config.lepton_pt_min,
+                          ht_min=config.ht_min)
+
+
+def shard_cache_key(spec: EventShardSpec, versions: dict[str, str]) -> str:
+    return cache_key({"generator": GENERATOR_VERSION, "spec": dataclasses.asdict(spec), "settings": spec.settings(),
+                      "versions": versions})
+
+
+def _run_event_shard(spec: EventShardSpec, cache_dir: str, key: str) -> tuple[dict[str, np.ndarray], dict]:
+    result = generate_event_shard(spec)
+    arrays = {"objects": result.objects}
+    meta = {"spec": dataclasses.asdict(spec), "num_events": result.num_events, "sigma_gen_pb": result.sigma_gen_pb,
+            "sigma_err_pb": result.sigma_err_pb, "seconds": result.seconds}
+    ShardCache(Path(cache_dir)).put(key, arrays, meta)
+    return arrays, meta
+
+
+def event_job(config: EventGenConfig, versions: dict[str, str]) -> ShardJob:
+    return ShardJob(classes=config.processes, target=config.events_per_process,
+                    events_per_shard=config.events_per_shard, workers=config.workers,
+                    spec=lambda process, index: shard_spec(config, process, index),
+                    key=lambda spec: shard_cache_key(spec, versions), run=_run_event_shard, count_array="objects",
+                    default_yield=0.3, unit="events", max_shards=config.max_shards_per_process)
+
+
+def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = True,
+                    cache_dir: Path | None = None) -> Path:
+    """Generate the trigger-event dataset into ``out_dir`` (``events.h5`` + ``manifest.json``); returns the HDF5 path.
+
+    Workers are spawned processes, so a script calling this must do so under ``if __name__ == "__main__":``.
+
+    Args:
+        config: what to generate (``EventGenConfig(events_per_process=..., processes=[...])``).
+        out_dir: output directory, replaced atomically.
+        progress: rich progress bar (preselected events per process) on stderr.
+        cache_dir: shard cache; default ``$EDGENN_CACHE_DIR/events`` or ``~/.cache/edgenn/events``.
+
+    Raises:
+        InvalidInputError: unwritable output, or no background event passed the preselection.
+        ExternalToolError: Pythia rejected a setting or failed to initialise, or a worker process died.
+    """
+    start = time.perf_counter()
+    cache = ShardCache(Path(cache_dir) if cache_dir is not None else default_cache_dir("events"))
+    versions = library_versions()
+    job = event_job(config, versions)
+    with ShardProgress(job, enabled=progress) as bar, ShardScheduler(job, cache, bar) as scheduler:
+        states = scheduler.run()
+    data = _assemble(config, states, versions)
+    wall = time.perf_counter() - start
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as staging:
+        save_events(staging / DATASET_FILE, data)
+        atomic_write_json(staging / MANIFEST_NAME, {
+            "stage": "data.generate.events",
+            "schema_version": 1,
+            "config": config.model_dump(mode="json"),
+            "versions": data.meta["versions"],
+            "counts": data.counts(),
+            "processes": data.meta["processes"],
+            "mixture_fractions": data.mixture_fractions(),
+            "num_events": data.num_events,
+            "dataset": DATASET_FILE,
+            "dataset_sha256": _sha256(staging / DATASET_FILE),
+            "wall_seconds": round(wall, 3),
+            "shards_generated": scheduler.shards_generated,
+            "shards_from_cache": scheduler.shards_from_cache,
+            "cache_dir": str(cache.directory),
+        })
+    return out_dir / DATASET_FILE
+
+
+def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str, str]) -> EventData:
+    objects, process, weights = [], [], []
+    info: dict[str, Any] = {}
+    for code, name in enumerate(config.processes):
+        state = states[name]
+        num_shards, total = 0, 0
+        while num_shards in state.shards and total < config.events_per_process:
+            total += state.rows(num_shards)
+            num_shards += 1
+        metas = [state.shards[i][1] for i in range(num_shards)]
+        generated = sum(int(m["num_events"]) for m in metas)
+        # Pythia's sigmaGen of each shard is an independent estimate from its own events: average by events.
+        sigma = sum(m["sigma_gen_pb"] * m["num_events"] for m in metas) / generated
+        sigma_err = np.sqrt(sum((m["sigma_err_pb"] * m["num_events"]) ** 2 for m in metas)) / generated
+        efficiency = total / generated
+        kept = min(total, config.events_per_process)
+        obj = (np.concatenate([state.shards[i][0]["objects"] for i in range(num_shards)])[:kept] if kept
+               else np.zeros((0, 19, 3), np.float32))
+        objects.append(obj)
+        process.append(np.full(kept, code, dtype=np.int64))
+        weights.append(np.full(kept, sigma * efficiency / kept if kept else 0.0))
+        info[name] = {
+            "background": name in BACKGROUND_PROCESSES,
+            "sigma_gen_pb": sigma, "sigma_err_pb": float(sigma_err),
+            "events_generated": generated, "events_selected": total, "events_kept": kept,
+            "efficiency": efficiency, "accepted_sigma_pb": sigma * efficiency,
+            "shards": num_shards, "reached_target": total >= config.events_per_process,
+            "pythia_seeds": [pythia_seed(config.seed, name, i) for i in range(num_shards)],
+            "settings": shard_spec(config, name, 0).settings(),
+        }
+    background = tuple(p for p in config.processes if p in BACKGROUND_PROCESSES)
+    if not any(info[b]["events_kept"] for b in background):
+        raise InvalidInputError("no background event passed the trigger preselection.",
+                                fix="raise --events-per-process or lower the thresholds (--ht-min, --lepton-pt-min).")
+    all_objects = np.concatenate(objects)
+    order = rng(config.seed, "datasets.events.shuffle").permutation(all_objects.shape[0])
+    meta = {"generator": GENERATOR_VERSION, "config": config.model_dump(mode="json", exclude={"workers"}),
+            "versions": {**versions, "edgenn": _edgenn_version()}, "processes": info,
+            "preselection": f"e/mu pT > {config.lepton_pt_min} GeV or jet HT > {config.ht_min} GeV"}
+    return EventData(objects=all_objects[order], process=np.concatenate(process)[order],
+                     weights=np.concatenate(weights)[order], process_names=config.processes,
+                     background_names=background, meta=meta)

@@ -1,0 +1,59 @@
+"""A tiny real Pythia event dataset: layout, weights from sigmaGen x efficiency, cache reuse, determinism."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from edgenn.datasets.event_data import load_events
+from edgenn.datasets.events_generate import EventGenConfig, generate_events
+from edgenn.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("events")
+    config = EventGenConfig(events_per_process=20, processes=("wlnu", "zll", "h2_zz4l"), events_per_shard=60,
+                            fast=True, workers=2, max_shards_per_process=4)
+    first = generate_events(config, base / "a", progress=False, cache_dir=base / "cache")
+    second = generate_events(config, base / "b", progress=False, cache_dir=base / "cache")
+    return first, second
+
+
+def test_layout_weights_and_manifest(runs):
+    first, _ = runs
+    data = load_events(first)
+    assert data.objects.shape == (60, 19, 3) and data.counts() == {"wlnu": 20, "zll": 20, "h2_zz4l": 20}
+    assert data.background_names == ("wlnu", "zll")
+    procs = data.meta["processes"]
+    for name in ("wlnu", "zll"):
+        p = procs[name]
+        assert 0 < p["efficiency"] <= 1 and p["sigma_gen_pb"] > 0
+        assert data.weights[data.process == data.process_names.index(name)].sum() == pytest.approx(
+            p["sigma_gen_pb"] * p["efficiency"])
+    assert procs["wlnu"]["sigma_gen_pb"] > 5 * procs["zll"]["sigma_gen_pb"]  # W -> l nu dominates Z -> ll
+    # every kept event passes the trigger preselection
+    lep = data.objects[:, 1:9, 0].max(axis=1)
+    ht = data.objects[:, 9:, 0].sum(axis=1)
+    assert ((lep > 23) | (ht > 350)).all()
+    # four-lepton signal: most events hold >= 3 reconstructed leptons
+    sig = data.objects[data.process == data.process_names.index("h2_zz4l")]
+    assert np.mean((sig[:, 1:9, 0] > 0).sum(axis=1) >= 3) > 0.5
+    manifest = json.loads((first.parent / "manifest.json").read_text())
+    assert manifest["mixture_fractions"]["wlnu"] > manifest["mixture_fractions"]["zll"]
+
+
+def test_second_run_uses_cache_and_is_identical(runs):
+    first, second = runs
+    manifest = json.loads((second.parent / "manifest.json").read_text())
+    assert manifest["shards_generated"] == 0 and manifest["shards_from_cache"] > 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_unknown_process_is_a_config_error_listing_known_ones():
+    from edgenn.config.load import validate
+
+    with pytest.raises(ConfigError, match="unknown process.*'zprime'.*known processes: qcd, wlnu"):
+        validate(EventGenConfig, {"processes": ["wlnu", "zprime"]}, source="edgenn data generate events")
