@@ -14,11 +14,12 @@ from edgenn.cli.report_cmd import register as _register_report
 _register_report(app)
 
 
-@data_app.command("generate")
+@data_app.command("generate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @handles_errors
 def data_generate(
     ctx: typer.Context,
-    kind: str = typer.Argument("jets", help="Dataset kind: 'jets' (q, g, W, Z, t jets at pT ~ 1 TeV)."),
+    kind: str = typer.Argument("jets", help="Dataset kind: 'jets' (q, g, W, Z, t jets at pT ~ 1 TeV) or "
+                                              "'events' (trigger-level SM + BSM events; see `events --help`)."),
     out: Path = typer.Option(Path("data/jets"), help="Output directory (gets jets.h5 + manifest.json)."),
     jets_per_class: int = typer.Option(2000, help="Jets per class after balancing."),
     classes: Optional[list[str]] = typer.Option(None, "--class", help="Restrict to these classes (repeatable)."),
@@ -32,8 +33,17 @@ def data_generate(
     from edgenn.api import generate_data
     from edgenn.errors import InvalidInputError
 
+    if kind == "events":  # trigger-level events for anomaly detection: its own options live in events_cmd
+        from edgenn.cli.events_cmd import generate_events_from_cli
+
+        return generate_events_from_cli(ctx.args, out=out, seed=seed, fast=fast, workers=workers,
+                                        events_per_shard=events_per_shard, cache_dir=cache_dir,
+                                        progress=settings(ctx).progress)
     if kind != "jets":
-        raise InvalidInputError(f"unknown dataset kind {kind!r}; known kinds: jets.", fix="use `edgenn data generate jets`.")
+        raise InvalidInputError(f"unknown dataset kind {kind!r}; known kinds: jets, events.",
+                                fix="use `edgenn data generate jets` or `edgenn data generate events`.")
+    if ctx.args:
+        raise InvalidInputError(f"unknown option(s) for jets: {' '.join(ctx.args)}.", fix="see --help.")
     path = generate_data(kind, out=out, jets_per_class=jets_per_class, classes=classes, seed=seed, fast=fast,
                          workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                          progress=settings(ctx).progress)
