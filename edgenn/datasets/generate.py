@@ -168,7 +168,7 @@ def jet_job(config: JetGenConfig, versions: dict[str, str]) -> ShardJob:
 
 
 def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
-                  cache_dir: Path | None = None) -> Path:
+                  cache_dir: Path | None = None, executor: Any | None = None) -> Path:
     """Generate the jet dataset into ``out_dir`` (``jets.h5`` + ``manifest.json``) and return the HDF5 path.
 
     Workers are spawned processes, so a script calling this must do so under ``if __name__ == "__main__":``.
@@ -178,6 +178,9 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
         out_dir: output directory, replaced atomically (a half-written directory is never left behind).
         progress: show a rich progress bar (jets per class) on stderr.
         cache_dir: shard cache; default ``$EDGENN_CACHE_DIR/jets`` or ``~/.cache/edgenn/jets``.
+        executor: run shards here instead of local spawned processes: any object with ``submit(fn, *args) ->
+            concurrent.futures.Future``, ``shutdown(wait, cancel_futures)`` and ``workers`` (e.g.
+            ``edgenn.scan.RayTaskExecutor``); it is shut down at the end and ``config.workers`` is ignored.
 
     Raises:
         InvalidInputError: unwritable output, or a class that would need more than 20000 shards.
@@ -191,8 +194,10 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
     ensure_writable_parent(Path(out_dir))  # before minutes of generation, not after
     cache = ShardCache(Path(cache_dir) if cache_dir is not None else default_cache_dir("jets"))
     versions = library_versions()
+    if executor is not None:  # shards in flight follow the executor's size, not the local core count
+        config = config.model_copy(update={"workers": max(1, int(executor.workers))})
     job = jet_job(config, versions)
-    with ShardProgress(job, enabled=progress) as bar, ShardScheduler(job, cache, bar) as scheduler:
+    with ShardProgress(job, enabled=progress) as bar, ShardScheduler(job, cache, bar, executor) as scheduler:
         states = scheduler.run()
     data = _assemble(config, states, versions)
     wall = time.perf_counter() - start
@@ -268,11 +273,12 @@ class ShardScheduler:
     ``job.max_shards`` stops short (its state then holds fewer rows than ``job.target``).
     """
 
-    def __init__(self, job: ShardJob, cache: ShardCache, bar: ShardProgress) -> None:
+    def __init__(self, job: ShardJob, cache: ShardCache, bar: ShardProgress, executor: Any | None = None) -> None:
         self.job, self.cache, self.bar = job, cache, bar
+        self.executor = executor  # replaces the local process pool (e.g. Ray tasks); shut down on exit like it
         self.states = {c: ClassState(job.count_array, job.default_yield) for c in job.classes}
         self.pending: dict[Future, tuple[str, int]] = {}
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Any | None = None
         self.max_in_flight = 2 * job.workers
         self.shards_generated = 0
         self.shards_from_cache = 0
@@ -341,8 +347,8 @@ class ShardScheduler:
 
     def _submit(self, spec: Any, key: str) -> Future:
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.job.workers, initializer=_worker_init,
-                                            mp_context=multiprocessing.get_context("spawn"))
+            self.pool = self.executor or ProcessPoolExecutor(max_workers=self.job.workers, initializer=_worker_init,
+                                                             mp_context=multiprocessing.get_context("spawn"))
         return self.pool.submit(self.job.run, spec, str(self.cache.directory), key)
 
 
