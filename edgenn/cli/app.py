@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -60,8 +61,23 @@ def handles_errors(fn):
     return wrapper
 
 
+def _terminate_as_interrupt(signum, frame) -> None:
+    """SIGTERM (CI timeouts, ``kill``) runs the same cleanup as Ctrl-C instead of dying on the spot.
+
+    Python's default SIGTERM action ends the process without unwinding, so staging directories and half-written
+    files would stay. Raised as KeyboardInterrupt, it unwinds through ``atomic_dir`` and ``handles_errors``. Further
+    SIGTERMs are ignored so that the cleanup itself is not cut short; when edgenn leads its process group (started
+    from a shell), the signal is passed on to its children (g++, data-generation workers).
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpgrp(), signal.SIGTERM)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     from edgenn.cli import commands  # noqa: F401  registers the commands on ``app``
 
     app(prog_name="edgenn")

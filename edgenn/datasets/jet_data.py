@@ -153,7 +153,8 @@ def _validate(data: JetData) -> None:
     if bad_f:
         raise InvalidInputError(f"{where}: features: {bad_f} of {f.shape[0]} rows contain NaN or Inf.",
                                 fix="drop or repair those jets before building a JetData.")
-    bad_c = int(np.count_nonzero(~np.isfinite(c.reshape(c.shape[0], -1)).all(axis=1)))
+    # all(axis=(1, 2)), not reshape(N, -1): the latter fails for a file with zero jets
+    bad_c = int(np.count_nonzero(~np.isfinite(c).all(axis=(1, 2))))
     if bad_c:
         raise InvalidInputError(f"{where}: constituents: {bad_c} of {c.shape[0]} jets contain NaN or Inf.",
                                 fix="drop or repair those jets before building a JetData.")
