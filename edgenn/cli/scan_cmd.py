@@ -1,0 +1,84 @@
+"""``edgenn scan`` and ``edgenn compare``: arguments -> one ``edgenn.api`` call -> rich tables. No logic here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def scan(ctx: typer.Context,
+         recipe: Path = typer.Argument(..., help="Base recipe YAML, e.g. models/jet_mlp.yml."),
+         space: Path = typer.Option(..., help="Scan space YAML (dimensions, objectives, sampler)."),
+         trials: int = typer.Option(20, min=1, help="Finished trials the study should hold (resumes add to it)."),
+         out: Optional[Path] = typer.Option(None, help="Output directory (default scans/<recipe name>)."),
+         budget: Optional[Path] = typer.Option(None, help="Budget YAML: trials breaking it are infeasible."),
+         workers: Optional[int] = typer.Option(None, min=1, help="Parallel trials (default: every core, or every "
+                                                                 "CPU of the Ray cluster)."),
+         ray_address: Optional[str] = typer.Option(None, help="Run trials on Ray: 'local' starts a local cluster, "
+                                                              "'auto' or ray://HOST:10001 joins one."),
+         export_best: int = typer.Option(0, min=0, help="Export the N best Pareto trials to firmware "
+                                                        "(bit-exact C simulation checked)."),
+         ) -> None:
+    """Multi-objective search over bits, sparsity, widths, reuse factor and strategy (Optuna; resumable)."""
+    from rich.table import Table
+
+    from edgenn.api import scan as api_scan
+    from edgenn.cli.app import console, settings
+
+    result = api_scan(recipe, space, trials=trials, out=out, budget=budget, workers=workers,
+                      ray_address=ray_address, export_best=export_best, progress=settings(ctx).progress)
+    table = Table(title=f"Pareto front: {len(result.pareto)} of {result.num_complete} complete trials "
+                        f"({result.num_trials} in the study)")
+    params = sorted({k for r in result.pareto for k in r if k.startswith("param.")})
+    for col in ["trial", *[p.removeprefix("param.") for p in params], *result.objectives, "bit-exact"]:
+        table.add_column(col, justify="right")
+    for r in result.pareto:
+        objs = [r.get(f"objective.{o}") for o in result.objectives]
+        table.add_row(str(r["trial"]), *[f"{r.get(p)}" for p in params],
+                      *[f"{v:.4f}" if isinstance(v, float) and v < 1.5 else f"{v:,.0f}" for v in objs],
+                      "-" if r.get("bit_exact") is None else str(r["bit_exact"]))
+    console.print(table)
+    for line in result.unchecked_budget_lines:
+        console.print(f"[yellow]budget line not checked by the scan:[/] {line}")
+    console.print(f"written: [bold]{result.directory}[/] (trials.csv, pareto.csv, pareto.png, study.db)")
+
+
+def compare(ctx: typer.Context,
+            run_a: Path = typer.Argument(..., help="Recipe YAML or run directory of model A."),
+            run_b: Path = typer.Argument(..., help="Recipe YAML or run directory of model B."),
+            folds: Optional[int] = typer.Option(None, min=2, help="Stratified K-fold re-training."),
+            seeds: Optional[int] = typer.Option(None, min=2, help="Re-training with K seeds instead."),
+            metric: str = typer.Option("accuracy", help="Metric the verdict is about (e.g. accuracy, auc.t)."),
+            test: str = typer.Option("t", help="t (corrected t-test for folds, paired t for seeds) or wilcoxon."),
+            alpha: float = typer.Option(0.05, help="Significance level of the verdict."),
+            out: Optional[Path] = typer.Option(None, help="Output directory (default runs/compare_<A>_vs_<B>)."),
+            workers: Optional[int] = typer.Option(None, min=1, help="Parallel re-trainings (default: every core)."),
+            ray_address: Optional[str] = typer.Option(None, help="Run the re-trainings on Ray ('local', 'auto', ...)."),
+            ) -> None:
+    """Re-train A and B over K folds or seeds: mean ± std of every metric and a paired test."""
+    from rich.table import Table
+
+    from edgenn.api import compare as api_compare
+    from edgenn.cli.app import console
+
+    result = api_compare(run_a, run_b, folds=folds, seeds=seeds, metric=metric, test=test, alpha=alpha, out=out,
+                         workers=workers, ray_address=ray_address)
+    table = Table(title=f"A = {result.name_a}, B = {result.name_b}: {result.k} {result.mode}")
+    for col in ("metric", "A mean ± std", "B mean ± std", "A - B", "p"):
+        table.add_column(col, justify="right")
+    for m in result.metrics:
+        table.add_row(m.name, f"{m.mean_a:.4g} ± {m.std_a:.2g}", f"{m.mean_b:.4g} ± {m.std_b:.2g}",
+                      f"{m.mean_diff:+.3g}", f"{m.p_value:.3g}")
+    console.print(table)
+    console.print(f"[bold]{result.verdict}[/]")
+    console.print(f"written: [bold]{result.directory}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``scan`` and ``compare`` to ``app`` (errors mapped to exit codes like every other command)."""
+    from edgenn.cli.app import handles_errors
+
+    app.command("scan")(handles_errors(scan))
+    app.command("compare")(handles_errors(compare))
