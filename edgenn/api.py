@@ -28,9 +28,10 @@ def _budget(budget: Budget | str | Path) -> Budget:
 def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jets", jets_per_class: int = 2000,
                   classes: list[str] | None = None, seed: int = 1, fast: bool = False, workers: int | None = None,
                   events_per_shard: int | None = None, cache_dir: str | Path | None = None,
-                  progress: bool = True) -> Path:
+                  progress: bool = True, ray_address: str | None = None) -> Path:
     """Generate a seeded, cached jet dataset with Pythia 8 + FastJet; returns the HDF5 path.
 
+    ``ray_address`` runs the shards as Ray tasks ('local' starts a local cluster); the output does not change.
     Example: ``edgenn.generate_data(out="data/jets", jets_per_class=500, fast=True)``.
     """
     from edgenn.config.load import validate
@@ -44,7 +45,13 @@ def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jet
     if events_per_shard is not None:
         fields["events_per_shard"] = events_per_shard
     config = validate(JetGenConfig, fields, source="edgenn data generate jets")
-    return generate_jets(config, Path(out), progress=progress, cache_dir=Path(cache_dir) if cache_dir else None)
+    executor = None
+    if ray_address:
+        from edgenn.scan.executors import RayTaskExecutor
+
+        executor = RayTaskExecutor(ray_address)
+    return generate_jets(config, Path(out), progress=progress, cache_dir=Path(cache_dir) if cache_dir else None,
+                         executor=executor)
 
 
 def generate_events(*, out: str | Path = "data/events", events_per_process: int = 1000,
@@ -141,3 +148,48 @@ def report(path: str | Path, *, budget: Budget | str | Path | None = None) -> Pa
     from edgenn.reporting import write_report
 
     return write_report(Path(path), budget=Path(budget) if budget is not None else None)
+
+
+def scan(recipe: Recipe | str | Path, space, *, trials: int = 20, out: str | Path | None = None,
+         budget: Budget | str | Path | None = None, workers: int | None = None, ray_address: str | None = None,
+         export_best: int = 0, progress: bool = True):
+    """Multi-objective scan of recipe variants (``ScanSpace`` object or SPACE.yml path); returns a ``ScanResult``.
+
+    Resumes the study in ``out`` (default ``scans/<name>``). Example:
+    ``edgenn.scan("models/jet_mlp.yml", "models/scan_jet_mlp.yml", trials=30, ray_address="local")``.
+    """
+    from edgenn.config.load import load
+    from edgenn.config.scan import ScanSpace
+    from edgenn.scan.driver import run_scan
+
+    r = _recipe(recipe)
+    s = space if isinstance(space, ScanSpace) else load(ScanSpace, Path(space))
+    return run_scan(r, s, Path(out) if out else Path("scans") / r.name, trials=trials,
+                    budget=_budget(budget) if budget is not None else None, workers=workers,
+                    ray_address=ray_address, export_best=export_best, progress=progress,
+                    source=str(space) if not isinstance(space, ScanSpace) else "scan space")
+
+
+def _recipe_of(source: Recipe | str | Path) -> Recipe:
+    """A recipe object, a recipe YAML, or a run directory (its recipe)."""
+    if isinstance(source, Recipe) or Path(source).suffix in (".yml", ".yaml"):
+        return _recipe(source)
+    from edgenn.artifacts import ModelArtifact, resolve_model_dir
+
+    return ModelArtifact.load(resolve_model_dir(Path(source))).recipe
+
+
+def compare(run_a: Recipe | str | Path, run_b: Recipe | str | Path, *, folds: int | None = None,
+            seeds: int | None = None, metric: str = "accuracy", test: Literal["t", "wilcoxon"] = "t",
+            alpha: float = 0.05, out: str | Path | None = None, workers: int | None = None,
+            ray_address: str | None = None):
+    """Re-train two recipes (or runs) over K folds or seeds; mean ± std per metric and a paired test."""
+    from edgenn.errors import InvalidInputError
+    from edgenn.scan.compare import run_compare
+
+    if test not in ("t", "wilcoxon"):
+        raise InvalidInputError(f"--test: unknown test {test!r}.", fix="use t or wilcoxon.")
+    a, b = _recipe_of(run_a), _recipe_of(run_b)
+    target = Path(out) if out else Path("runs") / f"compare_{a.name}_vs_{b.name}"
+    return run_compare(a, b, target, folds=folds, seeds=seeds, metric=metric, test=test, alpha=alpha,
+                       workers=workers, ray_address=ray_address)

@@ -12,6 +12,9 @@ from edgenn.cli import render
 from edgenn.cli.report_cmd import register as _register_report
 
 _register_report(app)
+from edgenn.cli.scan_cmd import register as _register_scan  # noqa: E402
+
+_register_scan(app)
 
 
 @data_app.command("generate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -28,6 +31,8 @@ def data_generate(
     workers: Optional[int] = typer.Option(None, help="Worker processes (default: one per core)."),
     events_per_shard: Optional[int] = typer.Option(None, help="Pythia events per cached shard (default 500)."),
     cache_dir: Optional[Path] = typer.Option(None, help="Shard cache (default ~/.cache/edgenn or $EDGENN_CACHE_DIR)."),
+    ray_address: Optional[str] = typer.Option(None, help="Run jet shards as Ray tasks ('local' starts a local "
+                                                         "cluster, 'auto' joins one); same output."),
 ) -> None:
     """Generate a dataset offline with Pythia 8 + FastJet (seeded, sharded, cached)."""
     from edgenn.api import generate_data
@@ -46,7 +51,7 @@ def data_generate(
         raise InvalidInputError(f"unknown option(s) for jets: {' '.join(ctx.args)}.", fix="see --help.")
     path = generate_data(kind, out=out, jets_per_class=jets_per_class, classes=classes, seed=seed, fast=fast,
                          workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
-                         progress=settings(ctx).progress)
+                         progress=settings(ctx).progress, ray_address=ray_address)
     console.print(f"dataset written: [bold]{path}[/]")
 
 
