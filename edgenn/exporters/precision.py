@@ -529,5 +529,5 @@ def _input_type(body: list[Any], ctx: _Context, fraction: int, input_layer: Any)
 from edgenn.exporters import precision_conv  # noqa: E402,F401
 
 
-# Rules for set/graph layers (pooling, Permute, Concatenate, GarNet) register themselves into the tables above.
+# Rules for set/graph layers (global pooling, Permute, Concatenate) and the graph walk register into the tables above.
 from edgenn.exporters import precision_graph  # noqa: E402,F401
