@@ -17,7 +17,8 @@ from pydantic import BaseModel
 
 from edgenn.errors import InvalidInputError
 
-InputKind = Literal["features", "constituents", "images"]
+InputKind = Literal["features", "constituents", "images", "events"]
+Task = Literal["classify", "anomaly"]  # anomaly: trained on background only, scored without labels
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Family:
     build: Callable[..., Any]  # (params, input_shape, num_classes, qat: QatSpec | None) -> keras.Model
     quantizable_layers: Callable[[BaseModel], list[str]]
     description: str = ""
+    task: Task = "classify"
 
 
 _FAMILIES: dict[str, Family] = {}
@@ -35,11 +37,12 @@ _loaded = False
 
 
 def register_family(name: str, *, params_model: type[BaseModel], input_kind: InputKind,
-                    quantizable_layers: Callable[[BaseModel], list[str]], description: str = ""):
+                    quantizable_layers: Callable[[BaseModel], list[str]], description: str = "",
+                    task: Task = "classify"):
     def decorator(build: Callable[..., Any]) -> Callable[..., Any]:
         if name in _FAMILIES:
             raise ValueError(f"model family {name!r} is registered twice")
-        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description)
+        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description, task)
         return build
 
     return decorator
@@ -54,6 +57,7 @@ def _load_builtins() -> None:
     from edgenn.architectures import conv  # noqa: F401
     from edgenn.architectures import deepsets  # noqa: F401
     from edgenn.architectures import interaction_net  # noqa: F401
+    from edgenn.architectures import autoencoder  # noqa: F401
 
     from importlib.metadata import entry_points
 

@@ -43,6 +43,10 @@ def run_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> Mod
     from edgenn.seeding import seed_everything
     from edgenn.training.fit import fit
 
+    if get_family(recipe.model.family).task == "anomaly":  # background-only training; see training/anomaly.py
+        from edgenn.training.anomaly import run_anomaly_training
+
+        return run_anomaly_training(recipe, out_dir, progress=progress)
     t0 = time.perf_counter()
     data = prepared_data(recipe)
     family = get_family(recipe.model.family)

@@ -1,0 +1,242 @@
+"""The train stage for anomaly-detection families: background-only training, trigger-style evaluation.
+
+Data: the events of ``data.path`` are split per process (train/val/test, seeded); the model is fitted on the SM
+*mixture* of the train and val rows (``EventData.background_mixture``: each process in proportion to sigma x
+efficiency) and never sees a label or a signal. Evaluation uses the test rows: the background mixture and every
+signal listed in ``data.signals`` (default: all signals in the dataset). Inputs are the 57 object features,
+standardised with statistics of the training background (saved as ``standardizer.json``).
+
+Losses: autoencoder = MSE reconstruction; vae = MSE + beta * KL, with the reparametrisation noise fed as an input so
+the model holds only standard Keras layers; ae_student = MSE regression of log(teacher reconstruction error).
+Scores: autoencoder = mean squared error (host), vae = sum(mu^2) (what the firmware computes), student = its output.
+
+Writes ``model.h5`` (autoencoder / student; for the VAE the firmware scoring model, with the full training model in
+``vae_full.h5``), ``metrics.json``, ``scores.png``, ``history.json``, ``recipe.yml``, ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+from edgenn.config.recipe import Recipe
+from edgenn.datasets.standardize import Standardizer
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import atomic_dir, atomic_write_json
+from edgenn.seeding import stage_seed
+
+VAE_FULL_FILE = "vae_full.h5"
+
+
+@dataclass(frozen=True)
+class AnomalyData:
+    x_train: np.ndarray  # background mixture, standardised
+    x_val: np.ndarray
+    x_test: np.ndarray  # test background mixture + signals
+    test_process: np.ndarray
+    test_background: np.ndarray  # boolean mask over x_test
+    process_names: tuple[str, ...]
+    background_names: tuple[str, ...]
+    signals: tuple[str, ...]
+    standardizer: Standardizer
+    source: Path
+
+
+def feature_names() -> tuple[str, ...]:
+    from edgenn.datasets.events_pythia import NUM_ELECTRONS, NUM_JETS, NUM_MUONS, OBJECT_FEATURES
+
+    objs = ["met"] + [f"e{i}" for i in range(NUM_ELECTRONS)] + [f"mu{i}" for i in range(NUM_MUONS)] + \
+        [f"jet{i}" for i in range(NUM_JETS)]
+    return tuple(f"{o}_{f}" for o in objs for f in OBJECT_FEATURES)
+
+
+def check_inputs(x: np.ndarray, where: str) -> None:
+    """Bad input gets one clear line: wrong feature count, NaN/Inf rows."""
+    from edgenn.datasets.event_data import NUM_INPUTS
+
+    if x.ndim != 2 or x.shape[1] != NUM_INPUTS:
+        raise InvalidInputError(f"{where}: inputs have shape {x.shape}, anomaly models take (N, {NUM_INPUTS}) "
+                                "(MET, 4 e, 4 mu, 10 jets x pT, eta, phi).",
+                                fix="pass events in the ADC2021 layout (EventData.features()).")
+    bad = int((~np.isfinite(x)).any(axis=1).sum())
+    if bad:
+        raise InvalidInputError(f"{where}: {bad} of {len(x)} rows contain NaN or Inf.",
+                                fix="remove or repair those events.")
+
+
+def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None) -> AnomalyData:
+    from edgenn.datasets.event_data import load_events
+    from edgenn.training.inputs import stratified_split
+
+    spec = recipe.data
+    path = Path(spec.path)
+    if not (path / "events.h5").is_file() and not path.is_file():
+        raise MissingArtifactError(f"event dataset {path} not found.",
+                                   fix=f"make it with `edgenn data generate events --out {path}`.")
+    data = load_events(path)
+    signals = tuple(spec.signals) if spec.signals is not None else data.signal_names
+    unknown = [s for s in signals if s not in data.signal_names]
+    if unknown:
+        raise InvalidInputError(f"data.signals: unknown signal(s) {unknown}; {path} has "
+                                f"{', '.join(data.signal_names) or 'no signals'}.", fix="use names from that list.")
+    x_all = data.features()
+    check_inputs(x_all, str(path))
+    rng = np.random.default_rng(stage_seed(recipe.seed, "split"))
+    i_tr, i_va, i_te = stratified_split(data.process, spec.val_fraction, spec.test_fraction, rng)
+    mix_rng = np.random.default_rng(stage_seed(recipe.seed, "mixture"))
+    tr, va, te_b = (data.background_mixture(mix_rng, rows) for rows in (i_tr, i_va, i_te))
+    if min(len(tr), len(va), len(te_b)) < 2:
+        raise InvalidInputError(f"{path}: too few background events for a train/val/test mixture "
+                                f"({len(tr)}/{len(va)}/{len(te_b)}).", fix="generate more (--events-per-process).")
+    sig_codes = [data.process_names.index(s) for s in signals]
+    te_s = i_te[np.isin(data.process[i_te], sig_codes)]
+    test = np.r_[te_b, te_s]
+    standardizer = standardizer or Standardizer.fit(x_all[tr], feature_names())
+    return AnomalyData(standardizer.apply(x_all[tr]), standardizer.apply(x_all[va]), standardizer.apply(x_all[test]),
+                       data.process[test], np.r_[np.ones(len(te_b), bool), np.zeros(len(te_s), bool)],
+                       data.process_names, data.background_names, signals, standardizer, path)
+
+
+def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
+    recon = np.asarray(model.predict(x, batch_size=4096, verbose=0))
+    return np.mean((recon - x) ** 2, axis=1)
+
+
+def student_target(errors: np.ndarray) -> np.ndarray:
+    """log of the teacher's reconstruction error, floored so a perfect reconstruction stays finite."""
+    return np.log(np.maximum(errors, 1e-6)).astype(np.float32)[:, None]
+
+
+def scores(family: str, model, x: np.ndarray) -> np.ndarray:
+    """The anomaly score each family reports (higher = more anomalous)."""
+    if family == "autoencoder":
+        return reconstruction_error(model, x)
+    return np.asarray(model.predict(x, batch_size=4096, verbose=0)).reshape(-1)
+
+
+def _fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool) -> dict:
+    import tensorflow as tf
+
+    from edgenn.training.callbacks import progress_callback
+
+    spec = recipe.train
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=spec.learning_rate), loss="mse")
+    callbacks = [progress_callback(spec.epochs, f"train {recipe.name}", progress)]
+    if spec.early_stopping is not None:
+        callbacks.append(tf.keras.callbacks.EarlyStopping(patience=spec.early_stopping.patience,
+                                                          min_delta=spec.early_stopping.min_delta,
+                                                          restore_best_weights=True))
+    hist = model.fit(x, y, validation_data=(x_val, y_val), epochs=spec.epochs, batch_size=spec.batch_size,
+                     shuffle=True, verbose=0, callbacks=callbacks)
+    return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def _fit_vae(model, data: AnomalyData, recipe: Recipe, beta: float, latent: int, seed: int) -> dict:
+    import tensorflow as tf
+
+    spec = recipe.train
+    opt = tf.keras.optimizers.Adam(learning_rate=spec.learning_rate)
+    rng = np.random.default_rng(seed)
+
+    def losses(x, eps, training):
+        mu, log_var, recon = model([x, eps], training=training)
+        rec = tf.reduce_mean(tf.square(recon - x), axis=1)
+        kl = -0.5 * tf.reduce_mean(1 + log_var - tf.square(mu) - tf.exp(log_var), axis=1)
+        return tf.reduce_mean(rec + beta * kl)
+
+    history: dict[str, list[float]] = {"loss": [], "val_loss": []}
+    best, best_weights, waited = np.inf, model.get_weights(), 0
+    for _ in range(spec.epochs):
+        order = rng.permutation(len(data.x_train))
+        total = 0.0
+        for start in range(0, len(order), spec.batch_size):
+            xb = tf.constant(data.x_train[order[start:start + spec.batch_size]])
+            eps = tf.constant(rng.standard_normal((xb.shape[0], latent)).astype(np.float32))
+            with tf.GradientTape() as tape:
+                loss = losses(xb, eps, True)
+            opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+            total += float(loss) * xb.shape[0]
+        val = float(losses(tf.constant(data.x_val), tf.zeros((len(data.x_val), latent)), False))
+        history["loss"].append(total / len(order))
+        history["val_loss"].append(val)
+        if val < best - (spec.early_stopping.min_delta if spec.early_stopping else 0):
+            best, best_weights, waited = val, model.get_weights(), 0
+        else:
+            waited += 1
+            if spec.early_stopping is not None and waited >= spec.early_stopping.patience:
+                break
+    model.set_weights(best_weights)
+    return history
+
+
+def load_teacher(recipe: Recipe):
+    """The trained autoencoder named by ``anomaly.teacher`` (a run or its train directory)."""
+    from edgenn.artifacts import resolve_model_dir
+
+    teacher = ModelArtifact.load(resolve_model_dir(Path(recipe.anomaly.teacher)))
+    if teacher.recipe.model.family != "autoencoder":
+        raise InvalidInputError(f"anomaly.teacher: {teacher.directory} holds a {teacher.recipe.model.family!r} model, "
+                                "the student distills an 'autoencoder'.", fix="point it at an autoencoder run.")
+    return teacher
+
+
+def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> ModelArtifact:
+    from edgenn.architectures.autoencoder import vae_score_model
+    from edgenn.architectures.registry import get_family
+    from edgenn.manifest import write_manifest
+    from edgenn.modelio import save_model
+    from edgenn.seeding import seed_everything
+    from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
+
+    t0 = time.perf_counter()
+    family_name = recipe.model.family
+    teacher = load_teacher(recipe) if family_name == "ae_student" else None
+    data = prepare_events(recipe, standardizer=teacher.standardizer() if teacher else None)
+    family = get_family(family_name)
+    params = recipe.family_params()
+    seed = stage_seed(recipe.seed, "train")
+    seed_everything(seed)
+    model = family.build(params, data.x_train.shape[1:], 0, None)
+    teacher_model = teacher.load_model() if teacher else None
+    with atomic_dir(out_dir) as staging:
+        if family_name == "vae":
+            history = _fit_vae(model, data, recipe, params.beta, params.latent, seed)
+            save_model(model, staging / VAE_FULL_FILE)
+            model = vae_score_model(model, params)
+        elif family_name == "ae_student":
+            y_tr, y_va = (student_target(reconstruction_error(teacher_model, x)) for x in (data.x_train, data.x_val))
+            history = _fit_plain(model, data.x_train, y_tr, data.x_val, y_va, recipe, progress)
+        else:
+            history = _fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress)
+        save_model(model, staging / MODEL_FILE)
+        data.standardizer.save(staging / STANDARDIZER_FILE)
+        write_recipe(recipe, staging / "recipe.yml")
+        fpr = recipe.anomaly.fpr if recipe.anomaly else 1e-5
+        s = scores(family_name, model, data.x_test)
+        metrics = {"task": "anomaly", "family": family_name,
+                   **anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals,
+                                     fpr=fpr)}
+        if teacher_model is not None:
+            t = np.log(np.maximum(reconstruction_error(teacher_model, data.x_test), 1e-6))
+            metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
+            metrics["teacher"] = anomaly_metrics(t, data.test_process, data.process_names, data.test_background,
+                                                 data.signals, fpr=fpr)
+        groups = {"background": data.test_background,
+                  **{n: data.test_process == data.process_names.index(n) for n in data.signals}}
+        plot_score_distributions(s, groups, staging / "scores.png", title=f"{recipe.name}: anomaly score",
+                                 threshold=metrics["threshold"])
+        atomic_write_json(staging / "history.json", history)
+        metrics.update(num_params=int(model.count_params()), epochs_run=len(history.get("loss", [])),
+                       split_sizes={"train": len(data.x_train), "val": len(data.x_val), "test": len(data.x_test)})
+        atomic_write_json(staging / METRICS_FILE, metrics)
+        inputs = {"dataset": str(data.source)}
+        if teacher:
+            inputs["teacher"] = str(teacher.directory)
+        write_manifest(staging, stage="train", recipe=recipe.model_dump(mode="json"), inputs=inputs,
+                       seeds={"root": recipe.seed, "train": seed, "split": stage_seed(recipe.seed, "split")},
+                       metrics=metrics, timings_s={"total": time.perf_counter() - t0})
+    return ModelArtifact(Path(out_dir), "train", recipe, metrics)
