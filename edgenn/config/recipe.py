@@ -26,6 +26,7 @@ class GenerateSpec(Strict):
 
 
 class DataSpec(Strict):
+    kind: Literal["jets", "events"] = Field("jets", description="jets: tagging; events: trigger anomaly detection")
     path: Path = Path("data/jets")
     format: Literal["edgenn", "hls4ml"] = "edgenn"
     features: list[str] | Literal["hlf16"] = "hlf16"
@@ -37,6 +38,15 @@ class DataSpec(Strict):
     val_fraction: float = Field(0.2, gt=0, lt=0.5)
     test_fraction: float = Field(0.2, gt=0, lt=0.5)
     generate: GenerateSpec = GenerateSpec()
+    signals: list[str] | None = Field(None, description="events: BSM processes to evaluate (None: all in the data); "
+                                                        "names are checked against the dataset when it is loaded")
+
+    @field_validator("signals")
+    @classmethod
+    def _distinct_signals(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or len(set(v)) != len(v)):
+            raise ValueError(f"must list distinct signal process names (got {v})")
+        return v
 
     @field_validator("classes")
     @classmethod
@@ -140,6 +150,21 @@ class ExportSpec(Strict):
     validation_samples: int = Field(10000, ge=1)
 
 
+class AnomalySpec(Strict):
+    """Trigger-style evaluation of anomaly-detection families (autoencoder, vae, ae_student)."""
+
+    target_fpr: float = Field(1e-5, gt=0, lt=1, description="background acceptance at which signal efficiency is "
+                                                             "quoted")
+    target_rate_khz: float | None = Field(None, gt=0, lt=40_000, description="alternatively a trigger rate out "
+                                                                              "of 40 MHz; overrides target_fpr")
+    teacher: Path | None = Field(None, description="ae_student: trained autoencoder run whose log reconstruction "
+                                                   "error the student regresses")
+
+    @property
+    def fpr(self) -> float:
+        return self.target_rate_khz / 40_000.0 if self.target_rate_khz is not None else self.target_fpr
+
+
 class Recipe(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     seed: int = Field(42, ge=0, le=2**31 - 1)
@@ -148,6 +173,7 @@ class Recipe(Strict):
     train: TrainSpec = TrainSpec()
     compress: CompressSpec | None = None
     export: ExportSpec = ExportSpec()
+    anomaly: AnomalySpec | None = None
 
     @model_validator(mode="after")
     def _family_params(self) -> Recipe:
@@ -170,6 +196,21 @@ class Recipe(Strict):
                 raise ValueError(
                     f"compress.qat.layers names unknown layer(s) {unknown}; this {self.model.family} model has {layer_names}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _task_matches_data(self) -> Recipe:
+        from edgenn.architectures.registry import get_family
+
+        task = get_family(self.model.family).task
+        if task == "anomaly" and self.data.kind != "events":
+            raise ValueError(f"model.family {self.model.family!r} detects anomalies in trigger events: set "
+                             "data.kind: events (and data.path to `edgenn data generate events` output)")
+        if task == "classify" and self.data.kind == "events":
+            raise ValueError(f"data.kind events needs an anomaly family (autoencoder, vae, ae_student), "
+                             f"not {self.model.family!r}")
+        if self.model.family == "ae_student" and (self.anomaly is None or self.anomaly.teacher is None):
+            raise ValueError("model.family ae_student needs anomaly.teacher: the trained autoencoder run to distill")
         return self
 
     def family_params(self) -> BaseModel:
