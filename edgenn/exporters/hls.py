@@ -54,13 +54,16 @@ class HlsSettings:
             raise InvalidInputError(f"hls.clock_period_ns: must be > 0 (got {self.clock_period_ns}).",
                                     fix="give the target clock period in ns, e.g. 5.0 for 200 MHz.")
         if self.io_type not in ("io_parallel", "io_stream"):
-            raise InvalidInputError(f"hls.io_type: must be io_parallel or io_stream (got {self.io_type!r}).")
+            raise InvalidInputError(f"hls.io_type: must be io_parallel or io_stream (got {self.io_type!r}).",
+                                    fix="use --io-type io_parallel (small models) or io_stream (convolutions).")
         if self.strategy not in ("Latency", "Resource"):
             raise InvalidInputError(f"hls.strategy: must be Latency or Resource (got {self.strategy!r}).")
         if self.backend not in ("Vitis", "Vivado"):
-            raise InvalidInputError(f"hls.backend: must be Vitis or Vivado (got {self.backend!r}).")
+            raise InvalidInputError(f"hls.backend: must be Vitis or Vivado (got {self.backend!r}).",
+                                    fix="use --backend Vitis or --backend Vivado.")
         if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
-            raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).")
+            raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).",
+                                    fix="use 1 for a fully parallel design, or a larger integer to share multipliers.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"part": self.part, "clock_period_ns": self.clock_period_ns, "io_type": self.io_type,
@@ -96,7 +99,8 @@ class HlsProject:
         return self.out_dir / PRECISION_FILE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out_dir": str(self.out_dir), "project_name": self.project_name, "settings": self.settings.to_dict(),
+        # relative to the export directory: the absolute path is a staging directory that is renamed afterwards
+        return {"out_dir": self.out_dir.name, "project_name": self.project_name, "settings": self.settings.to_dict(),
                 "input_type": self.input_type.to_hls(), "convert_seconds": self.convert_seconds,
                 "compile_seconds": self.compile_seconds, "precision_file": PRECISION_FILE}
 
@@ -164,6 +168,7 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     out_dir.mkdir(parents=True, exist_ok=True)
     model = hls_compatible(model)
     config = build_hls_config(model, precision, settings)
+    stamp = content_stamp(model, config, precision, settings)  # before hls4ml adds live objects to config
     start = time.perf_counter()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -184,7 +189,8 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     hls_model.config.trace_output = True
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            hls_model.compile()
+            write_reproducible(hls_model, out_dir, stamp)
+            hls_model._compile()  # what ModelGraph.compile() does after write()
     except Exception as exc:
         raise ExternalToolError(f"g++ failed to compile the C simulation in {out_dir}: {exc}",
                                 fix="see the compiler output in the project directory.") from exc
@@ -225,3 +231,72 @@ def _check_types_applied(hls_model: Any, precision: ModelPrecision) -> None:
         if (got.width, got.integer, bool(got.signed)) != (want.width, want.integer, want.signed):
             raise UnsupportedModelError(
                 f"layer '{layer.name}': hls4ml changed the result type to {got} (edgenn derived {want.to_hls()}).")
+
+
+def content_stamp(model: Any, config: dict[str, Any], precision: ModelPrecision, settings: HlsSettings) -> str:
+    """An 8-hex-digit ID of everything that shapes the generated C++ (weights, architecture, types, settings).
+
+    hls4ml names the C-simulation library ``myproject-<stamp>.so`` so that several builds can be loaded into one
+    process; its ``make_stamp`` pass draws the stamp from ``uuid4`` (hls4ml/model/optimizer/passes/stamp.py), so no two
+    exports matched byte for byte. A content hash keeps the uniqueness that matters and makes the project reproducible.
+    """
+    import hashlib
+    import json
+
+    import hls4ml
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"hls4ml": hls4ml.__version__, "config": config, "precision": precision.to_dict(),
+                              "settings": settings.to_dict(), "model": model.to_json()},
+                             sort_keys=True, default=str).encode())
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()[:8]
+
+
+def write_reproducible(hls_model: Any, out_dir: Path, stamp: str) -> None:
+    """Write the project as ``ModelGraph.write()`` does, minus what makes two identical exports differ.
+
+    Three things did: the random stamp (replaced by ``stamp``), absolute staging paths in ``hls4ml_config.yml``
+    (made relative to the project directory, which is renamed after the export) and the save time inside
+    ``keras_model.keras`` (zip entry times and ``metadata.json``'s ``date_saved``). Build products (the ``.so``)
+    still differ: g++ output is not reproducible byte for byte.
+    """
+    from hls4ml.model.flow import get_flow
+    from hls4ml.model.optimizer import optimize_model
+
+    hls_model.config.config["Stamp"] = stamp
+    flow = get_flow(hls_model.config.backend.get_writer_flow())
+    for required in flow.requires:
+        hls_model.apply_flow(required, reapply="none")
+    optimize_model(hls_model, [name for name in flow.optimizers if name != "make_stamp"])
+    config_file = out_dir / "hls4ml_config.yml"
+    if config_file.is_file():
+        text = config_file.read_text()
+        for prefix in sorted({str(out_dir.resolve()), str(out_dir)}, key=len, reverse=True):
+            text = text.replace(prefix, ".")
+        config_file.write_text(text)
+    keras_file = out_dir / "keras_model.keras"
+    if keras_file.is_file():
+        _strip_zip_times(keras_file)
+
+
+def _strip_zip_times(path: Path) -> None:
+    """Rewrite a .keras zip with fixed entry times and without the ``date_saved`` metadata field."""
+    import json
+    import zipfile
+
+    from edgenn.io import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "metadata.json":
+                meta = json.loads(data)
+                meta.pop("date_saved", None)
+                data = json.dumps(meta, sort_keys=True).encode()
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            dst.writestr(entry, data)
+    atomic_write_bytes(path, buffer.getvalue())
