@@ -145,6 +145,11 @@ def make_executor(workers: int | None = None, ray_address: str | None = None):
     return ProcessExecutor(workers, threads_per_worker(workers))
 
 
+def _call(fn, *args):
+    """Ray task body: ``fn`` travels pickled by reference, so any importable callable works (builtins too)."""
+    return fn(*args)
+
+
 class RayTaskExecutor:
     """The part of ``concurrent.futures.Executor`` that ``edgenn.datasets.generate`` uses, as Ray tasks."""
 
@@ -153,14 +158,10 @@ class RayTaskExecutor:
 
         self._started = connect_ray(address)
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self._remote: dict[Any, Any] = {}
+        self._call = ray.remote(num_cpus=1)(_call)
 
     def submit(self, fn, *args) -> Future:
-        import ray
-
-        if fn not in self._remote:
-            self._remote[fn] = ray.remote(num_cpus=1)(fn)
-        return self._remote[fn].remote(*args).future()
+        return self._call.remote(fn, *args).future()
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         import ray
