@@ -43,6 +43,10 @@ def compression_table(console: Console, artifact) -> None:
     console.print(f"written: [bold]{artifact.directory}[/]")
 
 
+def _value(value, unit: str | None) -> str:
+    return f"{value:,.0f}" if unit in ("count", "cycles") and isinstance(value, (int, float)) else _fmt(value)
+
+
 def export_summary(console: Console, result) -> None:
     figures = result.report.get("figures", {})
     table = Table(title=f"export {result.target}: {result.directory}")
@@ -51,9 +55,7 @@ def export_summary(console: Console, result) -> None:
     table.add_column("unit")
     table.add_column("method")
     for name, fig in figures.items():
-        value = fig.get("value")
-        shown = f"{value:,.0f}" if fig.get("unit") in ("count", "cycles") and value is not None else _fmt(value)
-        table.add_row(name, shown, fig.get("unit", ""), fig.get("method", ""))
+        table.add_row(name, _value(fig.get("value"), fig.get("unit")), fig.get("unit", ""), fig.get("method", ""))
     console.print(table)
     for note in result.report.get("notes", []):
         console.print(f"note: {note}", highlight=False)
@@ -63,9 +65,11 @@ def export_summary(console: Console, result) -> None:
 def check_table(console: Console, report) -> None:
     table = Table(title=f"budget check: {report.source}")
     for col in ("figure", "value", "unit", "method", "limit", "result"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("figure", "value"))
     for line in report.lines:
         verdict = "[green]pass[/]" if line.passed else f"[red]FAIL[/] {line.reason}"
-        table.add_row(line.figure, _fmt(line.value), line.unit or "-", line.method or "-", line.limit, verdict)
+        table.add_row(line.figure, _value(line.value, line.unit), line.unit or "-", line.method or "-",
+                      line.limit.replace("method in ", "by ").replace("', '", "|").replace("['", "").replace("']", ""),
+                      verdict)
     console.print(table)
     console.print("[bold green]all budget lines hold[/]" if report.passed else "[bold red]budget broken[/]")
