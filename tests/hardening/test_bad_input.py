@@ -337,3 +337,22 @@ def test_bad_input_exits_2_with_one_clear_message(case, tmp_path):
         given = Path(argv[argv.index("--out") + 1])
         if given != out:
             assert not given.exists() and not hidden_leftovers(given)
+
+
+@pytest.mark.slow  # needs a trained run (the session's trained_run fixture)
+def test_unknown_part_in_a_run_recipe_is_refused_before_export(trained_run, tmp_path):
+    """A recipe's export.fpga.part is plain text until export; an unknown part must stop export before any output."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    recipe_file = run / "train" / "recipe.yml"
+    recipe = yaml.safe_load(recipe_file.read_text())
+    recipe["export"]["fpga"]["part"] = "xcfoo-bar"
+    recipe_file.write_text(yaml.safe_dump(recipe))
+    out = tmp_path / "fw"
+    res = runner.invoke(app, ["--no-progress", "export", str(run), "--target", "fpga", "--out", str(out)])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "part" in text and "'xcfoo-bar'" in text and "Fix:" in text and "Traceback" not in text
+    assert not out.exists() and not hidden_leftovers(out)
