@@ -140,9 +140,16 @@ class FpgaSpec(Strict):
     part: str = "xcvu13p-flga2577-2-e"
     clock_period_ns: float = Field(5.0, gt=0)
     io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
-    strategy: Literal["Latency", "Resource"] = "Latency"
+    strategy: Literal["Latency", "Resource", "distributed_arithmetic"] = "Latency"
     reuse_factor: int = Field(1, ge=1)
     backend: Literal["Vitis", "Vivado"] = "Vitis"
+
+    @model_validator(mode="after")
+    def _da_constraints(self) -> FpgaSpec:
+        if self.strategy == "distributed_arithmetic" and (self.reuse_factor != 1 or self.io_type != "io_parallel"):
+            raise ValueError("strategy distributed_arithmetic needs reuse_factor 1 and io_type io_parallel "
+                             f"(got reuse_factor {self.reuse_factor}, io_type {self.io_type})")
+        return self
 
 
 class ExportSpec(Strict):

@@ -34,6 +34,7 @@ HLS_RESERVED_NAMES = {"input": "input_features"}
 # prefix and are dash-separated: xcvu13p-flga2577-2-e, xczu9eg-ffvb1156-2-e, xc7a200t-fbg676-2, xcu250-figd2104-2L-e.
 KNOWN_PART_PREFIXES = ("xc7a", "xc7k", "xc7s", "xc7v", "xc7z", "xcku", "xcvu", "xczu", "xcau", "xcvc", "xcvp",
                        "xcve", "xcvm", "xcvh", "xck2", "xcu", "xqzu", "xqku", "xqvu", "xa7", "xazu")
+STRATEGIES = ("Latency", "Resource", "distributed_arithmetic")
 _PART_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){1,4}$", re.IGNORECASE)
 
 
@@ -44,7 +45,7 @@ class HlsSettings:
     part: str = "xcvu13p-flga2577-2-e"
     clock_period_ns: float = 5.0
     io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
-    strategy: Literal["Latency", "Resource"] = "Latency"
+    strategy: Literal["Latency", "Resource", "distributed_arithmetic"] = "Latency"
     reuse_factor: int = 1
     backend: Literal["Vitis", "Vivado"] = "Vitis"
 
@@ -56,14 +57,23 @@ class HlsSettings:
         if self.io_type not in ("io_parallel", "io_stream"):
             raise InvalidInputError(f"hls.io_type: must be io_parallel or io_stream (got {self.io_type!r}).",
                                     fix="use --io-type io_parallel (small models) or io_stream (convolutions).")
-        if self.strategy not in ("Latency", "Resource"):
-            raise InvalidInputError(f"hls.strategy: must be Latency or Resource (got {self.strategy!r}).")
+        if self.strategy not in STRATEGIES:
+            raise InvalidInputError(f"hls.strategy: must be one of {', '.join(STRATEGIES)} (got {self.strategy!r}).")
         if self.backend not in ("Vitis", "Vivado"):
             raise InvalidInputError(f"hls.backend: must be Vitis or Vivado (got {self.backend!r}).",
                                     fix="use --backend Vitis or --backend Vivado.")
         if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
             raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).",
                                     fix="use 1 for a fully parallel design, or a larger integer to share multipliers.")
+        if self.strategy == "distributed_arithmetic":
+            # hls4ml's DA pass raises a bare Exception for RF != 1 deep inside conversion; io_stream needs wrappers
+            # edgenn's C-simulation check does not cover (backends/vivado/passes/distributed_arithmetic.py).
+            if self.reuse_factor != 1:
+                raise InvalidInputError(f"hls.reuse_factor: distributed_arithmetic needs reuse_factor 1 (got "
+                                        f"{self.reuse_factor}).", fix="set reuse_factor: 1, or use strategy Resource.")
+            if self.io_type != "io_parallel":
+                raise InvalidInputError(f"hls.io_type: distributed_arithmetic needs io_parallel (got {self.io_type}).",
+                                        fix="set io_type: io_parallel.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"part": self.part, "clock_period_ns": self.clock_period_ns, "io_type": self.io_type,
