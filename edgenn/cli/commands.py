@@ -105,8 +105,8 @@ def export(ctx: typer.Context,
     from edgenn.api import export as api_export
     from edgenn.errors import InvalidInputError
 
-    if target not in ("fpga", "onnx"):
-        raise InvalidInputError(f"--target: unknown target {target!r}.", fix="use --target fpga or --target onnx.")
+    if target not in ("fpga", "onnx", "rtl"):
+        raise InvalidInputError(f"--target: unknown target {target!r}.", fix="use --target fpga, rtl or onnx.")
     result = api_export(source, target=target, out=out, data=data, part=part, clock_period_ns=clock_period_ns,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,

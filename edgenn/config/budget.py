@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Method = Literal["analytic", "da4ml", "yosys", "vendor", "rule4ml", "csim", "software", "onnxruntime"]
+Method = Literal["analytic", "da4ml", "yosys", "vendor", "rule4ml", "csim", "software", "onnxruntime", "verilator"]
 
 UNITS: dict[str, str] = {
     "accuracy": "fraction",

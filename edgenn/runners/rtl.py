@@ -1,0 +1,133 @@
+"""``edgenn export --target rtl``: da4ml Verilog, da4ml estimate, and a bit-exact check of the RTL in Verilator.
+
+Writes ``firmware/<name>/rtl/`` (staging dir renamed into place once ``manifest.json`` exists) with ``rtl/`` (the
+da4ml project), ``report.json`` (figures with methods: ``da4ml`` estimates, ``verilator``/``da4ml`` bit-exactness)
+and ``report.md``. The check compares, on the same host-quantized inputs: the QKeras model's logits, da4ml's numpy
+function of the same types, da4ml's interpreter of the traced graph, the Verilator simulation of the Verilog and,
+unless ``compare_csim`` is off, the hls4ml C simulation (Latency strategy). Every comparison is exact equality.
+
+Inputs: the validation inputs, topped up to ``min_samples`` with uniform draws over the input type's whole range (a
+harder test: they reach every saturation edge); the report says how many of each were used.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.manifest import write_manifest
+
+MIN_SAMPLES = 10_000
+RANDOM_SEED = 20240605
+
+
+def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int) -> tuple[np.ndarray, int, int]:
+    x = np.asarray(source_x[:n], np.float64).reshape(min(n, len(source_x)), -1)
+    extra = max(0, min_samples - len(x))
+    if extra:
+        rng = np.random.default_rng(RANDOM_SEED)
+        x = np.concatenate([x, rng.uniform(input_type.min, input_type.max + input_type.lsb, (extra, x.shape[1]))])
+    return input_type.quantize(x), len(x) - extra, extra
+
+
+def _agreement(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    equal = a == b
+    return {"exact_fraction": float(equal.mean()), "num_values": int(equal.size),
+            "num_mismatched_samples": int((~equal.all(axis=1)).sum()), "max_abs_diff": float(np.abs(a - b).max())}
+
+
+def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool = True, simulate: bool = True,
+                      compare_csim: bool = True, min_samples: int = MIN_SAMPLES) -> Any:
+    """Run the RTL export for an ``ExportSource`` (see ``runners.export``) into ``out``; returns an ExportResult."""
+    from edgenn.exporters.rtl import RtlSettings, export_rtl
+    from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult, _stage_status
+
+    fpga = {**source.fpga, **overrides}
+    settings = RtlSettings(part=fpga.get("part", RtlSettings.part),
+                           clock_period_ns=float(fpga.get("clock_period_ns", RtlSettings.clock_period_ns)),
+                           adder_levels_per_cycle=fpga.get("adder_levels_per_cycle"))
+    status = _stage_status(progress)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    with atomic_dir(out) as staging:
+        with status("da4ml: tracing the model into an adder graph and writing Verilog..."):
+            project = export_rtl(source.model, staging / "rtl", settings, x_calibration=source.x_calibration)
+        timings["trace"], timings["write"] = project.trace_seconds, project.write_seconds
+        xq, n_data, n_random = _inputs(source.x, project.precision.input, source.validation_samples, min_samples)
+        outputs = {"qkeras": _qkeras_logits(source.model, project.precision.logits_layer, xq),
+                   "da4ml_numpy": np.asarray(project.reference(xq), np.float64)}
+        start = time.perf_counter()
+        outputs["da4ml_interpreter"] = project.interpret(xq)
+        timings["interpret"] = time.perf_counter() - start
+        notes = [f"bit-exactness on {len(xq)} samples: {n_data} validation rows + {n_random} uniform draws over the "
+                 f"input type {project.precision.input.to_hls()}", "RTL output is the logits (no softmax in the RTL)"]
+        if simulate:
+            from edgenn.exporters.verilator import build_simulator, run_simulator
+
+            with status("Verilator: verilating and compiling the RTL (cached by content hash)..."):
+                start = time.perf_counter()
+                lib, cached = build_simulator(project.out_dir, project.top)
+                timings["verilator_build"] = time.perf_counter() - start
+            notes.append(f"Verilator library {'reused from cache' if cached else 'built'}: {lib.name}")
+            start = time.perf_counter()
+            outputs["verilator"] = run_simulator(lib, project.out_dir, project.pipeline, xq)
+            timings["verilator_run"] = time.perf_counter() - start
+        else:
+            notes.append("Verilator simulation skipped (--no-simulate): RTL checked by da4ml's interpreter only")
+        if compare_csim:
+            with status("hls4ml: C simulation of the same model for the three-way comparison..."):
+                start = time.perf_counter()
+                outputs["hls4ml_csim"] = _csim_logits(source, staging / "hls", project.precision, settings, xq)
+                timings["csim"] = time.perf_counter() - start
+        checks = {name: _agreement(values, outputs["qkeras"]) for name, values in outputs.items() if name != "qkeras"}
+        final = "verilator" if "verilator" in checks else "da4ml_interpreter"
+        figures = {**project.estimate.figures(),
+                   "bit_exact_fraction": {"value": checks[final]["exact_fraction"], "unit": "fraction",
+                                          "method": final.split("_")[0],
+                                          "note": f"{final} vs QKeras logits, {checks[final]['num_values']} values"}}
+        report = {"schema_version": 1, "target": "rtl", "name": source.name, "settings": settings.to_dict(),
+                  "figures": figures, "bitexact": checks, "samples": {"validation": n_data, "uniform": n_random},
+                  "estimate": project.estimate.to_dict(), "precision": project.precision.to_dict(),
+                  "project": project.to_dict(), "lineage": source.lineage, "notes": notes, "timings_s": timings}
+        atomic_write_json(staging / REPORT_JSON, report)
+        atomic_write_text(staging / REPORT_MD, rtl_markdown(report))
+        write_manifest(staging, stage="export-rtl", recipe=source.recipe, inputs=source.lineage, metrics=figures,
+                       timings_s={**timings, "total": time.perf_counter() - t0})
+    return ExportResult("rtl", out, report)
+
+
+def _qkeras_logits(model: Any, logits_layer: str, xq: np.ndarray) -> np.ndarray:
+    import tensorflow as tf
+
+    probe = tf.keras.Model(model.inputs, model.get_layer(logits_layer).output)
+    return np.asarray(probe.predict(xq.astype(np.float32), batch_size=4096, verbose=0), np.float64)
+
+
+def _csim_logits(source: Any, out_dir: Path, precision, settings, xq: np.ndarray) -> np.ndarray:
+    from edgenn.exporters.csim import simulate_csim
+    from edgenn.exporters.hls import HlsSettings, export_hls
+
+    hls = HlsSettings(part=settings.part, clock_period_ns=settings.clock_period_ns)
+    project = export_hls(source.model, out_dir, hls, precision=precision)
+    result = simulate_csim(project, source.model, xq)
+    return result.firmware[result.logits_layer]
+
+
+def rtl_markdown(report: dict) -> str:
+    s = report["settings"]
+    lines = [f"# RTL export: {report['name']}", "",
+             f"da4ml Verilog in `rtl/` (top `{report['project']['top']}`), part {s['part']}, target clock "
+             f"{s['clock_period_ns']} ns, {s['adder_levels_per_cycle']} adder levels per pipeline stage.", "",
+             "## Bit-exactness against the QKeras logits", "", "| implementation | exact | values | max abs diff |",
+             "|---|---:|---:|---:|"]
+    for name, c in report["bitexact"].items():
+        lines.append(f"| {name} | {c['exact_fraction']:.4%} | {c['num_values']} | {c['max_abs_diff']:.3g} |")
+    lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
+    for name, f in report["figures"].items():
+        lines.append(f"| {name} | {f['value']:,.4g} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
+    lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    return "\n".join(lines) + "\n"
