@@ -155,17 +155,14 @@ def run_scan(recipe: Recipe, space: ScanSpace, out_dir: Path, *, trials: int = 2
     with output_lock(out_dir / STUDY_FILE):
         study = open_study(out_dir, recipe, space, budget)
         recover_interrupted(study)
-        executor = None
+        done = count_finished(study)
+        executor = make_executor(workers, ray_address) if done < trials else None  # a finished scan starts none
         try:
-            done = count_finished(study)
             with _progress(progress, trials, min(done, trials)) as bar:
                 while done < trials:
-                    size = min(trials - done, executor.workers if executor else (workers or _default_workers(
-                        ray_address)))
+                    size = min(trials - done, executor.workers)
                     batch, pruned = _ask_batch(study, recipe, space, budget, size, out_dir, _constraint_names(study))
                     if batch:
-                        # started lazily: a finished or fully pruned scan never starts workers or Ray
-                        executor = executor or make_executor(workers, ray_address)
                         results = executor.run_batch([job for _, job, _ in batch])
                         for (trial, _, prior), result in zip(batch, results):
                             _tell(study, trial, result, space, budget, prior)
@@ -198,19 +195,6 @@ def run_scan(recipe: Recipe, space: ScanSpace, out_dir: Path, *, trials: int = 2
             "unchecked_budget_lines": list(unchecked), "objectives": list(space.objectives),
             "seconds_this_call": result.seconds})
     return result
-
-
-def _default_workers(ray_address: str | None) -> int:
-    from edgenn.scan.executors import local_cores
-
-    if ray_address:
-        import ray
-
-        from edgenn.scan.executors import connect_ray
-
-        connect_ray(ray_address)
-        return max(1, int(ray.cluster_resources().get("CPU", 1)))
-    return local_cores()
 
 
 def _exports(out_dir: Path) -> dict[int, dict]:

@@ -158,8 +158,11 @@ class TrialWorker:
             import tensorflow as tf
 
             # Fixed per worker: the float summation order (hence the exact weights) depends on the thread count.
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(threads)
+                tf.config.threading.set_inter_op_parallelism_threads(threads)
+            except RuntimeError:  # TF already initialised in this process (an in-process worker): keep its setting
+                pass
 
     def data_for(self, recipe: Recipe) -> PreparedData:
         from edgenn.training.stage import prepared_data
