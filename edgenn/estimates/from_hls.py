@@ -94,7 +94,9 @@ def design_from_hls_model(hls_model: Any) -> DesignSpec:
 
             spec = conv_spec_from_hls(layer, _dense_spec, prev_width or out_width, io_type)
         elif cls in ("Activation", "ReLU") and activation == "relu":
-            spec = LayerSpec(layer.name, "relu", n_out, n_out, input_width=prev_width, result_width=out_width)
+            # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
+            n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
+            spec = LayerSpec(layer.name, "relu", n_par, n_par, input_width=prev_width, result_width=out_width)
         elif cls == "Softmax" or activation == "softmax":
             table = _type(layer, "exp_table_t")
             spec = LayerSpec(layer.name, "softmax", n_out, n_out, input_width=prev_width, result_width=out_width,
