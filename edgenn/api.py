@@ -115,7 +115,7 @@ def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out:
     return _with_report(result, result.directory, report)
 
 
-def export(source: str | Path, *, target: Literal["fpga", "onnx"] = "fpga", out: str | Path | None = None,
+def export(source: str | Path, *, target: Literal["fpga", "onnx", "rtl"] = "fpga", out: str | Path | None = None,
            data: str | Path | None = None, part: str | None = None, clock_period_ns: float | None = None,
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
@@ -193,3 +193,20 @@ def compare(run_a: Recipe | str | Path, run_b: Recipe | str | Path, *, folds: in
     target = Path(out) if out else Path("runs") / f"compare_{a.name}_vs_{b.name}"
     return run_compare(a, b, target, folds=folds, seeds=seeds, metric=metric, test=test, alpha=alpha,
                        workers=workers, ray_address=ray_address)
+
+
+def synth(path: str | Path, *, tool: Literal["yosys", "vitis", "vivado"] = "yosys", out: str | Path | None = None,
+          on_tick=None):
+    """Synthesise an export (``runs/<name>`` or its export directory) with Yosys (RTL export) or Vitis/Vivado HLS
+    (FPGA export); writes ``firmware/<name>/synth-<tool>/report.json`` and returns a ``SynthResult``. ``on_tick``
+    receives the elapsed seconds once a second while a tool runs."""
+    from edgenn.synth import run_synth
+
+    return run_synth(Path(path), tool, out=Path(out) if out else None, on_tick=on_tick)
+
+
+def report_vendor(project: str | Path, *, out: str | Path | None = None):
+    """Figures (method ``vendor``) from the Vitis/Vivado reports already in an hls4ml project directory."""
+    from edgenn.synth import report_vendor as _report_vendor
+
+    return _report_vendor(Path(project), out=Path(out) if out else None)

@@ -6,8 +6,8 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "edgenn"
 # Foundation modules first, then the stages in pipeline order; orchestration (runners, api, cli) last.
 ORDER = ["errors", "io", "seeding", "manifest", "config", "modelio", "datasets", "architectures", "artifacts",
-         "training", "compression", "exporters", "estimates", "verification", "reporting", "runners", "scan", "api",
-         "cli"]
+         "training", "compression", "exporters", "estimates", "synth", "verification", "reporting", "runners", "scan",
+         "api", "cli"]
 
 
 # The one allowed upward edge: recipe validation looks family parameter schemas up in the registry (a table of

@@ -10,8 +10,10 @@ import typer
 from edgenn.cli.app import app, console, data_app, handles_errors, settings
 from edgenn.cli import render
 from edgenn.cli.report_cmd import register as _register_report
+from edgenn.cli.synth_cmd import register as _register_synth
 
 _register_report(app)
+_register_synth(app)
 from edgenn.cli.scan_cmd import register as _register_scan  # noqa: E402
 
 _register_scan(app)

@@ -103,16 +103,21 @@ class RtlProject:
         return np.asarray(self.comb.predict(np.asarray(xq, np.float64)), np.float64)
 
     def verilog_sources(self) -> list[Path]:
-        """HDL files a synthesis tool reads, in dependency order. ``lookup_table.v`` is left out on purpose: its
-        default ``$readmemh("whatever.mem")`` makes Yosys fail, and the RTL uses no tables."""
-        static = sorted(p for p in (self.out_dir / "src" / "static").glob("*.v") if p.name != "lookup_table.v")
-        stages = sorted((self.out_dir / "src").glob(f"{self.top}_stage*.v"))
-        return [*static, *stages, self.out_dir / "src" / f"{self.top}.v"]
+        return verilog_sources(self.out_dir, self.top)
 
     def to_dict(self) -> dict[str, Any]:
         return {"out_dir": str(self.out_dir), "top": self.top, "settings": self.settings.to_dict(),
                 "estimate": self.estimate.to_dict(), "trace_seconds": self.trace_seconds,
                 "write_seconds": self.write_seconds}
+
+
+def verilog_sources(project_dir: Path, top: str = TOP) -> list[Path]:
+    """HDL files a synthesis tool reads, in dependency order. ``lookup_table.v`` is left out on purpose: its default
+    ``$readmemh("whatever.mem")`` makes Yosys fail, and edgenn's RTL uses no tables."""
+    project_dir = Path(project_dir)
+    static = sorted(p for p in (project_dir / "src" / "static").glob("*.v") if p.name != "lookup_table.v")
+    stages = sorted((project_dir / "src").glob(f"{top}_stage*.v"), key=lambda p: int(p.stem.rsplit("stage", 1)[1]))
+    return [*static, *stages, project_dir / "src" / f"{top}.v"]
 
 
 def export_rtl(model: Any, out_dir: Path, settings: RtlSettings, *, precision: ModelPrecision | None = None,

@@ -1,0 +1,60 @@
+"""``edgenn synth RUN --tool yosys|vitis|vivado`` and ``edgenn report-vendor PROJECT``. No logic here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def synth(ctx: typer.Context,
+          path: Path = typer.Argument(..., help="runs/<name>, or an export directory (firmware/<name>/rtl or /fpga)."),
+          tool: str = typer.Option("yosys", help="yosys (open-source, on the RTL export) or vitis / vivado (vendor "
+                                                 "HLS build of the FPGA export; must be on PATH)."),
+          out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/synth-<tool>).")
+          ) -> None:
+    """Synthesise an export and write figures labelled by method (yosys / vendor); exit 3 if the tool is missing."""
+    from edgenn.api import synth as api_synth
+    from edgenn.cli.app import console, err_console, settings
+
+    if settings(ctx).progress:
+        with err_console.status(f"{tool}: synthesising...") as status:
+            result = api_synth(path, tool=tool, out=out,
+                               on_tick=lambda s: status.update(f"{tool}: synthesising... {s:,.0f} s"))
+    else:
+        result = api_synth(path, tool=tool, out=out)
+    _figures_table(console, result.report["figures"], title=f"synthesis ({tool})")
+    console.print(f"written: [bold]{result.directory}[/]")
+
+
+def report_vendor(project: Path = typer.Argument(..., help="hls4ml project directory (firmware/<name>/fpga/hls) "
+                                                           "holding Vitis/Vivado reports."),
+                  out: Optional[Path] = typer.Option(None, help="Also write report.json/report.md here.")) -> None:
+    """Read existing csynth / Vivado synthesis reports into edgenn's figures (method: vendor)."""
+    from edgenn.api import report_vendor as api_report_vendor
+    from edgenn.cli.app import console
+
+    result = api_report_vendor(project, out=out)
+    _figures_table(console, result.report["figures"], title="vendor report")
+
+
+def _figures_table(console, figures: dict, *, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("figure", "value", "unit", "method", "note"):
+        table.add_column(col, justify="right" if col == "value" else "left")
+    for name, fig in figures.items():
+        value = fig.get("value")
+        shown = f"{value:,.0f}" if isinstance(value, (int, float)) and fig.get("unit") != "ns" else f"{value:g}"
+        table.add_row(name, shown, fig.get("unit", ""), fig.get("method", ""), fig.get("note", ""))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``synth`` and ``report-vendor`` to ``app`` (errors mapped to exit codes like every other command)."""
+    from edgenn.cli.app import handles_errors
+
+    app.command("synth")(handles_errors(synth))
+    app.command("report-vendor")(handles_errors(report_vendor))

@@ -1,0 +1,111 @@
+"""``edgenn synth``: synthesis figures for an export, written as ``firmware/<name>/synth-<tool>/report.json``.
+
+Resolves what to synthesise from the path given (an export directory, or a run directory ``runs/<name>`` whose
+exports live in ``firmware/<name>/``): Yosys reads the RTL export (``rtl/rtl``), Vitis/Vivado the FPGA export's HLS
+project (``fpga/hls``). The result directory has the same ``figures`` schema as every export, so ``edgenn check``
+takes it, and each figure says its method (``yosys`` or ``vendor``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text, is_complete, read_json
+from edgenn.manifest import write_manifest
+
+TOOLS = ("yosys", "vitis", "vivado")
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    tool: str
+    directory: Path
+    report: dict
+
+
+def _export_dir(path: Path, target: str) -> Path:
+    """``path`` itself when it is an export of ``target``, else ``firmware/<run name>/<target>``."""
+    path = Path(path)
+    report = path / "report.json"
+    if report.is_file():
+        found = read_json(report).get("target")
+        if found != target:
+            raise InvalidInputError(f"{path}: is a '{found}' export; this tool needs the '{target}' export.",
+                                    fix=f"run `edgenn export RUN --target {target}` and pass its directory.")
+        return path
+    candidate = Path("firmware") / path.name / target
+    if is_complete(candidate):
+        return candidate
+    raise MissingArtifactError(f"no '{target}' export for {path} (looked at {path}/report.json and {candidate}).",
+                               fix=f"run `edgenn export {path} --target {target}` first.")
+
+
+def run_synth(path: Path, tool: str, *, out: Path | None = None,
+              on_tick: Callable[[float], None] | None = None) -> SynthResult:
+    """Synthesise the export found from ``path`` with ``tool`` and write its figures; see the module docstring."""
+    if tool not in TOOLS:
+        raise InvalidInputError(f"--tool: unknown tool {tool!r}.", fix=f"use one of {', '.join(TOOLS)}.")
+    t0 = time.perf_counter()
+    if tool == "yosys":
+        from edgenn.exporters.rtl import TOP, verilog_sources
+        from edgenn.exporters.verilator import cache_root, rtl_hash
+        from edgenn.synth.yosys import find_yosys, run_yosys
+
+        find_yosys()  # fail before touching anything
+        export = _export_dir(path, "rtl")
+        rtl_dir = export / "rtl"
+        top = read_json(export / "report.json").get("project", {}).get("top", TOP)
+        out = out or export.parent / "synth-yosys"
+        with atomic_dir(out) as staging:
+            result = run_yosys(verilog_sources(rtl_dir, top), top, staging / "work", cache_dir=cache_root(),
+                               content_hash=rtl_hash(rtl_dir), on_tick=on_tick)
+            report = {"schema_version": 1, "target": "synth-yosys", "tool": "yosys", "figures": result.figures(),
+                      "yosys": result.to_dict(), "source": str(export),
+                      "notes": ["Yosys synth_xilinx counts: pre-place-and-route, not Vivado; no timing"]}
+            _write(staging, report, time.perf_counter() - t0, export)
+        return SynthResult(tool, out, report)
+
+    from edgenn.synth.vendor import read_vendor_report, require_tool, run_vendor_build
+
+    require_tool(tool)  # exit 3 with the reason before any work
+    export = _export_dir(path, "fpga")
+    run_vendor_build(export / "hls", tool)  # type: ignore[arg-type]
+    out = out or export.parent / f"synth-{tool}"
+    with atomic_dir(out) as staging:
+        parsed = read_vendor_report(export / "hls")
+        report = {"schema_version": 1, "target": f"synth-{tool}", "tool": tool, "figures": parsed["figures"],
+                  "vendor": parsed["source"], "source": str(export), "notes": []}
+        _write(staging, report, time.perf_counter() - t0, export)
+    return SynthResult(tool, out, report)
+
+
+def report_vendor(project_dir: Path, *, out: Path | None = None) -> SynthResult:
+    """Read existing csynth/vsynth reports of an hls4ml project into figures (method ``vendor``)."""
+    from edgenn.synth.vendor import read_vendor_report
+
+    project_dir = Path(project_dir)
+    if not (project_dir / "project.tcl").is_file() and (project_dir / "hls" / "project.tcl").is_file():
+        project_dir = project_dir / "hls"  # an FPGA export directory was given
+    parsed = read_vendor_report(project_dir)
+    report = {"schema_version": 1, "target": "vendor-report", "tool": "vendor", "figures": parsed["figures"],
+              "vendor": parsed["source"], "source": str(project_dir), "notes": []}
+    if out is not None:
+        with atomic_dir(out) as staging:
+            _write(staging, report, 0.0, project_dir)
+    return SynthResult("vendor", out or project_dir, report)
+
+
+def _write(staging: Path, report: dict, seconds: float, source: Path) -> None:
+    atomic_write_json(staging / "report.json", report)
+    lines = [f"# Synthesis ({report['tool']}): {report['source']}", "", "| figure | value | unit | method | note |",
+             "|---|---:|---|---|---|"]
+    lines += [f"| {k} | {f['value']:,} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
+              for k, f in report["figures"].items()]
+    lines += [""] + [f"- {n}" for n in report["notes"]]
+    atomic_write_text(staging / "report.md", "\n".join(lines) + "\n")
+    write_manifest(staging, stage=report["target"], inputs={"export": str(source)}, metrics=report["figures"],
+                   timings_s={"total": seconds})
