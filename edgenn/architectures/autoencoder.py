@@ -4,9 +4,13 @@
   computed on the host (the firmware would need the decoder plus 57 subtract/square/add stages for one number).
 - ``vae``: encoder 57 -> 32 -> 16 -> (mu, log variance) in 3 latent dimensions, decoder mirrored. The training model
   takes (x, eps) and returns (mu, log_var, reconstruction) using plain Keras layers only (no Lambda, no custom
-  class), so it saves and reloads without trusting code. The firmware model (``vae_score_model``) is the encoder up
-  to mu followed by mu * mu (Multiply) and a Dense(1) with all-ones weights and no bias: the sum of squares, exact
-  in fixed point once the precision walk gives the product and the sum enough bits.
+  class), so it saves and reloads without trusting code. The firmware model (``vae_score_model``, the family's
+  ``deploy``) is the encoder up to mu followed by mu * mu (Multiply) and a Dense(1) with all-ones weights and no
+  bias: the sum of squares, exact in fixed point once the precision walk gives the product and the sum enough bits.
+  In the quantized build mu is rounded by a ``mu_quant`` quantizer (the layer's activation bits): without it mu is a
+  wide accumulator whose square needs more than float32's 24 significant bits, so QKeras itself would round the
+  score and no firmware could equal it. The all-ones sum is then a non-trainable QDense whose 2-bit kernel
+  quantizer holds 1 exactly (as the interaction network's 0/1 matrices), so the exact QDense precision rule applies.
 - ``ae_student``: a small MLP regressing log(teacher reconstruction error) (CICADA-style): QDense layers under QAT,
   so the firmware outputs the score directly.
 
@@ -119,8 +123,44 @@ def build_autoencoder(params: AutoencoderParams, input_shape: tuple[int, ...], n
     return tf.keras.Model(inputs, outputs, name="autoencoder")
 
 
+def vae_score_model(vae, params: VaeParams):
+    """Firmware model from a VAE: x -> encoder -> mu [-> mu_quant] -> mu * mu -> Dense(1, ones, no bias) = sum(mu^2).
+
+    The encoder layers are rebuilt with the same names/classes and their weights copied, so the result contains
+    only the firmware part (no log-variance head, no decoder). A quantized VAE (it has ``mu_quant``) gets a QDense
+    sum whose kernel quantizer holds 1 exactly; a float VAE a plain Dense.
+    """
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow.keras import layers
+
+    x = inputs = layers.Input(shape=vae.input_shape[0][1:], name="input")
+    names = ["input_quant"] + [n for i in range(len(params.hidden)) for n in (f"enc_{i}", f"enc_relu_{i}")] + \
+        ["mu", "mu_quant"]
+    present = {layer.name for layer in vae.layers}
+    for name in names:
+        if name not in present:
+            continue  # float model: no input or mu quantizer
+        layer = vae.get_layer(name)
+        clone = layer.__class__.from_config(layer.get_config())
+        x = clone(x)
+        clone.set_weights(layer.get_weights())
+    square = layers.Multiply(name="mu_squared")([x, x])
+    if "mu_quant" in present:
+        from qkeras import QDense, quantized_bits
+
+        sum_layer = QDense(1, use_bias=False, trainable=False, kernel_initializer="ones", name="sum_squares",
+                           kernel_quantizer=quantized_bits(2, 1, alpha=1))
+    else:
+        sum_layer = layers.Dense(1, use_bias=False, trainable=False, kernel_initializer="ones", name="sum_squares")
+    total = sum_layer(square)
+    model = tf.keras.Model(inputs, total, name="vae_score")
+    sum_layer.set_weights([np.ones((params.latent, 1), dtype=np.float32)])
+    return model
+
+
 @register_family("vae", params_model=VaeParams, input_kind="events", quantizable_layers=_vae_layers,
-                 task="anomaly", description="VAE; firmware = encoder + sum(mu^2) (AXOL1TL)")
+                 task="anomaly", description="VAE; firmware = encoder + sum(mu^2) (AXOL1TL)", deploy=vae_score_model)
 def build_vae(params: VaeParams, input_shape: tuple[int, ...], num_classes: int = 0, qat: QatSpec | None = None):
     """Training model: inputs (x, eps) -> outputs (mu, log_var, reconstruction); z = mu + exp(log_var / 2) * eps."""
     import tensorflow as tf
@@ -130,6 +170,12 @@ def build_vae(params: VaeParams, input_shape: tuple[int, ...], num_classes: int 
     eps = layers.Input(shape=(params.latent,), name="eps")
     h = _encode(x, params, qat)
     mu = _dense(params.latent, "mu", qat, params.l1)(h)
+    if qat is not None:
+        from qkeras import QActivation
+
+        from edgenn.architectures.quantizers import bits_quantizer, layer_quant
+
+        mu = QActivation(bits_quantizer(layer_quant(qat, "mu")[2]), name="mu_quant")(mu)
     log_var = layers.Dense(params.latent, name="log_var")(h)
     sigma = layers.Activation("exponential", name="sigma")(layers.Rescaling(0.5, name="half_log_var")(log_var))
     z = layers.Add(name="z")([mu, layers.Multiply(name="noise")([sigma, eps])])
@@ -138,33 +184,6 @@ def build_vae(params: VaeParams, input_shape: tuple[int, ...], num_classes: int 
         d = layers.Dense(units, activation="relu", name=f"dec_{i}")(d)
     recon = layers.Dense(int(input_shape[-1]), name="output")(d)
     return tf.keras.Model([inputs, eps], [mu, log_var, recon], name="vae")
-
-
-def vae_score_model(vae, params: VaeParams):
-    """Firmware model from a trained VAE: x -> encoder -> mu -> mu * mu -> Dense(1, ones, no bias) = sum(mu^2).
-
-    The encoder layers are rebuilt with the same names/classes and their weights copied, so the result contains
-    only the firmware part (no log-variance head, no decoder).
-    """
-    import numpy as np
-    import tensorflow as tf
-    from tensorflow.keras import layers
-
-    x = inputs = layers.Input(shape=vae.input_shape[0][1:], name="input")
-    names = ["input_quant"] + [n for i in range(len(params.hidden)) for n in (f"enc_{i}", f"enc_relu_{i}")] + ["mu"]
-    for name in names:
-        try:
-            layer = vae.get_layer(name)
-        except ValueError:
-            continue  # float model: no input quantizer
-        clone = layer.__class__.from_config(layer.get_config())
-        x = clone(x)
-        clone.set_weights(layer.get_weights())
-    square = layers.Multiply(name="mu_squared")([x, x])
-    total = layers.Dense(1, use_bias=False, trainable=False, kernel_initializer="ones", name="sum_squares")(square)
-    model = tf.keras.Model(inputs, total, name="vae_score")
-    model.get_layer("sum_squares").set_weights([np.ones((params.latent, 1), dtype=np.float32)])
-    return model
 
 
 @register_family("ae_student", params_model=StudentParams, input_kind="events", quantizable_layers=_student_layers,

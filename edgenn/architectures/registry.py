@@ -30,6 +30,9 @@ class Family:
     quantizable_layers: Callable[[BaseModel], list[str]]
     description: str = ""
     task: Task = "classify"
+    # The part of a built model that runs in firmware, when it is not the whole training model (the VAE's encoder +
+    # sum(mu^2)): (built model, params) -> model. Compression quantizes the family's build, then takes this part.
+    deploy: Callable[[Any, BaseModel], Any] | None = None
 
 
 _FAMILIES: dict[str, Family] = {}
@@ -38,11 +41,11 @@ _loaded = False
 
 def register_family(name: str, *, params_model: type[BaseModel], input_kind: InputKind,
                     quantizable_layers: Callable[[BaseModel], list[str]], description: str = "",
-                    task: Task = "classify"):
+                    task: Task = "classify", deploy: Callable[[Any, BaseModel], Any] | None = None):
     def decorator(build: Callable[..., Any]) -> Callable[..., Any]:
         if name in _FAMILIES:
             raise ValueError(f"model family {name!r} is registered twice")
-        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description, task)
+        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description, task, deploy)
         return build
 
     return decorator

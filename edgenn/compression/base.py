@@ -36,6 +36,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
+from edgenn.compression.task import CLASSIFY, TaskPlan
 from edgenn.config.recipe import QatSpec, TrainSpec
 from edgenn.errors import InvalidInputError
 from edgenn.training.inputs import PreparedData
@@ -86,6 +87,7 @@ class CompressionState:
     qat: QatSpec | None = None
     loss: LossPlan = LossPlan()
     pruning: Any = None  # prune.PruningPlan, applied by the fine_tune run
+    task: TaskPlan = CLASSIFY  # classify (logits, cross-entropy) or regress (a score, MSE): see task.py
 
     def evolve(self, **changes) -> CompressionState:
         return replace(self, **changes)
@@ -113,8 +115,10 @@ class Pass(ABC):
         seconds = time.perf_counter() - started  # the pass's own work, not the measuring below
         n_before, nz_before = weight_counts(before.model)
         n_after, nz_after = weight_counts(after.model)
-        m_before = metrics_before if metrics_before is not None else validation_metrics(before.model, before.data)
-        m_after = validation_metrics(after.model, after.data) if after.model is not before.model else m_before
+        m_before = metrics_before if metrics_before is not None else \
+            validation_metrics(before.model, before.data, before.task)
+        m_after = validation_metrics(after.model, after.data, after.task) if after.model is not before.model \
+            else m_before
         return PassRecord(self.name, changed, self.params.model_dump(mode="json"), m_before, m_after,
                           n_before, n_after, nz_before, nz_after, round(seconds, 3), details or {})
 
@@ -128,15 +132,10 @@ def predict_eager(model, x, batch_size: int = 8192):
                            for i in range(0, len(x), batch_size)] or [np.zeros((0,) + tuple(model.output_shape[1:]))])
 
 
-def validation_metrics(model, data: PreparedData) -> dict:
-    import numpy as np
+def validation_metrics(model, data: PreparedData, task: TaskPlan = CLASSIFY) -> dict:
+    from edgenn.compression.task import validation_metrics as task_metrics
 
-    from edgenn.training.metrics import accuracy, per_class_auc
-
-    probs = predict_eager(model, data.val.x)
-    auc = per_class_auc(probs, data.val.y, data.class_names)
-    finite = [v for v in auc.values() if np.isfinite(v)]
-    return {"val_accuracy": accuracy(probs, data.val.y), "val_auc_mean": float(np.mean(finite)) if finite else None}
+    return task_metrics(model, data, task)
 
 
 def clone_with_weights(model):

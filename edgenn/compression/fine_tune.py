@@ -1,7 +1,8 @@
 """The one training run of a compression pipeline: fine-tune the rewritten model with the planned loss and callbacks.
 
-The model trained is the sub-model ending at the ``logits`` layer (it shares its layers with the full model), so
-cross-entropy and distillation both work on logits and the full softmax model is what comes out. No early stopping:
+The model trained is the sub-model ending at the task's trained layer (``task.py``: ``logits`` for classifiers, so
+cross-entropy and distillation both work on logits and the full softmax model is what comes out; the score or latent
+layer for anomaly families, trained with MSE against regression targets). It shares its layers with the full model. No early stopping:
 restoring "best" weights from an earlier epoch would undo pruning steps taken since. Pruning wrappers are stripped at
 the end, so the model handed on is a plain Keras/QKeras model. The pruning wrappers are added here, on this pass's
 own copy of the model (``prune.wrap_for_pruning``), when the state carries a pruning plan.
@@ -13,7 +14,6 @@ import time
 
 from edgenn.compression.base import CompressionState, Pass, PassRecord, clone_with_weights, register_pass
 from edgenn.config.recipe import TrainSpec
-from edgenn.errors import InvalidInputError
 
 
 @register_pass
@@ -29,12 +29,12 @@ class FineTune(Pass):
         self.description = description
 
     def apply(self, state: CompressionState) -> tuple[CompressionState, PassRecord]:
-        import tensorflow as tf
         import tensorflow_model_optimization as tfmot
 
-        from edgenn.compression.distill import distill_targets, distillation_loss, logits_model
+        from edgenn.compression.distill import distill_targets, distillation_loss
         from edgenn.compression.layers import kernel_sparsity, overall_sparsity
         from edgenn.compression.prune import wrap_for_pruning
+        from edgenn.compression.task import task_loss, trainable_model
         from edgenn.training.fit import fit
 
         t0 = time.perf_counter()
@@ -42,22 +42,19 @@ class FineTune(Pass):
         plan_prune = state.pruning
         model = wrap_for_pruning(state.model, plan_prune) if plan_prune is not None else clone_with_weights(state.model)
         callbacks = [tfmot.sparsity.keras.UpdatePruningStep()] if plan_prune is not None else []
-        trainable = logits_model(model)
-        if trainable is None:
-            raise InvalidInputError("compress: the model has no layer named 'logits' (the pre-softmax layer), so it "
-                                    "cannot be fine-tuned on logits.", fix="name the pre-softmax layer 'logits'.")
+        trainable = trainable_model(model, state.task)
         data, plan = state.data, state.loss
         if plan.kind == "distill":
             loss = distillation_loss(plan.alpha, plan.temperature)
             y_train = distill_targets(data.train.y, plan.teacher_logits_train)
             y_val = distill_targets(data.val.y, plan.teacher_logits_val)
         else:
-            loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-            y_train = y_val = None
+            loss = task_loss(state.task)
+            y_train = y_val = None  # data.train.y / data.val.y: labels, or regression targets
         result = fit(trainable, data, spec, extra_callbacks=callbacks,
                      progress=self.progress, description=self.description, loss=loss, y_train=y_train, y_val=y_val)
         details: dict = {"epochs_run": result.epochs_run, "fit_seconds": round(result.seconds, 3),
-                         "loss": plan.kind, "final_loss": result.history.get("loss", [None])[-1],
+                         "loss": plan.kind if state.task.kind == "classify" else "mse", "final_loss": result.history.get("loss", [None])[-1],
                          "final_val_loss": result.history.get("val_loss", [None])[-1]}
         if plan_prune is not None:
             # measured on the float kernels (the mask), before quantization can add zeros of its own

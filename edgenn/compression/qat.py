@@ -51,6 +51,8 @@ class QuantizeLayers(Pass):
         check_quantizable(self.family, self.family_params)
         data = state.data
         quantized = self.family.build(self.family_params, data.train.x.shape[1:], len(data.class_names), self.params)
+        if self.family.deploy is not None:  # e.g. the VAE: only its firmware part (encoder + sum(mu^2)) was trained on
+            quantized = self.family.deploy(quantized, self.family_params)
         source = {unwrap(layer).name: unwrap(layer) for layer in state.model.layers}
         copied = []
         for layer in quantized.layers:

@@ -39,6 +39,12 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
     from edgenn.seeding import seed_everything
     from edgenn.training.stage import evaluate_and_plot, prepared_data
 
+    from edgenn.architectures.registry import get_family
+
+    if get_family(recipe.model.family).task == "anomaly":  # regression of a score; see compression/anomaly.py
+        from edgenn.compression.anomaly import run_anomaly_compression
+
+        return run_anomaly_compression(recipe, trained, out_dir, progress=progress)
     t0 = time.perf_counter()
     passes = build_passes(recipe, trained, progress=progress)  # every prerequisite is checked here, before any work
     seed = stage_seed(recipe.seed, "compress")
