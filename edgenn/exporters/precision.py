@@ -531,3 +531,7 @@ from edgenn.exporters import precision_conv  # noqa: E402,F401
 
 # Rules for set/graph layers (global pooling, Permute, Concatenate) and the graph walk register into the tables above.
 from edgenn.exporters import precision_graph  # noqa: E402,F401
+
+
+# The element-wise product (Multiply) of the VAE anomaly score registers into the graph walk's merge rules.
+from edgenn.exporters import precision_anomaly  # noqa: E402,F401
