@@ -79,7 +79,13 @@ def read_vendor_report(project_dir: Path) -> dict:
         raise MissingArtifactError(f"{project_dir}: no project.tcl, so not an hls4ml project directory.",
                                    fix="pass the hls/ directory of an FPGA export, e.g. firmware/<name>/fpga/hls.")
     with contextlib.redirect_stdout(io.StringIO()) as printed:  # the parser prints instead of raising
-        parsed = parse_vivado_report(str(project_dir)) or {}
+        try:
+            parsed = parse_vivado_report(str(project_dir)) or {}
+        except IndexError:  # hls4ml indexes solutions[0] without checking (no solution directory yet)
+            parsed = {}
+        except (AttributeError, ValueError, SyntaxError) as exc:  # ET.ParseError is a SyntaxError
+            raise InvalidInputError(f"{project_dir}: a vendor report is malformed ({exc}).",
+                                    fix="re-run the vendor build.") from None
     csynth = parsed.get("CSynthesisReport")
     if not csynth:
         raise MissingArtifactError(f"{project_dir}: no csynth report found ({printed.getvalue().strip() or 'empty'}).",
