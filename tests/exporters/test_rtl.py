@@ -100,3 +100,20 @@ def test_verilator_is_bit_exact_and_cached(tiny, tiny_rtl, tmp_path, monkeypatch
 
     (copy / "src" / f"{tiny_rtl.top}.v").write_text((copy / "src" / f"{tiny_rtl.top}.v").read_text() + "\n// x\n")
     assert rtl_hash(copy) != rtl_hash(tiny_rtl.out_dir)
+
+
+@pytest.mark.slow
+def test_jet_mlp_rtl_equals_qkeras_and_csim_on_10k(qmlp, tmp_path):
+    """The 16-64-32-32-5 jet MLP: Verilator (minutes to build), QKeras and hls4ml C simulation agree exactly."""
+    from edgenn.exporters import HlsSettings, export_hls, simulate_csim
+    from edgenn.exporters.rtl import RtlSettings, export_rtl
+    from edgenn.exporters.verilator import build_simulator, run_simulator
+
+    prj = export_rtl(qmlp, tmp_path / "rtl", RtlSettings())
+    xq = _inputs(prj.precision.input, NUM_SAMPLES, 2)
+    want = _logits(qmlp, xq)
+    lib, _ = build_simulator(prj.out_dir, prj.top)
+    assert np.array_equal(run_simulator(lib, prj.out_dir, prj.pipeline, xq), want)
+    hls = export_hls(qmlp, tmp_path / "hls", HlsSettings(), precision=prj.precision)
+    csim = simulate_csim(hls, qmlp, xq)
+    assert np.array_equal(csim.firmware["logits"], want)
