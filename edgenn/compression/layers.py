@@ -20,13 +20,15 @@ def unwrap(layer):
 
 
 def is_prunable(layer) -> bool:
-    """Does this layer qualify for magnitude pruning? Trainable Dense and QDense layers (kernels, not biases).
+    """Does this layer qualify for magnitude pruning? Trainable Dense/QDense and Conv2D/QConv2D (kernels, not biases).
 
-    Non-trainable Dense layers hold fixed structure (the interaction network's 0/1 gather matrices), not weights."""
+    tfmot prunes both (QDense and QConv2D are tfmot ``PrunableLayer``s returning only their kernel). Non-trainable
+    Dense layers hold fixed structure (the interaction network's 0/1 gather matrices), not weights."""
     import tensorflow as tf
 
     inner = unwrap(layer)
-    return isinstance(inner, tf.keras.layers.Dense) and bool(inner.trainable)  # QDense subclasses Dense
+    # QDense subclasses Dense and QConv2D subclasses Conv2D
+    return isinstance(inner, (tf.keras.layers.Dense, tf.keras.layers.Conv2D)) and bool(inner.trainable)
 
 
 def has_kernel(layer) -> bool:
@@ -103,26 +105,63 @@ def overall_sparsity(model, *, effective: bool = True) -> float:
 def input_activation_bits(layer) -> int:
     """Bits of the activations entering ``layer``: its producer's quantizer, else 32 (float input or activation).
 
-    Shape-only layers (Flatten, Reshape, Dropout) are looked through, since they do not change the bit width.
+    Layers that only move or select values (Flatten, Reshape, Permute, Dropout, max pooling, Concatenate: the widest
+    input) are looked through, since they do not change the bit width. Two layers widen it exactly as the firmware
+    does: average pooling over k values adds ceil(log2 k) fraction bits, and a fixed 0/1 matrix (the interaction
+    network's gather/aggregate layers) adds ceil(log2 c) integer bits for at most c ones per output.
     """
+    return _output_bits(_producers(layer), depth=0)
+
+
+def _producers(layer) -> list:
+    nodes = getattr(layer, "_inbound_nodes", [])
+    if not nodes:
+        return []
+    producers = nodes[0].inbound_layers
+    return list(producers) if isinstance(producers, (list, tuple)) else [producers]
+
+
+def _output_bits(producers: list, *, depth: int) -> int:
+    """Widest output bit width of ``producers`` (32 for float or unknown ones)."""
+    return max((_bits_of(p, depth=depth) for p in producers), default=FLOAT_BITS) if producers else FLOAT_BITS
+
+
+def _bits_of(producer, *, depth: int) -> int:
     import tensorflow as tf
 
-    passthrough = (tf.keras.layers.Flatten, tf.keras.layers.Reshape, tf.keras.layers.Dropout)
-    current = layer
-    while True:
-        nodes = getattr(current, "_inbound_nodes", [])
-        if not nodes:
-            return FLOAT_BITS
-        producers = nodes[0].inbound_layers
-        producer = producers[0] if isinstance(producers, (list, tuple)) else producers
-        if producer is None or isinstance(producer, tf.keras.layers.InputLayer):
-            return FLOAT_BITS
-        inner = unwrap(producer)
-        if isinstance(inner, passthrough):
-            current = producer
-            continue
-        quantizer = getattr(inner, "quantizer", None)  # QActivation
-        return quantizer_bits(quantizer) if quantizer is not None and not isinstance(quantizer, str) else FLOAT_BITS
+    layers = tf.keras.layers
+    moves = (layers.Flatten, layers.Reshape, layers.Permute, layers.Dropout, layers.Concatenate, layers.MaxPooling1D,
+             layers.MaxPooling2D, layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D, layers.ZeroPadding2D)
+    averages = (layers.AveragePooling1D, layers.AveragePooling2D, layers.GlobalAveragePooling1D,
+                layers.GlobalAveragePooling2D)
+    if producer is None or isinstance(producer, layers.InputLayer) or depth > 50:
+        return FLOAT_BITS
+    inner = unwrap(producer)
+    quantizer = getattr(inner, "quantizer", None)  # QActivation
+    if quantizer is not None:
+        return quantizer_bits(quantizer) if not isinstance(quantizer, str) else FLOAT_BITS
+    upstream = _producers(producer)
+    if isinstance(inner, moves):
+        return _output_bits(upstream, depth=depth + 1)
+    if isinstance(inner, averages):
+        return _widen(_output_bits(upstream, depth=depth + 1), _averaged_values(inner))
+    if isinstance(inner, layers.Dense) and not inner.trainable and getattr(inner, "bias", None) is None:
+        kernel = np.asarray(inner.kernel.numpy())
+        if np.isin(kernel, (0.0, 1.0)).all():
+            return _widen(_output_bits(upstream, depth=depth + 1), int(kernel.sum(axis=0).max(initial=1)))
+    return FLOAT_BITS
+
+
+def _widen(bits: int, num_terms: int) -> int:
+    return bits if bits >= FLOAT_BITS or num_terms <= 1 else bits + int(np.ceil(np.log2(num_terms)))
+
+
+def _averaged_values(layer) -> int:
+    import tensorflow as tf
+
+    if isinstance(layer, (tf.keras.layers.GlobalAveragePooling1D, tf.keras.layers.GlobalAveragePooling2D)):
+        return int(np.prod([d or 1 for d in layer.input_shape[1:-1]]))
+    return int(np.prod(layer.pool_size))
 
 
 def layer_bits(model) -> dict[str, dict[str, int]]:

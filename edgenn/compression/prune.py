@@ -1,11 +1,12 @@
-"""Magnitude pruning of Dense/QDense kernels with tfmot's ``prune_low_magnitude`` and a polynomial sparsity schedule.
+"""Magnitude pruning of Dense/QDense and Conv2D/QConv2D kernels with tfmot's ``prune_low_magnitude`` and a
+polynomial sparsity schedule.
 
 The pass plans the pruning (schedule in optimizer steps, layers that qualify by ``layers.is_prunable``); the
 ``fine_tune`` run wraps those layers with ``wrap_for_pruning``, trains with tfmot's ``UpdatePruningStep`` callback and
 strips the wrappers afterwards. QKeras'
-QDense is a tfmot ``PrunableLayer`` whose ``get_prunable_weights`` returns only its kernel, so biases stay dense for
-float and quantized layers alike; the wrapper masks the float kernel and QDense quantizes the masked kernel (zero stays
-zero).
+QDense and QConv2D are tfmot ``PrunableLayer``s whose ``get_prunable_weights`` returns only the kernel, so biases stay
+dense for float and quantized layers alike; the wrapper masks the float kernel and the layer quantizes the masked
+kernel (zero stays zero).
 
 Reaching the target: tfmot keeps ``round(n * (1 - s))`` weights of an ``n``-weight kernel, so a layer's final sparsity
 lies within ``0.5 / n`` of the target (``SPARSITY_TOLERANCE`` documents the per-layer bound). The schedule's last mask
@@ -64,7 +65,7 @@ class PruningPlan:
 
 
 def wrap_for_pruning(model, plan: PruningPlan):
-    """A new model whose Dense/QDense layers are tfmot-wrapped with ``plan``'s schedule; weights copied, input untouched.
+    """A new model whose prunable layers are tfmot-wrapped with ``plan``'s schedule; weights copied, input untouched.
 
     Only the layers that qualify (``layers.is_prunable``) are wrapped: wrapping the whole model with
     ``prune_low_magnitude(model)`` would also wrap activations and the input quantizer for nothing.
@@ -96,7 +97,7 @@ def wrap_for_pruning(model, plan: PruningPlan):
 
 @register_pass
 class PruneWeights(Pass):
-    """Plan magnitude pruning of every Dense/QDense kernel towards ``final_sparsity`` during the fine-tuning run."""
+    """Plan magnitude pruning of every Dense/QDense and Conv2D/QConv2D kernel towards ``final_sparsity`` during the fine-tuning run."""
 
     name = "prune_weights"
     params_model = PruneSpec
@@ -108,7 +109,7 @@ class PruneWeights(Pass):
         spec: PruneSpec = self.params
         layers = tuple(unwrap(layer).name for layer in state.model.layers if is_prunable(layer))
         if not layers:
-            raise InvalidInputError("compress.prune: the model has no Dense/QDense layer to prune.",
+            raise InvalidInputError("compress.prune: the model has no Dense/QDense or Conv2D/QConv2D layer to prune.",
                                     fix="remove compress.prune for this model family.")
         steps = pruning_steps(spec, num_train=len(state.data.train.y), batch_size=state.fine_tune.batch_size,
                               epochs=state.fine_tune.epochs)
