@@ -51,7 +51,17 @@ class ModelArtifact:
         from edgenn.datasets.standardize import Standardizer
 
         p = self.directory / STANDARDIZER_FILE
-        return Standardizer.load(p) if p.is_file() else None
+        if p.is_file():
+            return Standardizer.load(p)
+        from edgenn.architectures.registry import get_family
+
+        if self.recipe.data.kind == "jets" and get_family(self.recipe.model.family).input_kind == "constituents":
+            # runs from before constituent standardisation: preparing their data now would fit a fresh standardiser
+            # and feed the model inputs it was never trained on, so refuse instead of exporting a wrong model
+            raise MissingArtifactError(
+                f"{self.directory}: no {STANDARDIZER_FILE}; this constituent model was trained before constituents "
+                "were standardised.", fix=f"retrain it with `edgenn train` on its recipe ({RECIPE_FILE} here).")
+        return None
 
     @classmethod
     def load(cls, directory: Path) -> ModelArtifact:

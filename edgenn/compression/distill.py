@@ -114,7 +114,7 @@ class Teacher:
                 f"{list(mine.feature_names)}.", fix="distill from a teacher trained on the same features, in order.")
         if np.array_equal(mine.mean, theirs.mean) and np.array_equal(mine.scale, theirs.scale):
             return x
-        return theirs.apply(x * mine.scale + mine.mean)
+        return theirs.apply(mine.invert(x))  # invert keeps constituent padding at zero
 
 
 def resolve_teacher(spec: DistillSpec, recipe: Recipe, trained) -> Teacher:

@@ -29,6 +29,8 @@ def test_teacher_and_student_rows_are_the_same_jets(tmp_path, tiny_jets):
     check_aligned(teacher, student)
     data = prepared_data(student)
     t_train, t_val = aligned_teacher_inputs(teacher, data)
+    teacher_std = prepared_data(teacher).standardizer  # fitted on the teacher's real training particles
+    assert teacher_std is not None and teacher_std.zero_padded
     raw = load_jets(tiny_jets / "jets.h5")
     names = list(data.feature_names)
     raw_features = raw.select_features(names)
@@ -41,7 +43,7 @@ def test_teacher_and_student_rows_are_the_same_jets(tmp_path, tiny_jets):
             jet = int(np.argmin(np.abs(raw_features - feats[i]).sum(axis=1)))
             np.testing.assert_allclose(raw_features[jet], feats[i], rtol=1e-5, atol=1e-5)
             expected = raw.constituents[jet, : teacher.data.num_constituents][:, cols]
-            assert np.array_equal(x_teacher[i], expected)
+            assert np.array_equal(x_teacher[i], teacher_std.apply(expected))
 
 
 def test_teacher_with_another_split_is_refused_naming_the_fields(tmp_path, tiny_jets):
@@ -59,6 +61,13 @@ def test_student_distils_from_a_constituent_teacher(tmp_path, tiny_jets):
     teacher_recipe, student = recipes(tmp_path, tiny_jets)
     teacher = run_training(teacher_recipe, tmp_path / "teacher" / "train", progress=False)
     data = prepared_data(student)
+    # the KD path feeds the teacher exactly what it was trained on: its saved constituent standardiser
+    from edgenn.compression.distill import teacher_from_artifact
+
+    resolved = teacher_from_artifact(teacher, student)
+    assert resolved.standardizer is not None and resolved.standardizer.zero_padded
+    t_train, _ = resolved.split_inputs(data)
+    assert np.array_equal(t_train, prepared_data(teacher_recipe).train.x)
     student = student.model_copy(update={"train": student.train.model_copy(update={"epochs": 1})})
     metrics = train_student(student, data, teacher=teacher, seed=1)
     assert metrics["distilled"] is True and 0.0 <= metrics["accuracy"] <= 1.0
