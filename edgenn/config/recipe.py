@@ -144,6 +144,15 @@ class FpgaSpec(Strict):
     reuse_factor: int = Field(1, ge=1)
     backend: Literal["Vitis", "Vivado"] = "Vitis"
 
+    @field_validator("part")
+    @classmethod
+    def _known_part(cls, value: str) -> str:
+        from edgenn.config.parts import PART_FIX, is_known_part
+
+        if not is_known_part(value):  # checked at load, not hours later in the vendor tool
+            raise ValueError(f"unknown FPGA part; {PART_FIX}")
+        return value
+
     @model_validator(mode="after")
     def _da_constraints(self) -> FpgaSpec:
         if self.strategy == "distributed_arithmetic" and (self.reuse_factor != 1 or self.io_type != "io_parallel"):

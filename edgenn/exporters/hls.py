@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from edgenn.config.parts import KNOWN_PART_PREFIXES, PART_FIX, is_known_part  # noqa: F401  re-exported
 from edgenn.errors import ExternalToolError, InvalidInputError, UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint
 from edgenn.exporters.precision import ModelPrecision, derive_precisions
@@ -29,13 +29,7 @@ PRECISION_FILE = "precision.json"
 # hls4ml reserves the layer name 'input' (model/layers.py raises on it); edgenn's QAT models name their input so.
 HLS_RESERVED_NAMES = {"input": "input_features"}
 
-# hls4ml 1.3 passes the part string to the vendor tcl unchecked (backends/vitis/vitis_backend.py
-# create_initial_config), so a typo only surfaces hours later in Vitis. AMD/Xilinx part names start with a family
-# prefix and are dash-separated: xcvu13p-flga2577-2-e, xczu9eg-ffvb1156-2-e, xc7a200t-fbg676-2, xcu250-figd2104-2L-e.
-KNOWN_PART_PREFIXES = ("xc7a", "xc7k", "xc7s", "xc7v", "xc7z", "xcku", "xcvu", "xczu", "xcau", "xcvc", "xcvp",
-                       "xcve", "xcvm", "xcvh", "xck2", "xcu", "xqzu", "xqku", "xqvu", "xa7", "xazu")
 STRATEGIES = ("Latency", "Resource", "distributed_arithmetic")
-_PART_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+){1,4}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -81,13 +75,9 @@ class HlsSettings:
 
 
 def validate_part(part: str) -> None:
-    if not isinstance(part, str) or not _PART_PATTERN.match(part) or \
-            not part.lower().startswith(KNOWN_PART_PREFIXES):
-        raise InvalidInputError(
-            f"hls.part: unknown FPGA part {part!r}.",
-            fix=f"use an AMD/Xilinx part name such as 'xcvu13p-flga2577-2-e' (families: "
-                f"{', '.join(KNOWN_PART_PREFIXES)}).",
-        )
+    """Refuse a part name that is not an AMD/Xilinx part (rule in ``edgenn.config.parts``)."""
+    if not is_known_part(part):
+        raise InvalidInputError(f"hls.part: unknown FPGA part {part!r}.", fix=f"{PART_FIX}.")
 
 
 @dataclass(frozen=True)
