@@ -95,7 +95,8 @@ def test_data_generate_passes_flags(monkeypatch):
                               "--class", "W", "--class", "Z", "--fast", "--seed", "3", "--workers", "1"])
     assert res.exit_code == 0, res.output
     assert seen == {"kind": "jets", "out": Path("d"), "jets_per_class": 50, "classes": ["W", "Z"], "seed": 3,
-                    "fast": True, "workers": 1, "events_per_shard": None, "cache_dir": None, "progress": False}
+                    "fast": True, "workers": 1, "events_per_shard": None, "cache_dir": None, "progress": False,
+                    "ray_address": None}
 
 
 def test_data_generate_bad_seed_is_one_line_error():
