@@ -128,6 +128,8 @@ def rtl_markdown(report: dict) -> str:
         lines.append(f"| {name} | {c['exact_fraction']:.4%} | {c['num_values']} | {c['max_abs_diff']:.3g} |")
     lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
     for name, f in report["figures"].items():
-        lines.append(f"| {name} | {f['value']:,.4g} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
+        v = f["value"]
+        shown = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+        lines.append(f"| {name} | {shown} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
     lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
     return "\n".join(lines) + "\n"
