@@ -1,4 +1,5 @@
-"""Analytic latency/resource model of hls4ml 1.3 Conv2D and Pooling2D layers, io_parallel and io_stream.
+"""Analytic latency/resource model of hls4ml 1.3 Conv2D, pointwise Conv1D and Pooling2D layers, io_parallel and
+io_stream.
 
 Method label "analytic", like the Dense model it builds on: no vendor tool, no calibration against a conv csynth
 report (none was available), so treat the LUT/FF numbers as order-of-magnitude and the cycle counts as the schedule
@@ -13,6 +14,9 @@ the templates ask for. Formulas (RF = reuse factor, PF = ParallelizationFactor, 
   buffer of (kh - 1) image rows, one dense kernel per output pixel.
   II = P_in * RF;  latency = P_in * RF + dense latency;  line buffer = (kh-1) * W_in * C_in * input bits in shift
   registers (SRL32: one LUT per 32 bits) plus a kh*kw*C_in window in flip-flops. PF is not used by this path.
+* Pointwise Conv1D (a Dense applied to each of N particles or edges, hls4ml's PointwiseConv1D): the Conv2D model
+  with a 1 x 1 kernel over N pixels; with the default ParallelizationFactor 1, II = N * RF (the graph families'
+  per-particle and per-edge layers), with PF = N a single fully unrolled partition (``BatchedDenseForConv1D``).
 * Pooling2D: io_parallel is one unrolled pipelined stage (``pooling2d_cl``, II = RF); io_stream reads one pixel per
   cycle (II = P_in). LUTs: one comparator/adder of the input width per window element beyond the first.
 * io_stream designs are dataflow over FIFOs: layers overlap, so the design latency is the slowest layer's II plus
@@ -80,6 +84,8 @@ def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimat
         latency = (partitions - 1) * rf + int(kernel.latency_cycles.value)
         extra_lut = extra_ff = 0.0
         how = f"{partitions} partitions of PF {copies} pixels x RF {rf}"
+    if layer.filt_height == layer.filt_width == 1 and layer.n_chan == layer.n_in:
+        how += f" (pointwise: the same Dense applied to each of {layer.out_pixels} elements)"
     return Estimate.build(layer.name, lut=copies * kernel.lut.value + extra_lut,
                           ff=copies * kernel.ff.value + extra_ff, dsp=copies * kernel.dsp.value,
                           bram=copies * kernel.bram.value, latency_cycles=latency, ii_cycles=ii,
@@ -113,6 +119,21 @@ def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
     slowest = max(int(e.ii_cycles.value) for e in layers)
     depth = sum(max(0, int(e.latency_cycles.value) - int(e.ii_cycles.value)) for e in layers)
     return slowest + depth
+
+
+def pointwise_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> LayerSpec:
+    """A Dense applied to every element of a set or sequence (hls4ml 1.3 turns a Dense on an (N, C) tensor into a
+    PointwiseConv1D: ``n_partitions = N / ParallelizationFactor`` pipelined partitions, as a 1 x 1 Conv2D over N pixels),
+    as a `ConvLayerSpec` with a 1 x 1 kernel, so the Conv2D model above applies unchanged."""
+    attr = layer.get_attr
+    n_chan, n_filt = int(attr("n_chan")), int(attr("n_filt"))
+    base = dense_spec(_WithAttrs(layer, n_in=n_chan, n_out=n_filt), in_width_bits)
+    fields_ = {f.name: getattr(base, f.name) for f in fields(LayerSpec)}
+    fields_.update(kind="conv2d", n_in=n_chan, n_out=n_filt)
+    width_in, width_out = int(attr("in_width")), int(attr("out_width"))
+    return ConvLayerSpec(**fields_, io_type=io_type, in_pixels=width_in, out_pixels=width_out, in_width=width_in,
+                         n_chan=n_chan, filt_height=1, filt_width=1,
+                         parallelization_factor=int(attr("parallelization_factor", 1) or 1))
 
 
 def conv_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> LayerSpec:

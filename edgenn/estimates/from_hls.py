@@ -93,6 +93,10 @@ def design_from_hls_model(hls_model: Any) -> DesignSpec:
             from edgenn.estimates.conv import conv_spec_from_hls  # hls4ml conv/pool geometry lives there
 
             spec = conv_spec_from_hls(layer, _dense_spec, prev_width or out_width, io_type)
+        elif cls in ("PointwiseConv1D", "Conv1D") and int(layer.get_attr("filt_width", 1)) == 1:
+            from edgenn.estimates.conv import pointwise_spec_from_hls  # a Dense on every particle/edge
+
+            spec = pointwise_spec_from_hls(layer, _dense_spec, prev_width or out_width, io_type)
         elif cls in ("Activation", "ReLU") and activation == "relu":
             # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
             n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
