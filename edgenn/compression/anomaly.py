@@ -79,19 +79,6 @@ def anomaly_summary(family: str, model, data, fpr: float) -> dict:
             "sparsity_per_layer": kernel_sparsity(model), "bits": layer_bits(model), "bops": bops_summary(model)}
 
 
-def markdown_table(before: dict, after: dict) -> str:
-    rows = [(f"AUC {s}", before["auc"][s], after["auc"][s]) for s in before["auc"]]
-    rows += [(f"efficiency {s} at FPR {after['fpr']:g}", before["efficiency"][s], after["efficiency"][s])
-             for s in before["efficiency"]]
-    rows += [("weights (kernel+bias)", before["num_params"], after["num_params"]),
-             ("non-zero weights", before["num_nonzero"], after["num_nonzero"]),
-             ("kernel sparsity", before["sparsity"], after["sparsity"]),
-             ("BOPs", before["bops"]["total"], after["bops"]["total"])]
-    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
-    lines = ["| quantity | before | after |", "|---|---:|---:|"]
-    return "\n".join(lines + [f"| {q} | {fmt(b)} | {fmt(a)} |" for q, b, a in rows]) + "\n"
-
-
 def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *,
                             progress: bool = True) -> ModelArtifact:
     """Compress an anomaly family's trained model as ``recipe.compress`` says; write the result to ``out_dir``.
@@ -102,7 +89,7 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     from edgenn.compression.base import CompressionState
     from edgenn.compression.pipeline import build_passes, fine_tune_spec, run_passes
     from edgenn.compression.plots import plot_weight_histograms
-    from edgenn.compression.summary import kernel_sizes, pruning_check
+    from edgenn.compression.summary import kernel_sizes, markdown_table, pruning_check
     from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything
     from edgenn.training.anomaly import feature_names, prepare_events, scores

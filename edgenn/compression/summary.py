@@ -39,10 +39,16 @@ def _fmt(value) -> str:
 
 
 def table_rows(before: dict, after: dict) -> list[tuple[str, str, str]]:
-    """(quantity, before, after) rows for a rich/markdown table of two ``model_summary`` dicts."""
-    rows = [("accuracy", before["accuracy"], after["accuracy"])]
+    """(quantity, before, after) rows for a rich/markdown table of two ``model_summary`` dicts.
+
+    Anomaly summaries (``compression.anomaly.anomaly_summary``) have no accuracy but an efficiency per signal at
+    their background FPR; the cost rows are the same."""
+    rows = [("accuracy", before["accuracy"], after["accuracy"])] if "accuracy" in before else []
     for name in before["auc"]:
         rows.append((f"AUC {name}", before["auc"][name], after["auc"].get(name, float("nan"))))
+    for name in before.get("efficiency", {}):
+        rows.append((f"efficiency {name} at FPR {after['fpr']:g}", before["efficiency"][name],
+                     after["efficiency"].get(name, float("nan"))))
     rows += [("weights (kernel+bias)", before["num_params"], after["num_params"]),
              ("non-zero weights", before["num_nonzero"], after["num_nonzero"]),
              ("kernel sparsity", before["sparsity"], after["sparsity"]),

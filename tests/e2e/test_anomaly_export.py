@@ -1,0 +1,108 @@
+"""Tiny anomaly pipelines through the CLI, from real Pythia events to `edgenn check`:
+
+- (b) VAE: train -> compress (QAT + pruning) -> export fpga (encoder + sum(mu^2)) -> check;
+- (c) ae_student: teacher AE train -> student train -> compress -> export fpga (score network) -> check;
+- (a) AE: train -> export onnx (score on the host) -> check.
+
+The firmware must equal QKeras exactly on 10,000 samples (the test events topped up with random events in the
+training range), and the report must carry the anomaly figures (score max |Δ|, per-signal AUC / efficiency).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from edgenn.cli import commands  # noqa: F401  registers commands
+from edgenn.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    res = runner.invoke(app, ["--no-progress", *map(str, args)])
+    assert res.exit_code == 0, f"{args[0]} failed (exit {res.exit_code}):\n{res.output}\n{res.exception!r}"
+    return res
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory) -> Path:
+    from edgenn.datasets.events_generate import EventGenConfig, generate_events
+
+    base = tmp_path_factory.mktemp("anomaly_export")
+    config = EventGenConfig(events_per_process=120, processes=("wlnu", "zll", "h2_zz4l"), events_per_shard=150,
+                            fast=True, workers=2, max_shards_per_process=4)
+    generate_events(config, base / "events", progress=False, cache_dir=base / "cache")
+    return base
+
+
+def tiny_recipe(base: Path, name: str, **overrides) -> Path:
+    """The shipped recipe ``models/<name>.yml`` shrunk to seconds-long runs on the tiny dataset."""
+    recipe = yaml.safe_load((ROOT / "models" / f"{name}.yml").read_text())
+    recipe["data"].update(path=str(base / "events"), val_fraction=0.25, test_fraction=0.3)
+    recipe["train"].update(epochs=10, batch_size=32, early_stopping=None)
+    if "compress" in recipe:
+        recipe["compress"]["epochs"] = 4
+    recipe.update(overrides)
+    path = base / f"{name}.yml"
+    path.write_text(yaml.safe_dump(recipe))
+    return path
+
+
+def _check_fpga_report(fw: Path, budget: str) -> dict:
+    report = json.loads((fw / "report.json").read_text())
+    figures = report["figures"]
+    assert report["task"] == "anomaly"
+    assert report["bitexact"]["num_samples"] == 10000
+    assert figures["bit_exact_fraction"]["value"] == 1.0 and report["bitexact"]["max_abs_diff"] == 0.0
+    assert figures["score_max_abs_diff"]["value"] == 0.0 and figures["score_exact_fraction"]["value"] == 1.0
+    assert figures["auc.h2_zz4l"]["method"] == "csim" and 0.0 <= figures["auc.h2_zz4l"]["value"] <= 1.0
+    assert "NOT resolved" in figures["efficiency.h2_zz4l"]["note"]  # ~40 background events cannot resolve 1e-5
+    assert any("random events uniform per feature" in n for n in report["notes"])
+    run("check", fw, "--budget", ROOT / "firmware" / "budgets" / budget)
+    return report
+
+
+@pytest.mark.slow  # ~4 min under load (training, hls4ml compile); the fast check is tests/exporters/test_precision_anomaly.py
+def test_vae_score_network_exports_bit_exact(events):
+    run_dir = events / "runs" / "vae"
+    run("train", tiny_recipe(events, "vae"), "--out", run_dir / "train")
+    run("compress", run_dir, "--out", run_dir / "compress")
+    run("export", run_dir, "--target", "fpga", "--out", events / "fw" / "vae")
+    report = _check_fpga_report(events / "fw" / "vae", "vae_tiny.yml")
+    layers = {p["name"]: p for p in report["precision"]["layers"]}
+    assert layers["mu_squared"]["class_name"] == "Multiply" and layers["mu_squared"]["exact"]
+    assert report["precision"]["output_layer"] == "sum_squares" and report["precision"]["bit_exact"]
+
+
+@pytest.mark.slow  # two trainings, compress and an hls4ml compile: minutes under load
+def test_student_score_network_exports_bit_exact(events):
+    teacher = events / "runs" / "ae"
+    run("train", tiny_recipe(events, "ae"), "--out", teacher / "train")
+    run_dir = events / "runs" / "ae_student"
+    recipe = tiny_recipe(events, "ae_student", anomaly={"teacher": str(teacher), "target_fpr": 1e-5})
+    run("train", recipe, "--out", run_dir / "train")
+    run("compress", run_dir, "--out", run_dir / "compress")
+    compressed = json.loads((run_dir / "compress" / "metrics.json").read_text())
+    assert compressed["compression"]["fine_tune_target"] == "score"
+    assert compressed["compression"]["pruning"]["reached"]
+    run("export", run_dir, "--target", "fpga", "--out", events / "fw" / "ae_student")
+    _check_fpga_report(events / "fw" / "ae_student", "ae_student_tiny.yml")
+
+
+def test_autoencoder_is_scored_on_the_host(events):
+    teacher = events / "runs" / "ae"
+    if not (teacher / "train" / "manifest.json").is_file():
+        run("train", tiny_recipe(events, "ae"), "--out", teacher / "train")
+    run("export", teacher, "--target", "onnx", "--out", events / "fw" / "ae")
+    report = json.loads((events / "fw" / "ae" / "report.json").read_text())
+    assert report["figures"]["auc.h2_zz4l"]["method"] == "onnxruntime"
+    assert any("computed on the host" in n for n in report["notes"])
+    run("check", events / "fw" / "ae", "--budget", ROOT / "firmware" / "budgets" / "ae_tiny.yml")
+    res = runner.invoke(app, ["--no-progress", "compress", str(teacher)])
+    assert res.exit_code == 2 and "ae_student" in " ".join(res.output.split())
