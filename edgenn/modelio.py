@@ -53,6 +53,12 @@ def known_objects() -> dict:
 
     objects: dict = {}
     _add_supported_quantized_objects(objects)
+    try:  # hls4ml's GarNet layer (the garnet family): hls4ml's own code, nothing read from the model file
+        from hls4ml.contrib.garnet import GarNet
+
+        objects["GarNet"] = GarNet
+    except ImportError:
+        pass
     try:
         from tensorflow_model_optimization.python.core.sparsity.keras import pruning_wrapper
 

@@ -61,6 +61,7 @@ def _load_builtins() -> None:
     from edgenn.architectures import deepsets  # noqa: F401
     from edgenn.architectures import interaction_net  # noqa: F401
     from edgenn.architectures import autoencoder  # noqa: F401
+    from edgenn.architectures import garnet  # noqa: F401
 
     from importlib.metadata import entry_points
 

@@ -128,7 +128,9 @@ def predict_eager(model, x, batch_size: int = 8192):
     small validation splits passes measure (``model.predict`` retraces for every new model object)."""
     import numpy as np
 
-    return np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
+    from edgenn.architectures.extra_inputs import feed
+
+    return np.concatenate([np.asarray(model(feed(model, x[i:i + batch_size]), training=False))
                            for i in range(0, len(x), batch_size)] or [np.zeros((0,) + tuple(model.output_shape[1:]))])
 
 

@@ -54,7 +54,9 @@ def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs
     x, y = data.test.x[:max_samples], data.test.y[:max_samples]
     layers = [l for l in model.layers if not isinstance(l, tf.keras.layers.InputLayer)]
     probe = tf.keras.Model(model.inputs, [l.output for l in layers])
-    outs = probe(x, training=False)
+    from edgenn.architectures.extra_inputs import feed
+
+    outs = probe(feed(model, x), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     per_layer = {l.name: np.asarray(o) for l, o in zip(layers, outs)}
     weights = {l.name: w for l in layers if (w := _effective(l))}

@@ -36,13 +36,17 @@ def fit(model, data: PreparedData, spec: TrainSpec, *, extra_callbacks=(), progr
         callbacks.append(tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=spec.early_stopping.patience,
                                                           min_delta=spec.early_stopping.min_delta,
                                                           restore_best_weights=True))
+    from edgenn.architectures.extra_inputs import feed
+
     t0 = time.perf_counter()
-    hist = model.fit(data.train.x, data.train.y if y_train is None else y_train,
-                     validation_data=(data.val.x, data.val.y if y_val is None else y_val),
+    hist = model.fit(feed(model, data.train.x), data.train.y if y_train is None else y_train,
+                     validation_data=(feed(model, data.val.x), data.val.y if y_val is None else y_val),
                      epochs=spec.epochs, batch_size=spec.batch_size, shuffle=True, verbose=0, callbacks=callbacks)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     return FitResult(history, len(next(iter(history.values()), [])), time.perf_counter() - t0)
 
 
 def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    from edgenn.architectures.extra_inputs import feed
+
+    return np.asarray(model.predict(feed(model, x), batch_size=batch_size, verbose=0))
