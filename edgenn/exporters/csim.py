@@ -3,7 +3,10 @@
 Contract: ``simulate_csim(project, model, x)`` quantizes the float inputs ``x`` to the firmware input type on the host
 (``FixedPoint.quantize``: round half to even, saturate, exactly the input quantizer's cast), feeds the *same* values
 to the hls4ml C simulation (with per-layer trace) and to the Keras model, and returns every layer's output from both
-sides as a ``CsimResult``. It compares nothing: ``edgenn.verification.bitexact`` does that (exporters must not import
+sides as a ``CsimResult``. Further model inputs (GarNet's n_vertices) are computed from the quantized data with
+``architectures.extra_inputs.feed``. For a model with a table-based layer edgenn models in numpy
+(``exporters.software_model``) the reference is that software model, and the float Keras logits and output are kept
+in ``float_reference`` for a separate comparison. It compares nothing: ``edgenn.verification.bitexact`` does that (exporters must not import
 the verification stage).
 """
 
@@ -19,6 +22,7 @@ import numpy as np
 
 from edgenn.errors import InvalidInputError
 from edgenn.exporters.hls import HLS_RESERVED_NAMES, HlsProject
+from edgenn.exporters.software_model import REFERENCE_LABEL, reference_outputs, software_layers
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class CsimResult:
     csim_seconds: float
     reference_seconds: float
     notes: tuple[str, ...] = ()
+    # set when the reference is the software model (table-based layers): what it is, and the float Keras model's
+    # logits and output on the same inputs, for the separate float-agreement figures
+    reference_label: str | None = None
+    float_reference: dict[str, np.ndarray] | None = None
 
 
 def quantize_inputs(project: HlsProject, x: np.ndarray) -> np.ndarray:
@@ -57,13 +65,20 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray) -> CsimResult:
     if project.hls_model is None:
         raise InvalidInputError("the HLS project has no live hls4ml model (it was loaded, not exported).",
                                 fix="re-run export_hls in this process before validate_csim.")
+    from edgenn.architectures.extra_inputs import feed, input_names, primary_input
+
     xq = quantize_inputs(project, x)
-    if tuple(xq.shape[1:]) != tuple(model.input_shape[1:]):
+    expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])
+    if tuple(xq.shape[1:]) != expected:
         raise InvalidInputError(f"validation inputs have rows of shape {tuple(xq.shape[1:])}, the model expects "
-                                f"{tuple(model.input_shape[1:])}.")
+                                f"{expected}.")
+    # further model inputs (e.g. GarNet's n_vertices) are computed from the quantized data; every input is passed to
+    # the C simulation as float64, which holds the traced values of wide layers exactly
+    fed = feed(model, xq)
+    inputs = [np.ascontiguousarray(a, np.float64) for a in fed] if isinstance(fed, list) else xq
 
     start = time.perf_counter()
-    final, traced = _trace(project.hls_model, xq)
+    final, traced = _trace(project.hls_model, inputs)
     csim_seconds = time.perf_counter() - start
 
     names = [layer.name for layer in model.layers[1:] if HLS_RESERVED_NAMES.get(layer.name, layer.name) in traced]
@@ -75,15 +90,25 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray) -> CsimResult:
 
     start = time.perf_counter()
     probe = tf.keras.Model(model.inputs, [model.get_layer(name).output for name in names])
-    outs = probe.predict(xq.astype(np.float32), batch_size=4096, verbose=0)
+    outs = probe.predict(feed(model, xq.astype(np.float32)), batch_size=4096, verbose=0)
     outs = outs if isinstance(outs, list) else [outs]
     reference = {name: np.asarray(o, dtype=np.float64).reshape(len(xq), -1) for name, o in zip(names, outs)}
+    label, float_reference = None, None
+    table_layers = software_layers(model)
+    if table_layers:  # the exact reference is the software model; the float model is reported beside it
+        logits = project.precision.logits_layer
+        float_reference = {key: reference[key] for key in {logits, output_layer}}
+        values = reference_outputs(model, dict(zip(input_names(model), inputs if isinstance(inputs, list) else [xq])),
+                                   project.precision, project.settings.reuse_factor)
+        reference = {name: values[name].reshape(len(xq), -1) for name in names}
+        label = REFERENCE_LABEL.format(", ".join(table_layers))
     reference_seconds = time.perf_counter() - start
     return CsimResult(xq, tuple(names), reference, firmware, project.precision.logits_layer, output_layer,
-                      project.precision.bit_exact, csim_seconds, reference_seconds, project.precision.notes)
+                      project.precision.bit_exact, csim_seconds, reference_seconds, project.precision.notes,
+                      label, float_reference)
 
 
-def _trace(hls_model: Any, xq: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _trace(hls_model: Any, xq: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """hls4ml ``trace`` without its unconditional recompile (export_hls already built the library with tracing).
 
     ``ModelGraph.trace`` calls ``self.compile()`` first (hls4ml/model/graph.py), another ~15 s g++ run; shadowing
@@ -96,7 +121,7 @@ def _trace(hls_model: Any, xq: np.ndarray) -> tuple[np.ndarray, dict[str, np.nda
     hls_model.compile = lambda: None
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            final, traced = hls_model.trace(np.ascontiguousarray(xq, dtype=np.float64))
+            final, traced = hls_model.trace(xq if isinstance(xq, list) else np.ascontiguousarray(xq, dtype=np.float64))
     finally:
         del hls_model.compile
     return np.asarray(final, dtype=np.float64), {k: np.asarray(v, np.float64) for k, v in traced.items()}

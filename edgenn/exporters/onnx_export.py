@@ -122,15 +122,17 @@ def export_onnx(
     data = proto.SerializeToString()
     atomic_write_bytes(Path(out_path), data)
 
+    from edgenn.architectures.extra_inputs import feed
+
     session = _ort_session(data)
-    input_name = session.get_inputs()[0].name
-    y_ort = session.run(None, {input_name: x_check})[0]
-    y_keras = np.asarray(model(x_check, training=False))
+    feeds = _ort_feeds(model, session, x_check)
+    y_ort = session.run(None, feeds)[0]
+    y_keras = np.asarray(model(feed(model, x_check), training=False))
     max_abs_diff = float(np.max(np.abs(y_ort.astype(np.float64) - y_keras.astype(np.float64))))
     argmax_agreement = float(np.mean(_argmax_last(y_ort) == _argmax_last(y_keras)))
 
-    x_one = x_check[:1]
-    ort_latency = _latency_us(lambda: session.run(None, {input_name: x_one}), benchmark_runs)
+    x_one, feeds_one = feed(model, x_check[:1]), _ort_feeds(model, session, x_check[:1])
+    ort_latency = _latency_us(lambda: session.run(None, feeds_one), benchmark_runs)
     keras_latency = _latency_us(lambda: model.predict(x_one, verbose=0), benchmark_runs)
     keras_call_latency = _latency_us(lambda: model(x_one, training=False), benchmark_runs)
 
@@ -173,7 +175,22 @@ def _check_arguments(opset: int, tolerance: float, benchmark_runs: int, metadata
                                     fix="convert values with str() before passing them.")
 
 
+def _ort_feeds(model: Any, session: Any, x: np.ndarray) -> dict[str, np.ndarray]:
+    """onnxruntime's input dict: ``x`` and the declared extra inputs computed from it, in the signature's order."""
+    from edgenn.architectures.extra_inputs import feed
+
+    arrays = feed(model, x)
+    arrays = arrays if isinstance(arrays, list) else [arrays]
+    return {inp.name: np.ascontiguousarray(a, np.float32) for inp, a in zip(session.get_inputs(), arrays)}
+
+
 def _check_single_io(model: Any) -> None:
+    """One output and one data input; further inputs must be declared extra inputs (computed from the data)."""
+    from edgenn.architectures.extra_inputs import primary_input
+
+    if len(model.outputs) == 1 and len(model.inputs) > 1:
+        primary_input(model)  # raises, naming the inputs, unless all but one are declared extra inputs
+        return
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise UnsupportedModelError(
             f"model {model.name!r}: has {len(model.inputs)} inputs and {len(model.outputs)} outputs; the ONNX "
@@ -182,7 +199,9 @@ def _check_single_io(model: Any) -> None:
 
 
 def _check_samples(model: Any, x_check: Any) -> np.ndarray:
-    expected = tuple(model.inputs[0].shape[1:])
+    from edgenn.architectures.extra_inputs import primary_input
+
+    expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])
     if not isinstance(x_check, np.ndarray) or x_check.ndim != len(expected) + 1 or x_check.shape[0] < 1:
         got = getattr(x_check, "shape", type(x_check).__name__)
         raise InvalidInputError(f"x_check: must be a numpy array shaped (N >= 1, {', '.join(map(str, expected))}) "
@@ -214,8 +233,8 @@ def _convert(model: Any, opset: int) -> Any:
     import tensorflow as tf
     import tf2onnx
 
-    keras_input = model.inputs[0]
-    signature = (tf.TensorSpec((None, *keras_input.shape[1:]), tf.float32, name=model.input_names[0]),)
+    signature = tuple(tf.TensorSpec((None, *t.shape[1:]), tf.float32, name=name)
+                      for t, name in zip(model.inputs, model.input_names))
     with _quiet_tf2onnx():
         try:
             proto, _ = tf2onnx.convert.from_keras(model, input_signature=signature, opset=opset)

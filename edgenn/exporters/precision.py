@@ -82,6 +82,8 @@ class LayerPrecision:
     output_max: float = 0.0
     notes: tuple[str, ...] = ()
     table_size: int | None = None
+    # further types hls4ml reads from the layer's 'Precision' section by name (GarNet's edge_weight, aggr, ...)
+    config_types: tuple[tuple[str, FixedPoint], ...] = ()
 
     def types(self) -> dict[str, FixedPoint]:
         out = {"result": self.result}
@@ -90,6 +92,7 @@ class LayerPrecision:
             if value is not None:
                 out[key] = value
         out.update(dict(self.tables))
+        out.update(dict(self.config_types))
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,6 +122,8 @@ class ModelPrecision:
     bit_exact: bool
     notes: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    # types of the model's further inputs (declared extra inputs such as GarNet's n_vertices), by input name
+    extra_inputs: tuple[tuple[str, FixedPoint], ...] = ()
 
     def __post_init__(self) -> None:
         names = [layer.name for layer in self.layers]
@@ -143,6 +148,8 @@ class ModelPrecision:
     def to_hls_config(self) -> dict[str, Any]:
         """The ``LayerName`` part of an hls4ml config: every precision edgenn derived, as ``ap_fixed`` strings."""
         per_layer: dict[str, Any] = {self.input_name: {"Precision": {"result": self.input.to_hls()}}}
+        for name, fp in self.extra_inputs:
+            per_layer[name] = {"Precision": {"result": fp.to_hls()}}
         for layer in self.layers:
             main = {"result": layer.result, "weight": layer.weight, "bias": layer.bias, "accum": layer.accum}
             entry: dict[str, Any] = {"Precision": {k: v.to_hls() for k, v in main.items() if v is not None}}
@@ -153,6 +160,7 @@ class ModelPrecision:
                     entry["Precision"]["accum"] = fp.to_hls()
                 else:
                     entry[f"{key}_t"] = fp.to_hls()
+            entry["Precision"].update({key: fp.to_hls() for key, fp in layer.config_types})
             if layer.table_size is not None:
                 entry["TableSize"] = layer.table_size
                 entry["Implementation"] = SoftmaxSettings().implementation
@@ -172,6 +180,7 @@ class ModelPrecision:
             "input_name": self.input_name,
             "input": self.input.to_dict(),
             "input_source": self.input_source,
+            **({"extra_inputs": {name: fp.to_dict() for name, fp in self.extra_inputs}} if self.extra_inputs else {}),
             "layers": [layer.to_dict() for layer in self.layers],
             "logits_layer": self.logits_layer,
             "output_layer": self.output_layer,
@@ -535,3 +544,7 @@ from edgenn.exporters import precision_graph  # noqa: E402,F401
 
 # The element-wise product (Multiply) of the VAE anomaly score registers into the graph walk's merge rules.
 from edgenn.exporters import precision_anomaly  # noqa: E402,F401
+
+
+# hls4ml's GarNet layer (table-based; verified against edgenn's numpy model of its firmware) registers a merge rule.
+from edgenn.exporters import precision_garnet  # noqa: E402,F401

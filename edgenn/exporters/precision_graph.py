@@ -1,7 +1,9 @@
 """Exact firmware precisions for branching Keras graphs (sets and graphs of particles): the walk and its rules.
 
 Contract: ``derive_graph_precisions(model, ...)`` returns the same ``ModelPrecision`` as
-``precision.derive_precisions`` for models that are not a single chain: branches and merges (Concatenate), one input of any shape. ``derive_precisions`` hands such models here, so callers need not choose.
+``precision.derive_precisions`` for models that are not a single chain: branches and merges (Concatenate), one data
+input of any shape plus declared extra inputs (``architectures.extra_inputs``, e.g. GarNet's integer n_vertices).
+``derive_precisions`` hands such models here, so callers need not choose.
 
 The walk: layers in the functional model's topological order (``model.layers``); each layer's inputs are looked up by
 name in the model's own config (``inbound_nodes``), so layers shared with other models (sub-models built for
@@ -143,7 +145,8 @@ def inbound_names(model: Any) -> dict[str, list[str]]:
 
 def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_fraction_bits: int,
                             float_fraction_bits: int) -> ModelPrecision:
-    """Firmware types of every layer of a functional Keras/QKeras graph with one input tensor and one output.
+    """Firmware types of every layer of a functional Keras/QKeras graph with one data input (plus declared extra
+    inputs, typed as the smallest integer holding their range) and one output.
 
     Arguments and errors as ``precision.derive_precisions``; additionally UnsupportedModelError for a layer with
     several inputs that has no merge rule, a shared layer, or several model outputs.
@@ -167,13 +170,21 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
             raise _unsupported(layer, "no conversion rule for this layer type"
                                + (" with several inputs" if several else "") + ".", fix=f"use only {', '.join(known)}.")
 
-    input_layers = [layer for layer in model.layers if type(layer).__name__ == "InputLayer"]
-    if len(input_layers) != 1:
-        raise UnsupportedModelError(f"model '{model.name}' has {len(input_layers)} inputs; this walk supports one.")
-    input_layer = input_layers[0]
+    from edgenn.architectures.extra_inputs import extra_input, primary_input
+
+    # one data input; further inputs must be declared extra inputs (integers computed from the data, e.g. n_vertices)
+    input_layer = model.get_layer(primary_input(model))
     input_fp, source = _input_type(consumers.get(input_layer.name, []), ctx, input_fraction_bits, input_layer)
-    shape = tuple(int(d) for d in model.input_shape[1:])
+    shape = tuple(int(d) for d in input_layer.output.shape[1:])
     tensors = {input_layer.name: _Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp)}
+    extra_types = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer" and layer is not input_layer:
+            lo, hi = extra_input(layer.name).bounds(shape)  # type: ignore[union-attr]
+            fp = smallest_holding(float(lo), float(hi), 0)  # an integer type: ap_(u)fixed<b, b>
+            extra_shape = tuple(int(d) for d in layer.output.shape[1:])
+            tensors[layer.name] = _Tensor(np.full(extra_shape, float(lo)), np.full(extra_shape, float(hi)), fp)
+            extra_types.append((layer.name, fp))
 
     derived: dict[str, LayerPrecision] = {}
     for layer in model.layers:
@@ -203,7 +214,7 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
         notes.append("not bit-exact by construction: " + "; ".join(
             f"{p.name}: " + ("; ".join(p.notes) or "inexact input") for p in inexact))
     return ModelPrecision(input_layer.name, input_fp, source, tuple(derived.values()), logits.name, output.name,
-                          not inexact, tuple(notes))
+                          not inexact, tuple(notes), extra_inputs=tuple(extra_types))
 
 
 def _source_with_precision(name: str, inbound: dict[str, list[str]], derived: dict[str, LayerPrecision]) -> str:

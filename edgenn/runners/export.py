@@ -115,7 +115,9 @@ def resolve_source(request: ExportRequest) -> ExportSource:
                                     fix="pass --data val.npz (arrays x, and optionally y).")
         model = load_model(src, trust_model=request.trust_model)
         x, y = _load_npz(request.data)
-        expected = tuple(model.input_shape[1:])
+        from edgenn.architectures.extra_inputs import primary_input
+
+        expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])  # extra inputs come from x
         if tuple(x.shape[1:]) != expected:
             raise InvalidInputError(f"{request.data}: 'x' rows have shape {tuple(x.shape[1:])}, the model expects "
                                     f"{expected}.", fix="pass inputs prepared exactly as the model takes them.")
@@ -305,7 +307,7 @@ def _export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: 
         layers = [(name, csim.reference[name], csim.firmware[name]) for name in csim.layer_names]
         bitexact = build_report(layers, logits_layer=csim.logits_layer, output_layer=csim.output_layer,
                                 bit_exact_expected=csim.bit_exact_expected, labels=y, notes=csim.notes,
-                                csim_seconds=csim.csim_seconds)
+                                csim_seconds=csim.csim_seconds, reference_label=csim.reference_label)
         if settings.strategy == "distributed_arithmetic":
             from edgenn.estimates.da4ml_cost import estimate_da
 
@@ -314,6 +316,15 @@ def _export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: 
             resources = estimate(design_from_hls_model(project.hls_model))
         figures = _fpga_figures(source, bitexact, resources, csim.firmware[csim.output_layer], y,
                                 csim.reference[csim.output_layer], csim.x_quantized)
+        if csim.float_reference is not None:  # table-based layers: the float model is compared apart from the claim
+            figures.update(_float_agreement_figures(csim, y))
+            notes.append(f"bit-exactness reference: {csim.reference_label}; the float Keras model cannot match the "
+                         "lookup tables bit for bit and is compared in the float_agreement.* figures")
+            from edgenn.exporters.software_model import software_layers
+
+            notes.append(f"analytic estimates count layer(s) {', '.join(software_layers(source.model))} as 0 "
+                         "LUT/FF/DSP and 0 cycles (the estimator models Dense/conv/activation layers only): the lut, ff, dsp and "
+                         "latency figures cover the rest of the network; the GarNet cost needs HLS synthesis")
         notes.extend(bitexact.notes)
         notes.extend(resources.assumptions)
         if not bitexact.bit_exact and bitexact.first_diverging_layer:
@@ -391,6 +402,28 @@ def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.nd
                 figs[f"auc.{cls}"] = _fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
     for key, fig in resources.total.figures().items():
         figs[key] = _fig(fig.value, fig.unit, fig.method, fig.note)
+    return figs
+
+
+def _float_agreement_figures(csim, y) -> dict:
+    """C simulation vs the float Keras model (whose table-based layers the firmware only approximates)."""
+    from edgenn.verification.bitexact import accuracy
+
+    note = "C simulation vs the float Keras model on the same inputs"
+    fw_logits, fl_logits = csim.firmware[csim.logits_layer], csim.float_reference[csim.logits_layer]
+    fw_out, fl_out = csim.firmware[csim.output_layer], csim.float_reference[csim.output_layer]
+    figs = {"float_agreement.logits_max_abs_diff": _fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
+                                                       "csim", note + ", logits"),
+            "float_agreement.output_max_abs_diff": _fig(float(np.max(np.abs(fw_out - fl_out))), "absolute", "csim",
+                                                       note + ", probabilities"),
+            "float_agreement.argmax_agreement": _fig(float(np.mean(fw_out.argmax(1) == fl_out.argmax(1))), "fraction",
+                                                     "csim", note + ", predicted class")}
+    if y is not None:
+        fw_acc, fl_acc = accuracy(fw_out, y), accuracy(fl_out, y)
+        figs["float_agreement.accuracy_float_model"] = _fig(fl_acc, "fraction", "software",
+                                                            "float Keras model (float GarNet layer), same inputs")
+        figs["float_agreement.accuracy_difference"] = _fig(fw_acc - fl_acc, "fraction", "csim",
+                                                           "firmware accuracy minus float Keras model accuracy")
     return figs
 
 

@@ -111,12 +111,17 @@ def build_report(
     labels: np.ndarray | None = None,
     notes: Sequence[str] = (),
     csim_seconds: float | None = None,
+    reference_label: str | None = None,
 ) -> BitExactReport:
-    """Report from per-layer (name, reference, firmware) outputs in model order."""
+    """Report from per-layer (name, reference, firmware) outputs in model order.
+
+    ``reference_label`` names a reference other than plain QKeras (the software model of table-based layers)."""
     by_name = {name: (ref, fw) for name, ref, fw in layer_outputs}
     if logits_layer not in by_name or output_layer not in by_name:
         raise InvalidInputError(f"layer outputs lack '{logits_layer}' or '{output_layer}'.")
     claim = BIT_EXACT_CLAIM if bit_exact_expected else FLOAT_CLAIM
+    if bit_exact_expected and reference_label:
+        claim = f"bit-exact: C simulation equals {reference_label} on the logits (same host-quantized inputs)"
     logits = compare_outputs(*by_name[logits_layer], name=logits_layer, bit_exact_expected=bit_exact_expected,
                              label=claim)
     outputs = [logits]
