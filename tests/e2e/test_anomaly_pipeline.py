@@ -39,8 +39,15 @@ def test_three_families_train_and_score(events):
     assert vae.metrics["auc"]["h2_zz4l"] > 0.5
 
 
-@pytest.mark.xfail(strict=False, reason="on ~150 training events the student reaches only r = 0.37-0.41 against the "
-                                        "teacher on the test set (measured); needs a larger sample, issue 4")
+# Why this stays xfail (measured, issue 4): the cross-section mixture of 120 W and 120 Z events leaves ~61 background
+# training events. The teacher AE overfits them, so its log-MSE targets on those events (mean -1.4, sd 0.9) are far
+# below its errors on the test events (mean +0.8, sd 2.4: unseen background and the 200 GeV scalar's four leptons).
+# The student must therefore extrapolate far outside its training targets from 61 examples of 57 inputs; its test
+# correlation with the teacher ranged from -0.6 to +0.8 across seeds and student sizes (16-8, 8, 32-16; with and
+# without target standardisation and L1), i.e. it is set by the sample, not by the code. Larger samples are
+# measured in docs/anomaly_benchmarks.md (benchmarks/anomaly.py), which reports the correlation.
+@pytest.mark.xfail(strict=False, reason="~61 background training events: student-teacher correlation is noise "
+                                        "(-0.6..0.8 across seeds); see the comment above and docs/anomaly_benchmarks.md")
 def test_student_follows_teacher(events):
     if not (events / "ae" / "manifest.json").is_file():
         run_training(_recipe(events, "autoencoder"), events / "ae", progress=False)
