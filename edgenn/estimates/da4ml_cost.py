@@ -5,7 +5,8 @@ and stores ``layer.attributes['da_kernel_cost']`` (sum of adder widths: one LUT 
 the kernel's C++ with each operation's adder depth as a trailing ``// <depth>`` comment. From those:
 
 - LUT per kernel = ``da_kernel_cost``; other layers (ReLU, casts) add ``n x width`` LUTs, labelled ``analytic``;
-- DSP = BRAM = 0: the kernels are shifts and adds, no multipliers or tables;
+- DSP = BRAM = 0 for the kernels (shifts and adds); a softmax keeps hls4ml's tables and DSPs and is estimated by the
+  analytic model (labelled ``analytic``, which then labels the DSP/BRAM totals too);
 - cycles per kernel = ``ceil(adder depth / levels per cycle)``, levels per cycle = clock / 1 ns (as the RTL target),
   plus one register per layer boundary; II = 1. Vitis schedules the real design: this is da4ml's depth, not HLS's;
 - FF: da4ml does not model HLS registers, so FF is edgenn's analytic count (layer outputs registered once per cycle
@@ -35,12 +36,21 @@ def _width(var: Any) -> int:
     return int(getattr(var.type.precision, "width", 0) or 0)
 
 
-def _layer_estimate(layer: Any, clock_ns: float, levels: int) -> Estimate | None:
+def _layer_estimate(layer: Any, clock_ns: float, levels: int, in_width: int) -> Estimate | None:
     out = layer.get_output_variable()
     n_out = int(math.prod(int(s) for s in out.shape))
     cost = layer.attributes.get("da_kernel_cost")
     if layer.class_name == "Input":
         return None
+    if layer.class_name == "Softmax" or str(layer.get_attr("activation", "")).lower() == "softmax":
+        # table-based in every strategy: the analytic model's softmax (BRAM tables, DSPs), labelled analytic
+        from edgenn.estimates.analytic import estimate_layer
+        from edgenn.estimates.resources import LayerSpec
+
+        table = layer.types.get("exp_table_t") if hasattr(layer, "types") else None
+        spec = LayerSpec(layer.name, "softmax", n_out, n_out, input_width=in_width, result_width=_width(out),
+                         accum_width=int(table.precision.width) if table is not None else 18)
+        return estimate_layer(spec, clock_ns)
     if cost is not None:
         source = layer.attributes.get("da_codegen")
         depth = kernel_depth(getattr(source, "code", str(source or "")))
@@ -61,21 +71,34 @@ def _layer_estimate(layer: Any, clock_ns: float, levels: int) -> Estimate | None
     )
 
 
+def _sum(layers: list[Estimate], key: str) -> Figure:
+    """Total of one figure; its method is da4ml unless a layer (softmax) used the analytic model."""
+    figs = [getattr(e, key) for e in layers]
+    methods = sorted({f.method for f in figs})
+    return Figure(sum(f.value for f in figs), figs[0].unit, METHOD if methods == [METHOD] else "analytic",
+                  "" if methods == [METHOD] else "includes analytic softmax tables")
+
+
 def estimate_da(hls_model: Any) -> ResourceReport:
     """Per-layer and total figures of a converted hls4ml DA model (no compile needed)."""
     clock = float(hls_model.config.get_config_value("ClockPeriod", 5))
     part = str(hls_model.config.get_config_value("Part", "") or "")
     levels = max(1, math.floor(clock / NS_PER_ADDER_LEVEL))
-    layers = [e for e in (_layer_estimate(layer, clock, levels) for layer in hls_model.get_layers()) if e]
+    layers, in_width = [], 0
+    for layer in hls_model.get_layers():
+        est = _layer_estimate(layer, clock, levels, in_width)
+        in_width = _width(layer.get_output_variable())
+        if est is not None:
+            layers.append(est)
     n_kernels = sum(1 for e in layers if e.lut.method == METHOD)
 
     lut_total = sum(e.lut.value for e in layers)
     cycles = sum(int(e.latency_cycles.value) for e in layers)
     tot = Estimate(
         name="total",
-        lut=Figure(lut_total, "count", METHOD, f"{n_kernels} da4ml kernel(s) + small casts"),
+        lut=Figure(lut_total, "count", METHOD, f"{n_kernels} da4ml kernel(s); casts and softmax analytic"),
         ff=Figure(sum(e.ff.value for e in layers), "count", "analytic", "analytic register count"),
-        dsp=Figure(0.0, "count", METHOD), bram=Figure(0.0, "count", METHOD),
+        dsp=_sum(layers, "dsp"), bram=_sum(layers, "bram"),
         latency_cycles=Figure(cycles, "cycles", METHOD, "da4ml adder depth at 1 ns per level"),
         ii_cycles=Figure(1, "cycles", METHOD), latency_ns=Figure(cycles * clock, "ns", METHOD, LATENCY_NS_NOTE),
     )

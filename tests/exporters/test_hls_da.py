@@ -55,3 +55,38 @@ def test_da_csim_bit_exact_with_da4ml_figures(qmlp_builder, tmp_path):
     kernels = sum(layer.attributes["da_kernel_cost"] for layer in dense)
     assert kernels <= report.total.lut.value <= kernels * 1.5
     assert report.total.latency_cycles.value >= len(dense)
+
+
+class _Var:
+    def __init__(self, n, width):
+        self.shape = (n,)
+        self.type = type("T", (), {"precision": type("P", (), {"width": width})()})()
+
+
+class _Layer:
+    def __init__(self, name, cls, n, width, **attrs):
+        self.name, self.class_name, self._out, self.attributes, self.types = name, cls, _Var(n, width), attrs, {}
+
+    def get_output_variable(self):
+        return self._out
+
+    def get_attr(self, key, default=None):
+        return self.attributes.get(key, default)
+
+
+def test_estimate_da_sums_kernels_and_keeps_softmax_analytic():
+    from edgenn.estimates.da4ml_cost import estimate_da
+
+    source = type("S", (), {"code": "v1 = a + b; // 1\nv9 = v1 + c; // 12\n"})()
+    layers = [_Layer("in", "Input", 16, 12), _Layer("fc", "Dense", 8, 16, da_kernel_cost=700.0, da_codegen=source),
+              _Layer("relu", "Activation", 8, 8, activation="relu"), _Layer("sm", "Softmax", 8, 16)]
+    config = type("C", (), {"get_config_value": lambda self, k, d=None: {"ClockPeriod": 5, "Part": "xcvu13p"}.get(k, d)})()
+    model = type("M", (), {"get_layers": lambda self: layers, "config": config})()
+    report = estimate_da(model)
+    by_name = {e.name: e for e in report.layers}
+    assert by_name["fc"].lut.value == 700 and by_name["fc"].lut.method == "da4ml"
+    assert by_name["fc"].latency_cycles.value == 4  # ceil(12 / 5 levels) + 1
+    assert by_name["relu"].lut.value == 64 and by_name["relu"].lut.method == "analytic"
+    assert by_name["sm"].bram.value > 0 and by_name["sm"].lut.method == "analytic"
+    assert report.total.lut.value == sum(e.lut.value for e in report.layers)
+    assert report.total.bram.method == "analytic" and report.total.dsp.value == by_name["sm"].dsp.value
