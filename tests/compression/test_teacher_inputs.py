@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import ROOT, write_recipe
+from edgenn_testing import ROOT, write_recipe
 from edgenn.config.load import load_recipe
 from edgenn.errors import InvalidInputError
 

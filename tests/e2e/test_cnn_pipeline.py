@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import ROOT
+from edgenn_testing import ROOT
 from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.cli.app import app
 

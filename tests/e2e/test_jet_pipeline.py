@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, write_recipe
+from edgenn_testing import ROOT, write_recipe
 from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.cli.app import app
 

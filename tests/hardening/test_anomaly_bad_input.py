@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import hidden_leftovers
+from hardening_support import hidden_leftovers
 from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 

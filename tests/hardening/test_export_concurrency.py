@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import hidden_leftovers, run_edgenn, start_edgenn, wait_for
+from hardening_support import hidden_leftovers, run_edgenn, start_edgenn, wait_for
 
 pytestmark = pytest.mark.slow  # two hls4ml conversions + g++ builds: minutes on a loaded 2-core machine
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import (alive, children, hidden_leftovers, make_jets, run_edgenn, send, start_edgenn, tiny_recipe,
+from hardening_support import (alive, children, hidden_leftovers, make_jets, run_edgenn, send, start_edgenn, tiny_recipe,
                       wait_for)
 
 INTERRUPTED = "no partial output was left behind"

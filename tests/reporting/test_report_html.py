@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import write_recipe
+from edgenn_testing import write_recipe
 from edgenn.reporting import CSIM_OUTPUTS, write_report
 from edgenn.reporting.html import png_size
 

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from conftest import write_recipe
+from edgenn_testing import write_recipe
 from edgenn.config.load import load_recipe
 from edgenn.errors import InvalidInputError
 from edgenn.scan import run_compare

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import write_recipe
+from edgenn_testing import write_recipe
 from edgenn.artifacts import ModelArtifact
 from edgenn.config.load import load_recipe
 from edgenn.config.scan import ScanSpace

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import write_recipe
+from edgenn_testing import write_recipe
 from edgenn.artifacts import ModelArtifact
 from edgenn.config.load import load_recipe
 from edgenn.errors import InvalidInputError

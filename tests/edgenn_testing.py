@@ -1,0 +1,23 @@
+"""Helpers shared by test modules (import them; pytest's conftest modules are not importable by name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_recipe(path: Path, dataset: Path, **overrides) -> Path:
+    """The shipped jet recipe, pointed at ``dataset`` and shortened for tests; ``overrides`` replace top-level keys."""
+    recipe = yaml.safe_load((ROOT / "models" / "jet_mlp.yml").read_text())
+    recipe["data"]["path"] = str(dataset)
+    recipe["data"]["val_fraction"] = 0.2
+    recipe["data"]["test_fraction"] = 0.3
+    recipe["train"].update(epochs=4, batch_size=64)
+    recipe["compress"].update(epochs=3)
+    recipe["export"]["validation_samples"] = 10000
+    recipe.update(overrides)
+    path.write_text(yaml.safe_dump(recipe))
+    return path
