@@ -61,3 +61,78 @@ def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs
     per_layer = {l.name: np.asarray(o) for l, o in zip(layers, outs)}
     weights = {l.name: w for l in layers if (w := _effective(l))}
     return StageOutputs(x, y, tuple(data.class_names), per_layer, np.asarray(outs[-1]), weights)
+
+
+# ----- anomaly detection -------------------------------------------------------------------------------------------
+SCORES_FILE = "scores.npz"  # per-event test scores, if the stage saved them (see AnomalyScores.save)
+
+
+@dataclass(frozen=True)
+class AnomalyScores:
+    """Anomaly scores of a stage's model on its held-out test events (background mixture + signals)."""
+
+    scores: np.ndarray  # (events,) float, higher = more anomalous
+    process: np.ndarray  # (events,) int process code, index into process_names
+    background: np.ndarray  # (events,) bool: row of the SM background mixture
+    process_names: tuple[str, ...]
+    signals: tuple[str, ...]
+    source: str  # where the scores came from, for the page to say
+
+    def save(self, path: Path) -> None:
+        """The format ``load_anomaly_scores`` reads: what an anomaly stage should write as ``scores.npz``."""
+        np.savez_compressed(path, scores=self.scores, process=self.process, background=self.background,
+                            process_names=np.array(self.process_names), signals=np.array(self.signals))
+
+
+def load_anomaly_scores(path: Path) -> AnomalyScores:
+    with np.load(path, allow_pickle=False) as npz:
+        return AnomalyScores(np.asarray(npz["scores"], np.float64).reshape(-1), np.asarray(npz["process"]).astype(int),
+                             np.asarray(npz["background"]).astype(bool),
+                             tuple(str(s) for s in npz["process_names"]), tuple(str(s) for s in npz["signals"]),
+                             f"{path}")
+
+
+def anomaly_stage_scores(stage_dir: Path) -> AnomalyScores:
+    """The test-event scores of an anomaly stage: its ``scores.npz`` if saved, else its model re-run on the test split.
+
+    Re-running reproduces the stage exactly (same split and mixture seeds, the stage's own standardiser), as
+    ``run_stage_model`` does for classifiers; it needs the model and the event dataset where the recipe names it.
+    """
+    stage_dir = Path(stage_dir)
+    if (stage_dir / SCORES_FILE).is_file():
+        return load_anomaly_scores(stage_dir / SCORES_FILE)
+    from edgenn.artifacts import ModelArtifact
+    from edgenn.training.anomaly import prepare_events, scores
+
+    artifact = ModelArtifact.load(stage_dir)
+    data = prepare_events(artifact.recipe, standardizer=artifact.standardizer())
+    s = scores(artifact.recipe.model.family, artifact.load_model(), data.x_test)
+    return AnomalyScores(np.asarray(s, np.float64).reshape(-1), np.asarray(data.test_process).astype(int),
+                         np.asarray(data.test_background, bool), tuple(data.process_names), tuple(data.signals),
+                         f"{stage_dir / 'model.h5'} re-run on the test events of {data.source}")
+
+
+def efficiency_vs_fpr(scores: AnomalyScores) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """signal -> (background FPR, signal efficiency) at every background score taken as threshold (score > t passes).
+
+    Thresholds are the background scores themselves, so every FPR from 1/N_bkg to 1 is a point of the curve; a rate
+    below 1/N_bkg cannot be resolved with this sample and is not drawn.
+    """
+    bkg = np.sort(scores.scores[scores.background])[::-1]
+    n = bkg.size
+    if n == 0:
+        return {}
+    # threshold = bkg[k]: the accepted background is the fraction scoring strictly above it (ties counted right)
+    fpr = (n - np.searchsorted(bkg[::-1], bkg, side="right")) / n
+    thresholds = bkg
+    out = {}
+    for name in scores.signals:
+        if name not in scores.process_names:
+            continue
+        sig = np.sort(scores.scores[scores.process == scores.process_names.index(name)])
+        if sig.size == 0:
+            continue
+        eff = (sig.size - np.searchsorted(sig, thresholds, side="right")) / sig.size
+        keep = fpr > 0
+        out[name] = (fpr[keep], eff[keep])
+    return out

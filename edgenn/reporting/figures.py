@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edgenn.training.anomaly_metrics import BUNCH_CROSSING_KHZ  # a background FPR f is a rate f x 40 MHz
+
 # The look of HEP plots (ROOT / mplhep) reproduced with plain rcParams: inward ticks on all sides, minor ticks.
 _STYLE = {
     "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "legend.frameon": False,
@@ -258,4 +260,111 @@ def resource_bars(layers: Sequence[Mapping], *, keys: Sequence[str] = RESOURCE_K
         ax.margins(x=0.15)
     axes[0][0].set_yticks(positions, names, fontsize=8)
     fig.tight_layout()
+    return _png(fig)
+
+
+# ----- anomaly detection -------------------------------------------------------------------------------------------
+
+
+@_styled
+def score_distributions(groups: Mapping[str, np.ndarray], *, threshold: float | None = None,
+                        threshold_label: str = "threshold") -> bytes:
+    """Normalised histogram of the anomaly score per process (``groups``: name -> scores), log y."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    finite = np.concatenate([np.asarray(v, np.float64)[np.isfinite(v)] for v in groups.values()] or [np.zeros(0)])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 51)
+    for name, values in groups.items():
+        v = np.asarray(values, np.float64)
+        if v.size:
+            ax.hist(v, bins=bins, histtype="step", density=True, lw=1.4, label=f"{name} ({v.size:,} events)")
+    if threshold is not None:
+        ax.axvline(threshold, color="k", ls="--", lw=1, label=threshold_label)
+    ax.set_yscale("log")
+    ax.set_xlabel("anomaly score (model units; higher = more anomalous)")
+    ax.set_ylabel("events (normalised to unit area)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return _png(fig)
+
+
+@_styled
+def efficiency_vs_rate(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]], *,
+                       target_fpr: float | None = None) -> bytes:
+    """Signal efficiency vs background FPR (log x) with a secondary top axis in trigger rate (kHz out of 40 MHz).
+
+    ``curves``: model -> signal -> (fpr, efficiency); one colour per signal, one line style per model.
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.2, 4.4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    styles = ["-", "--", ":", "-."]
+    signals = sorted({s for per in curves.values() for s in per})
+    lo = 1.0
+    for m, (model, per_signal) in enumerate(curves.items()):
+        for signal, (fpr, eff) in per_signal.items():
+            fpr, eff = np.asarray(fpr, np.float64), np.asarray(eff, np.float64)
+            ok = fpr > 0
+            if ok.any():
+                lo = min(lo, float(fpr[ok].min()))
+                ax.step(fpr[ok], eff[ok], styles[m % len(styles)], where="post", lw=1.4,
+                        color=colors[signals.index(signal) % len(colors)], label=f"{signal}, {model}")
+    if target_fpr is not None and target_fpr > 0:
+        ax.axvline(target_fpr, color="0.3", ls="--", lw=1,
+                   label=f"target FPR {target_fpr:.2g} ({target_fpr * BUNCH_CROSSING_KHZ:.3g} kHz)")
+        lo = min(lo, target_fpr)
+    ax.set_xscale("log")
+    ax.set_xlim(lo / 2, 1.0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("background acceptance (false-positive rate, fraction of SM events)")
+    ax.set_ylabel(r"signal efficiency $\varepsilon_S$")
+    top = ax.secondary_xaxis("top", functions=(lambda f: f * BUNCH_CROSSING_KHZ, lambda r: r / BUNCH_CROSSING_KHZ))
+    top.set_xlabel("trigger rate (kHz, out of the 40 MHz bunch-crossing rate)")
+    ax.tick_params(axis="x", which="both", top=False)  # the secondary axis carries the top ticks
+    ax.grid(True, which="major", alpha=0.25)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return _png(fig)
+
+
+# ----- training history (when the stage saved history.json but no plot) ------------------------------------------
+@_styled
+def history(hist: Mapping[str, Sequence[float]]) -> bytes:
+    """One panel per quantity (loss, accuracy, ...), train solid vs validation dashed, per epoch."""
+    plt = _plt()
+    keys = [k for k in hist if not k.startswith("val_") and isinstance(hist[k], Sequence) and len(hist[k])]
+    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4.2 * max(1, len(keys)), 3.2), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        epochs = np.arange(1, len(hist[key]) + 1)
+        ax.plot(epochs, hist[key], "-", label="train")
+        if isinstance(hist.get(f"val_{key}"), Sequence):
+            ax.plot(np.arange(1, len(hist[f"val_{key}"]) + 1), hist[f"val_{key}"], "--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key + (" (MSE + terms of the loss)" if key == "loss" else ""))
+        ax.legend()
+    fig.tight_layout()
+    return _png(fig)
+
+
+# ----- scan --------------------------------------------------------------------------------------------------------
+@_styled
+def pareto_front(points: Sequence[Mapping], front: Sequence[Mapping], *, quality: str, lut_method: str,
+                 latency_method: str) -> bytes:
+    """Quality vs LUT: every complete trial grey, the Pareto front coloured by latency (cycles), trial numbers."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    ax.scatter([p["lut"] for p in points], [p[quality] for p in points], s=18, c="0.75", label="all complete trials")
+    if front:
+        lat = [p.get("latency_cycles") for p in front]
+        colour = all(isinstance(v, (int, float)) for v in lat)
+        sc = ax.scatter([p["lut"] for p in front], [p[quality] for p in front], c=lat if colour else "tab:blue",
+                        cmap="viridis" if colour else None, s=46, edgecolors="k", label="Pareto front", zorder=3)
+        if colour:
+            fig.colorbar(sc, ax=ax, label=f"latency (cycles, {latency_method})")
+        for p in front:
+            ax.annotate(str(p.get("trial", "")), (p["lut"], p[quality]), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
+    ax.set_xlabel(f"LUT ({lut_method})")
+    ax.set_ylabel(f"{quality} (validation split)")
+    ax.grid(True, alpha=0.25)
+    ax.legend(loc="lower right")
     return _png(fig)

@@ -125,14 +125,23 @@ def training(src: Sources) -> str:
     if d is None:
         return section("training", "Training", missing("training stage directory", "run `edgenn train <recipe>`"))
     metrics = src.stage_metrics("train")
-    if metrics:
+    if metrics and metrics.get("task") == "anomaly":
+        body += note("Trigger metrics (AUC, efficiency at the target rate) are in the anomaly-detection section.")
+    elif metrics:
         body += _metrics_table({"float (train stage)": metrics})
         if metrics.get("epochs_run") is not None:
             body += f"<p>Epochs run: {fmt(metrics.get('epochs_run'))}; parameters: {fmt(metrics.get('num_params'))}.</p>"
     else:
         body += missing(f"{d / 'metrics.json'}", f"re-run `{_model_cmd(src, 'train')}`")
     body += "<h3>Loss and accuracy per epoch (train vs validation)</h3>"
-    body += img_file(d / "history.png", "training history", f"re-run `{_model_cmd(src, 'train')}`")
+    history = src.read_json(d / "history.json") if not (d / "history.png").is_file() and \
+        (d / "history.json").is_file() else None
+    if isinstance(history, Mapping) and history:  # anomaly stages save the numbers but no plot
+        from edgenn.reporting.figures import history as plot_history
+
+        body += img(plot_history(history), "training history")
+    else:
+        body += img_file(d / "history.png", "training history", f"re-run `{_model_cmd(src, 'train')}`")
     return section("training", "Training", body)
 
 
@@ -309,6 +318,9 @@ def _compression_rows(before: Mapping, after: Mapping) -> list[tuple[str, str, s
     rows = [("accuracy", fmt(_num(get(before, "accuracy"))), fmt(_num(get(after, "accuracy"))))]
     for c in list(get(before, "auc") or get(after, "auc") or {}):
         rows.append((f"AUC {c}", fmt(_num(get(before, "auc", c))), fmt(_num(get(after, "auc", c)))))
+    for c in list(get(before, "efficiency") or get(after, "efficiency") or {}):  # anomaly summaries
+        rows.append((f"ε_S {c} at FPR {fmt(_num(get(before, 'fpr') or get(after, 'fpr')), 2)}",
+                     fmt(_num(get(before, "efficiency", c)), 3), fmt(_num(get(after, "efficiency", c)), 3)))
     for label, keys in (("weights (kernel + bias)", ("num_params",)), ("non-zero weights", ("num_nonzero",)),
                         ("kernel sparsity", ("sparsity",)), ("BOPs", ("bops", "total"))):
         rows.append((label, fmt(_num(get(before, *keys))), fmt(_num(get(after, *keys)))))
@@ -522,6 +534,19 @@ EXPORT_SECTIONS: tuple[SectionFn, ...] = (overview, dataset, training, performan
 
 
 def sections_for(src: Sources) -> Sequence[SectionFn]:
+    if src.kind == "scan":
+        from edgenn.reporting.sections_scan import SCAN_SECTIONS
+
+        return SCAN_SECTIONS
+    if src.task() == "anomaly":  # a score, not class probabilities: trigger metrics replace the ROC section
+        from edgenn.reporting.sections_anomaly import anomaly_dataset, anomaly_performance
+
+        swap = {dataset: anomaly_dataset, performance: anomaly_performance}
+        return tuple(swap.get(fn, fn) for fn in _sections_for(src))
+    return _sections_for(src)
+
+
+def _sections_for(src: Sources) -> Sequence[SectionFn]:
     if src.kind == "export" and src.primary_export == "onnx":
         return (overview, dataset, training, performance, compression, onnx)
     if src.kind == "export":

@@ -1,7 +1,8 @@
 """Find the pieces a report is made of, starting from a run, stage or export directory; read them without raising.
 
 Contract: ``locate(path)`` decides what ``path`` is (an export directory ``firmware/<name>/<target>``, a stage directory
-``runs/<name>/{train,compress}``, or a run directory ``runs/<name>``) and follows the recorded lineage: an export's
+``runs/<name>/{train,compress}``, a run directory ``runs/<name>``, or a scan directory holding ``scan.json`` or
+``trials.csv``/``pareto.csv`` beside ``study.db``) and follows the recorded lineage: an export's
 ``lineage.model_dir`` leads to its model stage, whose sibling ``train`` holds the float model, whose ``recipe.yml``
 names the dataset. Stages record paths relative to the directory they ran in, so a relative path is tried against the
 current directory and the ancestors of the directory that recorded it. Nothing here raises on a missing or unreadable
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+SCAN_SUMMARY = "scan.json"  # written by edgenn.scan.driver at the end of a scan (the tables after every batch)
+SCAN_FILES = ("trials.csv", "pareto.csv")
 EXPORT_REPORT = "report.json"  # written by edgenn.runners.export (reporting must not import runners)
 CSIM_OUTPUTS = "csim_outputs.npz"  # per-value C-simulation and software outputs, if the export saved them
 STAGES = ("train", "compress")
@@ -73,6 +76,13 @@ class Sources:
                 return stage
         return None
 
+    def task(self) -> str:
+        """"anomaly" if any stage or the export says so (their ``task`` key), else "classify"."""
+        for stage in STAGES:
+            if (self.stage_metrics(stage) or {}).get("task") == "anomaly":
+                return "anomaly"
+        return "anomaly" if (self.export_report() or {}).get("task") == "anomaly" else "classify"
+
     def recipe(self) -> dict | None:
         import yaml
 
@@ -112,6 +122,12 @@ def resolve_recorded(recorded: str, recorder: Path) -> Path | None:
     return None
 
 
+def is_scan_dir(directory: Path) -> bool:
+    """A scan's output directory: its summary, or (an interrupted scan) its tables beside the study."""
+    return (directory / SCAN_SUMMARY).is_file() or (
+        any((directory / f).is_file() for f in SCAN_FILES) and (directory / "study.db").is_file())
+
+
 def _stage_of(directory: Path) -> str | None:
     manifest = directory / "manifest.json"
     try:
@@ -142,6 +158,11 @@ def _default_budget(export_dir: Path, name: str) -> Path | None:
 def locate(path: Path, *, budget: Path | None = None) -> Sources:
     """Classify ``path`` and collect the directories of its run; ``budget`` overrides the default budget file."""
     path = Path(path)
+    if is_scan_dir(path):
+        summary = _safe_json(path / SCAN_SUMMARY)
+        recipe = summary.get("recipe") if isinstance(summary, dict) else None
+        name = str(recipe.get("name") or path.name) if isinstance(recipe, dict) else path.name
+        return Sources(path, "scan", name, budget_path=budget)
     stage = _stage_of(path)
     if stage is not None and (stage == "export" or stage.startswith("export")):
         report = _safe_json(path / EXPORT_REPORT)
