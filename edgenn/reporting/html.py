@@ -123,7 +123,8 @@ def write_report(path: Path, *, budget: Path | None = None) -> Path:
     """Write ``report.html`` into a run, stage or export directory and return its path.
 
     Args:
-        path: ``runs/<name>``, ``runs/<name>/{train,compress}`` or ``firmware/<name>/<target>``.
+        path: ``runs/<name>``, ``runs/<name>/{train,compress}``, ``firmware/<name>/<target>`` or a scan directory
+            (``scans/<name>``: Pareto front and trials table).
         budget: budget YAML for the budget table; default for an export is ``firmware/budgets/<name>.yml`` if present.
 
     Raises:
@@ -140,7 +141,8 @@ def write_report(path: Path, *, budget: Path | None = None) -> Path:
     path = Path(path)
     if not path.is_dir():
         raise MissingArtifactError(f"{path}: no such directory to report on.",
-                                   fix="point at runs/<name>, runs/<name>/train|compress or firmware/<name>/<target>.")
+                                   fix="point at runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or "
+                                       "scans/<name>.")
     src = locate(path, budget=Path(budget) if budget is not None else None)
     out = path / REPORT_HTML
     atomic_write_text(out, render_page(src))
