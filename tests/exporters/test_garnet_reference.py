@@ -38,9 +38,9 @@ def graphs(num: int, seed: int = 0):
     x = np.round(rng.normal(0, 2.0, (num, N, P)) * 256) / 256
     x = np.clip(x, -8, 8 - 2**-8).astype(np.float32)
     n = rng.integers(1, N + 1, num)
-    x[np.arange(N)[None] >= n[:, None]] = 0.0
-    x[x.sum(axis=2) == 0] = 0.0
-    x[np.arange(num), n - 1, 0] = 1.0  # the last real particle is non-zero, so the padding marks n exactly
+    real = np.arange(N)[None] < n[:, None]
+    x[~real] = 0.0
+    x[real & ~x.any(axis=2), 0] = 2**-8  # every real particle non-zero, so the padding marks n in any order
     return x, n
 
 
