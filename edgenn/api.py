@@ -152,7 +152,7 @@ def report(path: str | Path, *, budget: Budget | str | Path | None = None) -> Pa
 
 def scan(recipe: Recipe | str | Path, space, *, trials: int = 20, out: str | Path | None = None,
          budget: Budget | str | Path | None = None, workers: int | None = None, ray_address: str | None = None,
-         export_best: int = 0, progress: bool = True):
+         export_best: int = 0, progress: bool = True, report: bool = True):
     """Multi-objective scan of recipe variants (``ScanSpace`` object or SPACE.yml path); returns a ``ScanResult``.
 
     Resumes the study in ``out`` (default ``scans/<name>``). Example:
@@ -164,10 +164,11 @@ def scan(recipe: Recipe | str | Path, space, *, trials: int = 20, out: str | Pat
 
     r = _recipe(recipe)
     s = space if isinstance(space, ScanSpace) else load(ScanSpace, Path(space))
-    return run_scan(r, s, Path(out) if out else Path("scans") / r.name, trials=trials,
-                    budget=_budget(budget) if budget is not None else None, workers=workers,
-                    ray_address=ray_address, export_best=export_best, progress=progress,
-                    source=str(space) if not isinstance(space, ScanSpace) else "scan space")
+    result = run_scan(r, s, Path(out) if out else Path("scans") / r.name, trials=trials,
+                      budget=_budget(budget) if budget is not None else None, workers=workers,
+                      ray_address=ray_address, export_best=export_best, progress=progress,
+                      source=str(space) if not isinstance(space, ScanSpace) else "scan space")
+    return _with_report(result, result.directory, report)
 
 
 def _recipe_of(source: Recipe | str | Path) -> Recipe:

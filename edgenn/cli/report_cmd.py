@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 
-def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train|compress or firmware/<name>/<target>."),
+def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or scans/<name>."),
            budget: Optional[Path] = typer.Option(None, help="Budget YAML for the budget table "
                                                              "(default for an export: firmware/budgets/<name>.yml).")
            ) -> None:
