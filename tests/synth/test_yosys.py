@@ -81,7 +81,7 @@ def test_tiny_rtl_synthesises_close_to_da4ml(tmp_path):
     first = run_yosys(prj.verilog_sources(), prj.top, tmp_path / "w1", on_tick=ticks.append, **args)
     assert not first.cached and first.dsp == 0 and first.bram == 0
     # da4ml's adder-bit LUT model was +13 % (16-8-5) and +34 % (pruned jet MLP) over Yosys's LUT1-6 count, FF within
-    # 4 % (docs/hw_benchmarks.md): a wrong mapping or a broken parse lands far outside these bounds
+    # 4 % (BENCHMARKS.md, hardware reports): a wrong mapping or a broken parse lands far outside these bounds
     assert first.lut == pytest.approx(prj.estimate.lut, rel=0.4)
     assert first.ff == pytest.approx(prj.estimate.ff, rel=0.15)
     again = run_yosys(prj.verilog_sources(), prj.top, tmp_path / "w2", **args)
