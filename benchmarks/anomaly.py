@@ -7,7 +7,7 @@ recipes' background FPR (1e-5), the student-vs-teacher score correlation, bit-ex
 their method. Every figure is read from the run's metrics.json / report.json, so the table is what the runs recorded.
 
     edgenn data generate events --out data/events_bench --events-per-process 1500 --fast
-    python benchmarks/anomaly.py --data data/events_bench --runs runs/anomaly_bench --out docs/anomaly_benchmarks.md
+    python benchmarks/anomaly.py --data data/events_bench --runs runs/anomaly_bench --epochs 30 --compress-epochs 10
 
 An FPR of 1e-5 is resolved only with >= 1e5 background test events; below that the efficiency is at the highest
 background score and the table says so (the ``fpr_resolved`` flag of the metrics).

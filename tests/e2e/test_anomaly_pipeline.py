@@ -45,9 +45,9 @@ def test_three_families_train_and_score(events):
 # The student must therefore extrapolate far outside its training targets from 61 examples of 57 inputs; its test
 # correlation with the teacher ranged from -0.6 to +0.8 across seeds and student sizes (16-8, 8, 32-16; with and
 # without target standardisation and L1), i.e. it is set by the sample, not by the code. Larger samples are
-# measured in docs/anomaly_benchmarks.md (benchmarks/anomaly.py), which reports the correlation.
+# measured in BENCHMARKS.md (anomaly detection) (benchmarks/anomaly.py), which reports the correlation.
 @pytest.mark.xfail(strict=False, reason="~61 background training events: student-teacher correlation is noise "
-                                        "(-0.6..0.8 across seeds); see the comment above and docs/anomaly_benchmarks.md")
+                                        "(-0.6..0.8 across seeds); see the comment above and BENCHMARKS.md (anomaly detection)")
 def test_student_follows_teacher(events):
     if not (events / "ae" / "manifest.json").is_file():
         run_training(_recipe(events, "autoencoder"), events / "ae", progress=False)
