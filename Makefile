@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
 	# --only-binary for pythia8mc: its 8.318.0 sdist compiles for > 10 minutes; the pinned 8.317.2 has a cp311 wheel
-	$(BIN)/python -m pip install --quiet --only-binary=pythia8mc,fastjet,tensorflow -c constraints.txt -e ".[test,scan]"
+	$(BIN)/python -m pip install --quiet --only-binary=pythia8mc,fastjet,tensorflow -c constraints.txt -e ".[test,scan,rtl]"
 	touch $(STAMP)
 
 demo: setup
