@@ -17,11 +17,8 @@ File layout (``save_events``/``load_events``): datasets ``objects`` (N, 19, 3) f
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ import numpy as np
 
 from edgenn.datasets.events_pythia import NUM_OBJECTS, OBJECT_FEATURES
 from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import atomic_path
 
 FORMAT_NAME = "edgenn.events"
 SCHEMA_VERSION = 1
@@ -161,31 +159,20 @@ def save_events(path: Path, data: EventData) -> Path:
     import h5py
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if len(data.process_names) > 127:
         raise InvalidInputError(f"{path}: {len(data.process_names)} processes do not fit the int8 process column.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as h5:
-            chunk = max(1, min(data.num_events, 4096))
-            opts = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
-            h5.create_dataset("objects", data=data.objects, chunks=(chunk, *data.objects.shape[1:]), **opts)
-            h5.create_dataset("process", data=data.process.astype(np.int8), chunks=(chunk,), **opts)
-            h5.create_dataset("weights", data=data.weights, chunks=(chunk,), **opts)
-            h5.attrs["format"] = FORMAT_NAME
-            h5.attrs["schema_version"] = SCHEMA_VERSION
-            h5.attrs["process_names"] = json.dumps(list(data.process_names))
-            h5.attrs["background_names"] = json.dumps(list(data.background_names))
-            h5.attrs["object_features"] = json.dumps(list(OBJECT_FEATURES))
-            h5.attrs["meta"] = json.dumps({k: v for k, v in data.meta.items() if k != "source"}, sort_keys=True)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        chunk = max(1, min(data.num_events, 4096))
+        opts = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+        h5.create_dataset("objects", data=data.objects, chunks=(chunk, *data.objects.shape[1:]), **opts)
+        h5.create_dataset("process", data=data.process.astype(np.int8), chunks=(chunk,), **opts)
+        h5.create_dataset("weights", data=data.weights, chunks=(chunk,), **opts)
+        h5.attrs["format"] = FORMAT_NAME
+        h5.attrs["schema_version"] = SCHEMA_VERSION
+        h5.attrs["process_names"] = json.dumps(list(data.process_names))
+        h5.attrs["background_names"] = json.dumps(list(data.background_names))
+        h5.attrs["object_features"] = json.dumps(list(OBJECT_FEATURES))
+        h5.attrs["meta"] = json.dumps({k: v for k, v in data.meta.items() if k != "source"}, sort_keys=True)
     return path
 
 
