@@ -1,0 +1,166 @@
+"""FPGA target of the export stage: hls4ml project, C simulation compared bit for bit, estimates, report files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.manifest import write_manifest
+from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
+                                   _anomaly_figures, _fig, _stage_status, anomaly_score)
+
+
+def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
+    from edgenn.estimates import design_from_hls_model, estimate
+    from edgenn.exporters.csim import simulate_csim
+    from edgenn.exporters.hls import HlsSettings, export_hls
+    from edgenn.reporting import CSIM_OUTPUTS
+    from edgenn.verification.bitexact import build_report
+
+    settings = HlsSettings(**{**source.fpga, **overrides})
+    n = min(len(source.x), source.validation_samples)
+    x, y = source.x[:n], (None if source.y is None else source.y[:n])
+    notes = list(source.notes)
+    if n < 10000:
+        notes.append(f"validated on {n} held-out samples (fewer than 10,000: a larger dataset gives a stronger check)")
+    status = _stage_status(progress)
+    t0 = time.perf_counter()
+    with atomic_dir(out) as staging:
+        with status("hls4ml: converting and compiling the C simulation (g++)..."):
+            project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration)
+        with status(f"C simulation of {n} samples, layer by layer..."):
+            csim = simulate_csim(project, source.model, x)
+        # per-value outputs for the report's |Δ| histogram and firmware ROC (about 1 MB at 10k samples)
+        np.savez_compressed(staging / CSIM_OUTPUTS,
+                            logits_reference=csim.reference[csim.logits_layer],
+                            logits_firmware=csim.firmware[csim.logits_layer],
+                            output_reference=csim.reference[csim.output_layer],
+                            output_firmware=csim.firmware[csim.output_layer],
+                            **({} if y is None else {"labels": y}))
+        layers = [(name, csim.reference[name], csim.firmware[name]) for name in csim.layer_names]
+        bitexact = build_report(layers, logits_layer=csim.logits_layer, output_layer=csim.output_layer,
+                                bit_exact_expected=csim.bit_exact_expected, labels=y, notes=csim.notes,
+                                csim_seconds=csim.csim_seconds, reference_label=csim.reference_label)
+        if settings.strategy == "distributed_arithmetic":
+            from edgenn.estimates.da4ml_cost import estimate_da
+
+            resources = estimate_da(project.hls_model)  # the analytic model does not describe DA kernels
+        else:
+            resources = estimate(design_from_hls_model(project.hls_model))
+        figures = _fpga_figures(source, bitexact, resources, csim.firmware[csim.output_layer], y,
+                                csim.reference[csim.output_layer], csim.x_quantized)
+        if csim.float_reference is not None:  # table-based layers: the float model is compared apart from the claim
+            figures.update(_float_agreement_figures(csim, y))
+            notes.append(f"bit-exactness reference: {csim.reference_label}; the float Keras model cannot match the "
+                         "lookup tables bit for bit and is compared in the float_agreement.* figures")
+            from edgenn.exporters.software_model import software_layers
+
+            notes.append(f"analytic estimates count layer(s) {', '.join(software_layers(source.model))} as 0 "
+                         "LUT/FF/DSP and 0 cycles (the estimator models Dense/conv/activation layers only): the lut, ff, dsp and "
+                         "latency figures cover the rest of the network; the GarNet cost needs HLS synthesis")
+        notes.extend(bitexact.notes)
+        notes.extend(resources.assumptions)
+        if not bitexact.bit_exact and bitexact.first_diverging_layer:
+            notes.append(f"firmware and model first diverge at layer '{bitexact.first_diverging_layer}'")
+        if source.anomaly is not None and source.anomaly.family == "autoencoder":
+            notes.append(HOST_SCORE_NOTE)
+        report = {
+            "schema_version": 1, "target": "fpga", "name": source.name, "settings": settings.to_dict(),
+            "task": "anomaly" if source.anomaly is not None else "classify",
+            "figures": figures, "bitexact": bitexact.to_dict(), "resources": resources.to_dict(),
+            "precision": project.precision.to_dict(), "project": project.to_dict(), "lineage": source.lineage,
+            "reference_metrics": source.reference_metrics, "notes": notes,
+            "timings_s": {"convert": project.convert_seconds, "compile": project.compile_seconds,
+                          "csim": csim.csim_seconds},
+        }
+        atomic_write_json(staging / REPORT_JSON, report)
+        atomic_write_text(staging / REPORT_MD, _fpga_markdown(report, resources.to_markdown()))
+        write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,
+                       metrics=figures, timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
+    return ExportResult("fpga", out, report)
+
+
+def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.ndarray, y,
+                  reference_out: np.ndarray | None = None, x: np.ndarray | None = None) -> dict:
+    from edgenn.training.metrics import per_class_auc
+
+    what = "anomaly-score" if source.anomaly is not None else "logit"
+    figs = {"bit_exact_fraction": _fig(bitexact.exact_fraction, "fraction", "csim",
+                                       f"{bitexact.num_values} {what} values on {bitexact.num_samples} samples")}
+    if source.anomaly is not None:
+        a = source.anomaly
+        fw = anomaly_score(a.family, firmware_out, x)
+        figs["score_max_abs_diff"] = _fig(bitexact.max_abs_diff, "absolute", "csim",
+                                          "C simulation vs QKeras, network output")
+        if reference_out is not None:
+            ref = anomaly_score(a.family, reference_out, x)
+            figs["score_exact_fraction"] = _fig(float(np.mean(fw == ref)), "fraction", "csim",
+                                                f"anomaly scores equal on {len(fw)} samples")
+        figs.update(_anomaly_figures(a, fw, "csim", "firmware C simulation score"))
+    if bitexact.firmware_accuracy is not None:
+        figs["accuracy"] = _fig(bitexact.firmware_accuracy, "fraction", "csim", "firmware C simulation")
+        figs["accuracy_software"] = _fig(bitexact.reference_accuracy, "fraction", "software",
+                                         "quantized Keras model on the same inputs")
+        float_metrics = source.reference_metrics.get("float")
+        if float_metrics and "accuracy" in float_metrics:
+            figs["accuracy_float"] = _fig(float_metrics["accuracy"], "fraction", "software", "float model, test split")
+            figs["accuracy_drop"] = _fig(float_metrics["accuracy"] - bitexact.firmware_accuracy, "fraction", "csim",
+                                         "float model accuracy minus firmware accuracy")
+        if source.class_names and firmware_out.shape[1] == len(source.class_names):
+            for cls, auc in per_class_auc(firmware_out, y, source.class_names).items():
+                figs[f"auc.{cls}"] = _fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
+    for key, fig in resources.total.figures().items():
+        figs[key] = _fig(fig.value, fig.unit, fig.method, fig.note)
+    return figs
+
+
+def _float_agreement_figures(csim, y) -> dict:
+    """C simulation vs the float Keras model (whose table-based layers the firmware only approximates)."""
+    from edgenn.verification.bitexact import accuracy
+
+    note = "C simulation vs the float Keras model on the same inputs"
+    fw_logits, fl_logits = csim.firmware[csim.logits_layer], csim.float_reference[csim.logits_layer]
+    fw_out, fl_out = csim.firmware[csim.output_layer], csim.float_reference[csim.output_layer]
+    figs = {"float_agreement.logits_max_abs_diff": _fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
+                                                       "csim", note + ", logits"),
+            "float_agreement.output_max_abs_diff": _fig(float(np.max(np.abs(fw_out - fl_out))), "absolute", "csim",
+                                                       note + ", probabilities"),
+            "float_agreement.argmax_agreement": _fig(float(np.mean(fw_out.argmax(1) == fl_out.argmax(1))), "fraction",
+                                                     "csim", note + ", predicted class")}
+    if y is not None:
+        fw_acc, fl_acc = accuracy(fw_out, y), accuracy(fl_out, y)
+        figs["float_agreement.accuracy_float_model"] = _fig(fl_acc, "fraction", "software",
+                                                            "float Keras model (float GarNet layer), same inputs")
+        figs["float_agreement.accuracy_difference"] = _fig(fw_acc - fl_acc, "fraction", "csim",
+                                                           "firmware accuracy minus float Keras model accuracy")
+    return figs
+
+
+def _fpga_markdown(report: dict, resources_md: str) -> str:
+    b, s = report["bitexact"], report["settings"]
+    lines = [f"# FPGA export: {report['name']}", "",
+             f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
+             f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
+             "## Bit-exactness (C simulation vs quantized model)", "",
+             f"- {b['claim']}",
+             f"- {b['num_samples']} samples, {b['num_values']} "
+             f"{'anomaly-score' if report.get('task') == 'anomaly' else 'logit'} values: "
+             f"**{b['exact_fraction']:.3%} exact**, max |Δ| = {b['max_abs_diff']:.3g}"
+             + ("" if report.get("task") == "anomaly" else f", argmax agreement {b['argmax_agreement']:.4%}")]
+    for o in b["outputs"][1:]:
+        lines.append(f"- {o['name']}: {o['label']}: max |Δ| = {o['max_abs_diff']:.3g}, "
+                     f"argmax agreement {o['argmax_agreement']:.4%}")
+    if b.get("first_diverging_layer"):
+        lines.append(f"- first diverging layer: `{b['first_diverging_layer']}`")
+    lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
+    for name, f in report["figures"].items():
+        v = f["value"]
+        lines.append(f"| {name} | {v:.4g} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
+                     if isinstance(v, float) else f"| {name} | {v} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
+    lines += ["", f"## Resources and latency per layer (method: {report['resources']['method']} estimate, not synthesis)", "", resources_md]
+    if report["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    return "\n".join(lines) + "\n"

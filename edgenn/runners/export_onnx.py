@@ -1,0 +1,75 @@
+"""ONNX target of the export stage: tf2onnx conversion checked with onnxruntime, batch-1 latency, report files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.manifest import write_manifest
+from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
+                                   _anomaly_figures, _fig, anomaly_score)
+
+
+def export_onnx_target(source: ExportSource, out: Path) -> ExportResult:
+    from edgenn import __version__
+    from edgenn.exporters.onnx_export import export_onnx
+    from edgenn.manifest import content_hash
+
+    t0 = time.perf_counter()
+    x = source.x[: min(len(source.x), source.validation_samples)]
+    metadata = {"edgenn_version": __version__, "model_name": source.name}
+    if source.recipe is not None:
+        metadata["recipe_hash"] = content_hash(source.recipe)
+    with atomic_dir(out) as staging:
+        onnx_report = export_onnx(source.model, staging / "model.onnx", x_check=x, metadata=metadata)
+        figures = {
+            "onnx_max_abs_diff": {"value": onnx_report.max_abs_diff, "unit": "absolute", "method": "onnxruntime"},
+            "onnx_argmax_agreement": {"value": onnx_report.argmax_agreement, "unit": "fraction",
+                                      "method": "onnxruntime"},
+            "ort_latency_us_batch1": {"value": onnx_report.ort_latency_us_batch1[0], "unit": "us",
+                                      "method": "onnxruntime"},
+            "keras_latency_us_batch1": {"value": onnx_report.keras_latency_us_batch1[0], "unit": "us",
+                                        "method": "software"},
+        }
+        if source.anomaly is not None:  # the host-side score (the autoencoder's route) from onnxruntime itself
+            figures.update(_anomaly_figures(source.anomaly, _onnx_scores(staging / "model.onnx", source, x),
+                                            "onnxruntime", "onnxruntime score on the host"))
+        report = {"schema_version": 1, "target": "onnx", "name": source.name, "figures": figures,
+                  "onnx": onnx_report.to_dict(), "lineage": source.lineage,
+                  "notes": list(source.notes) + ([] if onnx_report.passed else
+                  [f"onnxruntime differs from Keras by {onnx_report.max_abs_diff:.3g} > {onnx_report.tolerance:g}"])
+                  + ([HOST_SCORE_NOTE] if source.anomaly and source.anomaly.family == "autoencoder" else [])}
+        atomic_write_json(staging / REPORT_JSON, report)
+        atomic_write_text(staging / REPORT_MD, _onnx_markdown(report))
+        write_manifest(staging, stage="export-onnx", recipe=source.recipe, inputs=source.lineage,
+                       metrics=figures, timings_s={"total": time.perf_counter() - t0})
+    return ExportResult("onnx", out, report)
+
+
+def _onnx_scores(path: Path, source: ExportSource, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    rows = x[: source.anomaly.num_test].astype(np.float32)
+    out = session.run(None, {session.get_inputs()[0].name: rows})[0]
+    return anomaly_score(source.anomaly.family, out, rows)
+
+
+def _onnx_markdown(report: dict) -> str:
+    o = report["onnx"]
+    lines = [f"# ONNX export: {report['name']}", "",
+             f"- checked with onnxruntime on {o['num_samples']} samples: max |Δ| = {o['max_abs_diff']:.3g} "
+             f"(tolerance {o['tolerance']:g}), argmax agreement {o['argmax_agreement']:.4%}: "
+             f"**{'pass' if o['passed'] else 'FAIL'}**",
+             f"- quantized graph: {o['is_quantized_graph']}", "",
+             "| batch-1 latency | median (µs) | p90 (µs) |", "|---|---|---|"]
+    for key, label in (("ort_latency_us_batch1", "onnxruntime session.run"),
+                       ("keras_call_latency_us_batch1", "Keras model(x)"),
+                       ("keras_latency_us_batch1", "Keras model.predict")):
+        if key in o:
+            med, p90 = o[key]
+            lines.append(f"| {label} | {med:.1f} | {p90:.1f} |")
+    return "\n".join(lines) + "\n"
