@@ -56,6 +56,7 @@ ENTRIES = (
     Entry("jet_cnn_32_stream", "CNN 32x32, io_stream", "jet_cnn", "jet_cnn"),
     Entry("interaction_net_32", "interaction net (32 x 5)", "interaction_net", "interaction_net",
           {"num_constituents": 32}),
+    Entry("garnet", "GarNet (16 x 5)", "garnet", "garnet"),
 )
 
 
