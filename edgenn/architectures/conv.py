@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edgenn.architectures.quantizers import dense_head
 from edgenn.architectures.registry import register_family
 from edgenn.config.recipe import QatSpec
 
@@ -91,13 +92,8 @@ def build_cnn(params: ConvParams, input_shape: tuple[int, ...], num_classes: int
             x = layers.Activation("relu", name=f"conv_relu_{i}")(x)
             if params.pool_size > 1:
                 x = pool_cls(params.pool_size, name=f"pool_{i}")(x)
-        x = layers.Flatten(name="flatten")(x)
-        for i, units in enumerate(params.dense):
-            x = layers.Dense(units, kernel_regularizer=reg, name=f"dense_{i}")(x)
-            x = layers.Activation("relu", name=f"relu_{i}")(x)
-        x = layers.Dense(num_classes, kernel_regularizer=reg, name="logits")(x)
     else:
-        from qkeras import QActivation, QConv2D, QDense
+        from qkeras import QActivation, QConv2D
 
         from edgenn.architectures.quantizers import bits_quantizer, layer_quant, relu_quantizer
 
@@ -109,14 +105,7 @@ def build_cnn(params: ConvParams, input_shape: tuple[int, ...], num_classes: int
             x = QActivation(relu_quantizer(a), name=f"conv_relu_{i}")(x)
             if params.pool_size > 1:
                 x = pool_cls(params.pool_size, name=f"pool_{i}")(x)
-        x = layers.Flatten(name="flatten")(x)
-        for i, units in enumerate(params.dense):
-            w, b, a = layer_quant(qat, f"dense_{i}")
-            x = QDense(units, kernel_quantizer=bits_quantizer(w), bias_quantizer=bits_quantizer(b),
-                       kernel_regularizer=reg, name=f"dense_{i}")(x)
-            x = QActivation(relu_quantizer(a), name=f"relu_{i}")(x)
-        w, b, _ = layer_quant(qat, "logits")
-        x = QDense(num_classes, kernel_quantizer=bits_quantizer(w), bias_quantizer=bits_quantizer(b),
-                   kernel_regularizer=reg, name="logits")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = dense_head(x, params.dense, num_classes, reg=reg, qat=qat)
     outputs = layers.Activation("softmax", name="softmax")(x)
     return tf.keras.Model(inputs, outputs, name="cnn")

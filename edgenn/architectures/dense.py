@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edgenn.architectures.quantizers import bits_quantizer, dense_head
 from edgenn.architectures.registry import register_family
 from edgenn.config.recipe import QatSpec
 
@@ -39,25 +40,11 @@ def build_dense(params: DenseParams, input_shape: tuple[int, ...], num_classes: 
 
     reg = regularizers.l1(params.l1) if params.l1 else None
     inputs = layers.Input(shape=input_shape, name="input")
-    if qat is None:
-        x = inputs
-        for i, units in enumerate(params.hidden):
-            x = layers.Dense(units, kernel_regularizer=reg, name=f"dense_{i}")(x)
-            x = layers.Activation("relu", name=f"relu_{i}")(x)
-        x = layers.Dense(num_classes, kernel_regularizer=reg, name="logits")(x)
-    else:
-        from qkeras import QActivation, QDense
-
-        from edgenn.architectures.quantizers import bits_quantizer, layer_quant, relu_quantizer
+    x = inputs
+    if qat is not None:
+        from qkeras import QActivation
 
         x = QActivation(bits_quantizer(qat.input), name="input_quant")(inputs)
-        for i, units in enumerate(params.hidden):
-            w, b, a = layer_quant(qat, f"dense_{i}")
-            x = QDense(units, kernel_quantizer=bits_quantizer(w), bias_quantizer=bits_quantizer(b),
-                       kernel_regularizer=reg, name=f"dense_{i}")(x)
-            x = QActivation(relu_quantizer(a), name=f"relu_{i}")(x)
-        w, b, _ = layer_quant(qat, "logits")
-        x = QDense(num_classes, kernel_quantizer=bits_quantizer(w), bias_quantizer=bits_quantizer(b),
-                   kernel_regularizer=reg, name="logits")(x)
+    x = dense_head(x, params.hidden, num_classes, reg=reg, qat=qat)
     outputs = layers.Activation("softmax", name="softmax")(x)
     return tf.keras.Model(inputs, outputs, name="dense")
