@@ -20,13 +20,13 @@ pass records, markdown table), ``scores.png``, ``weights.png``, ``history.png``/
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
-from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+from edgenn.artifacts import METRICS_FILE, ModelArtifact
+from edgenn.compression.stage import write_model_files
 from edgenn.compression.task import TaskPlan, regression_plan
 from edgenn.config.recipe import Recipe
 from edgenn.errors import InvalidInputError
@@ -90,7 +90,6 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     from edgenn.compression.pipeline import build_passes, fine_tune_spec, run_passes
     from edgenn.compression.plots import plot_weight_histograms
     from edgenn.compression.summary import kernel_sizes, markdown_table, pruning_check
-    from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything
     from edgenn.training.anomaly import feature_names, prepare_events, scores
     from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
@@ -115,10 +114,7 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(state, passes)
         compressed = final.model
-        save_model(compressed, staging / MODEL_FILE)
-        if (trained.directory / STANDARDIZER_FILE).is_file():
-            shutil.copyfile(trained.directory / STANDARDIZER_FILE, staging / STANDARDIZER_FILE)
-        write_recipe(recipe, staging / "recipe.yml")
+        write_model_files(staging, compressed, trained, recipe)
         s = scores(family, compressed, data.x_test)
         metrics = {"task": "anomaly", "family": family,
                    **anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals,

@@ -35,7 +35,6 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
     from edgenn.compression.pipeline import build_passes, fine_tune_spec, run_passes
     from edgenn.compression.plots import plot_weight_histograms
     from edgenn.compression.summary import kernel_sizes, markdown_table, model_summary, pruning_check
-    from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything
     from edgenn.training.stage import evaluate_and_plot, prepared_data
 
@@ -56,10 +55,7 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(state, passes)
         compressed = final.model
-        save_model(compressed, staging / MODEL_FILE)
-        if (trained.directory / STANDARDIZER_FILE).is_file():
-            shutil.copyfile(trained.directory / STANDARDIZER_FILE, staging / STANDARDIZER_FILE)
-        write_recipe(recipe, staging / "recipe.yml")
+        write_model_files(staging, compressed, trained, recipe)
         fine_tune = next(r for r in records if r.name == "fine_tune")
         metrics = evaluate_and_plot(compressed, data, staging, label=f"{recipe.name} (compressed)",
                                     history=fine_tune.details.get("history"))
@@ -84,3 +80,13 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
                        passes=[r.to_dict() for r in records],
                        timings_s={"total": time.perf_counter() - t0, **{r.name: r.seconds for r in records}})
     return ModelArtifact(Path(out_dir), "compress", recipe, metrics)
+
+
+def write_model_files(staging: Path, model, trained: ModelArtifact, recipe: Recipe) -> None:
+    """The files every compressed-model directory holds: the model, the trained run's standardiser, the recipe."""
+    from edgenn.modelio import save_model
+
+    save_model(model, staging / MODEL_FILE)
+    if (trained.directory / STANDARDIZER_FILE).is_file():
+        shutil.copyfile(trained.directory / STANDARDIZER_FILE, staging / STANDARDIZER_FILE)
+    write_recipe(recipe, staging / "recipe.yml")
