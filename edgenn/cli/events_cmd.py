@@ -21,6 +21,9 @@ events_app = typer.Typer(add_completion=False, help="Options of `edgenn data gen
 def events_command(
     events_per_process: int = typer.Option(1000, help="Preselected events per process (SM and each signal)."),
     process: Optional[list[str]] = typer.Option(None, "--process", help="Restrict to these processes (repeatable)."),
+    events: Optional[list[str]] = typer.Option(None, "--events", metavar="PROCESS=N",
+                                               help="Target for one process, overriding --events-per-process "
+                                                    "(repeatable), e.g. --events qcd=200000."),
     qcd_pt_hat_min: Optional[float] = typer.Option(None, help="QCD p-hat-T floor in GeV (default 100)."),
     lepton_pt_min: Optional[float] = typer.Option(None, help="Single e/mu trigger threshold in GeV (default 23)."),
     ht_min: Optional[float] = typer.Option(None, help="Jet HT trigger threshold in GeV (default 350)."),
@@ -28,8 +31,21 @@ def events_command(
                                                                     "this many shards (default 200)."),
 ) -> dict:
     return {k: v for k, v in dict(events_per_process=events_per_process, processes=process,
+                                  process_events=_process_events(events) if events else None,
                                   qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
                                   max_shards_per_process=max_shards_per_process).items() if v is not None}
+
+
+def _process_events(values: list[str]) -> dict[str, int]:
+    from edgenn.errors import InvalidInputError
+
+    out: dict[str, int] = {}
+    for value in values:
+        name, sep, count = value.partition("=")
+        if not sep or not count.strip().isdigit():
+            raise InvalidInputError(f"--events {value!r} is not PROCESS=N.", fix="write e.g. --events qcd=200000.")
+        out[name.strip()] = int(count)
+    return out
 
 
 @handles_errors

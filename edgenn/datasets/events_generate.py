@@ -2,8 +2,8 @@
 
 It runs on the jet stage's machinery (``generate.ShardScheduler``, ``ShardCache``, spawned workers, rich progress);
 only the shard content (``events_pythia``) and the assembly differ. Contract, as for jets: the output depends only
-on the config. Each process draws shards 0, 1, 2, ... and uses the shortest prefix holding ``events_per_process``
-preselected events, truncated to exactly that many; a process whose efficiency is so low that
+on the config. Each process draws shards 0, 1, 2, ... and uses the shortest prefix holding its target
+(``events_per_process`` or its entry in ``process_events``) of preselected events, truncated to exactly that many; a process whose efficiency is so low that
 ``max_shards_per_process`` shards do not reach the target keeps what they gave (recorded in the manifest).
 
 Mixing: every process gets sigma x efficiency from Pythia's ``sigmaGen`` (averaged over the used shards, weighted
@@ -49,6 +49,9 @@ class EventGenConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     events_per_process: int = Field(1000, ge=1)
+    # Overrides per process: resolving a 1e-5 false-positive rate needs >= 1e5 background test events, almost all of
+    # them QCD (its share of the SM mixture is ~94 %), while the other processes only need their share of that.
+    process_events: dict[str, int] = Field(default_factory=dict)
     processes: tuple[str, ...] = PROCESS_NAMES
     seed: int = Field(1, ge=1, le=MAX_SEED)
     fast: bool = False  # MPI off: 2-3x faster
@@ -69,6 +72,21 @@ class EventGenConfig(BaseModel):
         if not any(p in BACKGROUND_PROCESSES for p in value):
             raise ValueError(f"needs at least one background process ({', '.join(BACKGROUND_PROCESSES)})")
         return tuple(p for p in PROCESS_NAMES if p in value)  # canonical order
+
+    @field_validator("process_events")
+    @classmethod
+    def _known_targets(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = [p for p in value if p not in PROCESS_NAMES]
+        if unknown:
+            raise ValueError(f"unknown process(es) {unknown}; known processes: {', '.join(PROCESS_NAMES)}")
+        bad = {p: n for p, n in value.items() if not isinstance(n, int) or n < 1}
+        if bad:
+            raise ValueError(f"event counts must be positive integers, got {bad}")
+        return {p: value[p] for p in PROCESS_NAMES if p in value}
+
+    def target(self, process: str) -> int:
+        """Preselected events wanted for ``process``."""
+        return self.process_events.get(process, self.events_per_process)
 
 
 def pythia_seed(seed: int, process: str, shard_index: int) -> int:
@@ -106,7 +124,8 @@ def event_job(config: EventGenConfig, versions: dict[str, str]) -> ShardJob:
                     events_per_shard=config.events_per_shard, workers=config.workers,
                     spec=lambda process, index: shard_spec(config, process, index),
                     key=lambda spec: shard_cache_key(spec, versions), run=_run_event_shard, count_array="objects",
-                    default_yield=0.3, unit="events", max_shards=config.max_shards_per_process)
+                    default_yield=0.3, unit="events", max_shards=config.max_shards_per_process,
+                    class_targets=tuple((p, config.target(p)) for p in config.processes))
 
 
 def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = True,
@@ -161,7 +180,8 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
     for code, name in enumerate(config.processes):
         state = states[name]
         num_shards, total = 0, 0
-        while num_shards in state.shards and total < config.events_per_process:
+        target = config.target(name)
+        while num_shards in state.shards and total < target:
             total += state.rows(num_shards)
             num_shards += 1
         metas = [state.shards[i][1] for i in range(num_shards)]
@@ -170,7 +190,7 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
         sigma = sum(m["sigma_gen_pb"] * m["num_events"] for m in metas) / generated
         sigma_err = np.sqrt(sum((m["sigma_err_pb"] * m["num_events"]) ** 2 for m in metas)) / generated
         efficiency = total / generated
-        kept = min(total, config.events_per_process)
+        kept = min(total, target)
         obj = (np.concatenate([state.shards[i][0]["objects"] for i in range(num_shards)])[:kept] if kept
                else np.zeros((0, 19, 3), np.float32))
         objects.append(obj)
@@ -181,7 +201,7 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
             "sigma_gen_pb": sigma, "sigma_err_pb": float(sigma_err),
             "events_generated": generated, "events_selected": total, "events_kept": kept,
             "efficiency": efficiency, "accepted_sigma_pb": sigma * efficiency,
-            "shards": num_shards, "reached_target": total >= config.events_per_process,
+            "shards": num_shards, "target": target, "reached_target": total >= target,
             "pythia_seeds": [pythia_seed(config.seed, name, i) for i in range(num_shards)],
             "settings": shard_spec(config, name, 0).settings(),
         }

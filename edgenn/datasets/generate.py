@@ -158,6 +158,11 @@ class ShardJob:
     default_yield: float = _DEFAULT_YIELD  # rows per event before the first shard of a class reports
     unit: str = "jets"
     max_shards: int | None = None  # stop a class after this many shards even if short (None: never)
+    # Per-class targets overriding ``target`` (the event stage needs ~1e5 QCD events but far fewer of the rest).
+    class_targets: tuple[tuple[str, int], ...] = ()
+
+    def target_for(self, cls: str) -> int:
+        return dict(self.class_targets).get(cls, self.target)
 
 
 def jet_job(config: JetGenConfig, versions: dict[str, str]) -> ShardJob:
@@ -270,7 +275,7 @@ class ShardScheduler:
 
     At most two shards per worker are in flight: one running and one queued, so that no worker idles while the
     main process collects results. A fully cached run never starts a worker. A class that reaches
-    ``job.max_shards`` stops short (its state then holds fewer rows than ``job.target``).
+    ``job.max_shards`` stops short (its state then holds fewer rows than ``job.target_for(cls)``).
     """
 
     def __init__(self, job: ShardJob, cache: ShardCache, bar: ShardProgress, executor: Any | None = None) -> None:
@@ -314,7 +319,7 @@ class ShardScheduler:
 
     def _short(self) -> list[str]:
         job = self.job
-        return [c for c in job.classes if self.states[c].prefix_jets() < job.target
+        return [c for c in job.classes if self.states[c].prefix_jets() < job.target_for(c)
                 and (job.max_shards is None or self.states[c].prefix_shards() < job.max_shards)]
 
     def _plan(self) -> None:
@@ -323,7 +328,7 @@ class ShardScheduler:
         while len(self.pending) < self.max_in_flight:
             # A class with shards in flight whose prefix is short only because they finish out of order waits.
             plan = [c for c in self._short() if (self.states[c].in_flight == 0
-                    or self.states[c].expected_jets(job.events_per_shard) < job.target)
+                    or self.states[c].expected_jets(job.events_per_shard) < job.target_for(c))
                     and (job.max_shards is None or self.states[c].next_index < job.max_shards)]
             if not plan:
                 return
@@ -422,7 +427,7 @@ class ShardProgress:
     def __init__(self, job: ShardJob, *, enabled: bool) -> None:
         self._progress = None
         self._tasks: dict[str, Any] = {}
-        self._total = job.target
+        self._totals = {c: job.target_for(c) for c in job.classes}
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -430,7 +435,7 @@ class ShardProgress:
             width = max(len(c) for c in job.classes)
             self._progress = Progress(TextColumn(f"{job.unit} {{task.description:>{width}}}"), BarColumn(),
                                       MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True))
-            self._tasks = {c: self._progress.add_task(c, total=self._total) for c in job.classes}
+            self._tasks = {c: self._progress.add_task(c, total=self._totals[c]) for c in job.classes}
 
     def __enter__(self) -> ShardProgress:
         if self._progress is not None:
@@ -443,5 +448,5 @@ class ShardProgress:
 
     def update(self, cls: str, jets: int) -> None:
         if self._progress is not None:
-            self._progress.update(self._tasks[cls], completed=min(jets, self._total))
+            self._progress.update(self._tasks[cls], completed=min(jets, self._totals[cls]))
 

@@ -16,7 +16,7 @@ from edgenn.errors import ConfigError
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("events")
     config = EventGenConfig(events_per_process=20, processes=("wlnu", "zll", "h2_zz4l"), events_per_shard=60,
-                            fast=True, workers=2, max_shards_per_process=4)
+                            fast=True, workers=2, max_shards_per_process=4, process_events={"h2_zz4l": 10})
     first = generate_events(config, base / "a", progress=False, cache_dir=base / "cache")
     second = generate_events(config, base / "b", progress=False, cache_dir=base / "cache")
     return first, second
@@ -25,7 +25,9 @@ def runs(tmp_path_factory):
 def test_layout_weights_and_manifest(runs):
     first, _ = runs
     data = load_events(first)
-    assert data.objects.shape == (60, 19, 3) and data.counts() == {"wlnu": 20, "zll": 20, "h2_zz4l": 20}
+    # h2_zz4l has its own target (process_events) instead of events_per_process
+    assert data.objects.shape == (50, 19, 3) and data.counts() == {"wlnu": 20, "zll": 20, "h2_zz4l": 10}
+    assert data.meta["processes"]["h2_zz4l"]["target"] == 10 and data.meta["processes"]["zll"]["target"] == 20
     assert data.background_names == ("wlnu", "zll")
     procs = data.meta["processes"]
     for name in ("wlnu", "zll"):
@@ -57,3 +59,10 @@ def test_unknown_process_is_a_config_error_listing_known_ones():
 
     with pytest.raises(ConfigError, match="unknown process.*'zprime'.*known processes: qcd, wlnu"):
         validate(EventGenConfig, {"processes": ["wlnu", "zprime"]}, source="edgenn data generate events")
+
+
+def test_per_process_target_for_an_unknown_process_is_refused():
+    from edgenn.config.load import validate
+
+    with pytest.raises(ConfigError, match="process_events.*unknown process.*'zprime'"):
+        validate(EventGenConfig, {"process_events": {"zprime": 10}}, source="edgenn data generate events")
