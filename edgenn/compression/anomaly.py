@@ -15,7 +15,8 @@ class probabilities, and the student already learns from the teacher's score.
 
 Writes what the classifier stage writes, with anomaly metrics: ``model.h5``, ``standardizer.json``, ``recipe.yml``,
 ``metrics.json`` (test AUC / efficiency per signal of the compressed model, ``compression`` before/after summaries,
-pass records, markdown table), ``scores.png``, ``weights.png``, ``history.png``/``history.json``, ``manifest.json``.
+pass records, markdown table), ``scores.npz`` (per-event test scores), ``scores.png``, ``weights.png``,
+``history.png``/``history.json``, ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     from edgenn.seeding import seed_everything
     from edgenn.training.anomaly import feature_names, prepare_events, scores
     from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
+    from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores
     from edgenn.training.inputs import PreparedData, Split
     from edgenn.training.plots import plot_history
 
@@ -119,11 +121,14 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
         metrics = {"task": "anomaly", "family": family,
                    **anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals,
                                      fpr=fpr)}
+        t = None
         if family == "ae_student":
             from edgenn.training.anomaly import load_teacher, reconstruction_error
 
             t = np.log(np.maximum(reconstruction_error(load_teacher(recipe).load_model(), data.x_test), 1e-6))
             metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
+        AnomalyScores(s, data.test_process, data.test_background, data.process_names, data.signals,
+                      f"{recipe.name} compress stage, test events", t).save(staging / SCORES_FILE)
         groups = {"background": data.test_background,
                   **{n: data.test_process == data.process_names.index(n) for n in data.signals}}
         plot_score_distributions(s, groups, staging / "scores.png", title=f"{recipe.name} (compressed): anomaly score",

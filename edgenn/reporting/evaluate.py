@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores, load_anomaly_scores
+
 
 @dataclass(frozen=True)
 class StageOutputs:
@@ -64,34 +66,6 @@ def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs
 
 
 # ----- anomaly detection -------------------------------------------------------------------------------------------
-SCORES_FILE = "scores.npz"  # per-event test scores, if the stage saved them (see AnomalyScores.save)
-
-
-@dataclass(frozen=True)
-class AnomalyScores:
-    """Anomaly scores of a stage's model on its held-out test events (background mixture + signals)."""
-
-    scores: np.ndarray  # (events,) float, higher = more anomalous
-    process: np.ndarray  # (events,) int process code, index into process_names
-    background: np.ndarray  # (events,) bool: row of the SM background mixture
-    process_names: tuple[str, ...]
-    signals: tuple[str, ...]
-    source: str  # where the scores came from, for the page to say
-
-    def save(self, path: Path) -> None:
-        """The format ``load_anomaly_scores`` reads: what an anomaly stage should write as ``scores.npz``."""
-        np.savez_compressed(path, scores=self.scores, process=self.process, background=self.background,
-                            process_names=np.array(self.process_names), signals=np.array(self.signals))
-
-
-def load_anomaly_scores(path: Path) -> AnomalyScores:
-    with np.load(path, allow_pickle=False) as npz:
-        return AnomalyScores(np.asarray(npz["scores"], np.float64).reshape(-1), np.asarray(npz["process"]).astype(int),
-                             np.asarray(npz["background"]).astype(bool),
-                             tuple(str(s) for s in npz["process_names"]), tuple(str(s) for s in npz["signals"]),
-                             f"{path}")
-
-
 def anomaly_stage_scores(stage_dir: Path) -> AnomalyScores:
     """The test-event scores of an anomaly stage: its ``scores.npz`` if saved, else its model re-run on the test split.
 

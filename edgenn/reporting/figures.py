@@ -326,6 +326,33 @@ def efficiency_vs_rate(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.nd
     return _png(fig)
 
 
+@_styled
+def student_vs_teacher(panels: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> bytes:
+    """Student score vs the teacher's log reconstruction error, one panel per model (stage or firmware).
+
+    ``panels``: label -> (teacher, student, background mask); background and signal events in two colours, the
+    diagonal drawn (the student regresses the teacher's value, so perfect distillation lies on it).
+    """
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.0), squeeze=False)
+    for ax, (label, (teacher, student, background)) in zip(axes[0], panels.items()):
+        teacher, student = np.asarray(teacher, np.float64), np.asarray(student, np.float64)
+        background = np.asarray(background, bool)
+        for mask, name, color in ((background, "SM background", "C0"), (~background, "signals", "C3")):
+            if mask.any():
+                ax.scatter(teacher[mask], student[mask], s=3, alpha=0.3, color=color, label=f"{name} ({mask.sum()})",
+                           rasterized=True)
+        both = np.r_[teacher, student]
+        lo, hi = float(np.min(both)), float(np.max(both))
+        ax.plot([lo, hi], [lo, hi], color="0.3", lw=1, ls="--", label="student = teacher")
+        r = float(np.corrcoef(teacher, student)[0, 1]) if len(teacher) > 1 else float("nan")
+        ax.set_title(f"{label}: r = {r:.3f}")
+        ax.set_xlabel("teacher: log(reconstruction MSE)")
+        ax.set_ylabel("student score")
+        ax.legend(fontsize=7, markerscale=3)
+    return _png(fig)
+
+
 # ----- training history (when the stage saved history.json but no plot) ------------------------------------------
 @_styled
 def history(hist: Mapping[str, Sequence[float]]) -> bytes:

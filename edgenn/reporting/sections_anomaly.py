@@ -3,8 +3,8 @@
 What an anomaly stage leaves behind (``edgenn.training.anomaly``, ``edgenn.compression.anomaly``): ``metrics.json``
 with ``task: "anomaly"``, the target ``fpr``, ``threshold``, per-signal ``auc``/``efficiency``/``num_signal`` and
 ``num_background``; ``scores.png`` (score per process, log y). The efficiency-vs-rate curve needs every test score:
-read from the stage's ``scores.npz`` if it saved one (``evaluate.AnomalyScores.save``), else recomputed by re-running
-the stage's model on its test events (needs the model and the event dataset).
+read from the stage's ``scores.npz`` (``training.anomaly_scores``; every stage and export writes one), else
+recomputed by re-running the stage's model on its test events (stages made before scores.npz existed).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from edgenn.reporting.sections import _num, fmt
 from edgenn.reporting.sources import STAGES, Sources
 
 from edgenn.training.anomaly_metrics import BUNCH_CROSSING_KHZ
+from edgenn.training.anomaly_scores import SCORES_FILE
 
 
 def _cmd(src: Sources, stage: str) -> str:
@@ -149,16 +150,50 @@ def anomaly_performance(src: Sources) -> str:
             if per_signal:
                 curves[f"{stage} model"] = per_signal
                 body += note(f"{stage} scores for the efficiency curve: {scores.source}")
+    students = {}
+    for stage in src.stage_dirs:
+        scores = stage_scores(src, stage)
+        if scores is not None and scores.teacher is not None:
+            students[f"{stage} model"] = (scores.teacher, scores.scores, scores.background)
+    for target, d in src.export_dirs.items():
+        scores = export_scores(src, d)
+        if scores is None:
+            continue
+        label = "firmware (C sim)" if target == "fpga" else f"{target} export"
+        per_signal = efficiency_vs_fpr(scores)
+        if per_signal:
+            curves[label] = per_signal
+            body += note(f"{label} scores for the efficiency curve: {scores.source} ({d / SCORES_FILE})")
+        if scores.teacher is not None:
+            students[label] = (scores.teacher, scores.scores, scores.background)
+    if students:
+        body += ("<h3>Student vs teacher (test events)</h3><p>The student regresses the teacher's log reconstruction "
+                 "error; points on the diagonal are perfectly distilled. r is the Pearson correlation.</p>")
+        body += img(figures.student_vs_teacher(students), "student vs teacher scores")
     body += "<h3>Signal efficiency vs background rate (FPR, and trigger rate in kHz on the top axis)</h3>"
     if curves:
         body += img(figures.efficiency_vs_rate(curves, target_fpr=fpr), "efficiency vs background rate")
     else:
         body += missing("per-event test scores for the efficiency curve",
-                        "save them as scores.npz in the stage (edgenn.reporting.evaluate.AnomalyScores.save), or "
+                        "re-run the stage (it writes scores.npz), or "
                         "keep the stage's model.h5 and the event dataset its recipe names and run `edgenn report` "
                         "from the directory the stage ran in")
-    if fw:
-        body += note("The firmware column is the C simulation's score on the export's validation events "
-                     "(report.json figures auc.* and efficiency.*); its curve needs per-event process labels, which "
-                     "csim_outputs.npz does not hold for anomaly exports.")
+    if fw and "firmware (C sim)" not in curves:
+        body += note("The firmware column is the C simulation's score on the export's test events (report.json "
+                     "figures auc.* and efficiency.*); its curve needs the export's scores.npz (per-event scores "
+                     "with process labels), which this export does not have: re-run `edgenn export`.")
     return section("anomaly", title, body)
+
+
+def export_scores(src: Sources, directory):
+    """The per-event test scores an anomaly export saved (scores.npz), or None (an unreadable file is reported)."""
+    from edgenn.training.anomaly_scores import load_anomaly_scores
+
+    path = directory / SCORES_FILE
+    if not path.is_file():
+        return None
+    try:
+        return load_anomaly_scores(path)
+    except (OSError, ValueError, KeyError) as exc:
+        src.problems[str(path)] = f"unreadable per-event scores ({type(exc).__name__}: {exc})"
+        return None

@@ -11,7 +11,8 @@ the model holds only standard Keras layers; ae_student = MSE regression of log(t
 Scores: autoencoder = mean squared error (host), vae = sum(mu^2) (what the firmware computes), student = its output.
 
 Writes ``model.h5`` (autoencoder / student; for the VAE the firmware scoring model, with the full training model in
-``vae_full.h5``), ``metrics.json``, ``scores.png``, ``history.json``, ``recipe.yml``, ``manifest.json``.
+``vae_full.h5``), ``metrics.json``, ``scores.npz`` (per-event test scores), ``scores.png``, ``history.json``,
+``recipe.yml``, ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True
     from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything
     from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
+    from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores
 
     t0 = time.perf_counter()
     family_name = recipe.model.family
@@ -220,11 +222,14 @@ def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True
         metrics = {"task": "anomaly", "family": family_name,
                    **anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals,
                                      fpr=fpr)}
+        t = None
         if teacher_model is not None:
             t = np.log(np.maximum(reconstruction_error(teacher_model, data.x_test), 1e-6))
             metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
             metrics["teacher"] = anomaly_metrics(t, data.test_process, data.process_names, data.test_background,
                                                  data.signals, fpr=fpr)
+        AnomalyScores(s, data.test_process, data.test_background, data.process_names, data.signals,
+                      f"{recipe.name} train stage, test events", t).save(staging / SCORES_FILE)
         groups = {"background": data.test_background,
                   **{n: data.test_process == data.process_names.index(n) for n in data.signals}}
         plot_score_distributions(s, groups, staging / "scores.png", title=f"{recipe.name}: anomaly score",
