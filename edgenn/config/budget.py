@@ -16,6 +16,8 @@ UNITS: dict[str, str] = {
     "accuracy": "fraction",
     "accuracy_drop": "fraction",
     "auc": "fraction",
+    "efficiency": "fraction",  # anomaly detection: signal efficiency at the recipe's background rate, per signal
+    "teacher_correlation": "ratio",  # distilled student: Pearson r with the teacher's log reconstruction error
     "bit_exact_fraction": "fraction",
     "latency_cycles": "cycles",
     "latency_ns": "ns",
@@ -50,6 +52,8 @@ class Budget(BaseModel):
     accuracy: Limit | None = None
     accuracy_drop: Limit | None = None
     auc: dict[str, Limit] | None = None
+    efficiency: dict[str, Limit] | None = None
+    teacher_correlation: Limit | None = None
     bit_exact_fraction: Limit | None = None
     latency_cycles: Limit | None = None
     latency_ns: Limit | None = None
@@ -60,14 +64,15 @@ class Budget(BaseModel):
     bram: Limit | None = None
 
     def limits(self) -> list[tuple[str, str, Limit]]:
-        """(figure name, unit, limit) for every line of the budget; ``auc`` expands to ``auc.<class>``."""
+        """(figure name, unit, limit) for every line of the budget; ``auc`` and ``efficiency`` expand to
+        ``auc.<class>`` / ``efficiency.<signal>``."""
         out = []
         for key, unit in UNITS.items():
             value = getattr(self, key)
             if value is None:
                 continue
-            if key == "auc":
-                out.extend((f"auc.{cls}", unit, lim) for cls, lim in value.items())
+            if key in ("auc", "efficiency"):
+                out.extend((f"{key}.{cls}", unit, lim) for cls, lim in value.items())
             else:
                 out.append((key, unit, value))
         return out

@@ -51,7 +51,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         else:
             resources = estimate(design_from_hls_model(project.hls_model))
         figures = _fpga_figures(source, bitexact, resources, csim.firmware[csim.output_layer], y,
-                                csim.reference[csim.output_layer], csim.x_quantized)
+                                csim.reference[csim.output_layer], csim.x_quantized, staging)
         if csim.float_reference is not None:  # table-based layers: the float model is compared apart from the claim
             figures.update(_float_agreement_figures(csim, y))
             notes.append(f"bit-exactness reference: {csim.reference_label}; the float Keras model cannot match the "
@@ -84,7 +84,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
 
 
 def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.ndarray, y,
-                  reference_out: np.ndarray | None = None, x: np.ndarray | None = None) -> dict:
+                  reference_out: np.ndarray | None = None, x: np.ndarray | None = None,
+                  staging: Path | None = None) -> dict:
     from edgenn.training.metrics import per_class_auc
 
     what = "anomaly-score" if source.anomaly is not None else "logit"
@@ -99,7 +100,7 @@ def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.nd
             ref = anomaly_score(a.family, reference_out, x)
             figs["score_exact_fraction"] = _fig(float(np.mean(fw == ref)), "fraction", "csim",
                                                 f"anomaly scores equal on {len(fw)} samples")
-        figs.update(_anomaly_figures(a, fw, "csim", "firmware C simulation score"))
+        figs.update(_anomaly_figures(a, fw, "csim", "firmware C simulation score", save_to=staging))
     if bitexact.firmware_accuracy is not None:
         figs["accuracy"] = _fig(bitexact.firmware_accuracy, "fraction", "csim", "firmware C simulation")
         figs["accuracy_software"] = _fig(bitexact.reference_accuracy, "fraction", "software",

@@ -36,7 +36,7 @@ def export_onnx_target(source: ExportSource, out: Path) -> ExportResult:
         }
         if source.anomaly is not None:  # the host-side score (the autoencoder's route) from onnxruntime itself
             figures.update(_anomaly_figures(source.anomaly, _onnx_scores(staging / "model.onnx", source, x),
-                                            "onnxruntime", "onnxruntime score on the host"))
+                                            "onnxruntime", "onnxruntime score on the host", save_to=staging))
         report = {"schema_version": 1, "target": "onnx", "name": source.name, "figures": figures,
                   "onnx": onnx_report.to_dict(), "lineage": source.lineage,
                   "notes": list(source.notes) + ([] if onnx_report.passed else

@@ -49,16 +49,21 @@ def anomaly_metrics(scores: np.ndarray, process: np.ndarray, process_names: tupl
     bkg = scores[background]
     threshold, resolved = threshold_at(bkg, fpr)
     out = {"fpr": fpr, "threshold": threshold, "fpr_resolved": resolved, "num_background": int(bkg.size),
-           "min_resolvable_fpr": 1.0 / bkg.size, "auc": {}, "efficiency": {}, "num_signal": {}}
+           "min_resolvable_fpr": 1.0 / bkg.size, "auc": {}, "efficiency": {}, "efficiency_err": {},
+           "num_signal": {}}
     for name in signals:
         sig = scores[process == process_names.index(name)]
         out["num_signal"][name] = int(sig.size)
         if sig.size == 0:
-            out["auc"][name] = out["efficiency"][name] = float("nan")
+            out["auc"][name] = out["efficiency"][name] = out["efficiency_err"][name] = float("nan")
             continue
         y = np.r_[np.zeros(bkg.size), np.ones(sig.size)]
         out["auc"][name] = float(roc_auc_score(y, np.r_[bkg, sig]))
-        out["efficiency"][name] = float(np.mean(sig > threshold))
+        eff = float(np.mean(sig > threshold))
+        out["efficiency"][name] = eff
+        # binomial error of the signal count only; the threshold's own fluctuation (few background events above
+        # it at a small FPR) is not included and usually dominates: quote the background count beside it
+        out["efficiency_err"][name] = float(np.sqrt(eff * (1 - eff) / sig.size))
     return out
 
 

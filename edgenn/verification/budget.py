@@ -88,6 +88,10 @@ def check_figures(figures: dict, budget: Budget, *, source: str = "") -> CheckRe
         if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
             lines.append(CheckLine(name, desc, None, fig_unit, method, False, f"not a number ({value!r})"))
             continue
+        if fig.get("resolved") is False:  # e.g. an efficiency at an FPR below 1 / (background events)
+            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+                                   f"not a measurement: {fig.get('note', 'the report marks it unresolved')}"))
+            continue
         if limit.method and method not in limit.method:
             lines.append(CheckLine(name, desc, value, fig_unit, method, False,
                                    f"made by method {method!r}, budget accepts {list(limit.method)}"))

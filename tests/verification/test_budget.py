@@ -62,3 +62,24 @@ def test_junit_lists_failures():
     r = check_figures(FIGS, budget(accuracy={"min": 0.9}, latency_ns={"max": 100}))
     xml = r.to_junit()
     assert 'tests="2" failures="1"' in xml and "<failure" in xml
+
+
+def _efficiency(resolved: bool) -> dict:
+    note = "signal efficiency at background FPR 1e-05" + ("" if resolved else
+                                                          "; NOT resolved: 225 background events resolve FPR >= 0.0044")
+    return {"value": 0.4, "unit": "fraction", "method": "csim", "note": note, "resolved": resolved}
+
+
+def test_anomaly_efficiency_and_teacher_correlation_are_budget_keys():
+    figs = {"efficiency.h2_zz4l": _efficiency(True),
+            "teacher_correlation": {"value": 0.83, "unit": "ratio", "method": "csim"}}
+    r = check_figures(figs, budget(efficiency={"h2_zz4l": {"min": 0.3}}, teacher_correlation={"min": 0.8}))
+    assert r.passed and [x.figure for x in r.lines] == ["efficiency.h2_zz4l", "teacher_correlation"]
+    r = check_figures(figs, budget(efficiency={"h2_zz4l": {"min": 0.5}}, teacher_correlation={"min": 0.9}))
+    assert [x.reason for x in r.lines] == ["0.4 < 0.5", "0.83 < 0.9"]
+
+
+def test_efficiency_at_an_unresolved_rate_fails_even_when_inside_the_limit():
+    r = check_figures({"efficiency.h2_zz4l": _efficiency(False)}, budget(efficiency={"h2_zz4l": {"min": 0.1}}))
+    assert not r.passed
+    assert r.lines[0].reason.startswith("not a measurement:") and "NOT resolved: 225 background" in r.lines[0].reason
