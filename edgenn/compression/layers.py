@@ -108,7 +108,8 @@ def input_activation_bits(layer) -> int:
     Layers that only move or select values (Flatten, Reshape, Permute, Dropout, max pooling, Concatenate: the widest
     input) are looked through, since they do not change the bit width. Two layers widen it exactly as the firmware
     does: average pooling over k values adds ceil(log2 k) fraction bits, and a fixed 0/1 matrix (the interaction
-    network's gather/aggregate layers) adds ceil(log2 c) integer bits for at most c ones per output.
+    network's gather/aggregate layers) adds ceil(log2 c) integer bits for at most c ones per output. An elementwise
+    product of quantized values (the VAE's mu * mu) is as wide as its factors' widths summed.
     """
     return _output_bits(_producers(layer), depth=0)
 
@@ -145,6 +146,9 @@ def _bits_of(producer, *, depth: int) -> int:
         return _output_bits(upstream, depth=depth + 1)
     if isinstance(inner, averages):
         return _widen(_output_bits(upstream, depth=depth + 1), _averaged_values(inner))
+    if isinstance(inner, layers.Multiply):  # an exact product (the VAE's mu * mu) is as wide as its factors together
+        widths = [_bits_of(p, depth=depth + 1) for p in upstream]
+        return FLOAT_BITS if not widths or max(widths) >= FLOAT_BITS else min(FLOAT_BITS, sum(widths))
     if isinstance(inner, layers.Dense) and not inner.trainable and getattr(inner, "bias", None) is None:
         kernel = np.asarray(inner.kernel.numpy())
         if np.isin(kernel, (0.0, 1.0)).all():

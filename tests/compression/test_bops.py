@@ -120,3 +120,21 @@ def test_convolution_kernels_are_pruned_by_the_pruning_wrapper():
     sparsity = kernel_sparsity(stripped, effective=False)
     assert sparsity["conv_0"] == pytest.approx(0.5, abs=0.5 / 18 + 1e-9)  # 3*3*1*2 = 18 weights
     assert sparsity["conv_1"] == pytest.approx(0.5, abs=0.5 / 72 + 1e-9)
+
+
+def test_sum_of_squares_counts_the_product_width_not_float():
+    # the VAE score model's tail: 6-bit mu, mu * mu (exact: 12 bits), then the fixed all-ones sum
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits
+
+    x = inp = tf.keras.layers.Input((3,))
+    mu = QActivation(quantized_bits(6, 2, alpha=1), name="mu_quant")(x)
+    sq = tf.keras.layers.Multiply(name="mu_squared")([mu, mu])
+    out = QDense(1, use_bias=False, trainable=False, kernel_quantizer=quantized_bits(2, 1, alpha=1),
+                 name="sum_squares")(sq)
+    layer = model_bops(tf.keras.Model(inp, out))[-1]
+    assert (layer.layer, layer.activation_bits, layer.weight_bits) == ("sum_squares", 12, 2)
+    # a float factor makes the product float
+    fsq = tf.keras.layers.Multiply()([x, mu])
+    fout = QDense(1, use_bias=False, kernel_quantizer=quantized_bits(2, 1, alpha=1))(fsq)
+    assert model_bops(tf.keras.Model(inp, fout))[-1].activation_bits == 32
