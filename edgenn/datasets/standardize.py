@@ -11,6 +11,11 @@ Two kinds, told apart by ``zero_padded``:
   input quantizer maps 0 to 0) still sees padding as zeros. A particle counts as padding when all its features are
   exactly 0, which is how ``datasets.jet_features.constituent_array`` pads; a real particle with every selected feature
   exactly 0.0 has probability zero for the continuous jet features.
+- trigger objects (N, O * W) flattened from (N, O, W) (``object_width`` = W, e.g. 19 objects x (pT, eta, phi)):
+  statistics per object *type* and feature, pooled over the type's slots and over real objects only; absent objects
+  stay exactly zero. Per-slot statistics would break on rarely filled slots (a third electron in 1 of 1000 training
+  events has a tiny spread, so a test event with one is standardised to thousands of sigma and every network
+  extrapolates wildly there); pooling gives every electron the electron scale.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class Standardizer:
     mean: np.ndarray
     scale: np.ndarray
     zero_padded: bool = False  # constituents: fitted on real particles, padding kept at exactly zero
+    object_width: int | None = None  # trigger objects: features per object in a flattened row (padding per object)
 
     @classmethod
     def fit(cls, x: np.ndarray, feature_names: tuple[str, ...]) -> Standardizer:
@@ -50,6 +56,26 @@ class Standardizer:
             raise InvalidInputError("the training split holds no real particles (every constituent is zero padding).",
                                     fix="check the dataset's constituents (edgenn data generate jets writes them).")
         return cls._from_stats(rows.mean(axis=0), rows.std(axis=0), feature_names, zero_padded=True)
+
+    @classmethod
+    def fit_objects(cls, x: np.ndarray, feature_names: tuple[str, ...], object_types: tuple[int, ...]
+                    ) -> Standardizer:
+        """Fit flattened trigger objects (N, O * W), ``object_types[o]`` naming the type of slot o; see the docstring."""
+        n_obj = len(object_types)
+        if x.ndim != 2 or x.shape[1] % n_obj:
+            raise InvalidInputError(f"object rows have shape {x.shape}, not (N, {n_obj} objects x features).",
+                                    fix="pass events in the ADC2021 layout (EventData.features()).")
+        width = x.shape[1] // n_obj
+        objects = x.reshape(len(x), n_obj, width)
+        mean, std = np.zeros((n_obj, width)), np.ones((n_obj, width))
+        types = np.asarray(object_types)
+        for t in np.unique(types):
+            rows = objects[:, types == t, :].reshape(-1, width)
+            rows = rows[real_particles(rows)]
+            if len(rows):
+                mean[types == t], std[types == t] = rows.mean(axis=0), rows.std(axis=0)
+        out = cls._from_stats(mean.reshape(-1), std.reshape(-1), feature_names, zero_padded=True)
+        return cls(out.feature_names, out.mean, out.scale, True, width)
 
     @classmethod
     def _from_stats(cls, mean: np.ndarray, std: np.ndarray, feature_names: tuple[str, ...], *,
@@ -68,24 +94,32 @@ class Standardizer:
         self._check_width(x)
         out = ((x - self.mean) / self.scale).astype(np.float32)
         if self.zero_padded:
-            out[~real_particles(x)] = 0.0
+            self._zero_padding(x, out)
         return out
+
+    def _zero_padding(self, x: np.ndarray, out: np.ndarray) -> None:
+        if self.object_width is None:
+            out[~real_particles(x)] = 0.0
+            return
+        shape = (*x.shape[:-1], x.shape[-1] // self.object_width, self.object_width)
+        out.reshape(shape)[~real_particles(x.reshape(shape))] = 0.0
 
     def invert(self, x: np.ndarray) -> np.ndarray:
         """Raw inputs from standardised ones (``apply`` undone, up to float rounding); padding stays zero."""
         self._check_width(x)
         out = (x * self.scale + self.mean).astype(np.float32)
         if self.zero_padded:
-            out[~real_particles(x)] = 0.0
+            self._zero_padding(x, out)
         return out
 
     def save(self, path: Path) -> None:
         atomic_write_json(path, {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
-                                 "scale": self.scale.tolist(), "zero_padded": self.zero_padded})
+                                 "scale": self.scale.tolist(), "zero_padded": self.zero_padded,
+                                 "object_width": self.object_width})
 
     @classmethod
     def load(cls, path: Path) -> Standardizer:
         d = read_json(path)
         # files written before constituent standardisation have no "zero_padded": they are feature standardisers
         return cls(tuple(d["feature_names"]), np.asarray(d["mean"]), np.asarray(d["scale"]),
-                   bool(d.get("zero_padded", False)))
+                   bool(d.get("zero_padded", False)), d.get("object_width"))

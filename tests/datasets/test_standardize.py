@@ -69,3 +69,44 @@ def test_round_trip_through_json_and_old_files_load_as_feature_standardisers(tmp
 def test_no_real_particles_is_a_user_error():
     with pytest.raises(InvalidInputError, match="no real particles"):
         Standardizer.fit_real_particles(np.zeros((4, 3, 2), np.float32), ("a", "b"))
+
+
+def trigger_objects(rng: np.random.Generator, n: int = 1000) -> np.ndarray:
+    """(n, 3 objects x (pT, eta, phi)) flattened: a MET slot, two electron slots, the second filled in 1 event only."""
+    x = np.zeros((n, 3, 3), np.float32)
+    x[:, 0, 0], x[:, 0, 2] = rng.exponential(30, n), rng.uniform(-np.pi, np.pi, n)  # MET: eta stays 0
+    x[:, 1] = np.c_[rng.exponential(20, n) + 5, rng.normal(0, 1.5, n), rng.uniform(-np.pi, np.pi, n)]
+    x[0, 2] = (12.0, 0.3, 1.0)  # the rarely filled slot
+    return x.reshape(n, 9)
+
+
+def test_trigger_objects_share_statistics_per_type_and_keep_absent_objects_zero(tmp_path):
+    rng = np.random.default_rng(1)
+    x = trigger_objects(rng)
+    names = tuple(f"{o}_{f}" for o in ("met", "e0", "e1") for f in ("pt", "eta", "phi"))
+    s = Standardizer.fit_objects(x, names, (1, 2, 2))
+    electrons = x.reshape(-1, 3, 3)[:, 1:].reshape(-1, 3)
+    electrons = electrons[real_particles(electrons)]
+    # both electron slots get the pooled electron statistics, not the second slot's one-event spread
+    np.testing.assert_allclose(s.mean[3:6], electrons.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(s.mean[6:9], s.mean[3:6])
+    np.testing.assert_allclose(s.scale[6:9], s.scale[3:6])
+    assert s.scale[1] == 1.0 and s.mean[1] == 0.0  # MET eta is constant 0: left alone
+    # a test event with a second electron stays a few sigma away (per-slot statistics gave it an inf/huge value)
+    event = np.zeros((1, 9), np.float32)
+    event[0, :6] = x[1, :6]
+    event[0, 6:] = (60.0, -1.0, 2.0)
+    out = s.apply(event)
+    assert np.abs(out).max() < 10 and (out[0, 6:] != 0).all()
+    # absent objects stay exactly zero; the round trip and the saved file preserve the layout
+    assert (s.apply(x)[1:, 6:] == 0).all()
+    np.testing.assert_allclose(s.invert(s.apply(x)), x, rtol=1e-4, atol=1e-3)
+    s.save(tmp_path / "s.json")
+    loaded = Standardizer.load(tmp_path / "s.json")
+    assert loaded.object_width == 3 and loaded.zero_padded
+    np.testing.assert_array_equal(loaded.apply(x), s.apply(x))
+
+
+def test_trigger_objects_with_a_wrong_row_width_are_refused():
+    with pytest.raises(InvalidInputError, match=r"not \(N, 3 objects x features\)"):
+        Standardizer.fit_objects(np.zeros((4, 10)), tuple("abcdefghij"), (1, 2, 2))
