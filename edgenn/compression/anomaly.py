@@ -50,19 +50,22 @@ def check_compressible(recipe: Recipe) -> None:
 
 
 def regression_targets(recipe: Recipe, model, x_train: np.ndarray, x_val: np.ndarray
-                       ) -> tuple[TaskPlan, np.ndarray, np.ndarray]:
-    """The fine-tune plan and its train/val targets for ``recipe``'s family (see the module docstring)."""
+                       ) -> tuple[TaskPlan, np.ndarray, np.ndarray, np.ndarray]:
+    """The fine-tune plan, training inputs and train/val targets for ``recipe``'s family (see the module docstring).
+
+    The student fine-tunes on the same teacher-labelled inputs it was trained on (real plus noisy copies)."""
     from edgenn.compression.base import predict_eager
     from edgenn.compression.task import trainable_model
-    from edgenn.training.anomaly import load_teacher, reconstruction_error, student_target
+    from edgenn.training.anomaly import distillation_inputs, load_teacher, reconstruction_error, student_target
 
     if recipe.model.family == "ae_student":
         teacher = load_teacher(recipe).load_model()
-        return (regression_plan("score"), student_target(reconstruction_error(teacher, x_train)),
+        x_train = distillation_inputs(x_train, recipe.anomaly.student_augment, stage_seed(recipe.seed, "augment"))
+        return (regression_plan("score"), x_train, student_target(reconstruction_error(teacher, x_train)),
                 student_target(reconstruction_error(teacher, x_val)))
     plan = regression_plan("mu")
     mu = trainable_model(model, plan)
-    return plan, predict_eager(mu, x_train).astype(np.float32), predict_eager(mu, x_val).astype(np.float32)
+    return plan, x_train, predict_eager(mu, x_train).astype(np.float32), predict_eager(mu, x_val).astype(np.float32)
 
 
 def anomaly_summary(family: str, model, data, fpr: float) -> dict:
@@ -105,9 +108,9 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     seed_everything(seed)
     data = prepare_events(recipe, standardizer=trained.standardizer())
     model = trained.load_model()
-    plan, y_train, y_val = regression_targets(recipe, model, data.x_train, data.x_val)
+    plan, x_train, y_train, y_val = regression_targets(recipe, model, data.x_train, data.x_val)
     # the passes read inputs and regression targets from PreparedData; the test split carries process codes
-    prepared = PreparedData(Split(data.x_train, y_train), Split(data.x_val, y_val),
+    prepared = PreparedData(Split(x_train, y_train), Split(data.x_val, y_val),
                             Split(data.x_test, data.test_process), (), feature_names(), data.standardizer,
                             data.source)
     state = CompressionState(model=model, data=prepared, fine_tune=fine_tune_spec(recipe), task=plan)

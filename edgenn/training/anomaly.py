@@ -4,10 +4,12 @@ Data: the events of ``data.path`` are split per process (train/val/test, seeded)
 *mixture* of the train and val rows (``EventData.background_mixture``: each process in proportion to sigma x
 efficiency) and never sees a label or a signal. Evaluation uses the test rows: the background mixture and every
 signal listed in ``data.signals`` (default: all signals in the dataset). Inputs are the 57 object features,
-standardised with statistics of the training background (saved as ``standardizer.json``).
+standardised per object type and feature (pooled over slots, absent objects kept at zero) with statistics of the
+training background (saved as ``standardizer.json``).
 
 Losses: autoencoder = MSE reconstruction; vae = MSE + beta * KL, with the reparametrisation noise fed as an input so
-the model holds only standard Keras layers; ae_student = MSE regression of log(teacher reconstruction error).
+the model holds only standard Keras layers; ae_student = MSE regression of log(teacher reconstruction error) on the
+training events plus teacher-labelled noisy copies of them (``anomaly.student_augment``, ``distillation_inputs``).
 Scores: autoencoder = mean squared error (host), vae = sum(mu^2) (what the firmware computes), student = its output.
 
 Writes ``model.h5`` (autoencoder / student; for the VAE the firmware scoring model, with the full training model in
@@ -96,7 +98,10 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None) 
     sig_codes = [data.process_names.index(s) for s in signals]
     te_s = i_te[np.isin(data.process[i_te], sig_codes)]
     test = np.r_[te_b, te_s]
-    standardizer = standardizer or Standardizer.fit(x_all[tr], feature_names())
+    if standardizer is None:
+        from edgenn.datasets.events_pythia import OBJECT_TYPES
+
+        standardizer = Standardizer.fit_objects(x_all[tr], feature_names(), OBJECT_TYPES)
     return AnomalyData(standardizer.apply(x_all[tr]), standardizer.apply(x_all[va]), standardizer.apply(x_all[test]),
                        data.process[test], np.r_[np.ones(len(te_b), bool), np.zeros(len(te_s), bool)],
                        data.process_names, data.background_names, signals, standardizer, path)
@@ -110,6 +115,23 @@ def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
 def student_target(errors: np.ndarray) -> np.ndarray:
     """log of the teacher's reconstruction error, floored so a perfect reconstruction stays finite."""
     return np.log(np.maximum(errors, 1e-6)).astype(np.float32)[:, None]
+
+
+def distillation_inputs(x: np.ndarray, copies: float, seed: int) -> np.ndarray:
+    """``x`` plus ``round(copies * len(x))`` noisy copies of its rows, for the teacher to label.
+
+    Each copy adds Gaussian noise whose width (in standardised units) is drawn log-uniformly in [0.1, 5] per copy:
+    small widths stay near the background, large ones reach the tails where signals sit. Absent objects get noise
+    too, on purpose: an extra object in an empty slot is what many signals look like.
+    """
+    n = int(round(copies * len(x)))
+    if n == 0:
+        return x
+    rng = np.random.default_rng(seed)
+    rows = x[rng.integers(0, len(x), n)]
+    width = np.exp(rng.uniform(np.log(0.1), np.log(5.0), (n, 1)))
+    noisy = (rows + width * rng.standard_normal(rows.shape)).astype(np.float32)
+    return np.concatenate([x, noisy])
 
 
 def scores(family: str, model, x: np.ndarray) -> np.ndarray:
@@ -210,8 +232,9 @@ def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True
             save_model(model, staging / VAE_FULL_FILE)
             model = vae_score_model(model, params)
         elif family_name == "ae_student":
-            y_tr, y_va = (student_target(reconstruction_error(teacher_model, x)) for x in (data.x_train, data.x_val))
-            history = _fit_plain(model, data.x_train, y_tr, data.x_val, y_va, recipe, progress)
+            x_tr = distillation_inputs(data.x_train, recipe.anomaly.student_augment, stage_seed(recipe.seed, "augment"))
+            y_tr, y_va = (student_target(reconstruction_error(teacher_model, x)) for x in (x_tr, data.x_val))
+            history = _fit_plain(model, x_tr, y_tr, data.x_val, y_va, recipe, progress)
         else:
             history = _fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress)
         save_model(model, staging / MODEL_FILE)
