@@ -21,3 +21,18 @@ def tiny_jets(tmp_path_factory) -> Path:
     config = JetGenConfig(jets_per_class=120, fast=True, seed=7, events_per_shard=120, workers=2)
     generate_jets(config, base / "jets", progress=False, cache_dir=base / "cache")
     return base / "jets"
+
+
+@pytest.fixture(scope="session")
+def tiny_events(tmp_path_factory) -> Path:
+    """Directory holding events.h5: W->lnu 2000, Z->ll 300 (about their cross-section ratio, so the SM mixture keeps
+    ~2,300 background events) and the four-lepton signal 150; generated once per session (about 20 s on 2 cores).
+    A few hundred background training events are too few for the distilled student to learn the teacher."""
+    from edgenn.datasets.events_generate import EventGenConfig, generate_events
+
+    base = tmp_path_factory.mktemp("tiny_events")
+    config = EventGenConfig(events_per_process=150, process_events={"wlnu": 2000, "zll": 300},
+                            processes=("wlnu", "zll", "h2_zz4l"), events_per_shard=500, fast=True, workers=2,
+                            max_shards_per_process=20)
+    generate_events(config, base / "events", progress=False, cache_dir=base / "cache")
+    return base / "events"
