@@ -44,16 +44,23 @@ def _effective(layer) -> dict[str, np.ndarray]:
 
 
 def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs:
-    """Load the model of ``stage_dir`` and run it on at most ``max_samples`` jets of its test split."""
+    """Load the model of ``stage_dir`` and run it on at most ``max_samples`` samples of its test split (jets, or
+    events for anomaly models: then ``y`` holds process codes and ``class_names`` the process names)."""
     import tensorflow as tf
 
     from edgenn.artifacts import ModelArtifact
     from edgenn.training.stage import prepared_data
 
     artifact = ModelArtifact.load(Path(stage_dir))
-    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer())
+    if artifact.recipe.data.kind == "events":  # anomaly models: labels are process codes, names the processes
+        from edgenn.training.anomaly import prepare_events
+
+        events = prepare_events(artifact.recipe, standardizer=artifact.standardizer())
+        x, y, names = events.x_test[:max_samples], events.test_process[:max_samples], events.process_names
+    else:
+        data = prepared_data(artifact.recipe, standardizer=artifact.standardizer())
+        x, y, names = data.test.x[:max_samples], data.test.y[:max_samples], data.class_names
     model = artifact.load_model()
-    x, y = data.test.x[:max_samples], data.test.y[:max_samples]
     layers = [l for l in model.layers if not isinstance(l, tf.keras.layers.InputLayer)]
     probe = tf.keras.Model(model.inputs, [l.output for l in layers])
     from edgenn.architectures.extra_inputs import feed
@@ -62,7 +69,7 @@ def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     per_layer = {l.name: np.asarray(o) for l, o in zip(layers, outs)}
     weights = {l.name: w for l in layers if (w := _effective(l))}
-    return StageOutputs(x, y, tuple(data.class_names), per_layer, np.asarray(outs[-1]), weights)
+    return StageOutputs(x, y, tuple(names), per_layer, np.asarray(outs[-1]), weights)
 
 
 # ----- anomaly detection -------------------------------------------------------------------------------------------

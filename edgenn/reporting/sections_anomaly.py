@@ -163,7 +163,7 @@ def anomaly_performance(src: Sources) -> str:
         per_signal = efficiency_vs_fpr(scores)
         if per_signal:
             curves[label] = per_signal
-            body += note(f"{label} scores for the efficiency curve: {scores.source} ({d / SCORES_FILE})")
+            body += note(f"{label} scores for the efficiency curve: {scores.source}")
         if scores.teacher is not None:
             students[label] = (scores.teacher, scores.scores, scores.background)
     if students:
