@@ -84,7 +84,11 @@ def _fmt(v, digits: int = 3) -> str:
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
-def table(runs: Path, firmware: Path) -> str:
+def _eff(value: float, err: float | None) -> str:
+    return f"{value:.3f}" if err is None else f"{value:.3f} ± {err:.3f}"
+
+
+def table(runs: Path, firmware: Path, data: Path | None = None) -> str:
     read = lambda p: json.loads(p.read_text())  # noqa: E731
     teacher = read(runs / "ae" / "train" / "metrics.json")
     vae_fw, student_fw = (read(firmware / n / "fpga" / "report.json") for n in ("vae", "ae_student"))
@@ -93,35 +97,49 @@ def table(runs: Path, firmware: Path) -> str:
     vae_float = read(runs / "vae" / "train" / "metrics.json")
     signals = list(teacher["auc"])
     fpr = teacher["fpr"]
-    lines = [f"Background test events: {teacher['num_background']} (smallest resolvable FPR "
-             f"{teacher['min_resolvable_fpr']:.2g}; FPR {fpr:g} resolved: {teacher['fpr_resolved']}). "
-             f"Signal test events: " + ", ".join(f"{s} {teacher['num_signal'][s]}" for s in signals) + ".", "",
-             "| model | where the score is computed | " + " | ".join(f"AUC {s}" for s in signals) + " | "
-             + " | ".join(f"eff {s} @ FPR {fpr:g}" for s in signals) + " |",
-             "|---|---|" + "---:|" * (2 * len(signals))]
+    lines = []
+    if data is not None and (data / "manifest.json").is_file():
+        manifest = read(data / "manifest.json")
+        lines += ["Dataset: " + ", ".join(f"{p} {n:,}" for p, n in manifest["counts"].items()) +
+                  " preselected events; SM mixture by sigma x efficiency: " +
+                  ", ".join(f"{p} {f:.2%}" for p, f in manifest["mixture_fractions"].items()) + ".", ""]
+    lines += [f"Background test events: {teacher['num_background']:,} (smallest resolvable FPR "
+              f"{teacher['min_resolvable_fpr']:.2g}; FPR {fpr:g} resolved: {teacher['fpr_resolved']}). "
+              f"Signal test events: " + ", ".join(f"{s} {teacher['num_signal'][s]:,}" for s in signals) + ". "
+              "Efficiencies carry the binomial error of the signal count; the threshold itself rests on the "
+              f"{int(fpr * teacher['num_background'])} highest-scoring background event(s), whose fluctuation is not "
+              "included.", "",
+              "| model | where the score is computed | " + " | ".join(f"AUC {s}" for s in signals) + " | "
+              + " | ".join(f"eff {s} @ FPR {fpr:g}" for s in signals) + " |",
+              "|---|---|" + "---:|" * (2 * len(signals))]
 
-    def row(label: str, where: str, auc: dict, eff: dict) -> str:
+    def row(label: str, where: str, auc: dict, eff: dict, err: dict | None = None) -> str:
         return (f"| {label} | {where} | " + " | ".join(_fmt(auc[s]) for s in signals) + " | "
-                + " | ".join(_fmt(eff[s]) for s in signals) + " |")
+                + " | ".join(_eff(eff[s], (err or {}).get(s)) for s in signals) + " |")
 
-    def fw(report: dict, kind: str) -> dict:
-        return {s: report["figures"][f"{kind}.{s}"]["value"] for s in signals}
+    def fw(report: dict, kind: str, key: str = "value") -> dict:
+        return {s: report["figures"][f"{kind}.{s}"].get(key) for s in signals}
 
-    lines.append(row("teacher AE (float)", "host (Keras), recon. MSE", teacher["auc"], teacher["efficiency"]))
-    lines.append(row("VAE sum(mu^2), float", "software", vae_float["auc"], vae_float["efficiency"]))
+    lines.append(row("teacher AE (float)", "host (Keras), recon. MSE", teacher["auc"], teacher["efficiency"],
+                     teacher.get("efficiency_err")))
+    lines.append(row("VAE sum(mu^2), float", "software", vae_float["auc"], vae_float["efficiency"],
+                     vae_float.get("efficiency_err")))
     lines.append(row("VAE sum(mu^2), QAT+pruned", "firmware (C simulation)", fw(vae_fw, "auc"),
-                     fw(vae_fw, "efficiency")))
-    lines.append(row("student, float", "software", student_float["auc"], student_float["efficiency"]))
+                     fw(vae_fw, "efficiency"), fw(vae_fw, "efficiency", "uncertainty")))
+    lines.append(row("student, float", "software", student_float["auc"], student_float["efficiency"],
+                     student_float.get("efficiency_err")))
     lines.append(row("student, QAT+pruned", "firmware (C simulation)", fw(student_fw, "auc"),
-                     fw(student_fw, "efficiency")))
-    lines += ["", f"Student vs teacher score correlation (Pearson r of the student output and log(teacher MSE) on the "
+                     fw(student_fw, "efficiency"), fw(student_fw, "efficiency", "uncertainty")))
+    fw_r = student_fw["figures"].get("teacher_correlation", {}).get("value")
+    lines += ["", f"Student vs teacher score correlation (Pearson r of the student output and log(teacher MSE) on all "
                   f"test events): float student {student_float['teacher_correlation']:.3f}, compressed student "
-                  f"{student['teacher_correlation']:.3f}.", "",
+                  f"{student['teacher_correlation']:.3f}, firmware (C simulation) "
+                  f"{_fmt(fw_r) if fw_r is not None else 'n/a'}.", "",
               "| firmware | bit-exact fraction | samples | score max abs diff | latency | II | LUT | FF | DSP | method |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, rep in (("VAE encoder + sum(mu^2)", vae_fw), ("student", student_fw)):
         f = rep["figures"]
-        lines.append(f"| {name} | {f['bit_exact_fraction']['value']:.4f} | {rep['bitexact']['num_samples']} | "
+        lines.append(f"| {name} | {f['bit_exact_fraction']['value']:.4f} | {rep['bitexact']['num_samples']:,} | "
                      f"{f['score_max_abs_diff']['value']:g} | {f['latency_ns']['value']:.0f} ns "
                      f"({f['latency_cycles']['value']} cycles @ {rep['settings']['clock_period_ns']} ns) | "
                      f"{f['ii_cycles']['value']} | {f['lut']['value']:.0f} | {f['ff']['value']:.0f} | "
@@ -145,9 +163,9 @@ def main() -> None:
     firmware = args.firmware or args.runs / "firmware"
     seconds = run_all(args.data, args.runs, firmware, epochs=args.epochs, compress_epochs=args.compress_epochs,
                       validation_samples=args.validation_samples)
-    text = table(args.runs, firmware)
+    text = table(args.runs, firmware, args.data)
     if seconds:
-        text += "\nWall time of the stages run now (s, 2 loaded cores): " + \
+        text += "\nWall time of the stages run now (s, 2 cores): " + \
             ", ".join(f"{k} {v}" for k, v in seconds.items()) + "\n"
     print(text)
     if args.out is not None:

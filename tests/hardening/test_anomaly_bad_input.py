@@ -1,7 +1,8 @@
 """Bad input to the anomaly-detection path through the real CLI: exit code 2, one `error:` line, nothing left behind.
 
 Cases (issue 4): events with the wrong number of features, events with NaN/Inf rows, a signal name the dataset does
-not have, and a user anomaly model exported with validation rows of the wrong width or with NaN rows. The event files
+not have, a user anomaly model exported with validation rows of the wrong width or with NaN rows, and per-process
+event targets that are malformed or name an unknown process. The event files
 are synthetic (no Pythia): what is tested is the refusal, not physics.
 """
 
@@ -99,7 +100,19 @@ def _case_export_nan_rows(tmp):
             ["2 row(s) of 'x' contain NaN or Inf"])
 
 
-CASES = {"train-wrong-feature-count": _case_wrong_feature_count, "train-nan-inf-rows": _case_nan_rows,
+def _case_generate_malformed_target(tmp):
+    return (["data", "generate", "events", "--out", "OUT", "--events", "qcd=lots"],
+            ["--events 'qcd=lots' is not PROCESS=N", "--events qcd=200000"])
+
+
+def _case_generate_unknown_process_target(tmp):
+    return (["data", "generate", "events", "--out", "OUT", "--events", "zprime=10"],
+            ["process_events: unknown process(es) ['zprime']", "known processes: qcd, wlnu"])
+
+
+CASES = {"generate-malformed-target": _case_generate_malformed_target,
+         "generate-unknown-process-target": _case_generate_unknown_process_target,
+         "train-wrong-feature-count": _case_wrong_feature_count, "train-nan-inf-rows": _case_nan_rows,
          "train-unknown-signal": _case_unknown_signal, "export-wrong-feature-count": _case_export_wrong_width,
          "export-nan-inf-rows": _case_export_nan_rows}
 
