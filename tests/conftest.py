@@ -25,14 +25,20 @@ def tiny_jets(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_events(tmp_path_factory) -> Path:
-    """Directory holding events.h5: W->lnu 2000, Z->ll 300 (about their cross-section ratio, so the SM mixture keeps
-    ~2,300 background events) and the four-lepton signal 150; generated once per session (about 20 s on 2 cores).
-    A few hundred background training events are too few for the distilled student to learn the teacher."""
-    from edgenn.datasets.events_generate import EventGenConfig, generate_events
+    """Directory holding events.h5, made by the real `edgenn data generate events` command (so the tiny anomaly chains
+    run from it to `edgenn check`): W->lnu 2000, Z->ll 300 (about their cross-section ratio, so the SM mixture keeps
+    ~2,300 background events) and the four-lepton signal 150; once per session (about 20 s on 2 cores). A few
+    hundred background training events are too few for the distilled student to learn the teacher."""
+    from typer.testing import CliRunner
+
+    from edgenn.cli import commands  # noqa: F401  registers the commands
+    from edgenn.cli.app import app
 
     base = tmp_path_factory.mktemp("tiny_events")
-    config = EventGenConfig(events_per_process=150, process_events={"wlnu": 2000, "zll": 300},
-                            processes=("wlnu", "zll", "h2_zz4l"), events_per_shard=500, fast=True, workers=2,
-                            max_shards_per_process=20)
-    generate_events(config, base / "events", progress=False, cache_dir=base / "cache")
+    args = ["--no-progress", "data", "generate", "events", "--out", str(base / "events"), "--fast", "--workers", "2",
+            "--events-per-shard", "500", "--cache-dir", str(base / "cache"), "--events-per-process", "150",
+            "--events", "wlnu=2000", "--events", "zll=300", "--max-shards-per-process", "20",
+            "--process", "wlnu", "--process", "zll", "--process", "h2_zz4l"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, f"edgenn data generate events failed (exit {res.exit_code}):\n{res.output}"
     return base / "events"

@@ -1,4 +1,4 @@
-"""Tiny anomaly pipelines through the CLI, from real Pythia events to `edgenn check`:
+"""Tiny anomaly pipelines through the CLI, from `edgenn data generate events` (the tiny_events fixture) to `edgenn check`:
 
 - (b) VAE: train -> compress (QAT + pruning) -> export fpga (encoder + sum(mu^2)) -> check;
 - (c) ae_student: teacher AE train -> student train -> compress -> export fpga (score network) -> check;
