@@ -6,13 +6,13 @@ train the AE (score on the host, ONNX export), train + compress + export the VAE
 recipes' background FPR (1e-5), the student-vs-teacher score correlation, bit-exactness and latency/resources with
 their method. Every figure is read from the run's metrics.json / report.json, so the table is what the runs recorded.
 
-    edgenn data generate events --out data/events_large --fast --events-per-process 5000 --events qcd=200000 \
+    edgenn data generate events --out data/events_large --fast --events-per-process 5000 --events qcd=150000 \
         --events wlnu=16000 --events zll=3000 --events ttbar=2000 --events hplus_taunu=1500 --events-per-shard 4000 \
         --max-shards-per-process 400
     python benchmarks/anomaly.py --data data/events_large --runs runs/anomaly_large
 
-An FPR of 1e-5 is resolved only with >= 1e5 background test events (the recipes' 55 % test split of 200k QCD gives
-~1.2e5); below that the efficiency is at the highest background score and the table says so (the ``fpr_resolved``
+An FPR of 1e-5 is resolved only with >= 1e5 background test events (the recipes' 70 % test split of 150k QCD gives
+~1.1e5); below that the efficiency is at the highest background score and the table says so (the ``fpr_resolved``
 flag of the metrics). The firmware rows C-simulate every test event (the recipes' validation_samples).
 """
 
