@@ -36,7 +36,8 @@ class DataSpec(Strict):
     image_extent: float = Field(0.8, gt=0, le=2.0, description="image half-width in delta-eta and delta-phi")
     classes: list[Literal["q", "g", "W", "Z", "t"]] = Field(default_factory=lambda: list(CLASSES))
     val_fraction: float = Field(0.2, gt=0, lt=0.5)
-    test_fraction: float = Field(0.2, gt=0, lt=0.5)
+    # up to 0.9: an anomaly threshold at FPR 1e-5 needs >= 1e5 background *test* events, more than training needs
+    test_fraction: float = Field(0.2, gt=0, lt=0.9)
     generate: GenerateSpec = GenerateSpec()
     signals: list[str] | None = Field(None, description="events: BSM processes to evaluate (None: all in the data); "
                                                         "names are checked against the dataset when it is loaded")
@@ -54,6 +55,13 @@ class DataSpec(Strict):
         if len(set(v)) < 2:
             raise ValueError("needs at least two distinct classes to train a classifier")
         return v
+
+    @model_validator(mode="after")
+    def _leaves_training_data(self) -> DataSpec:
+        if self.val_fraction + self.test_fraction > 0.9:
+            raise ValueError(f"val_fraction + test_fraction = {self.val_fraction + self.test_fraction:g} leaves less "
+                             "than 10 % of the data for training; lower one of them")
+        return self
 
 
 class ModelSpec(Strict):

@@ -84,3 +84,13 @@ def test_budget_unknown_metric_and_min_above_max(tmp_path):
     text = str(e.value)
     assert "latency_cycle: Extra inputs are not permitted" in text
     assert "min (5.0) is larger than max (1.0)" in text
+
+
+def test_split_fractions_must_leave_training_data():
+    from edgenn.config.load import validate
+
+    # a large test split is allowed (anomaly thresholds at FPR 1e-5 need >= 1e5 background test events) ...
+    assert validate(Recipe, {"name": "x", "data": {"val_fraction": 0.1, "test_fraction": 0.7}}).data.test_fraction == 0.7
+    # ... but not one that leaves (almost) nothing to train on
+    with pytest.raises(ConfigError, match=r"r.yml: data: val_fraction \+ test_fraction = 1 leaves less than 10 %"):
+        validate(Recipe, {"name": "x", "data": {"val_fraction": 0.3, "test_fraction": 0.7}}, source="r.yml")
