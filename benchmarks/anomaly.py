@@ -7,8 +7,8 @@ recipes' background FPR (1e-5), the student-vs-teacher score correlation, bit-ex
 their method. Every figure is read from the run's metrics.json / report.json, so the table is what the runs recorded.
 
     edgenn data generate events --out data/events_large --fast --events-per-process 5000 --events qcd=150000 \
-        --events wlnu=16000 --events zll=3000 --events ttbar=2000 --events hplus_taunu=1500 --events-per-shard 4000 \
-        --max-shards-per-process 400
+        --events wlnu=16000 --events zll=3000 --events ttbar=2000 --events a_tautau=3000 --events hplus_taunu=800 \
+        --events-per-shard 4000 --max-shards-per-process 400
     python benchmarks/anomaly.py --data data/events_large --runs runs/anomaly_large
 
 An FPR of 1e-5 is resolved only with >= 1e5 background test events (the recipes' 70 % test split of 150k QCD gives
