@@ -15,7 +15,8 @@ Two kinds, told apart by ``zero_padded``:
   statistics per object *type* and feature, pooled over the type's slots and over real objects only; absent objects
   stay exactly zero. Per-slot statistics would break on rarely filled slots (a third electron in 1 of 1000 training
   events has a tiny spread, so a test event with one is standardised to thousands of sigma and every network
-  extrapolates wildly there); pooling gives every electron the electron scale.
+  extrapolates wildly there); pooling gives every electron the electron scale. Features named in ``centre`` as
+  False are scaled without subtracting the mean (for pT, so that an absent object, 0, stays below every real one).
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ class Standardizer:
         return cls._from_stats(rows.mean(axis=0), rows.std(axis=0), feature_names, zero_padded=True)
 
     @classmethod
-    def fit_objects(cls, x: np.ndarray, feature_names: tuple[str, ...], object_types: tuple[int, ...]
-                    ) -> Standardizer:
+    def fit_objects(cls, x: np.ndarray, feature_names: tuple[str, ...], object_types: tuple[int, ...],
+                    centre: tuple[bool, ...] | None = None) -> Standardizer:
         """Fit flattened trigger objects (N, O * W), ``object_types[o]`` naming the type of slot o; see the docstring."""
         n_obj = len(object_types)
         if x.ndim != 2 or x.shape[1] % n_obj:
@@ -74,6 +75,8 @@ class Standardizer:
             rows = rows[real_particles(rows)]
             if len(rows):
                 mean[types == t], std[types == t] = rows.mean(axis=0), rows.std(axis=0)
+        if centre is not None:  # features left uncentred keep 0 = "no object" below every real value (pT)
+            mean[:, ~np.asarray(centre, bool)] = 0.0
         out = cls._from_stats(mean.reshape(-1), std.reshape(-1), feature_names, zero_padded=True)
         return cls(out.feature_names, out.mean, out.scale, True, width)
 

