@@ -126,9 +126,9 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
                                      fpr=fpr)}
         t = None
         if family == "ae_student":
-            from edgenn.training.anomaly import load_teacher, reconstruction_error
+            from edgenn.training.anomaly import load_teacher, log_error, reconstruction_error
 
-            t = np.log(np.maximum(reconstruction_error(load_teacher(recipe).load_model(), data.x_test), 1e-6))
+            t = log_error(reconstruction_error(load_teacher(recipe).load_model(), data.x_test))
             metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
         AnomalyScores(s, data.test_process, data.test_background, data.process_names, data.signals,
                       f"{recipe.name} compress stage, test events", t).save(staging / SCORES_FILE)

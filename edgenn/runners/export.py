@@ -182,9 +182,9 @@ def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSo
         notes.append(f"validation inputs: {len(x)} held-out test events")
     teacher = None
     if recipe.model.family == "ae_student":
-        from edgenn.training.anomaly import load_teacher, reconstruction_error
+        from edgenn.training.anomaly import load_teacher, log_error, reconstruction_error
 
-        teacher = np.log(np.maximum(reconstruction_error(load_teacher(recipe).load_model(), x_test), 1e-6))
+        teacher = log_error(reconstruction_error(load_teacher(recipe).load_model(), x_test))
     anomaly = AnomalyEval(recipe.model.family, len(x_test), process, data.process_names, background, data.signals,
                           recipe.anomaly.fpr if recipe.anomaly else 1e-5, teacher)
     return ExportSource(recipe.name, artifact.load_model(), x, None, None, recipe.export.fpga.model_dump(), len(x),

@@ -115,9 +115,14 @@ def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
     return np.mean((recon - x) ** 2, axis=1)
 
 
+def log_error(errors: np.ndarray) -> np.ndarray:
+    """log of a reconstruction error, floored so a perfect reconstruction stays finite: the student's target."""
+    return np.log(np.maximum(errors, 1e-6))
+
+
 def student_target(errors: np.ndarray) -> np.ndarray:
-    """log of the teacher's reconstruction error, floored so a perfect reconstruction stays finite."""
-    return np.log(np.maximum(errors, 1e-6)).astype(np.float32)[:, None]
+    """``log_error`` as the (N, 1) float32 regression target of the student."""
+    return log_error(errors).astype(np.float32)[:, None]
 
 
 def distillation_inputs(x: np.ndarray, copies: float, seed: int) -> np.ndarray:
@@ -250,7 +255,7 @@ def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True
                                      fpr=fpr)}
         t = None
         if teacher_model is not None:
-            t = np.log(np.maximum(reconstruction_error(teacher_model, data.x_test), 1e-6))
+            t = log_error(reconstruction_error(teacher_model, data.x_test))
             metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
             metrics["teacher"] = anomaly_metrics(t, data.test_process, data.process_names, data.test_background,
                                                  data.signals, fpr=fpr)
