@@ -49,17 +49,17 @@ def check_compressible(recipe: Recipe) -> None:
             fix="remove compress.distill (ae_student already regresses the teacher's score: anomaly.teacher).")
 
 
-def regression_targets(recipe: Recipe, model, x_train: np.ndarray, x_val: np.ndarray
+def regression_targets(recipe: Recipe, model, x_train: np.ndarray, x_val: np.ndarray, teacher=None
                        ) -> tuple[TaskPlan, np.ndarray, np.ndarray, np.ndarray]:
     """The fine-tune plan, training inputs and train/val targets for ``recipe``'s family (see the module docstring).
 
-    The student fine-tunes on the same teacher-labelled inputs it was trained on (real plus noisy copies)."""
+    The student (``teacher``: the loaded teacher model) fine-tunes on the same teacher-labelled inputs it was
+    trained on (real plus noisy copies)."""
     from edgenn.compression.base import predict_eager
     from edgenn.compression.task import trainable_model
-    from edgenn.training.anomaly import distillation_inputs, load_teacher, reconstruction_error, student_target
+    from edgenn.training.anomaly import distillation_inputs, reconstruction_error, student_target
 
     if recipe.model.family == "ae_student":
-        teacher = load_teacher(recipe).load_model()
         x_train = distillation_inputs(x_train, recipe.anomaly.student_augment, stage_seed(recipe.seed, "augment"))
         return (regression_plan("score"), x_train, student_target(reconstruction_error(teacher, x_train)),
                 student_target(reconstruction_error(teacher, x_val)))
@@ -68,17 +68,22 @@ def regression_targets(recipe: Recipe, model, x_train: np.ndarray, x_val: np.nda
     return plan, x_train, predict_eager(mu, x_train).astype(np.float32), predict_eager(mu, x_val).astype(np.float32)
 
 
-def anomaly_summary(family: str, model, data, fpr: float) -> dict:
-    """Test-set trigger metrics and the cost figures of one model."""
-    from edgenn.compression.bops import bops_summary
-    from edgenn.compression.layers import kernel_sparsity, layer_bits, overall_sparsity, weight_counts
+def heldout_metrics(family: str, model, data, fpr: float) -> tuple[np.ndarray, dict]:
+    """(scores, ``anomaly_metrics``) of ``model`` on the test events."""
     from edgenn.training.anomaly import scores
     from edgenn.training.anomaly_metrics import anomaly_metrics
 
-    m = anomaly_metrics(scores(family, model, data.x_test), data.test_process, data.process_names,
-                        data.test_background, data.signals, fpr=fpr)
+    s = scores(family, model, data.x_test)
+    return s, anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals, fpr=fpr)
+
+
+def anomaly_summary(model, m: dict) -> dict:
+    """The before/after row of one model: its test metrics ``m`` (``heldout_metrics``) and its cost figures."""
+    from edgenn.compression.bops import bops_summary
+    from edgenn.compression.layers import kernel_sparsity, layer_bits, overall_sparsity, weight_counts
+
     num_params, num_nonzero = weight_counts(model)
-    return {"auc": m["auc"], "efficiency": m["efficiency"], "fpr": fpr, "fpr_resolved": m["fpr_resolved"],
+    return {"auc": m["auc"], "efficiency": m["efficiency"], "fpr": m["fpr"], "fpr_resolved": m["fpr_resolved"],
             "num_params": num_params, "num_nonzero": num_nonzero, "sparsity": overall_sparsity(model),
             "sparsity_per_layer": kernel_sparsity(model), "bits": layer_bits(model), "bops": bops_summary(model)}
 
@@ -95,8 +100,8 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     from edgenn.compression.plots import plot_weight_histograms
     from edgenn.compression.summary import kernel_sizes, markdown_table, pruning_check
     from edgenn.seeding import seed_everything
-    from edgenn.training.anomaly import feature_names, prepare_events, scores
-    from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
+    from edgenn.training.anomaly import feature_names, load_teacher, log_error, prepare_events, reconstruction_error
+    from edgenn.training.anomaly_metrics import plot_score_distributions
     from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores
     from edgenn.training.inputs import PreparedData, Split
     from edgenn.training.plots import plot_history
@@ -108,7 +113,8 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     seed_everything(seed)
     data = prepare_events(recipe, standardizer=trained.standardizer())
     model = trained.load_model()
-    plan, x_train, y_train, y_val = regression_targets(recipe, model, data.x_train, data.x_val)
+    teacher = load_teacher(recipe).load_model() if recipe.model.family == "ae_student" else None
+    plan, x_train, y_train, y_val = regression_targets(recipe, model, data.x_train, data.x_val, teacher)
     # the passes read inputs and regression targets from PreparedData; the test split carries process codes
     prepared = PreparedData(Split(x_train, y_train), Split(data.x_val, y_val),
                             Split(data.x_test, data.test_process), (), feature_names(), data.standardizer,
@@ -120,15 +126,11 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
         final, records = run_passes(state, passes)
         compressed = final.model
         write_model_files(staging, compressed, trained, recipe)
-        s = scores(family, compressed, data.x_test)
-        metrics = {"task": "anomaly", "family": family,
-                   **anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals,
-                                     fpr=fpr)}
+        s, compressed_metrics = heldout_metrics(family, compressed, data, fpr)
+        metrics = {"task": "anomaly", "family": family, **compressed_metrics}
         t = None
-        if family == "ae_student":
-            from edgenn.training.anomaly import load_teacher, log_error, reconstruction_error
-
-            t = log_error(reconstruction_error(load_teacher(recipe).load_model(), data.x_test))
+        if teacher is not None:
+            t = log_error(reconstruction_error(teacher, data.x_test))
             metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
         AnomalyScores(s, data.test_process, data.test_background, data.process_names, data.signals,
                       f"{recipe.name} compress stage, test events", t).save(staging / SCORES_FILE)
@@ -142,7 +144,8 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
             plot_history(history, staging / "history.png")
             atomic_write_json(staging / "history.json", history)
         plot_weight_histograms(model, compressed, staging / "weights.png")
-        before, after = anomaly_summary(family, model, data, fpr), anomaly_summary(family, compressed, data, fpr)
+        before = anomaly_summary(model, heldout_metrics(family, model, data, fpr)[1])
+        after = anomaly_summary(compressed, compressed_metrics)
         compression = {"before": before, "after": after, "passes": [r.to_dict() for r in records],
                        "table_markdown": markdown_table(before, after), "fine_tune_target": plan.trained_layer}
         pruning = fine_tune.details.get("pruning")
