@@ -3,7 +3,7 @@
 The public API mirrors the CLI: ``generate_data``, ``train``, ``compress``, ``export``, ``check``, ``report``.
 """
 
-__version__ = "0.1.0"
+from edgenn._version import __version__
 
 from edgenn.api import check, compress, export, generate_data, report, train  # noqa: E402
 

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from edgenn import __version__
+from edgenn._version import __version__
 from edgenn.io import MANIFEST_NAME, atomic_write_json, read_json
 
 SCHEMA_VERSION = 1

@@ -411,14 +411,9 @@ def _sha256(path: Path) -> str:
 
 
 def _edgenn_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from edgenn._version import __version__
 
-    try:
-        return version("edgenn")
-    except PackageNotFoundError:
-        import edgenn
-
-        return str(getattr(edgenn, "__version__", "0+unknown"))
+    return __version__
 
 
 class ShardProgress:

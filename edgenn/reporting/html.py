@@ -94,7 +94,7 @@ def img_file(path: Path, alt: str, how: str) -> str:
 # ----- the page ---------------------------------------------------------------------------------------------------
 def render_page(src) -> str:
     """The full HTML text for ``src`` (a ``sources.Sources``)."""
-    from edgenn import __version__
+    from edgenn._version import __version__
     from edgenn.reporting.sections import problems, sections_for
 
     parts = []

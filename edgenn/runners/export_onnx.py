@@ -14,7 +14,7 @@ from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, Expo
 
 
 def export_onnx_target(source: ExportSource, out: Path) -> ExportResult:
-    from edgenn import __version__
+    from edgenn._version import __version__
     from edgenn.exporters.onnx_export import export_onnx
     from edgenn.manifest import content_hash
 
