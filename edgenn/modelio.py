@@ -17,7 +17,33 @@ from edgenn.errors import InvalidInputError, MissingArtifactError
 _CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda"}
 
 
+def is_saved_model_dir(path: Path) -> bool:
+    return Path(path).is_dir() and (Path(path) / "saved_model.pb").is_file()
+
+
+def _saved_model_config(path: Path) -> dict:
+    """The Keras model config of a SavedModel directory: the root object's JSON in keras_metadata.pb."""
+    meta = path / "keras_metadata.pb"
+    if not meta.is_file():
+        raise InvalidInputError(f"{path}: a TensorFlow SavedModel without Keras metadata (saved with "
+                                "tf.saved_model.save, not model.save), so its layers cannot be read.",
+                                fix="save the Keras model with model.save('dir') or model.save('x.h5').")
+    from keras.protobuf import saved_metadata_pb2
+
+    saved = saved_metadata_pb2.SavedMetadata()
+    try:
+        saved.ParseFromString(meta.read_bytes())
+        root = next(n for n in saved.nodes if n.node_path == "root")
+        data = json.loads(root.metadata)
+    except (StopIteration, json.JSONDecodeError, ValueError) as exc:
+        raise InvalidInputError(f"{path}: unreadable keras_metadata.pb ({exc}).",
+                                fix="re-save the model with model.save().") from None
+    return {"class_name": data.get("class_name"), "config": data.get("config", {})}
+
+
 def _stored_config(path: Path) -> dict:
+    if is_saved_model_dir(path):
+        return _saved_model_config(path)
     if path.suffix == ".keras":
         try:
             with zipfile.ZipFile(path) as zf:
@@ -87,15 +113,34 @@ def check_model_file(path: Path, *, trust_model: bool = False) -> list[tuple[str
     return layers
 
 
+def _keras_v3_objects() -> dict:
+    """QKeras 0.9's QActivation has no ``from_config``: the .keras format stores its quantizer as a dict, which
+    QActivation would keep as-is and fail to call. This subclass (same class name, so hls4ml and every rule see a
+    QActivation) turns the dict back into the QKeras quantizer it describes; nothing from the file is executed."""
+    from qkeras import QActivation as _Base
+    from qkeras.quantizers import get_quantizer
+
+    class QActivation(_Base):
+        @classmethod
+        def from_config(cls, config):
+            config = dict(config)
+            if isinstance(config.get("activation"), dict):
+                config["activation"] = get_quantizer(config["activation"])
+            return cls(**config)
+
+    return {"QActivation": QActivation}
+
+
 def load_model(path: Path, *, trust_model: bool = False):
     path = Path(path)
-    if not path.is_file():
+    if not path.is_file() and not is_saved_model_dir(path):
         raise MissingArtifactError(f"{path}: model file not found.", fix="check the path.")
     check_model_file(path, trust_model=trust_model)
     import tensorflow as tf
 
     try:
-        return tf.keras.models.load_model(path, custom_objects=known_objects(), compile=False,
+        objects = {**known_objects(), **(_keras_v3_objects() if path.suffix == ".keras" else {})}
+        return tf.keras.models.load_model(path, custom_objects=objects, compile=False,
                                           **({} if path.suffix != ".keras" else {"safe_mode": not trust_model}))
     except (ValueError, TypeError, KeyError, OSError) as exc:
         raise InvalidInputError(f"{path}: Keras could not load the model: {str(exc).splitlines()[0][:200]}",

@@ -88,7 +88,7 @@ def compress(ctx: typer.Context,
 @app.command()
 @handles_errors
 def export(ctx: typer.Context,
-           source: Path = typer.Argument(..., help="Run directory (runs/<name>) or a Keras/QKeras .h5 model."),
+           source: Path = typer.Argument(..., help="Run directory (runs/<name>), or a Keras/QKeras model: .h5, .keras or a SavedModel directory."),
            target: str = typer.Option("fpga", help="fpga (hls4ml project + C simulation), rtl (da4ml Verilog + Verilator) or onnx."),
            out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/<target>)."),
            data: Optional[Path] = typer.Option(None, help="Validation data for a user model: .npz with x (and y)."),

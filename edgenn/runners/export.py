@@ -107,13 +107,16 @@ def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 def resolve_source(request: ExportRequest) -> ExportSource:
     src = request.source
-    if src.suffix in (".h5", ".keras"):
+    from edgenn.modelio import is_saved_model_dir
+
+    if src.suffix in (".h5", ".keras") or is_saved_model_dir(src):
+        from edgenn.flatten import flatten_model
         from edgenn.modelio import load_model
 
         if request.data is None:
             raise InvalidInputError(f"{src}: a user model needs validation data to check the export against.",
                                     fix="pass --data val.npz (arrays x, and optionally y).")
-        model = load_model(src, trust_model=request.trust_model)
+        model = flatten_model(load_model(src, trust_model=request.trust_model))  # Sequential / nested -> flat
         x, y = _load_npz(request.data)
         from edgenn.architectures.extra_inputs import primary_input
 

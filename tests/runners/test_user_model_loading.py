@@ -1,0 +1,112 @@
+"""User models as users save them: Sequential, nested, .h5 / .keras / SavedModel directory (issue 13, loading)."""
+
+import numpy as np
+import pytest
+
+from edgenn.errors import InvalidInputError
+from edgenn.runners.export import ExportRequest, resolve_source
+
+
+def _qkeras_sequential():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    tf.keras.utils.set_random_seed(3)
+    q = quantized_bits(6, 0, alpha=1)
+    return tf.keras.Sequential([
+        QDense(8, input_shape=(16,), kernel_quantizer=q, bias_quantizer=q, name="fc1"),
+        QActivation(quantized_relu(6), name="relu1"),
+        QDense(5, kernel_quantizer=q, bias_quantizer=q, name="output"),
+    ], name="seq_tagger")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """One Sequential QKeras model in the three formats Keras 2 saves, plus validation data."""
+    tmp = tmp_path_factory.mktemp("seq")
+    model = _qkeras_sequential()
+    paths = {"h5": tmp / "m.h5", "keras": tmp / "m.keras", "savedmodel": tmp / "m_dir"}
+    model.save(paths["h5"])
+    model.save(paths["keras"])
+    model.save(paths["savedmodel"], save_format="tf")
+    x = np.random.default_rng(0).normal(size=(64, 16)).astype(np.float32)
+    np.savez(tmp / "val.npz", x=x)
+    return model, paths, tmp / "val.npz", x
+
+
+@pytest.mark.parametrize("fmt", ["h5", "keras", "savedmodel"])
+def test_sequential_loads_flat_with_same_outputs(saved, fmt):
+    import tensorflow as tf
+
+    model, paths, data, x = saved
+    src = resolve_source(ExportRequest(source=paths[fmt], data=data))
+    flat = src.model
+    assert not isinstance(flat, tf.keras.Sequential)
+    assert isinstance(flat.layers[0], tf.keras.layers.InputLayer)
+    assert [l.name for l in flat.layers[1:]] == ["fc1", "relu1", "output"]
+    assert flat.input_names == ["fc1_input"]  # the name Keras gives a Sequential model's input
+    np.testing.assert_array_equal(flat.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert all(len(l.inbound_nodes) == 1 for l in flat.layers)  # layer.output is defined for the trace
+
+
+def test_nested_models_are_flattened_with_unique_names(tmp_path):
+    import tensorflow as tf
+
+    from edgenn.flatten import flatten_model
+
+    tf.keras.utils.set_random_seed(1)
+    block = tf.keras.Sequential([tf.keras.layers.Dense(6, name="dense"), tf.keras.layers.ReLU(name="relu")],
+                                name="block")
+    inp = tf.keras.Input((4,), name="x")
+    h = tf.keras.layers.Dense(6, name="dense")(inp)  # same name as the block's layer
+    out = tf.keras.layers.Dense(2, name="head")(block(h))
+    model = tf.keras.Model(inp, out)
+    model.save(tmp_path / "nested.h5")
+    loaded = tf.keras.models.load_model(tmp_path / "nested.h5", compile=False)
+    flat = flatten_model(loaded)
+    names = [l.name for l in flat.layers]
+    assert names == ["x", "dense", "block_dense", "relu", "head"]
+    assert not any(isinstance(l, tf.keras.Model) for l in flat.layers)
+    xs = np.random.default_rng(2).normal(size=(32, 4)).astype(np.float32)
+    np.testing.assert_array_equal(flat.predict(xs, verbose=0), model.predict(xs, verbose=0))
+
+
+def test_functional_model_is_kept_as_is(saved):
+    import tensorflow as tf
+
+    from edgenn.flatten import flatten_model
+
+    inp = tf.keras.Input((3,))
+    model = tf.keras.Model(inp, tf.keras.layers.Dense(2)(inp))
+    assert flatten_model(model) is model
+
+
+def test_tf_saved_model_without_keras_metadata_is_refused(tmp_path):
+    import tensorflow as tf
+
+    class Plain(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32)])
+        def __call__(self, x):
+            return x * 2.0
+
+    tf.saved_model.save(Plain(), str(tmp_path / "plain"))
+    np.savez(tmp_path / "v.npz", x=np.zeros((3, 4), np.float32))
+    with pytest.raises(InvalidInputError, match="without Keras metadata"):
+        resolve_source(ExportRequest(source=tmp_path / "plain", data=tmp_path / "v.npz"))
+
+
+def test_sequential_exports_to_onnx_via_cli(saved, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from edgenn.cli import commands  # noqa: F401  registers the commands
+    from edgenn.cli.app import app
+
+    _, paths, data, _ = saved
+    res = CliRunner().invoke(app, ["--no-progress", "export", str(paths["h5"]), "--data", str(data), "--target",
+                                   "onnx", "--out", str(tmp_path / "onnx")])
+    assert res.exit_code == 0, res.output[-2000:]
+    report = json.loads((tmp_path / "onnx" / "report.json").read_text())
+    assert report["figures"]["onnx_max_abs_diff"]["value"] == 0.0
+    assert (tmp_path / "onnx" / "model.onnx").is_file()
