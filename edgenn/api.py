@@ -117,7 +117,7 @@ def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out:
     return _with_report(result, result.directory, report)
 
 
-def export(source: str | Path, *, target: Literal["fpga", "onnx", "rtl"] = "fpga", out: str | Path | None = None,
+def export(source: str | Path, *, target: str = "fpga", out: str | Path | None = None,
            data: str | Path | None = None, part: str | None = None, clock_period_ns: float | None = None,
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
@@ -213,3 +213,10 @@ def report_vendor(project: str | Path, *, out: str | Path | None = None):
     from edgenn.synth import report_vendor as _report_vendor
 
     return _report_vendor(Path(project), out=Path(out) if out else None)
+
+
+def export_targets() -> dict[str, str]:
+    """The registered export targets (name -> one-line description): the values ``export(target=...)`` accepts."""
+    from edgenn.runners.targets import registered_targets
+
+    return {name: t.help for name, t in registered_targets().items()}

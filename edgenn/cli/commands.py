@@ -89,7 +89,8 @@ def compress(ctx: typer.Context,
 @handles_errors
 def export(ctx: typer.Context,
            source: Path = typer.Argument(..., help="Run directory (runs/<name>), or a Keras/QKeras model: .h5, .keras or a SavedModel directory."),
-           target: str = typer.Option("fpga", help="fpga (hls4ml project + C simulation), rtl (da4ml Verilog + Verilator) or onnx."),
+           target: str = typer.Option("fpga", help="Export target: fpga (hls4ml project + C simulation), rtl (da4ml "
+                                                    "Verilog + Verilator), onnx, or any other registered target."),
            out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/<target>)."),
            data: Optional[Path] = typer.Option(None, help="Validation data for a user model: .npz with x (and y)."),
            part: Optional[str] = typer.Option(None, help="FPGA part (default from recipe: xcvu13p-flga2577-2-e)."),
@@ -107,8 +108,9 @@ def export(ctx: typer.Context,
     from edgenn.api import export as api_export
     from edgenn.errors import InvalidInputError
 
-    if target not in ("fpga", "onnx", "rtl"):
-        raise InvalidInputError(f"--target: unknown target {target!r}.", fix="use --target fpga, rtl or onnx.")
+    from edgenn.runners.targets import get_target
+
+    get_target(target)  # the registry's error lists the registered targets
     result = api_export(source, target=target, out=out, data=data, part=part, clock_period_ns=clock_period_ns,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,

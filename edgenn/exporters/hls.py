@@ -145,8 +145,8 @@ def build_hls_config(model: Any, precision: ModelPrecision, settings: HlsSetting
 
 
 def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: ModelPrecision | None = None,
-               x_calibration: np.ndarray | None = None) -> HlsProject:
-    """Convert, write and compile ``model`` into ``out_dir``.
+               x_calibration: np.ndarray | None = None, compile: bool = True) -> HlsProject:
+    """Convert, write and (unless ``compile=False``) compile ``model`` into ``out_dir``.
 
     Args:
         model: QKeras/Keras chain (see ``derive_precisions``).
@@ -159,7 +159,8 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
         ExternalToolError: g++ missing, or the C simulation failed to compile.
         UnsupportedModelError: a layer cannot be converted (named in the message).
     """
-    check_compiler()
+    if compile:
+        check_compiler()
     if precision is None:
         precision = derive_precisions(model, x_calibration=x_calibration)
     import hls4ml
@@ -190,7 +191,8 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             write_reproducible(hls_model, out_dir, stamp)
-            hls_model._compile()  # what ModelGraph.compile() does after write()
+            if compile:
+                hls_model._compile()  # what ModelGraph.compile() does after write()
     except Exception as exc:
         raise ExternalToolError(f"g++ failed to compile the C simulation in {out_dir}: {exc}",
                                 fix="see the compiler output in the project directory.") from exc

@@ -2,7 +2,7 @@
 
 It combines three stages' pieces (exporters, estimates, verification), so it lives here and not in ``exporters``:
 a stage never imports a later one. This module resolves what is exported (model, validation data, lineage) and
-dispatches to the target modules ``export_fpga``, ``export_onnx`` and ``rtl``.
+dispatches to the registered targets (``edgenn.runners.targets``: ``export_fpga``, ``export_onnx``, ``rtl``, ...).
 
 Validation data: for an edgenn run, the held-out test split of the run's dataset with the run's own standardiser (the
 same inputs its metrics were computed on); for a user model, the ``x``/``y`` arrays of the ``--data`` file, used as
@@ -196,25 +196,16 @@ def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSo
 
 
 def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult:
-    if request.target in ("fpga", "rtl"):
+    from edgenn.runners.targets import get_target
+
+    target = get_target(request.target)  # an unknown target fails before the model is loaded
+    if target.needs_compiler:
         from edgenn.exporters.hls import check_compiler
 
         check_compiler()  # before any work: the C simulation cannot be built without it
     source = resolve_source(request)
     out = request.out or Path("firmware") / source.name / request.target
-    if request.target == "fpga":
-        from edgenn.runners.export_fpga import export_fpga
-
-        return export_fpga(source, out, request.fpga_overrides, progress=progress)
-    if request.target == "onnx":
-        from edgenn.runners.export_onnx import export_onnx_target
-
-        return export_onnx_target(source, out)
-    if request.target == "rtl":
-        from edgenn.runners.rtl import export_rtl_target
-
-        return export_rtl_target(source, out, request.fpga_overrides, progress=progress)
-    raise InvalidInputError(f"unknown export target {request.target!r}.", fix="use 'fpga', 'rtl' or 'onnx'.")
+    return target.run(source, out, request.fpga_overrides, progress=progress)
 
 
 def _fig(value, unit: str, method: str, note: str = "") -> dict:

@@ -9,10 +9,12 @@ import numpy as np
 
 from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
+from edgenn.runners.targets import export_target
 from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
                                    _anomaly_figures, _fig, _stage_status, anomaly_score)
 
 
+@export_target("fpga", help="hls4ml project + bit-exact C simulation", needs_compiler=True)
 def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import simulate_csim

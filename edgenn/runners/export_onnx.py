@@ -9,11 +9,15 @@ import numpy as np
 
 from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
+from edgenn.runners.targets import export_target
 from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
                                    _anomaly_figures, _fig, anomaly_score)
 
 
-def export_onnx_target(source: ExportSource, out: Path) -> ExportResult:
+@export_target("onnx", help="ONNX file checked with onnxruntime")
+def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None = None, *,
+                       progress: bool = False) -> ExportResult:
+    # overrides/progress: the registry's common call; an ONNX file has no hardware settings and no long stage
     from edgenn._version import __version__
     from edgenn.exporters.onnx_export import export_onnx
     from edgenn.manifest import content_hash

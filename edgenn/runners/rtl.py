@@ -20,6 +20,7 @@ import numpy as np
 
 from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
+from edgenn.runners.targets import export_target
 
 MIN_SAMPLES = 10_000
 RANDOM_SEED = 20240605
@@ -40,6 +41,7 @@ def _agreement(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
             "num_mismatched_samples": int((~equal.all(axis=1)).sum()), "max_abs_diff": float(np.abs(a - b).max())}
 
 
+@export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True)
 def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool = True, simulate: bool = True,
                       compare_csim: bool = True, min_samples: int = MIN_SAMPLES) -> Any:
     """Run the RTL export for an ``ExportSource`` (see ``runners.export``) into ``out``; returns an ExportResult."""

@@ -85,7 +85,7 @@ def test_check_json_output(monkeypatch):
 
 def test_unknown_target_is_bad_input():
     res = runner.invoke(app, ["export", "runs/x", "--target", "gpu"])
-    assert res.exit_code == 2 and "unknown target 'gpu'" in res.output
+    assert res.exit_code == 2 and "unknown export target 'gpu'" in res.output and "fpga" in res.output
 
 
 def test_data_generate_passes_flags(monkeypatch):
