@@ -3,21 +3,20 @@
 ``run_vendor_build(project_dir, tool)`` runs the build hls4ml 1.3 would run (``backends/vitis/vitis_backend.py``:
 ``vitis-run --tcl build_prj.tcl --mode hls`` after writing ``build_opt.tcl``; ``backends/vivado/vivado_backend.py``:
 ``vivado_hls -f build_prj.tcl "reset=.. csim=.. synth=.. ..."``), with the return code checked (hls4ml's Vivado
-path ignores it). ``read_vendor_report(project_dir)`` parses what exists with ``hls4ml.report.parse_vivado_report``:
+path ignores it). ``read_vendor_report(project_dir)`` reads what exists (edgenn.synth.vendor_files):
 the csynth XML (``<prj>/<solution>/syn/report/<top>_csynth.xml``: LUT/FF/DSP/BRAM_18K, latency, II, estimated clock)
 and, when present, ``vivado_synth.rpt`` (post-synthesis LUT/FF/DSP/BRAM, which then replace csynth's estimates).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Literal
 
 from edgenn.errors import ExternalToolError, InvalidInputError, MissingArtifactError
+from edgenn.synth import vendor_files
 
 METHOD = "vendor"
 Tool = Literal["vitis", "vivado"]
@@ -59,7 +58,7 @@ def run_vendor_build(project_dir: Path, tool: Tool, *, vsynth: bool = True) -> P
     return log
 
 
-def _int(value: str | None) -> int | None:
+def _int(value) -> int | None:
     try:
         return int(str(value).replace(",", "").strip())
     except (TypeError, ValueError):
@@ -69,54 +68,57 @@ def _int(value: str | None) -> int | None:
 def read_vendor_report(project_dir: Path) -> dict:
     """``{"figures": {...}, "source": {...}}`` from the vendor reports found in an hls4ml project directory.
 
+    ``source["scope"]`` says what the figures describe: ``core`` (the network, what edgenn's estimate describes) or
+    ``axi_wrapper`` (a VivadoAccelerator project whose core report is missing: the AXI interface is included, and
+    every figure's note says so).
+
     Raises:
         MissingArtifactError: no csynth report in the project (run the vendor build first).
+        InvalidInputError: project.tcl names no project, or a report is malformed.
     """
-    from hls4ml.report import parse_vivado_report
-
     project_dir = Path(project_dir)
-    if not (project_dir / "project.tcl").is_file():
-        raise MissingArtifactError(f"{project_dir}: no project.tcl, so not an hls4ml project directory.",
-                                   fix="pass the hls/ directory of an FPGA export, e.g. firmware/<name>/fpga/hls.")
-    with contextlib.redirect_stdout(io.StringIO()) as printed:  # the parser prints instead of raising
-        try:
-            parsed = parse_vivado_report(str(project_dir)) or {}
-        except IndexError:  # hls4ml indexes solutions[0] without checking (no solution directory yet)
-            parsed = {}
-        except (AttributeError, ValueError, SyntaxError) as exc:  # ET.ParseError is a SyntaxError
-            raise InvalidInputError(f"{project_dir}: a vendor report is malformed ({exc}).",
-                                    fix="re-run the vendor build.") from None
-    csynth = parsed.get("CSynthesisReport")
-    if not csynth:
-        raise MissingArtifactError(f"{project_dir}: no csynth report found ({printed.getvalue().strip() or 'empty'}).",
+    project = vendor_files.require_project(project_dir)
+    found = vendor_files.find_csynth(project)
+    if found is None:
+        raise MissingArtifactError(f"{project_dir}: no csynth report found for top {project.name!r}.",
                                    fix="run `edgenn synth RUN --tool vitis` (or the vendor build) first.")
+    xml_path, scope = found
+    csynth = vendor_files.csynth_xml(xml_path)
     target = float(csynth["TargetClockPeriod"])
-    estimated = float(csynth["EstimatedClockPeriod"])
+    estimated = float(csynth.get("EstimatedClockPeriod", target))
     worst = _int(csynth["WorstLatency"])
-    note = "Vitis/Vivado HLS csynth estimate"
+    wrapper = " (VivadoAccelerator AXI wrapper included, not the core alone)" if scope == "axi_wrapper" else ""
+    note = "Vitis/Vivado HLS csynth estimate" + wrapper
     figs = {
         "lut": {"value": _int(csynth.get("LUT")), "unit": "count", "method": METHOD, "note": note},
         "ff": {"value": _int(csynth.get("FF")), "unit": "count", "method": METHOD, "note": note},
         "dsp": {"value": _int(csynth.get("DSP")), "unit": "count", "method": METHOD, "note": note},
         "bram": {"value": _int(csynth.get("BRAM_18K")), "unit": "count", "method": METHOD, "note": f"BRAM_18K; {note}"},
-        "latency_cycles": {"value": worst, "unit": "cycles", "method": METHOD, "note": "worst case, csynth"},
-        "ii_cycles": {"value": _int(csynth.get("IntervalMax")), "unit": "cycles", "method": METHOD, "note": "csynth"},
-        "latency_ns": {"value": worst * max(target, estimated), "unit": "ns", "method": METHOD,
+        "latency_cycles": {"value": worst, "unit": "cycles", "method": METHOD, "note": "worst case, csynth" + wrapper},
+        "ii_cycles": {"value": _int(csynth.get("IntervalMax")), "unit": "cycles", "method": METHOD,
+                      "note": "csynth" + wrapper},
+        "latency_ns": {"value": None if worst is None else worst * max(target, estimated), "unit": "ns",
+                       "method": METHOD,
                        "note": f"worst-case cycles x max(target {target:g} ns, HLS-estimated {estimated:g} ns) clock"},
         "clock_period_ns": {"value": estimated, "unit": "ns", "method": METHOD,
                             "note": "HLS-estimated clock period (csynth, before place and route)"},
     }
-    vsynth = parsed.get("VivadoSynthReport") or {}
-    for key, src in (("lut", "LUT"), ("ff", "FF"), ("dsp", "DSP48E"), ("bram", "BRAM_18K")):
-        value = _int(vsynth.get(src))
-        if value is not None:
-            figs[key] = {"value": value, "unit": "count", "method": METHOD, "note": "Vivado synthesis (vivado_synth.rpt)"}
-    if "BRAM_18K" in vsynth and _int(vsynth["BRAM_18K"]) is not None:
-        # vivado_synth.rpt counts 'Block RAM Tile' (36 Kb); edgenn counts RAMB18 blocks
-        figs["bram"]["value"] = 2 * _int(vsynth["BRAM_18K"])
-        figs["bram"]["note"] = "Vivado synthesis Block RAM tiles x 2 (RAMB18 equivalents)"
-    missing = [k for k, f in figs.items() if f["value"] is None]
-    for key in missing:
+    rpt = project_dir / "vivado_synth.rpt"
+    vsynth = vendor_files.vivado_synth(rpt) if rpt.is_file() else {}
+    # Vivado synthesises the whole top: in a VivadoAccelerator project that is the AXI wrapper, so its counts describe
+    # a different circuit than a core csynth report and must not replace the core's figures.
+    vsynth_scope = "axi_wrapper" if project.accelerator else "core"
+    if vsynth and vsynth_scope == scope:
+        vnote = "Vivado synthesis (vivado_synth.rpt)" + wrapper
+        for key, src in (("lut", "LUT"), ("ff", "FF"), ("dsp", "DSP")):
+            if src in vsynth:
+                figs[key] = {"value": int(vsynth[src]), "unit": "count", "method": METHOD, "note": vnote}
+        if "BRAM_TILE" in vsynth:
+            # a Block RAM tile (36 Kb) holds two RAMB18; 7-series reports a lone RAMB18 as 0.5 tile
+            figs["bram"] = {"value": int(round(2 * vsynth["BRAM_TILE"])), "unit": "count", "method": METHOD,
+                            "note": "Vivado synthesis Block RAM tiles x 2 (RAMB18 equivalents)" + wrapper}
+    for key in [k for k, f in figs.items() if f["value"] is None]:
         del figs[key]
-    return {"figures": figs, "source": {"csynth": {k: csynth[k] for k in sorted(csynth)},
-                                        "vivado_synth": vsynth}}
+    return {"figures": figs, "source": {"scope": scope, "csynth_file": str(xml_path.relative_to(project_dir)),
+                                        "backend": project.backend or "unspecified", "csynth": csynth,
+                                        "vivado_synth": vsynth, "vivado_synth_scope": vsynth_scope if vsynth else None}}

@@ -171,3 +171,97 @@ def test_report_vendor_cli_prints_vendor_figures(tmp_path):
     from edgenn.io import read_json
 
     assert read_json(tmp_path / "vendor" / "report.json")["figures"]["lut"]["value"] == 12345
+
+
+# 7-series layout (Vivado 2019.2/2020.1 report_utilization on a Zynq-7020 / xc7z020): sections "Slice Logic", "Memory",
+# "DSP", no Prohibited column, and a lone RAMB18 reported as half a Block RAM tile.
+VIVADO_SYNTH_7SERIES = """Copyright 1986-2020 Xilinx, Inc. All Rights Reserved.
+| Device       : 7z020clg400-1
+1. Slice Logic
+--------------
++----------------------------+-------+-------+-----------+-------+
+|          Site Type         |  Used | Fixed | Available | Util% |
++----------------------------+-------+-------+-----------+-------+
+| Slice LUTs*                | {lut} |     0 |     53200 |  4.00 |
+|   LUT as Logic             | {lut} |     0 |     53200 |  4.00 |
+| Slice Registers            |  {ff} |     0 |    106400 |  0.17 |
++----------------------------+-------+-------+-----------+-------+
+2. Memory
+---------
++-------------------+------+-------+-----------+-------+
+|     Site Type     | Used | Fixed | Available | Util% |
++-------------------+------+-------+-----------+-------+
+| Block RAM Tile    | {bram_tiles} |     0 |       140 |  0.36 |
+|   RAMB36/FIFO*    |    0 |     0 |       140 |  0.00 |
+|   RAMB18          |    1 |     0 |       280 |  0.36 |
+|     RAMB18E1 only |    1 |       |           |       |
++-------------------+------+-------+-----------+-------+
+3. DSP
+------
++----------------+------+-------+-----------+-------+
+|    Site Type   | Used | Fixed | Available | Util% |
++----------------+------+-------+-----------+-------+
+| DSPs           | {dsp} |     0 |       220 |  0.45 |
+|   DSP48E1 only | {dsp} |       |           |       |
++----------------+------+-------+-----------+-------+
+"""
+
+
+@pytest.mark.parametrize("tiles, ramb18", [("0.5", 1), ("2.5", 5), ("3", 6)])
+def test_fractional_block_ram_tiles_come_from_vivado_not_csynth(tmp_path, tiles, ramb18):
+    write_project(tmp_path, lut=9000, ff=4000, dsp=30, bram=12)
+    (tmp_path / "vivado_synth.rpt").write_text(VIVADO_SYNTH_7SERIES.format(lut=2129, ff=181, dsp=1, bram_tiles=tiles))
+    parsed = read_vendor_report(tmp_path)
+    figs = parsed["figures"]
+    assert figs["bram"]["value"] == ramb18 and "Vivado synthesis" in figs["bram"]["note"]
+    assert (figs["lut"]["value"], figs["ff"]["value"], figs["dsp"]["value"]) == (2129, 181, 1)
+    assert parsed["source"]["vivado_synth"]["DSP_TYPE"] == 1.0  # DSP48E1: a 7-series part
+
+
+def write_accelerator(root, *, core: bool, wrapper_lut=15000, core_lut=9000):
+    (root / "project.tcl").write_text('variable project_name\nset project_name "myproject"\nvariable backend\n'
+                                      'set backend "vivadoaccelerator"\nvariable part\nset part "xc7z020clg400-1"\n')
+    prj = root / "myproject_prj"
+    report = prj / "solution1" / "syn" / "report"
+    report.mkdir(parents=True)
+    (prj / "vivado_hls.app").write_text(HLS_APP.replace('top="myproject"', 'top="myproject_axi"'))
+    kw = dict(ff=5000, dsp=20, bram=2, best=9, worst=11, ii=1, target="10.00", estimated="8.1")
+    (report / "myproject_axi_csynth.xml").write_text(CSYNTH_XML.format(lut=wrapper_lut, **kw))
+    if core:
+        (report / "myproject_csynth.xml").write_text(CSYNTH_XML.format(lut=core_lut, **kw))
+    (root / "vivado_synth.rpt").write_text(VIVADO_SYNTH_7SERIES.format(lut=14000, ff=6000, dsp=20, bram_tiles="1"))
+
+
+def test_accelerator_project_reports_the_core_not_the_axi_wrapper(tmp_path):
+    write_accelerator(tmp_path, core=True)
+    parsed = read_vendor_report(tmp_path)
+    assert parsed["source"]["scope"] == "core"
+    assert parsed["figures"]["lut"]["value"] == 9000  # the core's csynth, not the wrapper's (15000) nor Vivado's
+    assert parsed["source"]["vivado_synth_scope"] == "axi_wrapper"
+
+
+def test_accelerator_without_core_report_says_it_is_the_wrapper(tmp_path):
+    write_accelerator(tmp_path, core=False)
+    parsed = read_vendor_report(tmp_path)
+    assert parsed["source"]["scope"] == "axi_wrapper"
+    assert parsed["figures"]["lut"]["value"] == 14000  # Vivado synthesis of the same (wrapper) top
+    assert all("AXI wrapper" in parsed["figures"][k]["note"] for k in ("lut", "ff", "dsp", "bram", "latency_cycles"))
+
+
+def test_project_tcl_without_backend_is_read(tmp_path):
+    write_project(tmp_path, lut=4321)
+    (tmp_path / "project.tcl").write_text('variable project_name\nset project_name "myproject"\nvariable part\n'
+                                          'set part "xcku115-flvb2104-2-i"\n')  # hls4ml < 0.7: no backend line
+    parsed = read_vendor_report(tmp_path)
+    assert parsed["figures"]["lut"]["value"] == 4321 and parsed["source"]["backend"] == "unspecified"
+
+
+def test_project_tcl_without_name_is_a_clear_cli_error(tmp_path):
+    from edgenn.cli.app import app
+    from edgenn.cli import commands  # noqa: F401
+
+    (tmp_path / "hls").mkdir()
+    (tmp_path / "hls" / "project.tcl").write_text("variable part\nset part \"xc7z020clg400-1\"\n")
+    result = CliRunner().invoke(app, ["report-vendor", str(tmp_path), "--out", str(tmp_path / "vendor")])
+    assert result.exit_code == 2, result.output
+    assert "project_name" in result.output and "Traceback" not in result.output
