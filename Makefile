@@ -32,6 +32,7 @@ demo: setup
 	@echo "report: firmware/jet_mlp/fpga/report.html (also report.md beside it)"
 
 test: setup
+	$(BIN)/ruff check edgenn tests benchmarks
 	$(BIN)/python -m pytest -q
 
 bench: setup

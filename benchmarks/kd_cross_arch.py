@@ -16,7 +16,6 @@ noise when the paired t statistic exceeds the two-sided 95 % critical value for 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path

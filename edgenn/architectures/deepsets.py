@@ -41,8 +41,6 @@ def _layers(params: DeepSetsParams) -> list[str]:
 
 def dense_stack(x, sizes: list[int], prefix: str, reg, qat: QatSpec | None):
     """Dense + ReLU layers named ``<prefix>_k`` / ``<prefix>_relu_k`` (QDense + quantized_relu when ``qat``)."""
-    from tensorflow.keras import layers
-
     for i, units in enumerate(sizes):
         x = dense_layer(units, f"{prefix}_{i}", reg, qat)(x)
         x = relu_layer(f"{prefix}_relu_{i}", f"{prefix}_{i}", qat)(x)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import sys
 from dataclasses import dataclass
 
 import typer

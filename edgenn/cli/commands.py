@@ -106,8 +106,6 @@ def export(ctx: typer.Context,
            ) -> None:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
     from edgenn.api import export as api_export
-    from edgenn.errors import InvalidInputError
-
     from edgenn.runners.targets import get_target
 
     get_target(target)  # the registry's error lists the registered targets

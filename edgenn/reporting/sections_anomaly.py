@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 
 from edgenn.reporting.html import esc, img, img_file, missing, note, section, table
 from edgenn.reporting.sections import _num, fmt

@@ -11,7 +11,7 @@ from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.runners.targets import export_target
 from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
-                                   _anomaly_figures, _fig, anomaly_score)
+                                   _anomaly_figures, anomaly_score)
 
 
 @export_target("onnx", help="ONNX file checked with onnxruntime")

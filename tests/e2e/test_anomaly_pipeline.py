@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from edgenn.config.recipe import Recipe
-from edgenn.datasets.events_generate import EventGenConfig, generate_events
 from edgenn.errors import InvalidInputError
 from edgenn.training.stage import run_training
 

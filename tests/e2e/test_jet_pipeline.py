@@ -1,7 +1,6 @@
 """The tiny jet pipeline end to end through the CLI: train -> compress -> export (onnx, fpga) -> check."""
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

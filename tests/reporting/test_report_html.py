@@ -32,7 +32,6 @@ def _export(run_train: Path, out: Path) -> None:
     from edgenn.artifacts import ModelArtifact
     from edgenn.estimates import estimate
     from edgenn.estimates.resources import DesignSpec, LayerSpec
-    from edgenn.exporters.fixed_point import FixedPoint
     from edgenn.exporters.precision import derive_precisions
     from edgenn.io import atomic_write_json
     from edgenn.manifest import write_manifest
