@@ -7,6 +7,11 @@ layer, so both are rebuilt here: each leaf layer is re-created from its config a
 Re-creating (instead of calling the original layer objects again) keeps one inbound node per layer, so
 ``layer.output`` stays defined; the arithmetic is unchanged because config and weights are the layer's own.
 
+A fused activation (``Dense(8, activation='relu')``, ``QDense(..., activation=quantized_relu(6))``) is split into the
+layer with a linear activation followed by an ``Activation`` / ``QActivation`` layer named ``<layer>_<activation>``:
+Keras computes ``activation(layer(x))`` either way, so the outputs are identical, and every later rule then sees one
+operation per layer, as hls4ml's own parser does when it splits the activation into its own node.
+
 Layer names stay the user's (reports and ``--hls-config`` refer to them); a name that a nested model shares with
 another layer gets the sub-model's name as prefix.
 """
@@ -16,10 +21,34 @@ from __future__ import annotations
 from typing import Any
 
 
+# layers whose ``activation`` is applied to their own output (recurrent layers use theirs inside the cell: not split)
+FUSED_ACTIVATION_LAYERS = frozenset({
+    "Dense", "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "QDense", "QConv1D", "QConv2D", "QDepthwiseConv2D", "QSeparableConv1D", "QSeparableConv2D",
+    "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm",
+})
+
+
+def fused_activation(layer: Any) -> Any:
+    """The activation fused into ``layer`` (a name or a QKeras quantizer), or None when it is linear."""
+    if type(layer).__name__ not in FUSED_ACTIVATION_LAYERS:
+        return None
+    act = getattr(layer, "activation", None)
+    name = act if isinstance(act, str) else getattr(act, "__name__", None)
+    return None if act is None or name == "linear" else act
+
+
+def _activation_label(act: Any) -> str:
+    if isinstance(act, str):
+        return act
+    return getattr(act, "__name__", None) or type(act).__name__
+
+
 def needs_flattening(model: Any) -> bool:
     import tensorflow as tf
 
-    return isinstance(model, tf.keras.Sequential) or any(isinstance(l, tf.keras.Model) for l in model.layers)
+    return (isinstance(model, tf.keras.Sequential) or any(isinstance(lay, tf.keras.Model) for lay in model.layers)
+            or any(fused_activation(lay) is not None for lay in model.layers))
 
 
 def flatten_model(model: Any) -> Any:
@@ -89,7 +118,18 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
         return _call(layer, inner, names, prefix=f"{layer.name}_")
     config = layer.get_config()
     config["name"] = _unique(layer.name, prefix, names)
+    act = fused_activation(layer)
+    stored_act = config.get("activation")
+    if act is not None:
+        config["activation"] = "linear"
     clone = layer.__class__.from_config(config)
     out = clone(*args, **kwargs)
     clone.set_weights(layer.get_weights())
-    return out
+    if act is None:
+        return out
+    act_name = _unique(f"{config['name']}_{_activation_label(act)}", "", names)
+    if not type(layer).__name__.startswith("Q"):  # a Keras activation: the layer's own serialized form
+        return tf.keras.layers.Activation(stored_act, name=act_name)(out)
+    from qkeras import QActivation
+
+    return QActivation(act, name=act_name)(out)

@@ -43,10 +43,10 @@ def test_sequential_loads_flat_with_same_outputs(saved, fmt):
     flat = src.model
     assert not isinstance(flat, tf.keras.Sequential)
     assert isinstance(flat.layers[0], tf.keras.layers.InputLayer)
-    assert [l.name for l in flat.layers[1:]] == ["fc1", "relu1", "output"]
+    assert [lay.name for lay in flat.layers[1:]] == ["fc1", "relu1", "output"]
     assert flat.input_names == ["fc1_input"]  # the name Keras gives a Sequential model's input
     np.testing.assert_array_equal(flat.predict(x, verbose=0), model.predict(x, verbose=0))
-    assert all(len(l.inbound_nodes) == 1 for l in flat.layers)  # layer.output is defined for the trace
+    assert all(len(lay.inbound_nodes) == 1 for lay in flat.layers)  # layer.output is defined for the trace
 
 
 def test_nested_models_are_flattened_with_unique_names(tmp_path):
@@ -64,9 +64,9 @@ def test_nested_models_are_flattened_with_unique_names(tmp_path):
     model.save(tmp_path / "nested.h5")
     loaded = tf.keras.models.load_model(tmp_path / "nested.h5", compile=False)
     flat = flatten_model(loaded)
-    names = [l.name for l in flat.layers]
+    names = [lay.name for lay in flat.layers]
     assert names == ["x", "dense", "block_dense", "relu", "head"]
-    assert not any(isinstance(l, tf.keras.Model) for l in flat.layers)
+    assert not any(isinstance(lay, tf.keras.Model) for lay in flat.layers)
     xs = np.random.default_rng(2).normal(size=(32, 4)).astype(np.float32)
     np.testing.assert_array_equal(flat.predict(xs, verbose=0), model.predict(xs, verbose=0))
 
@@ -110,3 +110,33 @@ def test_sequential_exports_to_onnx_via_cli(saved, tmp_path):
     report = json.loads((tmp_path / "onnx" / "report.json").read_text())
     assert report["figures"]["onnx_max_abs_diff"]["value"] == 0.0
     assert (tmp_path / "onnx" / "model.onnx").is_file()
+
+
+def test_fused_activations_are_split_and_derive_exact_types():
+    """Dense(activation='relu') and QDense(activation=quantized_relu) become layer + activation with equal outputs;
+    the quantized chain then derives exact firmware types (it was refused as 'fused activation')."""
+    import tensorflow as tf
+    from qkeras import QDense, quantized_bits, quantized_relu
+
+    from edgenn.exporters.precision import derive_precisions
+    from edgenn.flatten import flatten_model
+
+    tf.keras.utils.set_random_seed(5)
+    q = quantized_bits(6, 0, alpha=1)
+    inp = tf.keras.Input((16,), name="x")
+    h = QDense(8, kernel_quantizer=q, bias_quantizer=q, activation=quantized_relu(6), name="q1")(inp)
+    out = QDense(5, kernel_quantizer=q, bias_quantizer=q, name="out")(h)
+    model = tf.keras.Model(inp, out)
+    flat = flatten_model(model)
+    assert [(lay.name, type(lay).__name__) for lay in flat.layers[1:]] == [
+        ("q1", "QDense"), ("q1_quantized_relu", "QActivation"), ("out", "QDense")]
+    x = np.random.default_rng(4).normal(size=(200, 16)).astype(np.float32)
+    np.testing.assert_array_equal(flat.predict(x, verbose=0), model.predict(x, verbose=0))
+    prec = derive_precisions(flat, x_calibration=x)
+    assert prec.layer("q1").exact and prec.layer("out").exact
+
+    float_model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="tanh", input_shape=(3,), name="d")])
+    flat_float = flatten_model(float_model)
+    assert [(lay.name, type(lay).__name__) for lay in flat_float.layers[1:]] == [("d", "Dense"), ("d_tanh", "Activation")]
+    xf = x[:, :3]
+    np.testing.assert_array_equal(flat_float.predict(xf, verbose=0), float_model.predict(xf, verbose=0))
