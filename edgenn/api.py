@@ -121,7 +121,7 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            data: str | Path | None = None, part: str | None = None, clock_period_ns: float | None = None,
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
-           progress: bool = True, report: bool = True):
+           progress: bool = True, report: bool = True, ii_target: int | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; flags given here override it.
@@ -131,6 +131,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     overrides = {k: v for k, v in dict(part=part, clock_period_ns=clock_period_ns, io_type=io_type,
                                        strategy=strategy, reuse_factor=reuse_factor, backend=backend).items()
                  if v is not None}
+    if ii_target is not None:  # the flag replaces the recipe's target, whichever way the recipe gave it
+        overrides.update(ii_target=ii_target, input_rate_mhz=None)
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
                             validation_samples=validation_samples, trust_model=trust_model)

@@ -99,6 +99,9 @@ def export(ctx: typer.Context,
            strategy: Optional[str] = typer.Option(None, help="Latency, Resource or distributed_arithmetic (da4ml; reuse factor 1, io_parallel)."),
            reuse_factor: Optional[int] = typer.Option(None, help="hls4ml reuse factor (1 = fully parallel)."),
            backend: Optional[str] = typer.Option(None, help="Vitis or Vivado."),
+           ii_target: Optional[int] = typer.Option(None, help="Initiation interval to meet, in clock cycles (5 = 40 MHz "
+                                                              "at 200 MHz): edgenn picks each layer's parallelization "
+                                                              "and reuse factors, or refuses."),
            validation_samples: Optional[int] = typer.Option(None, help="Samples for C-simulation validation."),
            trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
                                                                          "file (runs code stored in it)."),
@@ -112,7 +115,7 @@ def export(ctx: typer.Context,
     result = api_export(source, target=target, out=out, data=data, part=part, clock_period_ns=clock_period_ns,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,
-                        progress=settings(ctx).progress, report=report)
+                        progress=settings(ctx).progress, report=report, ii_target=ii_target)
     render.export_summary(console, result)
 
 

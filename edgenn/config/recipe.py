@@ -144,6 +144,11 @@ class CompressSpec(Strict):
         return self
 
 
+class LayerHls(Strict):
+    reuse_factor: int | None = Field(None, ge=1)
+    parallelization_factor: int | None = Field(None, ge=1)
+
+
 class FpgaSpec(Strict):
     part: str = "xcvu13p-flga2577-2-e"
     clock_period_ns: float = Field(5.0, gt=0)
@@ -151,6 +156,12 @@ class FpgaSpec(Strict):
     strategy: Literal["Latency", "Resource", "distributed_arithmetic"] = "Latency"
     reuse_factor: int = Field(1, ge=1)
     backend: Literal["Vitis", "Vivado"] = "Vitis"
+    ii_target: int | None = Field(None, ge=1, description="cycles between inputs; edgenn chooses each layer's "
+                                                          "ParallelizationFactor/ReuseFactor to meet it")
+    input_rate_mhz: float | None = Field(None, gt=0, description="or the input rate (40 = LHC bunch crossings), "
+                                                                 "converted to cycles with the clock")
+    layers: dict[str, LayerHls] = Field(default_factory=dict, description="explicit per-layer settings (win over "
+                                                                          "ii_target)")
 
     @field_validator("part")
     @classmethod
@@ -166,7 +177,15 @@ class FpgaSpec(Strict):
         if self.strategy == "distributed_arithmetic" and (self.reuse_factor != 1 or self.io_type != "io_parallel"):
             raise ValueError("strategy distributed_arithmetic needs reuse_factor 1 and io_type io_parallel "
                              f"(got reuse_factor {self.reuse_factor}, io_type {self.io_type})")
+        if self.ii_target is not None and self.input_rate_mhz is not None:
+            raise ValueError("give ii_target or input_rate_mhz, not both (40 MHz at a 5 ns clock is ii_target 5)")
         return self
+
+    def model_dump(self, **kwargs):  # what HlsSettings takes: per-layer entries without their unset keys
+        out = super().model_dump(**kwargs)
+        out["layers"] = {name: {k: v for k, v in entry.items() if v is not None}
+                         for name, entry in out.get("layers", {}).items()}
+        return out
 
 
 class ExportSpec(Strict):

@@ -42,6 +42,9 @@ class HlsSettings:
     strategy: Literal["Latency", "Resource", "distributed_arithmetic"] = "Latency"
     reuse_factor: int = 1
     backend: Literal["Vitis", "Vivado"] = "Vitis"
+    ii_target: int | None = None          # cycles between inputs edgenn meets by choosing PF/RF (throughput.py)
+    input_rate_mhz: float | None = None   # or the input rate, converted with the clock
+    layers: dict[str, dict[str, int]] = field(default_factory=dict)  # explicit per-layer reuse/parallelization
 
     def __post_init__(self) -> None:
         validate_part(self.part)
@@ -59,6 +62,12 @@ class HlsSettings:
         if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
             raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).",
                                     fix="use 1 for a fully parallel design, or a larger integer to share multipliers.")
+        for name, entry in self.layers.items():
+            bad = sorted(set(entry) - {"reuse_factor", "parallelization_factor"})
+            if bad or any(not isinstance(v, int) or v < 1 for v in entry.values()):
+                raise InvalidInputError(f"hls.layers.{name}: only reuse_factor / parallelization_factor, integers "
+                                        f">= 1 (got {entry}).", fix="e.g. layers: {phi_0: {parallelization_factor: 16}}.")
+        self.ii_target_cycles  # noqa: B018  validates ii_target / input_rate_mhz here, not after conversion
         if self.strategy == "distributed_arithmetic":
             # hls4ml's DA pass raises a bare Exception for RF != 1 deep inside conversion; io_stream needs wrappers
             # edgenn's C-simulation check does not cover (backends/vivado/passes/distributed_arithmetic.py).
@@ -69,9 +78,20 @@ class HlsSettings:
                 raise InvalidInputError(f"hls.io_type: distributed_arithmetic needs io_parallel (got {self.io_type}).",
                                         fix="set io_type: io_parallel.")
 
+    @property
+    def ii_target_cycles(self) -> int | None:
+        from edgenn.exporters.throughput import ii_target_cycles
+
+        return ii_target_cycles(self.ii_target, self.input_rate_mhz, self.clock_period_ns)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"part": self.part, "clock_period_ns": self.clock_period_ns, "io_type": self.io_type,
-                "strategy": self.strategy, "reuse_factor": self.reuse_factor, "backend": self.backend}
+        out = {"part": self.part, "clock_period_ns": self.clock_period_ns, "io_type": self.io_type,
+               "strategy": self.strategy, "reuse_factor": self.reuse_factor, "backend": self.backend}
+        if self.ii_target_cycles is not None:
+            out["ii_target"] = self.ii_target_cycles
+        if self.layers:
+            out["layers"] = {name: dict(entry) for name, entry in sorted(self.layers.items())}
+        return out
 
 
 def validate_part(part: str) -> None:
@@ -141,7 +161,27 @@ def build_hls_config(model: Any, precision: ModelPrecision, settings: HlsSetting
         entry["ReuseFactor"] = settings.reuse_factor
         if "Strategy" in entry:
             entry["Strategy"] = settings.strategy
+    apply_layer_settings(model, layer_cfg, settings)
     return config
+
+
+def apply_layer_settings(model: Any, layer_cfg: dict[str, dict], settings: HlsSettings) -> None:
+    """Precedence: explicit per-layer settings > what ii_target chooses > the global strategy/reuse factor."""
+    from edgenn.exporters.throughput import apply_plan, plan_ii
+
+    unknown = sorted(set(settings.layers) - set(layer_cfg))
+    if unknown:
+        raise InvalidInputError(f"export.fpga.layers names unknown layer(s) {unknown}.",
+                                fix=f"use layer names of this model: {sorted(layer_cfg)}.")
+    target = settings.ii_target_cycles
+    if target is not None:
+        apply_plan(layer_cfg, plan_ii(model, target, reuse_factor=settings.reuse_factor, io_type=settings.io_type,
+                                      explicit=settings.layers))
+    for name, entry in settings.layers.items():
+        if "reuse_factor" in entry:
+            layer_cfg[name]["ReuseFactor"] = int(entry["reuse_factor"])
+        if "parallelization_factor" in entry:
+            layer_cfg[name]["ParallelizationFactor"] = int(entry["parallelization_factor"])
 
 
 def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: ModelPrecision | None = None,

@@ -52,6 +52,14 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
             resources = estimate_da(project.hls_model)  # the analytic model does not describe DA kernels
         else:
             resources = estimate(design_from_hls_model(project.hls_model))
+        target = settings.ii_target_cycles
+        if target is not None and resources.total.ii_cycles.value > target:
+            from edgenn.errors import UnsupportedModelError
+
+            raise UnsupportedModelError(f"export.fpga.ii_target {target}: the exported design's estimated II is "
+                                        f"{resources.total.ii_cycles.value:g} cycles.",
+                                        fix="raise ii_target, or set the slow layer's parallelization_factor in "
+                                            "export.fpga.layers.")
         figures = _fpga_figures(source, bitexact, resources, csim.firmware[csim.output_layer], y,
                                 csim.reference[csim.output_layer], csim.x_quantized, staging)
         if csim.float_reference is not None:  # table-based layers: the float model is compared apart from the claim
