@@ -2,7 +2,7 @@
 
 Each command builds its arguments, calls exactly one API function, renders the typed result, and maps
 ``EdgennError`` subclasses to exit codes (0 ok, 1 budget broken, 2 invalid input, 3 external tool missing) with a
-one-line message and no traceback.
+one-line message and no traceback. Under ``--json`` the same outcome is one JSON document on stdout (``jsonout``).
 """
 
 from __future__ import annotations
@@ -14,48 +14,107 @@ from dataclasses import dataclass
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from edgenn.errors import EdgennError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  help="edgenn: physics data -> compact model -> bit-exact FPGA firmware, with budgets for CI.")
+# Pipeline first, then the tools around it; `edgenn --help` lists commands in this order.
+PIPELINE = ("data", "train", "compress", "export", "check")
+TOOLS = ("report", "synth", "report-vendor", "scan", "compare", "doctor")
+
+
+class PipelineOrder(TyperGroup):
+    def list_commands(self, ctx) -> list[str]:
+        order = {name: i for i, name in enumerate(PIPELINE + TOOLS)}
+        return sorted(self.commands, key=lambda name: order.get(name, len(order)))
+
+
+app = typer.Typer(cls=PipelineOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="edgenn: physics data -> compact model -> bit-exact FPGA firmware, with budgets for CI.",
+                  epilog="Example: edgenn data generate jets --out data/jets --fast && edgenn train "
+                         "models/jet_mlp.yml\n\nExample (CI): edgenn check firmware/jet_mlp/fpga --budget "
+                         "firmware/budgets/jet_mlp.yml --json > check.json")
 data_app = typer.Typer(no_args_is_help=True, help="Make or inspect datasets.")
-app.add_typer(data_app, name="data")
+app.add_typer(data_app, name="data", rich_help_panel="Pipeline")
 
 console = Console()
 err_console = Console(stderr=True)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document with the result on stdout "
+                                                 "(tables go to stderr); schema in docs/cli-json/.")
 
 
 @dataclass(frozen=True)
 class CliSettings:
     progress: bool = True
+    verbose: bool = False
 
 
 def settings(ctx: typer.Context) -> CliSettings:
     return ctx.obj if isinstance(ctx.obj, CliSettings) else CliSettings()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from edgenn import __version__
+
+        typer.echo(f"edgenn {__version__}")
+        raise typer.Exit(0)
+
+
+def progress_wanted(no_progress: bool) -> bool:
+    """Bars only for a person watching: not under --no-progress, not in CI (CI=true), not into a file or pipe."""
+    if no_progress or os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        return False
+    return sys.stderr.isatty()
+
+
 @app.callback()
 def _root(ctx: typer.Context,
-          no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars (for logs).")) -> None:
-    ctx.obj = CliSettings(progress=not no_progress)
+          no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars (also off when CI=true "
+                                                                       "or stderr is not a terminal)."),
+          verbose: bool = typer.Option(False, "-v", "--verbose", help="Show TensorFlow/Keras logging and library "
+                                                                       "warnings (hidden by default)."),
+          version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print edgenn's version and exit.")) -> None:
+    from edgenn.cli import quiet
+
+    quiet.configure(verbose)  # before any command imports TensorFlow
+    ctx.obj = CliSettings(progress=progress_wanted(no_progress), verbose=verbose)
 
 
 def handles_errors(fn):
-    """Turn user-caused failures into one clear message and the documented exit code."""
+    """Turn user-caused failures into one clear message and the documented exit code.
+
+    A command returns None or a payload dict (``paths``, ``figures``, ``exit_code`` and its own keys); when it was
+    called with ``json_out=True`` the payload is wrapped by ``jsonout.document`` and printed as the only stdout.
+    """
+    from edgenn.cli import jsonout
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except EdgennError as exc:
-            for line in str(exc).splitlines():
-                err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err_console.print("[bold red]interrupted:[/] no partial output was left behind; re-run the same command "
-                              "to finish the job.")
-            raise typer.Exit(130) from None
+        as_json = bool(kwargs.get("json_out"))
+        name = jsonout.command_name(fn)
+        with jsonout.stdout_to_stderr(as_json) as real_stdout:
+            try:
+                payload = fn(*args, **kwargs) or {}
+            except EdgennError as exc:
+                for line in str(exc).splitlines():
+                    err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+                if as_json:
+                    jsonout.emit(real_stdout, jsonout.error_document(name, exc))
+                raise typer.Exit(exc.exit_code) from None
+            except KeyboardInterrupt:
+                err_console.print("[bold red]interrupted:[/] no partial output was left behind; re-run the "
+                                  "same command to finish the job.")
+                if as_json:
+                    jsonout.emit(real_stdout, jsonout.interrupted_document(name))
+                raise typer.Exit(130) from None
+            code = int(payload.pop("exit_code", 0))
+            if as_json:
+                jsonout.emit(real_stdout, jsonout.document(name, payload, code))
+        if code:
+            raise typer.Exit(code)
 
     return wrapper
 
@@ -75,7 +134,6 @@ def _terminate_as_interrupt(signum, frame) -> None:
 
 
 def main() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     from edgenn.cli import commands  # noqa: F401  registers the commands on ``app``
 

@@ -7,19 +7,15 @@ from typing import Optional
 
 import typer
 
-from edgenn.cli.app import app, console, data_app, handles_errors, settings
+from edgenn.cli.app import JSON_OPTION, app, console, data_app, handles_errors, settings
 from edgenn.cli import render
-from edgenn.cli.report_cmd import register as _register_report
-from edgenn.cli.synth_cmd import register as _register_synth
-
-_register_report(app)
-_register_synth(app)
-from edgenn.cli.scan_cmd import register as _register_scan  # noqa: E402
-
-_register_scan(app)
+from edgenn.cli.jsonout import figures as report_figures
+from edgenn.cli.payloads import model_payload
 
 
-@data_app.command("generate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@data_app.command("generate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+                  epilog="Example: edgenn data generate jets --out data/jets --jets-per-class 2000 --fast\n\n"
+                         "Example: edgenn data generate events --out data/events --events-per-process 2000 --fast")
 @handles_errors
 def data_generate(
     ctx: typer.Context,
@@ -35,7 +31,8 @@ def data_generate(
     cache_dir: Optional[Path] = typer.Option(None, help="Shard cache (default ~/.cache/edgenn or $EDGENN_CACHE_DIR)."),
     ray_address: Optional[str] = typer.Option(None, help="Run jet shards as Ray tasks ('local' starts a local "
                                                          "cluster, 'auto' joins one); same output."),
-) -> None:
+    json_out: bool = JSON_OPTION,
+) -> dict:
     """Generate a dataset offline with Pythia 8 + FastJet (seeded, sharded, cached)."""
     from edgenn.api import generate_data
     from edgenn.errors import InvalidInputError
@@ -55,37 +52,48 @@ def data_generate(
                          workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                          progress=settings(ctx).progress, ray_address=ray_address)
     console.print(f"dataset written: [bold]{path}[/]")
+    return {"paths": {"dataset": path, "manifest": Path(path).parent / "manifest.json"}}
 
 
-@app.command()
+@app.command(rich_help_panel="Pipeline",
+             epilog="Example: edgenn train models/jet_mlp.yml\n\n"
+                    "Example: edgenn train models/jet_mlp.yml --out runs/try1/train --no-report --json")
 @handles_errors
 def train(ctx: typer.Context,
           recipe: Path = typer.Argument(..., help="Recipe YAML, e.g. models/jet_mlp.yml."),
           out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/train)."),
-          report: bool = typer.Option(True, help="Write report.html into the output directory.")) -> None:
+          report: bool = typer.Option(True, help="Write report.html into the output directory."),
+          json_out: bool = JSON_OPTION) -> dict:
     """Train the recipe's float model and write metrics and ROC plots."""
     from edgenn.api import train as api_train
 
     result = api_train(recipe, out=out, progress=settings(ctx).progress, report=report)
     render.model_metrics(console, result)
+    return model_payload(result)
 
 
-@app.command()
+@app.command(rich_help_panel="Pipeline",
+             epilog="Example: edgenn compress runs/jet_mlp\n\n"
+                    "Example: edgenn compress runs/jet_mlp --recipe models/jet_mlp.yml --json")
 @handles_errors
 def compress(ctx: typer.Context,
              run: Path = typer.Argument(..., help="Run directory (runs/<name>) holding a trained model."),
              recipe: Optional[Path] = typer.Option(None, help="Recipe to take the compress section from "
                                                              "(default: the run's own recipe)."),
              out: Optional[Path] = typer.Option(None, help="Output directory (default runs/<name>/compress)."),
-             report: bool = typer.Option(True, help="Write report.html into the output directory.")) -> None:
+             report: bool = typer.Option(True, help="Write report.html into the output directory."),
+             json_out: bool = JSON_OPTION) -> dict:
     """Prune, quantize (QAT) and/or distill a trained model; prints the before/after table."""
     from edgenn.api import compress as api_compress
 
     result = api_compress(run, recipe=recipe, out=out, progress=settings(ctx).progress, report=report)
     render.compression_table(console, result)
+    return model_payload(result)
 
 
-@app.command()
+@app.command(rich_help_panel="Pipeline",
+             epilog="Example: edgenn export runs/jet_mlp --target fpga\n\n"
+                    "Example: edgenn export my_model.h5 --data val.npz --target onnx --json")
 @handles_errors
 def export(ctx: typer.Context,
            source: Path = typer.Argument(..., help="Run directory (runs/<name>), or a Keras/QKeras model: .h5, .keras or a SavedModel directory."),
@@ -106,7 +114,8 @@ def export(ctx: typer.Context,
            trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
                                                                          "file (runs code stored in it)."),
            report: bool = typer.Option(True, help="Write report.html into the export directory."),
-           ) -> None:
+           json_out: bool = JSON_OPTION,
+           ) -> dict:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
     from edgenn.api import export as api_export
     from edgenn.runners.targets import get_target
@@ -117,25 +126,41 @@ def export(ctx: typer.Context,
                         validation_samples=validation_samples, trust_model=trust_model,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target)
     render.export_summary(console, result)
+    return {"paths": {"directory": result.directory, "report": result.directory / "report.md"},
+            "figures": report_figures(result.report), "target": result.target,
+            "notes": list(result.report.get("notes", []))}
 
 
-@app.command()
+@app.command(rich_help_panel="Pipeline",
+             epilog="Example: edgenn check firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml\n\n"
+                    "Example (CI): edgenn check firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml "
+                    "--json --junit check.xml > check.json")
 @handles_errors
 def check(export_dir: Path = typer.Argument(..., help="Export directory, e.g. firmware/jet_mlp/fpga."),
           budget: Path = typer.Option(..., help="Budget YAML, e.g. firmware/budgets/jet_mlp.yml."),
-          json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-          junit: Optional[Path] = typer.Option(None, help="Also write a JUnit XML file for CI dashboards.")) -> None:
+          junit: Optional[Path] = typer.Option(None, help="Also write a JUnit XML file for CI dashboards."),
+          json_out: bool = JSON_OPTION) -> dict:
     """Compare an export with a budget: exit 0 if every line holds, 1 if any fails, 2 on bad input."""
-    import json
-
     from edgenn.api import check as api_check
     from edgenn.io import atomic_write_text
 
     report = api_check(export_dir, budget)
     if junit:
         atomic_write_text(junit, report.to_junit())
-    if json_out:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
-    else:
-        render.check_table(console, report)
-    raise typer.Exit(0 if report.passed else 1)
+    render.check_table(console, report)
+    lines = report.to_dict()["lines"]
+    return {"exit_code": 0 if report.passed else 1, "paths": {"junit": junit} if junit else {},
+            "figures": {x["figure"]: {"value": x["value"], "unit": x["unit"], "method": x["method"]} for x in lines},
+            "source": report.source, "passed": report.passed, "lines": lines}
+
+
+# the tools around the pipeline; `edgenn --help` lists them after it (app.PipelineOrder)
+from edgenn.cli.report_cmd import register as _register_report  # noqa: E402
+from edgenn.cli.synth_cmd import register as _register_synth  # noqa: E402
+from edgenn.cli.scan_cmd import register as _register_scan  # noqa: E402
+from edgenn.cli.doctor_cmd import register as _register_doctor  # noqa: E402
+
+_register_report(app)
+_register_synth(app)
+_register_scan(app)
+_register_doctor(app)

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from edgenn.cli.app import console, handles_errors
+from edgenn.cli.app import console
 
 events_app = typer.Typer(add_completion=False, help="Options of `edgenn data generate events`.")
 
@@ -48,9 +48,9 @@ def _process_events(values: list[str]) -> dict[str, int]:
     return out
 
 
-@handles_errors
 def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fast: bool, workers: int | None,
-                             events_per_shard: int | None, cache_dir: Path | None, progress: bool) -> None:
+                             events_per_shard: int | None, cache_dir: Path | None, progress: bool) -> dict:
+    """Runs inside ``data generate``'s ``handles_errors``: errors and --json are handled there."""
     from edgenn.api import generate_events
 
     import click
@@ -68,3 +68,4 @@ def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fas
                            workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                            progress=progress, **options)
     console.print(f"dataset written: [bold]{path}[/]")
+    return {"paths": {"dataset": path, "manifest": Path(path).parent / "manifest.json"}}

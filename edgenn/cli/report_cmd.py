@@ -11,17 +11,21 @@ import typer
 def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or scans/<name>."),
            budget: Optional[Path] = typer.Option(None, help="Budget YAML for the budget table "
                                                              "(default for an export: firmware/budgets/<name>.yml).")
-           ) -> None:
+           , json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> dict:
     """Write a self-contained report.html (plots inline, no network) and print its path."""
     from edgenn.api import report as api_report
     from edgenn.cli.app import console
 
     out = api_report(path, budget=budget)
     console.print(f"report: [bold]{out}[/]")
+    return {"paths": {"report": out}}
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``report`` command to ``app`` (errors mapped to exit codes like every other command)."""
     from edgenn.cli.app import handles_errors
 
-    app.command("report")(handles_errors(report))
+    app.command("report", rich_help_panel="Tools",
+                epilog="Example: edgenn report runs/jet_mlp\n\n"
+                       "Example: edgenn report firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml"
+                )(handles_errors(report))

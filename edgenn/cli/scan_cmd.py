@@ -20,7 +20,8 @@ def scan(ctx: typer.Context,
                                                               "'auto' or ray://HOST:10001 joins one."),
          export_best: int = typer.Option(0, min=0, help="Export the N best Pareto trials to firmware "
                                                         "(bit-exact C simulation checked)."),
-         ) -> None:
+         json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+         ) -> dict:
     """Multi-objective search over bits, sparsity, widths, reuse factor and strategy (Optuna; resumable)."""
     from rich.table import Table
 
@@ -43,6 +44,12 @@ def scan(ctx: typer.Context,
     for line in result.unchecked_budget_lines:
         console.print(f"[yellow]budget line not checked by the scan:[/] {line}")
     console.print(f"written: [bold]{result.directory}[/] (trials.csv, pareto.csv, pareto.png, study.db)")
+    d = result.directory
+    return {"paths": {"directory": d, **{f.split(".")[0]: d / f for f in ("trials.csv", "pareto.csv", "pareto.png",
+                                                                          "study.db")}},
+            "objectives": list(result.objectives), "num_trials": result.num_trials,
+            "num_complete": result.num_complete, "pareto": [dict(r) for r in result.pareto],
+            "unchecked_budget_lines": list(result.unchecked_budget_lines)}
 
 
 def compare(ctx: typer.Context,
@@ -56,7 +63,8 @@ def compare(ctx: typer.Context,
             out: Optional[Path] = typer.Option(None, help="Output directory (default runs/compare_<A>_vs_<B>)."),
             workers: Optional[int] = typer.Option(None, min=1, help="Parallel re-trainings (default: every core)."),
             ray_address: Optional[str] = typer.Option(None, help="Run the re-trainings on Ray ('local', 'auto', ...)."),
-            ) -> None:
+            json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+            ) -> dict:
     """Re-train A and B over K folds or seeds: mean ± std of every metric and a paired test."""
     from rich.table import Table
 
@@ -74,11 +82,21 @@ def compare(ctx: typer.Context,
     console.print(table)
     console.print(f"[bold]{result.verdict}[/]")
     console.print(f"written: [bold]{result.directory}[/]")
+    return {"paths": {"directory": result.directory}, "verdict": result.verdict, "mode": result.mode, "k": result.k,
+            "metric": result.metric, "alpha": result.alpha, "a": result.name_a, "b": result.name_b,
+            "metrics": [{"name": m.name, "mean_a": m.mean_a, "std_a": m.std_a, "mean_b": m.mean_b, "std_b": m.std_b,
+                         "mean_diff": m.mean_diff, "p_value": m.p_value} for m in result.metrics]}
 
 
 def register(app: typer.Typer) -> None:
     """Add ``scan`` and ``compare`` to ``app`` (errors mapped to exit codes like every other command)."""
     from edgenn.cli.app import handles_errors
 
-    app.command("scan")(handles_errors(scan))
-    app.command("compare")(handles_errors(compare))
+    app.command("scan", rich_help_panel="Tools",
+                epilog="Example: edgenn scan models/jet_mlp.yml --space benchmarks/scan/jet_mlp_space.yml --trials 30\n\n"
+                       "Example: edgenn scan models/jet_mlp.yml --space benchmarks/scan/jet_mlp_space.yml --budget "
+                       "firmware/budgets/jet_mlp.yml --json")(handles_errors(scan))
+    app.command("compare", rich_help_panel="Tools",
+                epilog="Example: edgenn compare models/jet_mlp.yml models/deepsets.yml --folds 5\n\n"
+                       "Example: edgenn compare runs/a runs/b --seeds 3 --metric auc.t --json"
+                )(handles_errors(compare))

@@ -12,10 +12,11 @@ def synth(ctx: typer.Context,
           path: Path = typer.Argument(..., help="runs/<name>, or an export directory (firmware/<name>/rtl or /fpga)."),
           tool: str = typer.Option("yosys", help="yosys (open-source, on the RTL export) or vitis / vivado (vendor "
                                                  "HLS build of the FPGA export; must be on PATH)."),
-          out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/synth-<tool>).")
-          ) -> None:
+          out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/synth-<tool>)."),
+          json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> dict:
     """Synthesise an export and write figures labelled by method (yosys / vendor); exit 3 if the tool is missing."""
     from edgenn.api import synth as api_synth
+    from edgenn.cli.jsonout import figures
     from edgenn.cli.app import console, err_console, settings
 
     if settings(ctx).progress:
@@ -26,17 +27,21 @@ def synth(ctx: typer.Context,
         result = api_synth(path, tool=tool, out=out)
     _figures_table(console, result.report["figures"], title=f"synthesis ({tool})")
     console.print(f"written: [bold]{result.directory}[/]")
+    return {"paths": {"directory": result.directory}, "figures": figures(result.report), "tool": tool}
 
 
 def report_vendor(project: Path = typer.Argument(..., help="hls4ml project directory (firmware/<name>/fpga/hls) "
                                                            "holding Vitis/Vivado reports."),
-                  out: Optional[Path] = typer.Option(None, help="Also write report.json/report.md here.")) -> None:
+                  out: Optional[Path] = typer.Option(None, help="Also write report.json/report.md here."),
+                  json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> dict:
     """Read existing csynth / Vivado synthesis reports into edgenn's figures (method: vendor)."""
     from edgenn.api import report_vendor as api_report_vendor
+    from edgenn.cli.jsonout import figures
     from edgenn.cli.app import console
 
     result = api_report_vendor(project, out=out)
     _figures_table(console, result.report["figures"], title="vendor report")
+    return {"paths": {"directory": out} if out else {}, "figures": figures(result.report)}
 
 
 def _figures_table(console, figures: dict, *, title: str) -> None:
@@ -56,5 +61,9 @@ def register(app: typer.Typer) -> None:
     """Add ``synth`` and ``report-vendor`` to ``app`` (errors mapped to exit codes like every other command)."""
     from edgenn.cli.app import handles_errors
 
-    app.command("synth")(handles_errors(synth))
-    app.command("report-vendor")(handles_errors(report_vendor))
+    app.command("synth", rich_help_panel="Tools",
+                epilog="Example: edgenn synth runs/jet_mlp --tool yosys\n\n"
+                       "Example: edgenn synth firmware/jet_mlp/fpga --tool vitis --json")(handles_errors(synth))
+    app.command("report-vendor", rich_help_panel="Tools",
+                epilog="Example: edgenn report-vendor firmware/jet_mlp/fpga/hls --out firmware/jet_mlp/vendor"
+                )(handles_errors(report_vendor))

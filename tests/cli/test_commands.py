@@ -80,7 +80,8 @@ def test_check_json_output(monkeypatch):
     report = CheckReport("r.json", (CheckLine("dsp", "<= 1", 0.0, "count", "analytic", True, "ok"),))
     monkeypatch.setattr(edgenn.api, "check", lambda export_dir, budget: report)
     res = runner.invoke(app, ["check", "x", "--budget", "b.yml", "--json"])
-    assert json.loads(res.output)["passed"] is True
+    doc = json.loads(res.stdout)  # the table goes to stderr: stdout holds the document alone
+    assert doc["passed"] is True and doc["status"] == "ok" and doc["figures"]["dsp"]["method"] == "analytic"
 
 
 def test_unknown_target_is_bad_input():
