@@ -12,7 +12,8 @@ from typing import Any
 _UNITS = {"accuracy": "fraction", "auc": "fraction", "num_params": "count", "num_samples": "count",
           "rejection_at_50": "1/eps_B", "loss": "1", "val_loss": "1", "epochs": "count",
           "efficiency": "fraction", "teacher_correlation": "1", "fpr": "fraction", "tpr": "fraction",
-          "seconds": "s", "train_seconds": "s"}
+          "seconds": "s", "train_seconds": "s", "num_nonzero": "count", "sparsity": "fraction", "bops": "count",
+          "bits": "bits"}
 
 
 def _flatten(metrics: dict, prefix: str = "") -> dict[str, float]:
