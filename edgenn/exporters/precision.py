@@ -239,7 +239,28 @@ def _rule(*class_names: str) -> Callable[[Rule], Rule]:
     return register
 
 
+def load_rule_modules() -> None:
+    """Import every ``precision_*`` module of this package once: each registers its rules with ``@_rule`` where it
+    is defined, so a new layer family is one new module and no edit here."""
+    global _rule_modules_loaded
+    if _rule_modules_loaded:
+        return
+    import importlib
+    import pkgutil
+
+    import edgenn.exporters as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("precision_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    _rule_modules_loaded = True
+
+
+_rule_modules_loaded = False
+
+
 def supported_layer_classes() -> tuple[str, ...]:
+    load_rule_modules()
     return tuple(sorted(_RULES))
 
 
@@ -455,6 +476,7 @@ def derive_precisions(
         UnsupportedModelError: a layer (named, with its class) cannot be converted exactly or at all.
         InvalidInputError: calibration data is needed but missing.
     """
+    load_rule_modules()
     from edgenn.exporters.precision_graph import derive_graph_precisions, is_single_chain
 
     if not is_single_chain(model):
@@ -532,19 +554,3 @@ def _input_type(body: list[Any], ctx: _Context, fraction: int, input_layer: Any)
     abs_max = float(np.max(np.abs(ctx.x_calibration)))
     integer = 1 + max(0, math.ceil(math.log2(abs_max + 2.0 ** -fraction)))
     return FixedPoint(integer + fraction, integer, True, "RND_CONV", "SAT"), "calibration"
-
-
-# Rules for further layer families live in their own modules and register into _RULES on import.
-from edgenn.exporters import precision_conv  # noqa: E402,F401
-
-
-# Rules for set/graph layers (global pooling, Permute, Concatenate) and the graph walk register into the tables above.
-from edgenn.exporters import precision_graph  # noqa: E402,F401
-
-
-# The element-wise product (Multiply) of the VAE anomaly score registers into the graph walk's merge rules.
-from edgenn.exporters import precision_anomaly  # noqa: E402,F401
-
-
-# hls4ml's GarNet layer (table-based; verified against edgenn's numpy model of its firmware) registers a merge rule.
-from edgenn.exporters import precision_garnet  # noqa: E402,F401

@@ -12,7 +12,7 @@ is never wider than the w1 + w2 bits of the full product and is narrower when th
 it needs no sign bit). Keras multiplies in float32: exact while the product needs at most 24 significant bits, the
 same condition as for Dense sums.
 
-The rule registers into ``precision_graph``'s merge rules on import (``precision.py`` imports this module last).
+The rule registers into ``precision_graph``'s merge rules on import (``precision.load_rule_modules`` imports it).
 """
 
 from __future__ import annotations
