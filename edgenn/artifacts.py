@@ -63,6 +63,14 @@ class ModelArtifact:
                 "were standardised.", fix=f"retrain it with `edgenn train` on its recipe ({RECIPE_FILE} here).")
         return None
 
+    def split(self):
+        """The rows the training stage drew (``splits.npz``); None for runs made before splits were saved, whose
+        consumers re-draw the split from the recipe's seed (the same rows, as before)."""
+        from edgenn.splits import SPLIT_FILE, SplitRecord
+
+        p = self.directory / SPLIT_FILE
+        return SplitRecord.load(p) if p.is_file() else None
+
     @classmethod
     def load(cls, directory: Path) -> ModelArtifact:
         directory = Path(directory)
@@ -74,6 +82,21 @@ class ModelArtifact:
         recipe = validate(Recipe, read_yaml(directory / RECIPE_FILE), source=str(directory / RECIPE_FILE))
         metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
         return cls(directory, manifest["stage"], recipe, metrics)
+
+
+def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None, split=None) -> None:
+    """The files of every model directory (train, compress, scan trials): the model, its standardiser, the rows it
+    was split on and its recipe; the one writer, so the directory format lives here and nowhere else."""
+    from edgenn.modelio import save_model
+    from edgenn.splits import SPLIT_FILE
+
+    staging = Path(staging)
+    save_model(model, staging / MODEL_FILE)
+    if standardizer is not None:
+        standardizer.save(staging / STANDARDIZER_FILE)
+    if split is not None:
+        split.save(staging / SPLIT_FILE)
+    write_recipe(recipe, staging / RECIPE_FILE)
 
 
 def write_recipe(recipe: Recipe, path: Path) -> None:

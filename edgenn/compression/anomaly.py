@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from edgenn.artifacts import METRICS_FILE, ModelArtifact
-from edgenn.compression.stage import write_model_files
+from edgenn.compression.stage import write_compressed_files
 from edgenn.compression.task import TaskPlan, regression_plan
 from edgenn.config.recipe import Recipe
 from edgenn.errors import InvalidInputError
@@ -111,7 +111,7 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     passes = build_passes(recipe, trained, progress=progress)
     seed = stage_seed(recipe.seed, "compress")
     seed_everything(seed)
-    data = prepare_events(recipe, standardizer=trained.standardizer())
+    data = prepare_events(recipe, standardizer=trained.standardizer(), split=trained.split())
     model = trained.load_model()
     teacher = load_teacher(recipe).load_model() if recipe.model.family == "ae_student" else None
     plan, x_train, y_train, y_val = regression_targets(recipe, model, data.x_train, data.x_val, teacher)
@@ -125,7 +125,7 @@ def run_anomaly_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Pat
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(state, passes)
         compressed = final.model
-        write_model_files(staging, compressed, trained, recipe)
+        write_compressed_files(staging, compressed, trained, recipe)
         s, compressed_metrics = heldout_metrics(family, compressed, data, fpr)
         metrics = {"task": "anomaly", "family": family, **compressed_metrics}
         t = None

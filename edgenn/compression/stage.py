@@ -8,11 +8,10 @@ trained run's, unchanged), ``recipe.yml``, ``metrics.json`` (test-split metrics 
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
-from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
 from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.manifest import file_hash, write_manifest
@@ -49,13 +48,13 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
     seed = stage_seed(recipe.seed, "compress")
     seed_everything(seed)
     if data is None:
-        data = prepared_data(recipe, standardizer=trained.standardizer())
+        data = prepared_data(recipe, standardizer=trained.standardizer(), split=trained.split())
     model = trained.load_model()
     state = CompressionState(model=model, data=data, fine_tune=fine_tune_spec(recipe))
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(state, passes)
         compressed = final.model
-        write_model_files(staging, compressed, trained, recipe)
+        write_compressed_files(staging, compressed, trained, recipe)
         fine_tune = next(r for r in records if r.name == "fine_tune")
         metrics = evaluate_and_plot(compressed, data, staging, label=f"{recipe.name} (compressed)",
                                     history=fine_tune.details.get("history"))
@@ -82,11 +81,6 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
     return ModelArtifact(Path(out_dir), "compress", recipe, metrics)
 
 
-def write_model_files(staging: Path, model, trained: ModelArtifact, recipe: Recipe) -> None:
-    """The files every compressed-model directory holds: the model, the trained run's standardiser, the recipe."""
-    from edgenn.modelio import save_model
-
-    save_model(model, staging / MODEL_FILE)
-    if (trained.directory / STANDARDIZER_FILE).is_file():
-        shutil.copyfile(trained.directory / STANDARDIZER_FILE, staging / STANDARDIZER_FILE)
-    write_recipe(recipe, staging / "recipe.yml")
+def write_compressed_files(staging: Path, model, trained: ModelArtifact, recipe: Recipe) -> None:
+    """A compressed model keeps the trained run's standardiser and split: it is the same model on the same rows."""
+    write_model_files(staging, model, recipe, standardizer=trained.standardizer(), split=trained.split())

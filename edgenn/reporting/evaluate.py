@@ -55,10 +55,10 @@ def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs
     if artifact.recipe.data.kind == "events":  # anomaly models: labels are process codes, names the processes
         from edgenn.training.anomaly import prepare_events
 
-        events = prepare_events(artifact.recipe, standardizer=artifact.standardizer())
+        events = prepare_events(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
         x, y, names = events.x_test[:max_samples], events.test_process[:max_samples], events.process_names
     else:
-        data = prepared_data(artifact.recipe, standardizer=artifact.standardizer())
+        data = prepared_data(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
         x, y, names = data.test.x[:max_samples], data.test.y[:max_samples], data.class_names
     model = artifact.load_model()
     layers = [l for l in model.layers if not isinstance(l, tf.keras.layers.InputLayer)]
@@ -86,7 +86,7 @@ def anomaly_stage_scores(stage_dir: Path) -> AnomalyScores:
     from edgenn.training.anomaly import prepare_events, scores
 
     artifact = ModelArtifact.load(stage_dir)
-    data = prepare_events(artifact.recipe, standardizer=artifact.standardizer())
+    data = prepare_events(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
     s = scores(artifact.recipe.model.family, artifact.load_model(), data.x_test)
     return AnomalyScores(np.asarray(s, np.float64).reshape(-1), np.asarray(data.test_process).astype(int),
                          np.asarray(data.test_background, bool), tuple(data.process_names), tuple(data.signals),

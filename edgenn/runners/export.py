@@ -141,7 +141,7 @@ def resolve_source(request: ExportRequest) -> ExportSource:
     reference[artifact.stage] = artifact.metrics
     if artifact.recipe.data.kind == "events":
         return _event_source(artifact, request, reference)
-    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer())
+    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
     return ExportSource(artifact.recipe.name, artifact.load_model(), data.test.x, data.test.y, data.class_names,
                         artifact.recipe.export.fpga.model_dump(),
                         request.validation_samples or artifact.recipe.export.validation_samples,
@@ -162,7 +162,7 @@ def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSo
     from edgenn.training.anomaly import prepare_events
 
     recipe = artifact.recipe
-    data = prepare_events(recipe, standardizer=artifact.standardizer())
+    data = prepare_events(recipe, standardizer=artifact.standardizer(), split=artifact.split())
     n = request.validation_samples or recipe.export.validation_samples
     x_test, process, background = data.x_test, data.test_process, data.test_background
     if len(x_test) > n:  # the test rows are ordered background first: subsample, never truncate

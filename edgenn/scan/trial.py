@@ -61,8 +61,8 @@ def fold_data(base: PreparedData, split: FoldSplit, val_fraction: float) -> Prep
     y = np.concatenate([base.train.y, base.val.y, base.test.y])
     folds = list(StratifiedKFold(n_splits=split.folds, shuffle=True, random_state=split.seed).split(x, y))
     rest, test = folds[split.fold]
-    rng = np.random.default_rng(split.seed + 1000 * (split.fold + 1))
-    tr, va, _ = stratified_split(y[rest], val_fraction, 0.0, rng)
+    inner = stratified_split(y[rest], val_fraction, 0.0, split.seed + 1000 * (split.fold + 1))
+    tr, va = inner.train, inner.val
     return PreparedData(Split(x[rest[tr]], y[rest[tr]]), Split(x[rest[va]], y[rest[va]]), Split(x[test], y[test]),
                         base.class_names, base.feature_names, base.standardizer, base.source)
 
@@ -86,10 +86,9 @@ def _quality_figures(metrics: dict, prefix: str = "") -> dict[str, dict]:
 def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
     """The train stage on prepared in-memory data, without plots; writes a complete ``ModelArtifact`` directory."""
     from edgenn.architectures.registry import get_family
-    from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
     from edgenn.io import atomic_dir, atomic_write_json
     from edgenn.manifest import write_manifest
-    from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything, stage_seed
     from edgenn.training.fit import fit
 
@@ -99,10 +98,7 @@ def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
     model = family.build(recipe.family_params(), data.train.x.shape[1:], len(data.class_names), None)
     with atomic_dir(out_dir) as staging:
         result = fit(model, data, recipe.train, progress=False, description=f"scan {recipe.name}")
-        save_model(model, staging / MODEL_FILE)
-        if data.standardizer is not None:
-            data.standardizer.save(staging / STANDARDIZER_FILE)
-        write_recipe(recipe, staging / "recipe.yml")
+        write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
         metrics = _metrics(model, data.test, data.class_names)
         metrics.update(val=_metrics(model, data.val, data.class_names), num_params=int(model.count_params()),
                        epochs_run=result.epochs_run, class_names=list(data.class_names))
@@ -116,12 +112,11 @@ def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
 def compress_trained(recipe: Recipe, trained, model, data: PreparedData, out_dir: Path):
     """The compress stage's passes on in-memory data, without its plots and before/after summaries (they cost more
     than a short fine-tune); writes a complete ``ModelArtifact`` directory that ``edgenn export`` accepts."""
-    from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
     from edgenn.compression.base import CompressionState
     from edgenn.compression.pipeline import build_passes, fine_tune_spec, run_passes
     from edgenn.io import atomic_dir, atomic_write_json
     from edgenn.manifest import write_manifest
-    from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything, stage_seed
 
     passes = build_passes(recipe, trained, progress=False)
@@ -130,10 +125,7 @@ def compress_trained(recipe: Recipe, trained, model, data: PreparedData, out_dir
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(CompressionState(model=model, data=data, fine_tune=fine_tune_spec(recipe)), passes)
         compressed = final.model
-        save_model(compressed, staging / MODEL_FILE)
-        if data.standardizer is not None:
-            data.standardizer.save(staging / STANDARDIZER_FILE)
-        write_recipe(recipe, staging / "recipe.yml")
+        write_model_files(staging, compressed, recipe, standardizer=data.standardizer, split=data.split)
         metrics = _metrics(compressed, data.test, data.class_names)
         metrics.update(num_params=int(compressed.count_params()), class_names=list(data.class_names))
         atomic_write_json(staging / METRICS_FILE, metrics)

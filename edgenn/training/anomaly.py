@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+from edgenn.splits import SplitRecord
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
 from edgenn.config.recipe import Recipe
 from edgenn.datasets.standardize import Standardizer
 from edgenn.errors import InvalidInputError, MissingArtifactError
@@ -47,6 +48,7 @@ class AnomalyData:
     signals: tuple[str, ...]
     standardizer: Standardizer
     source: Path
+    split: SplitRecord | None = None  # the event rows drawn (saved by the training stage as splits.npz)
 
 
 def feature_names() -> tuple[str, ...]:
@@ -71,7 +73,8 @@ def check_inputs(x: np.ndarray, where: str) -> None:
                                 fix="remove or repair those events.")
 
 
-def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None) -> AnomalyData:
+def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None,
+                   split: SplitRecord | None = None) -> AnomalyData:
     from edgenn.datasets.event_data import load_events
     from edgenn.training.inputs import stratified_split
 
@@ -88,8 +91,11 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None) 
                                 f"{', '.join(data.signal_names) or 'no signals'}.", fix="use names from that list.")
     x_all = data.features()
     check_inputs(x_all, str(path))
-    rng = np.random.default_rng(stage_seed(recipe.seed, "split"))
-    i_tr, i_va, i_te = stratified_split(data.process, spec.val_fraction, spec.test_fraction, rng)
+    if split is None:
+        split = stratified_split(data.process, spec.val_fraction, spec.test_fraction, stage_seed(recipe.seed, "split"))
+    else:
+        split.check_matches(data.process, str(path))
+    i_tr, i_va, i_te = split.train, split.val, split.test
     mix_rng = np.random.default_rng(stage_seed(recipe.seed, "mixture"))
     tr, va, te_b = (data.background_mixture(mix_rng, rows) for rows in (i_tr, i_va, i_te))
     if min(len(tr), len(va), len(te_b)) < 2:
@@ -107,7 +113,7 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None) 
                                                 centre=tuple(f != "pt" for f in OBJECT_FEATURES))
     return AnomalyData(standardizer.apply(x_all[tr]), standardizer.apply(x_all[va]), standardizer.apply(x_all[test]),
                        data.process[test], np.r_[np.ones(len(te_b), bool), np.zeros(len(te_s), bool)],
-                       data.process_names, data.background_names, signals, standardizer, path)
+                       data.process_names, data.background_names, signals, standardizer, path, split)
 
 
 def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
@@ -245,9 +251,7 @@ def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True
             history = _fit_plain(model, x_tr, y_tr, data.x_val, y_va, recipe, progress)
         else:
             history = _fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress)
-        save_model(model, staging / MODEL_FILE)
-        data.standardizer.save(staging / STANDARDIZER_FILE)
-        write_recipe(recipe, staging / "recipe.yml")
+        write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
         fpr = recipe.anomaly.fpr if recipe.anomaly else 1e-5
         s = scores(family_name, model, data.x_test)
         metrics = {"task": "anomaly", "family": family_name,

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from edgenn.config.recipe import DataSpec
-from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.datasets.standardize import Standardizer
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.splits import SplitRecord
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class PreparedData:
     feature_names: tuple[str, ...]
     standardizer: Standardizer | None
     source: Path
+    split: SplitRecord | None = None  # the rows drawn (saved by the training stage as splits.npz)
 
 
 def dataset_file(spec: DataSpec) -> Path | list[Path]:
@@ -57,20 +59,14 @@ def load_dataset(spec: DataSpec):
     return read_hls4ml_jets(src) if spec.format == "hls4ml" else load_jets(src)
 
 
-def stratified_split(labels: np.ndarray, val_fraction: float, test_fraction: float, rng: np.random.Generator):
-    train, val, test = [], [], []
-    for k in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == k))
-        n_test = int(round(len(idx) * test_fraction))
-        n_val = int(round(len(idx) * val_fraction))
-        test.append(idx[:n_test])
-        val.append(idx[n_test:n_test + n_val])
-        train.append(idx[n_test + n_val:])
-    return tuple(np.sort(np.concatenate(p)) for p in (train, val, test))
+def stratified_split(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int) -> SplitRecord:
+    return SplitRecord.draw(labels, val_fraction, test_fraction, seed)
 
 
-def prepare(spec: DataSpec, input_kind: str, seed: int, *, standardizer: Standardizer | None = None) -> PreparedData:
-    """Load, select classes and inputs, split with ``seed``, standardise (fitting on train unless one is given)."""
+def prepare(spec: DataSpec, input_kind: str, seed: int, *, standardizer: Standardizer | None = None,
+            split: SplitRecord | None = None) -> PreparedData:
+    """Load, select classes and inputs, split with ``seed`` (or take the rows of the model's saved ``split``),
+    standardise (fitting on train unless one is given)."""
     from edgenn.datasets import HLF16
 
     data = load_dataset(spec)
@@ -107,15 +103,18 @@ def prepare(spec: DataSpec, input_kind: str, seed: int, *, standardizer: Standar
     if not np.isfinite(x).all():
         bad = int((~np.isfinite(x.reshape(len(x), -1))).any(axis=1).sum())
         raise InvalidInputError(f"{spec.path}: {bad} row(s) contain NaN or Inf.", fix="remove or repair those rows.")
-    rng = np.random.default_rng(seed)
-    i_tr, i_va, i_te = stratified_split(labels, spec.val_fraction, spec.test_fraction, rng)
+    if split is None:
+        split = stratified_split(labels, spec.val_fraction, spec.test_fraction, seed)
+    else:
+        split.check_matches(labels, str(spec.path))
+    i_tr, i_va, i_te = split.train, split.val, split.test
     if min(len(i_tr), len(i_va), len(i_te)) == 0:
         raise InvalidInputError(f"{spec.path}: {len(labels)} rows are too few to split into train/val/test.",
                                 fix="generate more jets (e.g. --jets-per-class 200).")
     x, standardizer = standardize(x.astype(np.float32), x_train_rows=i_tr, input_kind=input_kind,
                                   names=tuple(names), standardizer=standardizer)
     return PreparedData(Split(x[i_tr], labels[i_tr]), Split(x[i_va], labels[i_va]), Split(x[i_te], labels[i_te]),
-                        tuple(spec.classes), tuple(names), standardizer, Path(spec.path))
+                        tuple(spec.classes), tuple(names), standardizer, Path(spec.path), split)
 
 
 def standardize(x: np.ndarray, *, x_train_rows: np.ndarray, input_kind: str, names: tuple[str, ...],

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 
-from edgenn.artifacts import METRICS_FILE, MODEL_FILE, STANDARDIZER_FILE, ModelArtifact, write_recipe
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
 from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.manifest import write_manifest
@@ -14,12 +14,13 @@ from edgenn.seeding import stage_seed
 from edgenn.training.inputs import PreparedData
 
 
-def prepared_data(recipe: Recipe, *, standardizer=None) -> PreparedData:
+def prepared_data(recipe: Recipe, *, standardizer=None, split=None) -> PreparedData:
     from edgenn.architectures.registry import get_family
     from edgenn.training.inputs import prepare
 
     family = get_family(recipe.model.family)
-    return prepare(recipe.data, family.input_kind, stage_seed(recipe.seed, "split"), standardizer=standardizer)
+    return prepare(recipe.data, family.input_kind, stage_seed(recipe.seed, "split"), standardizer=standardizer,
+                   split=split)
 
 
 def evaluate_and_plot(model, data: PreparedData, out: Path, *, label: str, history: dict | None = None) -> dict:
@@ -39,7 +40,6 @@ def evaluate_and_plot(model, data: PreparedData, out: Path, *, label: str, histo
 
 def run_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> ModelArtifact:
     from edgenn.architectures.registry import get_family
-    from edgenn.modelio import save_model
     from edgenn.seeding import seed_everything
     from edgenn.training.fit import fit
 
@@ -55,10 +55,7 @@ def run_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> Mod
     model = family.build(recipe.family_params(), data.train.x.shape[1:], len(data.class_names), None)
     with atomic_dir(out_dir) as staging:
         result = fit(model, data, recipe.train, progress=progress, description=f"train {recipe.name}")
-        save_model(model, staging / MODEL_FILE)
-        if data.standardizer is not None:
-            data.standardizer.save(staging / STANDARDIZER_FILE)
-        write_recipe(recipe, staging / "recipe.yml")
+        write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
         metrics = evaluate_and_plot(model, data, staging, label=recipe.name, history=result.history)
         metrics.update(num_params=int(model.count_params()), epochs_run=result.epochs_run,
                        class_names=list(data.class_names),

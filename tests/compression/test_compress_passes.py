@@ -27,7 +27,8 @@ def blob_data(seed: int = 7, rows_per_class: int = 100) -> PreparedData:
     centers = rng.normal(scale=0.7, size=(len(CLASSES), 16))
     x = np.concatenate([c + rng.normal(size=(rows_per_class, 16)) for c in centers]).astype(np.float32) * 3 + 5
     y = np.repeat(np.arange(len(CLASSES)), rows_per_class)
-    i_tr, i_va, i_te = stratified_split(y, 0.2, 0.2, rng)
+    s = stratified_split(y, 0.2, 0.2, int(rng.integers(1 << 31)))
+    i_tr, i_va, i_te = s.train, s.val, s.test
     names = tuple(f"f{i}" for i in range(16))
     std = Standardizer.fit(x[i_tr], names)
     xs = std.apply(x)

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -69,6 +70,16 @@ def test_compressed_model_meets_sparsity_and_bits(pipeline):
     assert after["sparsity"] >= 0.75
     assert after["bops"]["total"] < metrics["compression"]["before"]["bops"]["total"] / 10
     assert all(bits["weight"] <= 6 for bits in after["bits"].values())
+
+
+def test_every_stage_reads_the_split_the_training_stage_drew(pipeline):
+    from edgenn.splits import SPLIT_FILE, SplitRecord
+
+    run_dir, _ = pipeline
+    trained, compressed = (SplitRecord.load(run_dir / stage / SPLIT_FILE) for stage in ("train", "compress"))
+    assert np.array_equal(trained.test, compressed.test) and np.array_equal(trained.train, compressed.train)
+    metrics = json.loads((run_dir / "train" / "metrics.json").read_text())
+    assert metrics["split_sizes"] == trained.sizes()
 
 
 def test_user_h5_model_export(pipeline, tmp_path):
