@@ -109,6 +109,7 @@ def test_sequential_exports_to_onnx_via_cli(saved, tmp_path):
     assert res.exit_code == 0, res.output[-2000:]
     report = json.loads((tmp_path / "onnx" / "report.json").read_text())
     assert report["figures"]["onnx_max_abs_diff"]["value"] == 0.0
+    assert f"validation inputs: all 64 rows of {data}" in report["notes"]
     assert (tmp_path / "onnx" / "model.onnx").is_file()
 
 
@@ -140,3 +141,19 @@ def test_fused_activations_are_split_and_derive_exact_types():
     assert [(lay.name, type(lay).__name__) for lay in flat_float.layers[1:]] == [("d", "Dense"), ("d_tanh", "Activation")]
     xf = x[:, :3]
     np.testing.assert_array_equal(flat_float.predict(xf, verbose=0), float_model.predict(xf, verbose=0))
+
+
+@pytest.mark.parametrize("cap,used,needle", [
+    (None, 250, "all 250 rows of"),
+    (100, 100, "the first 100 of the 250 rows of"),
+    (1000, 250, "all 250 rows of"),
+])
+def test_validation_uses_every_row_up_to_the_cap(saved, tmp_path, cap, used, needle):
+    _, paths, _, _ = saved
+    np.savez(tmp_path / "big.npz", x=np.random.default_rng(9).normal(size=(250, 16)).astype(np.float32))
+    src = resolve_source(ExportRequest(source=paths["h5"], data=tmp_path / "big.npz", validation_samples=cap))
+    assert src.validation_samples == used
+    assert src.lineage["validation_rows"] == f"{used} of 250"
+    note = next(n for n in src.notes if n.startswith("validation inputs"))
+    assert needle in note and str(tmp_path / "big.npz") in note
+    assert len(src.x_calibration) == 250  # the input range is taken from every row
