@@ -488,8 +488,10 @@ def derive_precisions(
     input_layer, body = layers[0], layers[1:]
     for layer in body:  # name the first unsupported layer before anything else can fail
         if type(layer).__name__ not in _RULES:
+            from edgenn.exporters.layer_advice import nearest_supported
+
             raise _unsupported(layer, "no conversion rule for this layer type.",
-                               fix=f"use only {', '.join(supported_layer_classes())}.")
+                               fix=nearest_supported(type(layer).__name__, supported_layer_classes()))
     shape = tuple(int(d) for d in model.input_shape[1:])  # (features,) or (height, width, channels)
     if not shape or any(d < 1 for d in shape):
         raise _unsupported(input_layer, f"input shape {model.input_shape} has no fixed size.")

@@ -167,8 +167,10 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
         several = len(inbound[layer.name]) > 1
         if (several and cls not in _MERGE_RULES) or (not several and cls not in _RULES):
             known = sorted(set(supported_layer_classes()) | set(_MERGE_RULES))
+            from edgenn.exporters.layer_advice import nearest_supported
+
             raise _unsupported(layer, "no conversion rule for this layer type"
-                               + (" with several inputs" if several else "") + ".", fix=f"use only {', '.join(known)}.")
+                               + (" with several inputs" if several else "") + ".", fix=nearest_supported(cls, known))
 
     from edgenn.architectures.extra_inputs import extra_input, primary_input
 

@@ -1,0 +1,49 @@
+"""The nearest supported way to write a layer edgenn cannot convert: the ``fix`` of its one-line refusal.
+
+A list of every supported class tells a user what exists, not what to do with the layer in hand; this table says it
+for the layers users put in trigger models, by what the layer computes at inference.
+"""
+
+from __future__ import annotations
+
+_TRAINING_ONLY = ("a training-time regulariser, the identity at inference: remove it before saving the model for "
+                  "export (or use Dropout, which the export skips)")
+_NORMALISATION = ("fold the normalisation into the inputs (standardise --data as the model expects it) or use "
+                  "BatchNormalization after a Dense/QDense layer")
+
+ADVICE: dict[str, str] = {
+    **dict.fromkeys(("GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D",
+                     "SpatialDropout3D", "ActivityRegularization"), _TRAINING_ONLY),
+    **dict.fromkeys(("UnitNormalization", "Normalization", "GroupNormalization", "LayerNormalization",
+                     "Rescaling"), _NORMALISATION),
+    "Softmax": "use Activation('softmax') (or the logits: drop the softmax head)",
+    **dict.fromkeys(("LeakyReLU", "PReLU", "ELU", "ThresholdedReLU"),
+                    "use ReLU / Activation('relu') or QActivation(quantized_relu(bits)), which convert exactly"),
+    **dict.fromkeys(("Conv1D", "QConv1D", "SeparableConv1D", "DepthwiseConv1D", "QSeparableConv1D"),
+                    "write it as Conv2D on a (length, 1, channels) input: QConv2D with kernel and bias quantizers"),
+    **dict.fromkeys(("Conv2D", "SeparableConv2D", "DepthwiseConv2D", "QDepthwiseConv2D", "QSeparableConv2D",
+                     "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm"),
+                    "use QConv2D with kernel_quantizer and bias_quantizer (and a separate BatchNormalization)"),
+    **dict.fromkeys(("MaxPooling1D", "AveragePooling1D", "MaxPooling3D", "AveragePooling3D"),
+                    "use MaxPooling2D / AveragePooling2D (power-of-two window) on a (length, 1, channels) input"),
+    **dict.fromkeys(("GlobalMaxPooling2D", "GlobalAveragePooling2D"),
+                    "use Reshape((h*w, c)) then GlobalMaxPooling1D / GlobalAveragePooling1D"),
+    **dict.fromkeys(("SimpleRNN", "LSTM", "GRU", "QSimpleRNN", "QLSTM", "QGRU", "Bidirectional", "ConvLSTM1D",
+                     "ConvLSTM2D", "RNN"),
+                    "recurrent layers are not exported yet (hls4ml's QKeras RNN path fails on this stack, hls4ml "
+                    "issue #1166): flatten the sequence and use Dense/QDense layers"),
+    **dict.fromkeys(("Embedding", "CategoryEncoding", "Hashing", "StringLookup", "IntegerLookup", "TextVectorization",
+                     "Discretization", "HashedCrossing"),
+                    "encode categorical inputs on the host and feed the network numbers"),
+    **dict.fromkeys(("Attention", "AdditiveAttention", "MultiHeadAttention"),
+                    "attention is not exported: use Dense layers over the flattened inputs"),
+    "Masking": "zero-pad the inputs instead: padded slots then contribute zeros to Dense/QDense sums",
+    "Lambda": "rebuild the computation with Keras layers (or TF ops from the supported list)",
+}
+
+
+def nearest_supported(class_name: str, supported: tuple[str, ...] | list[str]) -> str:
+    """One sentence: how to write ``class_name`` with what edgenn converts."""
+    if class_name in ADVICE:
+        return ADVICE[class_name] + "."
+    return f"rewrite it with the supported layers: {', '.join(sorted(supported))}."
