@@ -140,11 +140,15 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     return _with_report(result, result.directory, report)
 
 
-def check(export_dir: str | Path, budget: Budget | str | Path):
-    """Compare an export's figures with a budget; returns a ``CheckReport`` (``.passed`` says whether all hold)."""
-    from edgenn.verification.budget import check_export
+def check(export_dir: str | Path, budget: Budget | str | Path, *, compare: str = "upper"):
+    """Compare an export's figures with a budget; returns a ``CheckReport`` (``.passed`` says whether all hold).
+    ``compare``: 'upper' tests max limits against the 90 % interval's upper end, 'point' the point estimate."""
+    from edgenn.errors import InvalidInputError
+    from edgenn.verification.budget import COMPARE, check_export
 
-    return check_export(Path(export_dir), _budget(budget))
+    if compare not in COMPARE:
+        raise InvalidInputError(f"--compare {compare!r} is not known.", fix=f"use one of {', '.join(COMPARE)}.")
+    return check_export(Path(export_dir), _budget(budget), compare=compare)
 
 
 def report(path: str | Path, *, budget: Budget | str | Path | None = None) -> Path:

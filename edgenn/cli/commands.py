@@ -139,12 +139,14 @@ def export(ctx: typer.Context,
 def check(export_dir: Path = typer.Argument(..., help="Export directory, e.g. firmware/jet_mlp/fpga."),
           budget: Path = typer.Option(..., help="Budget YAML, e.g. firmware/budgets/jet_mlp.yml."),
           junit: Optional[Path] = typer.Option(None, help="Also write a JUnit XML file for CI dashboards."),
+          compare: str = typer.Option("upper", help="Test max limits against the 'upper' end of an estimate's 90 % "
+                                                    "interval (default) or the 'point' estimate."),
           json_out: bool = JSON_OPTION) -> dict:
     """Compare an export with a budget: exit 0 if every line holds, 1 if any fails, 2 on bad input."""
     from edgenn.api import check as api_check
     from edgenn.io import atomic_write_text
 
-    report = api_check(export_dir, budget)
+    report = api_check(export_dir, budget, compare=compare)
     if junit:
         atomic_write_text(junit, report.to_junit())
     render.check_table(console, report)

@@ -64,11 +64,12 @@ def export_summary(console: Console, result) -> None:
 
 def check_table(console: Console, report) -> None:
     table = Table(title=f"budget check: {report.source}")
-    for col in ("figure", "value", "unit", "method", "limit", "result"):
+    for col in ("figure", "value", "90 % upper", "unit", "method", "limit", "result"):
         table.add_column(col, no_wrap=col in ("figure", "value"))
     for line in report.lines:
         verdict = "[green]pass[/]" if line.passed else f"[red]FAIL[/] {line.reason}"
-        table.add_row(line.figure, _value(line.value, line.unit), line.unit or "-", line.method or "-",
+        upper = _value(line.upper, line.unit) if getattr(line, "upper", None) is not None else "-"
+        table.add_row(line.figure, _value(line.value, line.unit), upper, line.unit or "-", line.method or "-",
                       line.limit.replace("method in ", "by ").replace("', '", "|").replace("['", "").replace("']", ""),
                       verdict)
     console.print(table)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from edgenn.errors import UnsupportedModelError
-from edgenn.estimates.analytic import weight_statistics
+from edgenn.estimates.analytic import csd_histogram, weight_statistics
 from edgenn.estimates.resources import DesignSpec, LayerSpec
 
 
@@ -69,6 +69,7 @@ def _dense_spec(layer: Any, in_width: int) -> LayerSpec:
         result_width=_width_signed_frac(result)[0], num_nonzero_weights=nonzero,
         reuse_factor=int(layer.get_attr("reuse_factor", 1)), strategy="Resource" if strategy == "resource" else "Latency",
         num_power_of_two_weights=pow2, mult_sig_bits_hist=hist, lut_mult_csd_digits=lut_digits,
+        csd_digits_hist=csd_histogram(codes),
     )
 
 

@@ -51,6 +51,7 @@ class LayerSpec:
     num_power_of_two_weights: int = 0
     mult_sig_bits_hist: tuple[int, ...] | None = None
     lut_mult_csd_digits: int | None = None
+    csd_digits_hist: tuple[int, ...] | None = None  # [d] = weights with d non-zero CSD digits (0 zero, 1 shift)
 
     def __post_init__(self) -> None:
         where = f"layer {self.name!r}"
@@ -114,25 +115,47 @@ class DesignSpec:
 
 @dataclass(frozen=True)
 class Figure:
+    """``bound == "lower"``: the design has layers the model does not describe (counted as zero), so the true
+    figure is at least ``value`` and a ``max`` budget cannot be shown to hold."""
+
     value: float
     unit: str
     method: str = METHOD
     note: str = ""
+    bound: str = ""
+    interval: tuple[float, float] | None = None  # 90 % interval on the true value (edgenn.estimates.intervals)
+    interval_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for key in ("bound", "interval", "interval_note"):
+            if not out[key]:
+                del out[key]
+        if self.interval is not None:
+            out["interval"] = list(self.interval)
+        return out
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Figure:
-        return Figure(float(data["value"]), str(data["unit"]), str(data["method"]), str(data.get("note", "")))
+        iv = data.get("interval")
+        return Figure(float(data["value"]), str(data["unit"]), str(data["method"]), str(data.get("note", "")),
+                      str(data.get("bound", "")), (float(iv[0]), float(iv[1])) if iv else None,
+                      str(data.get("interval_note", "")))
+
+    def describe(self) -> str:
+        """``40,500 (34,000–48,000)`` or ``≥ 40,500``: a lower bound never reads as a plain number."""
+        text = f"{'≥ ' if self.bound == 'lower' else ''}{self.value:,.0f}"
+        if self.interval is not None and not self.bound:
+            text += f" ({self.interval[0]:,.0f}–{self.interval[1]:,.0f})"
+        return text
 
 
 # Units follow edgenn.config.budget.UNITS so `edgenn check` can compare these figures directly.
-def _resource_figures(lut: float, ff: float, dsp: float, bram: float) -> dict[str, Figure]:
+def _resource_figures(lut: float, ff: float, dsp: float, bram: float, dsp_kind: str = "DSP48E2") -> dict[str, Figure]:
     return {
         "lut": Figure(lut, "count", note="LUTs"),
         "ff": Figure(ff, "count", note="flip-flops"),
-        "dsp": Figure(dsp, "count", note="DSP48E2 slices"),
+        "dsp": Figure(dsp, "count", note=f"{dsp_kind} slices"),
         "bram": Figure(bram, "count", note="RAMB18 (18 Kb) blocks"),
     }
 
@@ -154,11 +177,11 @@ class Estimate:
     @staticmethod
     def build(
         name: str, *, lut: float, ff: float, dsp: float, bram: float, latency_cycles: int, ii_cycles: int,
-        clock_period_ns: float, notes: tuple[str, ...] = (),
+        clock_period_ns: float, notes: tuple[str, ...] = (), dsp_kind: str = "DSP48E2",
     ) -> Estimate:
         return Estimate(
             name=name,
-            **_resource_figures(lut, ff, dsp, bram),
+            **_resource_figures(lut, ff, dsp, bram, dsp_kind),
             latency_cycles=Figure(latency_cycles, "cycles"),
             ii_cycles=Figure(ii_cycles, "cycles"),
             latency_ns=Figure(latency_cycles * clock_period_ns, "ns", note=LATENCY_NS_NOTE),
@@ -222,14 +245,18 @@ class ResourceReport:
         rows = [head]
         for e in (*self.layers, self.total):
             name = f"**{e.name}**" if e is self.total else e.name
+            ge = "≥ " if e.lut.bound == "lower" else ""
             rows.append(
-                f"| {name} | {e.lut.value:,.0f} | {e.ff.value:,.0f} | {e.dsp.value:,.0f} | {e.bram.value:,.0f} | "
-                f"{e.latency_cycles.value:,.0f} | {e.ii_cycles.value:,.0f} | {e.latency_ns.value:,.1f} |"
+                f"| {name} | {e.lut.describe()} | {e.ff.describe()} | {e.dsp.describe()} | "
+                f"{e.bram.describe()} | {e.latency_cycles.describe()} | {e.ii_cycles.value:,.0f} | "
+                f"{ge}{e.latency_ns.value:,.1f} |"
             )
         rows.append("")
         rows.append(
             f"Method: {self.method} (no vendor tool run). Latency in ns is cycles x {self.clock_period_ns:g} ns, "
             f"{LATENCY_NS_NOTE}. Part: {self.part or 'unspecified'}."
         )
+        if self.total.lut.interval_note:
+            rows.append(f"Total in brackets: {self.total.lut.interval_note}.")
         rows.extend(f"- {a}" for a in self.assumptions)
         return "\n".join(rows)

@@ -27,8 +27,7 @@ def export_hls_project(source: ExportSource, out: Path, overrides: dict, *, prog
         project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration,
                              compile=False)
         resources = estimate(design_from_hls_model(project.hls_model))
-        figures = {key: {"value": f.value, "unit": f.unit, "method": f.method, **({"note": f.note} if f.note else {})}
-                   for key, f in resources.total.figures().items()}
+        figures = {key: f.to_dict() for key, f in resources.total.figures().items()}
         notes = [*source.notes, "project written, not compiled: no C simulation, no bit-exactness claim",
                  *resources.assumptions]
         report = {"schema_version": 1, "target": "hls_project", "name": source.name,

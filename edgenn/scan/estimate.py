@@ -90,5 +90,5 @@ def prior_design(recipe: Recipe) -> DesignSpec | None:
 
 def figures_of(report: ResourceReport) -> dict[str, dict]:
     """Total figures as {name: {value, unit, method}} (the format of export reports)."""
-    return {name: {"value": float(f.value), "unit": f.unit, "method": f.method}
+    return {name: {"value": float(f.value), "unit": f.unit, "method": f.method, **({"bound": f.bound} if f.bound else {})}
             for name, f in report.total.figures().items()}

@@ -23,6 +23,7 @@ class CheckLine:
     method: str | None
     passed: bool
     reason: str
+    upper: float | None = None  # upper end of the figure's 90 % interval, when compared with it
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,12 @@ def find_report(path: Path) -> Path:
     return report
 
 
-def check_figures(figures: dict, budget: Budget, *, source: str = "") -> CheckReport:
+COMPARE = ("upper", "point")
+
+
+def check_figures(figures: dict, budget: Budget, *, source: str = "", compare: str = "upper") -> CheckReport:
+    """``compare='upper'`` (default) tests a ``max`` limit against the upper end of a figure's 90 % interval when it
+    has one (analytic estimates); ``'point'`` against the point estimate. ``min`` limits always use the value."""
     lines = []
     for name, unit, limit in budget.limits():
         fig = figures.get(name)
@@ -96,16 +102,27 @@ def check_figures(figures: dict, budget: Budget, *, source: str = "") -> CheckRe
             lines.append(CheckLine(name, desc, value, fig_unit, method, False,
                                    f"made by method {method!r}, budget accepts {list(limit.method)}"))
             continue
+        if fig.get("bound") == "lower" and limit.max is not None:  # the true figure may be anywhere above it
+            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+                                   f"only a lower bound (>= {value:g}): {fig.get('note', 'layers not modelled')}; "
+                                   "a max limit cannot be shown to hold"))
+            continue
+        interval = fig.get("interval")
+        upper = float(interval[1]) if compare == "upper" and interval else None
         if limit.min is not None and value < limit.min:
             lines.append(CheckLine(name, desc, value, fig_unit, method, False, f"{value:g} < {limit.min:g}"))
         elif limit.max is not None and value > limit.max:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False, f"{value:g} > {limit.max:g}"))
+            lines.append(CheckLine(name, desc, value, fig_unit, method, False, f"{value:g} > {limit.max:g}", upper))
+        elif limit.max is not None and upper is not None and upper > limit.max:
+            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+                                   f"90 % interval upper end {upper:g} > {limit.max:g} (point {value:g} fits; "
+                                   "`--compare point` tests the point estimate)", upper))
         else:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, True, "ok"))
+            lines.append(CheckLine(name, desc, value, fig_unit, method, True, "ok", upper))
     return CheckReport(source, tuple(lines))
 
 
-def check_export(path: Path, budget: Budget) -> CheckReport:
+def check_export(path: Path, budget: Budget, *, compare: str = "upper") -> CheckReport:
     """A report that cannot be read fails every budget line (exit 1), it does not count as bad input."""
     from edgenn.errors import InvalidInputError
 
@@ -120,4 +137,4 @@ def check_export(path: Path, budget: Budget) -> CheckReport:
         reason = f"report {problem}"
         return CheckReport(str(report_path), tuple(CheckLine(name, _describe(lim), None, None, None, False, reason)
                                                    for name, _, lim in budget.limits()))
-    return check_figures(figures, budget, source=str(report_path))
+    return check_figures(figures, budget, source=str(report_path), compare=compare)

@@ -66,6 +66,6 @@ def test_design_from_hls_model_reads_layers_types_weights_and_config(converted):
     assert fc1.accum_width == accum
     rep = estimate(design)
     by_name = {e.name: e for e in rep.layers}
-    assert by_name["fc1"].dsp.value == 0          # 8-bit weights stay in LUTs
+    assert fc1.csd_digits_hist[3:] and by_name["fc1"].dsp.value == 0  # 8-bit weight type: LUTs despite 3+ digits
     assert by_name["fc2"].ii_cycles.value == 5    # reuse factor read from the layer
     assert rep.total.ii_cycles.value == 5
