@@ -48,7 +48,7 @@ def needs_flattening(model: Any) -> bool:
     import tensorflow as tf
 
     return (isinstance(model, tf.keras.Sequential) or any(isinstance(lay, tf.keras.Model) for lay in model.layers)
-            or any(fused_activation(lay) is not None for lay in model.layers))
+            or any(fused_activation(lay) is not None or type(lay).__name__ == "TFOpLambda" for lay in model.layers))
 
 
 def flatten_model(model: Any) -> Any:
@@ -118,6 +118,10 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
         return _call(layer, inner, names, prefix=f"{layer.name}_")
     config = layer.get_config()
     config["name"] = _unique(layer.name, prefix, names)
+    if type(layer).__name__ == "TFOpLambda":  # a whitelisted TF op becomes the Keras layer computing it
+        from edgenn.tf_ops import rewrite
+
+        return rewrite(layer, args, kwargs, config["name"])
     act = fused_activation(layer)
     stored_act = config.get("activation")
     if act is not None:

@@ -66,9 +66,15 @@ def _stored_config(path: Path) -> dict:
 
 
 def _layer_classes(cfg: dict) -> list[tuple[str, str]]:
+    from edgenn.tf_ops import is_whitelisted
+
     out = []
     for layer in cfg.get("config", {}).get("layers", []):
-        out.append((layer.get("config", {}).get("name", "?"), layer.get("class_name", "?")))
+        cls = layer.get("class_name", "?")
+        if cls == "TFOpLambda":  # names a TF symbol; rebuilt by that name, no stored code
+            fn = layer.get("config", {}).get("function", "?")
+            cls = "TFOpLambda(pure)" if is_whitelisted(layer.get("config", {})) else f"TFOpLambda(tf.{fn})"
+        out.append((layer.get("config", {}).get("name", "?"), cls))
         if layer.get("class_name") in ("Functional", "Sequential", "Model"):
             out.extend(_layer_classes(layer))
     return out
@@ -103,10 +109,17 @@ def check_model_file(path: Path, *, trust_model: bool = False) -> list[tuple[str
         return layers
     allowed = set(known_objects())
     for name, cls in layers:
+        if cls.startswith("TFOpLambda(tf."):
+            from edgenn.tf_ops import WHITELIST
+
+            raise InvalidInputError(f"{path}: layer {name!r} is the TF op {cls[11:-1]}, which edgenn does not map to a "
+                                    "layer.", fix=f"use Keras layers or the TF ops {', '.join(sorted(WHITELIST))}; "
+                                    "--trust-model loads it anyway.")
         if cls in _CODE_LAYERS:
             raise InvalidInputError(f"{path}: layer {name!r} is a {cls}, which runs Python code stored in the file.",
                                     fix="rebuild it with standard layers, or pass --trust-model if you trust the file's author.")
-        if cls not in allowed and not hasattr(keras.layers, cls) and cls not in ("Functional", "Sequential", "Model"):
+        if cls not in allowed and not hasattr(keras.layers, cls) and cls not in (
+                "Functional", "Sequential", "Model", "TFOpLambda(pure)"):
             raise InvalidInputError(f"{path}: layer {name!r} has custom class {cls!r}, which edgenn cannot load without "
                                     "running the file's code.",
                                     fix="use Keras/QKeras layers only, or pass --trust-model (with the class importable).")

@@ -157,3 +157,36 @@ def test_validation_uses_every_row_up_to_the_cap(saved, tmp_path, cap, used, nee
     note = next(n for n in src.notes if n.startswith("validation inputs"))
     assert needle in note and str(tmp_path / "big.npz") in note
     assert len(src.x_calibration) == 250  # the input range is taken from every row
+
+
+def test_whitelisted_tf_ops_become_layers_with_the_same_outputs(tmp_path):
+    """A sum-of-squares score, concat, reshape and transpose written with TF ops load without --trust-model and are
+    rewritten into Keras layers (Multiply, QDense of ones, Concatenate, Reshape, Permute) computing the same."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(8)
+    inp = tf.keras.Input((4,), name="x")
+    h = tf.keras.layers.Dense(4, name="d")(inp)
+    score = tf.reduce_sum(tf.square(h), axis=-1, keepdims=True)
+    both = tf.concat([h, h - inp, h * inp], axis=-1)
+    turned = tf.transpose(tf.reshape(both, (-1, 4, 3)), perm=[0, 2, 1])  # (3, 4): a mean over 4
+    mean = tf.reduce_mean(turned, axis=-1)
+    model = tf.keras.Model(inp, tf.keras.layers.Concatenate(name="out")([score, tf.keras.layers.Flatten()(mean)]))
+    model.save(tmp_path / "ops.h5")
+    x = np.random.default_rng(3).normal(size=(50, 4)).astype(np.float32)
+    np.savez(tmp_path / "v.npz", x=x)
+    src = resolve_source(ExportRequest(source=tmp_path / "ops.h5", data=tmp_path / "v.npz"))
+    classes = {type(lay).__name__ for lay in src.model.layers}
+    assert "TFOpLambda" not in classes
+    assert {"Multiply", "QDense", "Subtract", "Concatenate", "Reshape", "Permute"} <= classes
+    np.testing.assert_allclose(src.model.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+
+
+def test_other_tf_ops_are_refused_in_one_line(tmp_path):
+    import tensorflow as tf
+
+    inp = tf.keras.Input((4,), name="x")
+    tf.keras.Model(inp, tf.math.exp(inp)).save(tmp_path / "exp.h5")
+    np.savez(tmp_path / "v.npz", x=np.zeros((3, 4), np.float32))
+    with pytest.raises(InvalidInputError, match=r"TF op tf\.math\.exp.*--trust-model"):
+        resolve_source(ExportRequest(source=tmp_path / "exp.h5", data=tmp_path / "v.npz"))
