@@ -121,7 +121,8 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
     if type(layer).__name__ == "TFOpLambda":  # a whitelisted TF op becomes the Keras layer computing it
         from edgenn.tf_ops import rewrite
 
-        return rewrite(layer, args, kwargs, config["name"])
+        names.discard(config["name"])  # Keras names it 'tf.math.square': the dots are no C++ identifier for hls4ml
+        return rewrite(layer, args, kwargs, _unique(layer.name.replace(".", "_"), prefix, names))
     act = fused_activation(layer)
     stored_act = config.get("activation")
     if act is not None:
