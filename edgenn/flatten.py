@@ -18,6 +18,7 @@ another layer gets the sub-model's name as prefix.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 
@@ -135,6 +136,8 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
     act_name = _unique(f"{config['name']}_{_activation_label(act)}", "", names)
     if not type(layer).__name__.startswith("Q"):  # a Keras activation: the layer's own serialized form
         return tf.keras.layers.Activation(stored_act, name=act_name)(out)
+    if isinstance(act, str) or inspect.isfunction(act):  # QDense(activation='sigmoid'): Keras' own function
+        return tf.keras.layers.Activation(_activation_label(act), name=act_name)(out)
     from qkeras import QActivation
 
     return QActivation(act, name=act_name)(out)

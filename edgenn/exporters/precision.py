@@ -338,7 +338,17 @@ def _activation(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision |
             notes=("softmax uses lookup tables: compared with float softmax by max |diff| and argmax, not bit-exact",),
         )
         return prec, _Tensor(np.zeros(n), np.ones(n), s.result, False)
-    raise _unsupported(layer, f"activation '{name}' is not supported (relu, softmax, linear are).")
+    if name in ("sigmoid", "tanh"):
+        # hls4ml evaluates both from a lookup table (nnet_activation.h, table_t, 1024 entries over [-8, 8)): the
+        # firmware approximates the function, so the layer is never exact and the export measures the agreement
+        low = 0.0 if name == "sigmoid" else -1.0
+        fp = FixedPoint(18, 2, True, "RND", "SAT")
+        n = t.lo.shape
+        prec = LayerPrecision(layer.name, type(layer).__name__, fp, exact=False, output_min=low, output_max=1.0,
+                              notes=(f"{name} uses a lookup table: agreement with the model measured, not bit-exact",))
+        return prec, _Tensor(np.full(n, low), np.ones(n), fp, False)
+    raise _unsupported(layer, f"activation '{name}' is not supported (relu, sigmoid, tanh, softmax, linear are).",
+                       fix="use Activation('relu') or QActivation(quantized_relu(bits)), which convert exactly.")
 
 
 def _activation_name(layer: Any) -> str:

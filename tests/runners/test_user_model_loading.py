@@ -190,3 +190,27 @@ def test_other_tf_ops_are_refused_in_one_line(tmp_path):
     np.savez(tmp_path / "v.npz", x=np.zeros((3, 4), np.float32))
     with pytest.raises(InvalidInputError, match=r"TF op tf\.math\.exp.*--trust-model"):
         resolve_source(ExportRequest(source=tmp_path / "exp.h5", data=tmp_path / "v.npz"))
+
+
+@pytest.mark.parametrize("act,low", [("sigmoid", 0.0), ("tanh", -1.0)])
+def test_table_activations_are_converted_and_never_claimed_exact(act, low):
+    """QDense(activation='sigmoid') splits into QDense + Activation('sigmoid'); hls4ml's lookup table for it is
+    typed over the function's range and marked not exact, so the export reports the measured agreement."""
+    import tensorflow as tf
+    from qkeras import QDense, quantized_bits
+
+    from edgenn.exporters.precision import derive_precisions
+    from edgenn.flatten import flatten_model
+
+    q = quantized_bits(6, 0, alpha=1)
+    inp = tf.keras.Input((6,), name="x")
+    model = tf.keras.Model(inp, QDense(2, kernel_quantizer=q, bias_quantizer=q, activation=act, name="out")(inp))
+    flat = flatten_model(model)
+    assert [(lay.name, type(lay).__name__) for lay in flat.layers[1:]] == [("out", "QDense"), (f"out_{act}",
+                                                                                             "Activation")]
+    x = np.random.default_rng(0).normal(size=(100, 6)).astype(np.float32)
+    prec = derive_precisions(flat, x_calibration=x)
+    layer = prec.layer(f"out_{act}")
+    assert not layer.exact and not prec.bit_exact
+    assert (layer.output_min, layer.output_max) == (low, 1.0)
+    assert layer.result.min <= low and layer.result.max >= 1.0 - layer.result.lsb
