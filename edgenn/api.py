@@ -121,7 +121,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            data: str | Path | None = None, part: str | None = None, clock_period_ns: float | None = None,
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
-           progress: bool = True, report: bool = True, ii_target: int | None = None):
+           progress: bool = True, report: bool = True, ii_target: int | None = None,
+           softmax: str | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; flags given here override it.
@@ -135,7 +136,7 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
         overrides.update(ii_target=ii_target, input_rate_mhz=None)
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
-                            validation_samples=validation_samples, trust_model=trust_model)
+                            validation_samples=validation_samples, trust_model=trust_model, softmax=softmax)
     result = run_export(request, progress=progress)
     return _with_report(result, result.directory, report)
 

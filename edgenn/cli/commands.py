@@ -114,6 +114,8 @@ def export(ctx: typer.Context,
            trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
                                                                          "file (runs code stored in it)."),
            report: bool = typer.Option(True, help="Write report.html into the export directory."),
+           softmax: Optional[str] = typer.Option(None, help="Softmax head: table (hls4ml's tables, default), drop "
+                                                            "(logits, exact), argmax (class, exact)."),
            json_out: bool = JSON_OPTION,
            ) -> dict:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
@@ -124,7 +126,8 @@ def export(ctx: typer.Context,
     result = api_export(source, target=target, out=out, data=data, part=part, clock_period_ns=clock_period_ns,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,
-                        progress=settings(ctx).progress, report=report, ii_target=ii_target)
+                        progress=settings(ctx).progress, report=report, ii_target=ii_target,
+                        softmax=softmax)
     render.export_summary(console, result)
     return {"paths": {"directory": result.directory, "report": result.directory / "report.md"},
             "figures": report_figures(result.report), "target": result.target,

@@ -4,9 +4,10 @@ Contract: ``simulate_csim(project, model, x)`` quantizes the float inputs ``x`` 
 (``FixedPoint.quantize``: round half to even, saturate, exactly the input quantizer's cast), feeds the *same* values
 to the hls4ml C simulation (with per-layer trace) and to the Keras model, and returns every layer's output from both
 sides as a ``CsimResult``. Further model inputs (GarNet's n_vertices) are computed from the quantized data with
-``architectures.extra_inputs.feed``. For a model with a table-based layer edgenn models in numpy
-(``exporters.software_model``) the reference is that software model, and the float Keras logits and output are kept
-in ``float_reference`` for a separate comparison. It compares nothing: ``edgenn.verification.bitexact`` does that (exporters must not import
+``architectures.extra_inputs.feed``. The reference is ``edgenn.reference``'s exact evaluation of the model (float32
+Keras, labelled as such, if it does not cover a layer); for a model with a table-based layer edgenn models in numpy
+(``exporters.software_model``) it is that software model. The float32 Keras logits and output are always kept in
+``float_reference`` for a separate comparison. It compares nothing: ``edgenn.verification.bitexact`` does that (exporters must not import
 the verification stage).
 """
 
@@ -39,7 +40,7 @@ class CsimResult:
     csim_seconds: float
     reference_seconds: float
     notes: tuple[str, ...] = ()
-    # set when the reference is the software model (table-based layers): what it is, and the float Keras model's
+    # what the reference is (exact reference, software model, or float32 Keras), and the float32 Keras model's
     # logits and output on the same inputs, for the separate float-agreement figures
     reference_label: str | None = None
     float_reference: dict[str, np.ndarray] | None = None
@@ -93,19 +94,44 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray) -> CsimResult:
     outs = probe.predict(feed(model, xq.astype(np.float32)), batch_size=4096, verbose=0)
     outs = outs if isinstance(outs, list) else [outs]
     reference = {name: np.asarray(o, dtype=np.float64).reshape(len(xq), -1) for name, o in zip(names, outs)}
-    label, float_reference = None, None
+    logits = project.precision.logits_layer
     table_layers = software_layers(model)
-    if table_layers:  # the exact reference is the software model; the float model is reported beside it
-        logits = project.precision.logits_layer
-        float_reference = {key: reference[key] for key in {logits, output_layer}}
+    float_reference = {key: reference[key] for key in {logits, output_layer}}
+    expected = project.precision.bit_exact
+    if table_layers:  # the reference is the software model of the table-based layers; the float model beside it
         values = reference_outputs(model, dict(zip(input_names(model), inputs if isinstance(inputs, list) else [xq])),
                                    project.precision, project.settings.reuse_factor)
         reference = {name: values[name].reshape(len(xq), -1) for name in names}
         label = REFERENCE_LABEL.format(", ".join(table_layers))
+    else:
+        reference, label, expected = _exact_reference(model, inputs, names, project, reference)
     reference_seconds = time.perf_counter() - start
-    return CsimResult(xq, tuple(names), reference, firmware, project.precision.logits_layer, output_layer,
-                      project.precision.bit_exact, csim_seconds, reference_seconds, project.precision.notes,
+    return CsimResult(xq, tuple(names), reference, firmware, logits, output_layer,
+                      expected, csim_seconds, reference_seconds, project.precision.notes,
                       label, float_reference)
+
+
+def _exact_reference(model: Any, inputs: Any, names: list[str], project: HlsProject,
+                     keras: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], str, bool]:
+    """(per-layer reference, what it is, whether the firmware must equal it) from ``edgenn.reference``.
+
+    The firmware must equal the reference at the logits when every firmware type up to them is exact by
+    construction and the reference proved its own value exact there; float32 Keras no longer decides that (its
+    wide sums round). A model the reference cannot evaluate keeps float32 Keras, and the label says so."""
+    from edgenn.errors import UnsupportedModelError
+    from edgenn.reference import evaluate
+
+    precision = project.precision
+    try:
+        ref = evaluate(model, inputs)
+    except UnsupportedModelError as err:
+        return keras, f"float32 Keras (the exact reference does not cover this model: {err})", precision.bit_exact
+    n = len(next(iter(keras.values())))
+    reference = {name: ref.outputs[name].reshape(n, -1) for name in names}
+    order = [p.name for p in precision.layers]
+    upto = precision.layers[: order.index(precision.logits_layer) + 1]
+    expected = all(p.exact for p in upto) and ref.is_exact(precision.logits_layer)
+    return reference, ref.kind(precision.logits_layer), expected
 
 
 def _trace(hls_model: Any, xq: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:

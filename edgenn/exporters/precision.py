@@ -84,6 +84,7 @@ class LayerPrecision:
     table_size: int | None = None
     # further types hls4ml reads from the layer's 'Precision' section by name (GarNet's edge_weight, aggr, ...)
     config_types: tuple[tuple[str, FixedPoint], ...] = ()
+    implementation: str | None = None  # hls4ml softmax implementation (argmax under export.softmax: argmax)
 
     def types(self) -> dict[str, FixedPoint]:
         out = {"result": self.result}
@@ -163,7 +164,7 @@ class ModelPrecision:
             entry["Precision"].update({key: fp.to_hls() for key, fp in layer.config_types})
             if layer.table_size is not None:
                 entry["TableSize"] = layer.table_size
-                entry["Implementation"] = SoftmaxSettings().implementation
+                entry["Implementation"] = layer.implementation or SoftmaxSettings().implementation
             per_layer[layer.name] = entry
             if layer.accum is not None:
                 # hls4ml's Keras parser splits a Dense into the Dense and a '<name>_linear' activation node; giving

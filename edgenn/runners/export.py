@@ -43,6 +43,7 @@ class ExportRequest:
     fpga_overrides: dict[str, Any] = field(default_factory=dict)
     validation_samples: int | None = None
     trust_model: bool = False
+    softmax: str | None = None  # drop | argmax | table; None: the recipe's export.softmax, else drop
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ExportSource:
     x_calibration: np.ndarray | None = None  # training inputs: only their range is used (float models)
     notes: tuple[str, ...] = ()
     anomaly: AnomalyEval | None = None  # set for anomaly families: the output is a score, not class probabilities
+    softmax: str = "table"  # what the firmware does with a softmax head (exporters.softmax_policy)
 
 
 @dataclass(frozen=True)
@@ -213,8 +215,18 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
 
         check_compiler()  # before any work: the C simulation cannot be built without it
     source = resolve_source(request)
+    source = _with_softmax_policy(source, request)
     out = request.out or Path("firmware") / source.name / request.target
     return target.run(source, out, request.fpga_overrides, progress=progress)
+
+
+def _with_softmax_policy(source: ExportSource, request: ExportRequest) -> ExportSource:
+    from dataclasses import replace
+
+    from edgenn.exporters.softmax_policy import DEFAULT_POLICY, check_policy
+
+    recipe = ((source.recipe or {}).get("export") or {}).get("softmax")
+    return replace(source, softmax=check_policy(request.softmax or recipe or DEFAULT_POLICY))
 
 
 def _fig(value, unit: str, method: str, note: str = "") -> dict:

@@ -22,19 +22,30 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
     from edgenn.reporting import CSIM_OUTPUTS
     from edgenn.verification.bitexact import build_report
 
+    from edgenn.exporters.softmax_policy import apply_policy, host_softmax, one_hot_argmax
+
     settings = HlsSettings(**{**source.fpga, **overrides})
+    model, policy_note = apply_policy(source.model, source.softmax)
     n = min(len(source.x), source.validation_samples)
     x, y = source.x[:n], (None if source.y is None else source.y[:n])
     notes = list(source.notes)
+    if policy_note:
+        notes.append(policy_note)
     if n < 10000:
         notes.append(f"validated on {n} held-out samples (fewer than 10,000: a larger dataset gives a stronger check)")
     status = _stage_status(progress)
     t0 = time.perf_counter()
     with atomic_dir(out) as staging:
         with status("hls4ml: converting and compiling the C simulation (g++)..."):
-            project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration)
+            project = export_hls(model, staging / "hls", settings, x_calibration=source.x_calibration,
+                                 precision=_argmax_precision(model, source) if policy_note and
+                                 source.softmax == "argmax" else None)
         with status(f"C simulation of {n} samples, layer by layer..."):
-            csim = simulate_csim(project, source.model, x)
+            csim = simulate_csim(project, model, x)
+        output_label = None
+        if policy_note and source.softmax == "argmax":  # the model's class, one-hot, from the exact logits
+            csim.reference[csim.output_layer] = one_hot_argmax(csim.reference[csim.logits_layer])
+            output_label = "argmax: one-hot class vs the one-hot argmax of the reference logits (exact)"
         # per-value outputs for the report's |Δ| histogram and firmware ROC (about 1 MB at 10k samples)
         np.savez_compressed(staging / CSIM_OUTPUTS,
                             logits_reference=csim.reference[csim.logits_layer],
@@ -45,7 +56,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         layers = [(name, csim.reference[name], csim.firmware[name]) for name in csim.layer_names]
         bitexact = build_report(layers, logits_layer=csim.logits_layer, output_layer=csim.output_layer,
                                 bit_exact_expected=csim.bit_exact_expected, labels=y, notes=csim.notes,
-                                csim_seconds=csim.csim_seconds, reference_label=csim.reference_label)
+                                csim_seconds=csim.csim_seconds, reference_label=csim.reference_label,
+                                output_label=output_label)
         if settings.strategy == "distributed_arithmetic":
             from edgenn.estimates.da4ml_cost import estimate_da
 
@@ -60,14 +72,23 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
                                         f"{resources.total.ii_cycles.value:g} cycles.",
                                         fix="raise ii_target, or set the slow layer's parallelization_factor in "
                                             "export.fpga.layers.")
-        figures = _fpga_figures(source, bitexact, resources, csim.firmware[csim.output_layer], y,
+        scores = csim.firmware[csim.output_layer]
+        if policy_note and source.softmax == "drop":  # per-class AUCs stay on probabilities: softmax on the host
+            scores = host_softmax(scores)
+        figures = _fpga_figures(source, bitexact, resources, scores, y,
                                 csim.reference[csim.output_layer], csim.x_quantized, staging)
-        if csim.float_reference is not None:  # table-based layers: the float model is compared apart from the claim
+        if policy_note:
+            fw_class = csim.firmware[csim.output_layer].argmax(axis=1)
+            figures["softmax_argmax_agreement"] = _fig(
+                float(np.mean(fw_class == csim.reference[csim.logits_layer].argmax(axis=1))), "fraction", "csim",
+                f"firmware class (softmax policy {source.softmax}) vs the class of the reference logits")
+        if csim.float_reference is not None and source.anomaly is None:
             figures.update(_float_agreement_figures(csim, y))
-            notes.append(f"bit-exactness reference: {csim.reference_label}; the float Keras model cannot match the "
-                         "lookup tables bit for bit and is compared in the float_agreement.* figures")
-            from edgenn.exporters.software_model import software_layers
+        notes.append(f"bit-exactness reference: {csim.reference_label}; float32 Keras (whose wide sums and "
+                     "quantizer casts can round) is compared apart, in the float_agreement.* figures")
+        from edgenn.exporters.software_model import software_layers
 
+        if software_layers(source.model):
             notes.append(f"analytic estimates count layer(s) {', '.join(software_layers(source.model))} as 0 "
                          "LUT/FF/DSP and 0 cycles (the estimator models Dense/conv/activation layers only): the lut, ff, dsp and "
                          "latency figures cover the rest of the network; the GarNet cost needs HLS synthesis")
@@ -80,7 +101,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         report = {
             "schema_version": 1, "target": "fpga", "name": source.name, "settings": settings.to_dict(),
             "task": "anomaly" if source.anomaly is not None else "classify",
-            "figures": figures, "bitexact": bitexact.to_dict(), "resources": resources.to_dict(),
+            "figures": figures, "bitexact": bitexact.to_dict(), "bitexact_record": bitexact.record(),
+            "resources": resources.to_dict(),
             "precision": project.precision.to_dict(), "project": project.to_dict(), "lineage": source.lineage,
             "reference_metrics": source.reference_metrics, "notes": notes,
             "timings_s": {"convert": project.convert_seconds, "compile": project.compile_seconds,
@@ -91,6 +113,17 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,
                        metrics=figures, timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
     return ExportResult("fpga", out, report)
+
+
+def _argmax_precision(model, source: ExportSource):
+    """Derived precisions with the softmax head switched to hls4ml's argmax implementation."""
+    from dataclasses import replace
+
+    from edgenn.exporters.precision import derive_precisions
+
+    precision = derive_precisions(model, x_calibration=source.x_calibration)
+    head = precision.layer(precision.output_layer)
+    return precision.replace_layer(replace(head, implementation="argmax"))
 
 
 def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.ndarray, y,
@@ -129,13 +162,15 @@ def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.nd
 
 
 def _float_agreement_figures(csim, y) -> dict:
-    """C simulation vs the float Keras model (whose table-based layers the firmware only approximates)."""
+    """C simulation vs float32 Keras on the same inputs: a separate figure, never the bit-exactness claim."""
     from edgenn.verification.bitexact import accuracy
 
-    note = "C simulation vs the float Keras model on the same inputs"
+    note = "C simulation vs float32 Keras on the same inputs"
     fw_logits, fl_logits = csim.firmware[csim.logits_layer], csim.float_reference[csim.logits_layer]
     fw_out, fl_out = csim.firmware[csim.output_layer], csim.float_reference[csim.output_layer]
-    figs = {"float_agreement.logits_max_abs_diff": _fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
+    figs = {"float_agreement.logits_exact_fraction": _fig(float(np.mean(fw_logits == fl_logits)), "fraction", "csim",
+                                                          note + ", logits equal"),
+            "float_agreement.logits_max_abs_diff": _fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
                                                        "csim", note + ", logits"),
             "float_agreement.output_max_abs_diff": _fig(float(np.max(np.abs(fw_out - fl_out))), "absolute", "csim",
                                                        note + ", probabilities"),
@@ -144,7 +179,7 @@ def _float_agreement_figures(csim, y) -> dict:
     if y is not None:
         fw_acc, fl_acc = accuracy(fw_out, y), accuracy(fl_out, y)
         figs["float_agreement.accuracy_float_model"] = _fig(fl_acc, "fraction", "software",
-                                                            "float Keras model (float GarNet layer), same inputs")
+                                                            "float32 Keras model, same inputs")
         figs["float_agreement.accuracy_difference"] = _fig(fw_acc - fl_acc, "fraction", "csim",
                                                            "firmware accuracy minus float Keras model accuracy")
     return figs
@@ -155,7 +190,8 @@ def _fpga_markdown(report: dict, resources_md: str) -> str:
     lines = [f"# FPGA export: {report['name']}", "",
              f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
              f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
-             "## Bit-exactness (C simulation vs quantized model)", "",
+             "## Bit-exactness (C simulation vs the reference)", "",
+             f"- reference: {b.get('reference_kind', 'exact reference')}",
              f"- {b['claim']}",
              f"- {b['num_samples']} samples, {b['num_values']} "
              f"{'anomaly-score' if report.get('task') == 'anomaly' else 'logit'} values: "

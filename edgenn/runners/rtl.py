@@ -2,7 +2,8 @@
 
 Writes ``firmware/<name>/rtl/`` (staging dir renamed into place once ``manifest.json`` exists) with ``rtl/`` (the
 da4ml project), ``report.json`` (figures with methods: ``da4ml`` estimates, ``verilator``/``da4ml`` bit-exactness)
-and ``report.md``. The check compares, on the same host-quantized inputs: the QKeras model's logits, da4ml's numpy
+and ``report.md``. The check compares, on the same host-quantized inputs, with the exact reference's logits
+(``edgenn.reference``): float32 Keras (a separate figure), da4ml's numpy
 function of the same types, da4ml's interpreter of the traced graph, the Verilator simulation of the Verilog and,
 unless ``compare_csim`` is off, the hls4ml C simulation (Latency strategy). Every comparison is exact equality.
 
@@ -60,7 +61,8 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
             project = export_rtl(source.model, staging / "rtl", settings, x_calibration=source.x_calibration)
         timings["trace"], timings["write"] = project.trace_seconds, project.write_seconds
         xq, n_data, n_random = _inputs(source.x, project.precision.input, source.validation_samples, min_samples)
-        outputs = {"qkeras": _qkeras_logits(source.model, project.precision.logits_layer, xq),
+        reference, kind = _reference_logits(source.model, project.precision.logits_layer, xq)
+        outputs = {"float32_keras": _qkeras_logits(source.model, project.precision.logits_layer, xq),
                    "da4ml_numpy": np.asarray(project.reference(xq), np.float64)}
         start = time.perf_counter()
         outputs["da4ml_interpreter"] = project.interpret(xq)
@@ -85,14 +87,23 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
                 start = time.perf_counter()
                 outputs["hls4ml_csim"] = _csim_logits(source, staging / "hls", project.precision, settings, xq)
                 timings["csim"] = time.perf_counter() - start
-        checks = {name: _agreement(values, outputs["qkeras"]) for name, values in outputs.items() if name != "qkeras"}
+        checks = {name: _agreement(values, reference) for name, values in outputs.items()}
         final = "verilator" if "verilator" in checks else "da4ml_interpreter"
+        notes.append(f"bit-exactness reference: {kind}; float32_keras is compared with it apart")
         figures = {**project.estimate.figures(),
                    "bit_exact_fraction": {"value": checks[final]["exact_fraction"], "unit": "fraction",
                                           "method": final.split("_")[0],
-                                          "note": f"{final} vs QKeras logits, {checks[final]['num_values']} values"}}
+                                          "note": f"{final} vs the reference logits, {checks[final]['num_values']} "
+                                                  "values"},
+                   "float_agreement.logits_exact_fraction": {
+                       "value": float(np.mean(outputs[final] == outputs["float32_keras"])), "unit": "fraction",
+                       "method": final.split("_")[0], "note": f"{final} vs float32 Keras logits"}}
+        from edgenn.verification.bitexact import compare_arrays
+
         report = {"schema_version": 1, "target": "rtl", "name": source.name, "settings": settings.to_dict(),
-                  "figures": figures, "bitexact": checks, "samples": {"validation": n_data, "uniform": n_random},
+                  "figures": figures, "bitexact": checks,
+                  "bitexact_record": compare_arrays(kind, reference, outputs[final]),
+                  "samples": {"validation": n_data, "uniform": n_random},
                   "estimate": project.estimate.to_dict(), "precision": project.precision.to_dict(),
                   "project": project.to_dict(), "lineage": source.lineage, "notes": notes, "timings_s": timings}
         atomic_write_json(staging / REPORT_JSON, report)
@@ -100,6 +111,18 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
         write_manifest(staging, stage="export-rtl", recipe=source.recipe, inputs=source.lineage, metrics=figures,
                        timings_s={**timings, "total": time.perf_counter() - t0})
     return ExportResult("rtl", out, report)
+
+
+def _reference_logits(model: Any, logits_layer: str, xq: np.ndarray) -> tuple[np.ndarray, str]:
+    """The exact reference's logits and what it is (float32 Keras, so labelled, if it does not cover the model)."""
+    from edgenn.errors import UnsupportedModelError
+    from edgenn.reference import evaluate
+
+    try:
+        ref = evaluate(model, xq)
+    except UnsupportedModelError as err:
+        return _qkeras_logits(model, logits_layer, xq), f"float32 Keras (not covered by the exact reference: {err})"
+    return ref.outputs[logits_layer].reshape(len(xq), -1), ref.kind(logits_layer)
 
 
 def _qkeras_logits(model: Any, logits_layer: str, xq: np.ndarray) -> np.ndarray:
@@ -124,7 +147,9 @@ def rtl_markdown(report: dict) -> str:
     lines = [f"# RTL export: {report['name']}", "",
              f"da4ml Verilog in `rtl/` (top `{report['project']['top']}`), part {s['part']}, target clock "
              f"{s['clock_period_ns']} ns, {s['adder_levels_per_cycle']} adder levels per pipeline stage.", "",
-             "## Bit-exactness against the QKeras logits", "", "| implementation | exact | values | max abs diff |",
+             "## Bit-exactness against the reference logits", "",
+             f"Reference: {report.get('bitexact_record', {}).get('reference_kind', 'exact reference')}.", "",
+             "| implementation | exact | values | max abs diff |",
              "|---|---:|---:|---:|"]
     for name, c in report["bitexact"].items():
         lines.append(f"| {name} | {c['exact_fraction']:.4%} | {c['num_values']} | {c['max_abs_diff']:.3g} |")

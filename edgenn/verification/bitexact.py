@@ -1,10 +1,12 @@
 """Compare firmware outputs with the reference model: bit-exactness of the logits, fidelity of everything else.
 
 Contract: the comparison functions are pure numpy. The promise checked is *exact array equality* of the logits (the
-pre-softmax layer) between the hls4ml C simulation and QKeras fed the same host-quantized inputs; never a tolerance.
-Softmax is table based in hls4ml, so the final output is compared by max |diff| and argmax agreement only. For float
-(non-QKeras) models bit-exactness is not defined: the same numbers are reported under the label
-"float model: not bit-exact by construction". ``validate_csim`` runs the C simulation (``edgenn.exporters.csim``) and
+pre-softmax layer) between the hls4ml C simulation and the reference fed the same host-quantized inputs; never a
+tolerance. The reference is ``edgenn.reference``'s exact evaluation of the quantized model (its kind is named in
+every report); float32 Keras is compared separately by the runners. Softmax is table based in hls4ml, so the final
+output is compared by max |diff| and argmax agreement only. Where the firmware types are not exact by construction
+(float layers with profiled types) the same numbers are reported under a "not bit-exact by construction" label.
+``BitExactReport.record()`` is the one record shape every target (fpga, rtl) reports. ``validate_csim`` runs the C simulation (``edgenn.exporters.csim``) and
 builds the report; verification may import exporters, never the reverse.
 """
 
@@ -18,8 +20,8 @@ import numpy as np
 
 from edgenn.errors import InvalidInputError
 
-BIT_EXACT_CLAIM = "bit-exact: C simulation equals QKeras on the logits (same host-quantized inputs)"
-FLOAT_CLAIM = "float model: not bit-exact by construction"
+BIT_EXACT_CLAIM = "bit-exact: C simulation equals the exact reference on the logits (same host-quantized inputs)"
+FLOAT_CLAIM = "not bit-exact by construction (profiled float-layer types or inexact reference)"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class BitExactReport:
     claim: str
     notes: tuple[str, ...] = ()
     csim_seconds: float | None = None
+    reference_kind: str = "exact reference"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exact_fraction <= 1.0 or not 0.0 <= self.argmax_agreement <= 1.0:
@@ -60,12 +63,34 @@ class BitExactReport:
     def bit_exact(self) -> bool:
         return self.exact_fraction == 1.0
 
+    def record(self) -> dict[str, Any]:
+        """The bit-exactness record every target reports (logits, or the network output where there is no softmax)."""
+        return bitexact_record(self.reference_kind, self.num_samples, self.exact_fraction, self.max_abs_diff,
+                               self.argmax_agreement)
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["outputs"] = [asdict(o) for o in self.outputs]
         out["notes"] = list(self.notes)
         out["bit_exact"] = self.bit_exact
         return out
+
+
+def bitexact_record(reference_kind: str, samples: int, exact_fraction: float, max_abs_diff: float,
+                    argmax_agreement: float | None) -> dict[str, Any]:
+    return {"reference_kind": reference_kind, "samples": int(samples), "exact_fraction": float(exact_fraction),
+            "max_abs_diff": float(max_abs_diff),
+            "argmax_agreement": None if argmax_agreement is None else float(argmax_agreement)}
+
+
+def compare_arrays(reference_kind: str, reference: np.ndarray, firmware: np.ndarray) -> dict[str, Any]:
+    """``bitexact_record`` of two (samples, ...) arrays."""
+    ref, fw = _as_2d(reference), _as_2d(firmware)
+    if ref.shape != fw.shape:
+        raise InvalidInputError(f"reference shape {ref.shape} != firmware shape {fw.shape}.")
+    argmax = float(np.mean(ref.argmax(axis=1) == fw.argmax(axis=1))) if ref.shape[1] > 1 else None
+    return bitexact_record(reference_kind, ref.shape[0], float((ref == fw).mean()) if ref.size else 1.0,
+                           float(np.max(np.abs(ref - fw))) if ref.size else 0.0, argmax)
 
 
 def compare_outputs(reference: np.ndarray, firmware: np.ndarray, *, name: str, bit_exact_expected: bool,
@@ -112,6 +137,7 @@ def build_report(
     notes: Sequence[str] = (),
     csim_seconds: float | None = None,
     reference_label: str | None = None,
+    output_label: str | None = None,
 ) -> BitExactReport:
     """Report from per-layer (name, reference, firmware) outputs in model order.
 
@@ -119,16 +145,20 @@ def build_report(
     by_name = {name: (ref, fw) for name, ref, fw in layer_outputs}
     if logits_layer not in by_name or output_layer not in by_name:
         raise InvalidInputError(f"layer outputs lack '{logits_layer}' or '{output_layer}'.")
+    kind = reference_label or "exact reference"
     claim = BIT_EXACT_CLAIM if bit_exact_expected else FLOAT_CLAIM
     if bit_exact_expected and reference_label:
-        claim = f"bit-exact: C simulation equals {reference_label} on the logits (same host-quantized inputs)"
+        claim = f"bit-exact: C simulation equals the {reference_label} on the logits (same host-quantized inputs)"
+    elif reference_label:
+        claim = f"{FLOAT_CLAIM}: compared with the {reference_label}"
     logits = compare_outputs(*by_name[logits_layer], name=logits_layer, bit_exact_expected=bit_exact_expected,
                              label=claim)
     outputs = [logits]
     if output_layer != logits_layer:
         outputs.append(compare_outputs(
-            *by_name[output_layer], name=output_layer, bit_exact_expected=False,
-            label="lookup-table softmax vs float softmax: max |diff| and argmax agreement, not bit-exact"))
+            *by_name[output_layer], name=output_layer, bit_exact_expected=output_label is not None,
+            label=output_label or "lookup-table softmax vs the real softmax: max |diff| and argmax agreement, "
+                                  "not bit-exact"))
     diverging = None if logits.exact_fraction == 1.0 else first_diverging_layer(layer_outputs)
     ref_out, fw_out = by_name[output_layer]
     return BitExactReport(
@@ -144,6 +174,7 @@ def build_report(
         claim=claim,
         notes=tuple(notes),
         csim_seconds=csim_seconds,
+        reference_kind=kind,
     )
 
 
@@ -159,7 +190,7 @@ def validate_csim(project: Any, model: Any, x: np.ndarray, y: np.ndarray | None 
     layers = [(name, result.reference[name], result.firmware[name]) for name in result.layer_names]
     return build_report(layers, logits_layer=result.logits_layer, output_layer=result.output_layer,
                         bit_exact_expected=result.bit_exact_expected, labels=y, notes=result.notes,
-                        csim_seconds=result.csim_seconds)
+                        csim_seconds=result.csim_seconds, reference_label=result.reference_label)
 
 
 def _as_2d(a: np.ndarray) -> np.ndarray:
