@@ -4,11 +4,12 @@ hls4ml computes softmax with lookup tables, so its probabilities can never equal
 and BRAM/LUTs. A trigger needs a decision, not probabilities: softmax is monotone, so the logits order the classes
 exactly as the probabilities do.
 
-* ``drop`` (default): the firmware ends at the logits. Bit-exact end to end, fewest cycles; a threshold on a
+* ``drop``: the firmware ends at the logits. Bit-exact end to end, fewest cycles; a threshold on a
   probability becomes a threshold on logit differences downstream.
 * ``argmax``: hls4ml's ``argmax`` softmax implementation: a one-hot of the first largest logit, exact (the
   reference is the one-hot of the exact reference's logits, ties to the first index like hls4ml's strict ``>``).
-* ``table``: hls4ml's lookup-table softmax, kept; never called exact: its argmax agreement with the model's class
+* ``table`` (default for now, the behaviour exports had before the policy existed, so recipes and budgets written for
+  probabilities keep working): hls4ml's lookup-table softmax, kept; never called exact: its argmax agreement with the model's class
   is reported as the ``softmax_argmax_agreement`` figure.
 """
 
