@@ -53,7 +53,7 @@ ENTRIES = (
     Entry("interaction_net_16", "interaction net (16 x 5)", "interaction_net", "interaction_net"),
     Entry("jet_cnn_16_parallel", "CNN 16x16, io_parallel", "jet_cnn", "jet_cnn",
           {"image_size": 16}, ("--io-type", "io_parallel")),
-    Entry("jet_cnn_32_stream", "CNN 32x32, io_stream", "jet_cnn", "jet_cnn"),
+    Entry("jet_cnn_32_stream", "CNN 32x32, io_stream (not a trigger model)", "jet_cnn_stream", "jet_cnn_stream"),
     Entry("interaction_net_32", "interaction net (32 x 5)", "interaction_net", "interaction_net",
           {"num_constituents": 32}),
     Entry("garnet", "GarNet (16 x 5)", "garnet", "garnet"),

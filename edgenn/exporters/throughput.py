@@ -27,6 +27,11 @@ from edgenn.errors import InvalidInputError
 DENSE_TYPES = {"Dense", "QDense"}
 CONV_TYPES = {"Conv1D", "QConv1D", "Conv2D", "QConv2D"}
 POOL_TYPES = {"MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D"}
+# One unrolled stage in io_parallel (II 1) or pure wiring: nothing to choose. Any other layer (GarNet, a custom
+# layer) has an II neither edgenn's estimator nor this planner models, so a target is refused rather than assumed.
+SINGLE_STAGE_TYPES = {"InputLayer", "Activation", "QActivation", "ReLU", "Softmax", "Flatten", "Reshape", "Permute",
+                      "Concatenate", "Add", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D",
+                      "GlobalMaxPooling2D", "BatchNormalization", "QBatchNormalization", "Dropout"}
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,12 @@ def plan_ii(model: Any, target: int, *, reuse_factor: int, io_type: str,
         elif kind in POOL_TYPES and io_type == "io_stream":
             pixels = _pixels(_shape(layer.input_shape))
             choice = LayerChoice(layer.name, 1, None, pixels, f"io_stream pooling reads {pixels} pixels")
-        else:
+        elif kind in POOL_TYPES or kind in SINGLE_STAGE_TYPES:
             continue
+        else:
+            raise InvalidInputError(f"export.fpga.ii_target {target}: the II of layer '{layer.name}' ({kind}) is not "
+                                    "modelled by edgenn, so the target cannot be promised.",
+                                    fix="remove ii_target for this model and measure its II with HLS synthesis.")
         if choice.ii_cycles > target:
             raise InvalidInputError(
                 f"export.fpga.ii_target {target}: layer '{layer.name}' ({kind}) cannot go below II {choice.ii_cycles} "

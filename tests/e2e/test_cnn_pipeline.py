@@ -2,7 +2,7 @@
 
 Two sizes: the default suite runs 8x8 images with one 4-filter block (one small g++ compile); the 16x16, two-block
 variant is @slow (several minutes on the shared 2-core machine). 32x32 io_parallel takes minutes to compile alone, so
-models/jet_cnn.yml exports io_stream, which tests/exporters/test_hls_conv_stream.py covers.
+models/jet_cnn_stream.yml exports io_stream, which tests/exporters/test_hls_conv_stream.py covers.
 """
 
 import json

@@ -96,3 +96,12 @@ def test_reuse_factor_rule_matches_hls4ml():
     for n_in, n_out in [(5, 8), (16, 16), (10, 3)]:
         assert [rf for rf in range(1, 20) if valid_reuse_factor(n_in, n_out, rf)] == \
             [rf for rf in backend.get_valid_reuse_factors(n_in, n_out) if rf < 20]
+
+
+def test_a_layer_whose_ii_is_not_modelled_is_refused():
+    import tensorflow as tf
+
+    x = inp = tf.keras.Input((8,))
+    x = tf.keras.layers.LSTM(4, name="rnn")(tf.keras.layers.Reshape((2, 4))(x))
+    with pytest.raises(InvalidInputError, match="layer 'rnn' \\(LSTM\\) is not modelled"):
+        plan_ii(tf.keras.Model(inp, x), 5, reuse_factor=1, io_type="io_parallel")
