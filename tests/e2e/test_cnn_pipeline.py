@@ -64,9 +64,11 @@ def test_cnn_fpga_export_is_bit_exact_and_passes_budget(cnn_pipeline, tmp_path):
     conv_types = {layer["name"]: layer["class_name"] for layer in report["precision"]["layers"]}
     assert conv_types["conv_0"] == "QConv2D" and conv_types["pool_0"] == "MaxPooling2D"
     per_layer = {layer["name"]: layer for layer in report["resources"]["layers"]}
-    # the convolution is modelled (not counted as zero): one output pixel (partition) per cycle
-    assert per_layer["conv_0"]["ii_cycles"]["value"] == size["first_conv_pixels"]
-    assert report["figures"]["ii_cycles"]["value"] >= size["first_conv_pixels"]
+    # the recipe's ii_target 1: every output pixel of the convolution in one partition (PF = pixels), II 1
+    assert report["settings"]["ii_target"] == 1
+    assert per_layer["conv_0"]["ii_cycles"]["value"] == 1
+    assert f"1 partitions of PF {size['first_conv_pixels']} pixels" in " ".join(per_layer["conv_0"]["notes"])
+    assert report["figures"]["ii_cycles"]["value"] == 1
     junit = tmp_path / "check.xml"
     res = run("check", fw / "fpga", "--budget", ROOT / "firmware/budgets/jet_cnn_tiny.yml", "--junit", junit)
     assert res.exit_code == 0, res.output
