@@ -234,11 +234,13 @@ def _fig(value, unit: str, method: str, note: str = "") -> dict:
 
 
 def anomaly_score(family: str, output: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The anomaly score from a network output: the autoencoder's reconstruction error is computed here, on the host
-    (see models/ae.yml); the VAE and the student output their score themselves."""
+    """The anomaly score from a network output: the autoencoder's masked reconstruction error is computed here, on the
+    host (see models/ae.yml); the VAE and the student output their score themselves."""
     output = np.asarray(output, dtype=np.float64).reshape(len(output), -1)
     if family == "autoencoder":
-        return np.mean((output - np.asarray(x, np.float64).reshape(len(x), -1)) ** 2, axis=1)
+        from edgenn.training.anomaly_mask import masked_error
+
+        return masked_error(x, output, np.float64)  # absent objects masked, as in training
     return output[:, 0]
 
 

@@ -7,10 +7,12 @@ signal listed in ``data.signals`` (default: all signals in the dataset). Inputs 
 standardised per object type and feature (pooled over slots, absent objects kept at zero; pT scaled but not
 centred) with statistics of the training background (saved as ``standardizer.json``).
 
-Losses: autoencoder = MSE reconstruction; vae = MSE + beta * KL, with the reparametrisation noise fed as an input so
+Losses: autoencoder = MSE reconstruction over the objects present (``anomaly_mask``: zero-padded slots are masked,
+as in the ADC2021 tutorial); vae = the same masked MSE + beta * KL, with the reparametrisation noise fed as an input so
 the model holds only standard Keras layers; ae_student = MSE regression of log(teacher reconstruction error) on the
 training events plus teacher-labelled noisy copies of them (``anomaly.student_augment``, ``distillation_inputs``).
-Scores: autoencoder = mean squared error (host), vae = sum(mu^2) (what the firmware computes), student = its output.
+Scores: autoencoder = masked mean squared error (host; also the student's teacher score), vae = sum(mu^2) (what the
+firmware computes), student = its output.
 
 Writes ``model.h5`` (autoencoder / student; for the VAE the firmware scoring model, with the full training model in
 ``vae_full.h5``), ``metrics.json``, ``scores.npz`` (per-event test scores), ``scores.png``, ``history.json``,
@@ -117,8 +119,10 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None,
 
 
 def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
-    recon = np.asarray(model.predict(x, batch_size=4096, verbose=0))
-    return np.mean((recon - x) ** 2, axis=1)
+    """The autoencoder's anomaly score: squared error over the inputs present (absent objects masked)."""
+    from edgenn.training.anomaly_mask import masked_error
+
+    return masked_error(x, model.predict(x, batch_size=4096, verbose=0))
 
 
 def log_error(errors: np.ndarray) -> np.ndarray:
@@ -155,13 +159,13 @@ def scores(family: str, model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(x, batch_size=4096, verbose=0)).reshape(-1)
 
 
-def _fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool) -> dict:
+def _fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool, loss="mse") -> dict:
     import tensorflow as tf
 
     from edgenn.training.callbacks import progress_callback
 
     spec = recipe.train
-    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=spec.learning_rate), loss="mse")
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=spec.learning_rate), loss=loss)
     callbacks = [progress_callback(spec.epochs, f"train {recipe.name}", progress)]
     if spec.early_stopping is not None:
         callbacks.append(tf.keras.callbacks.EarlyStopping(patience=spec.early_stopping.patience,
@@ -175,13 +179,15 @@ def _fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool) -> dic
 def _fit_vae(model, data: AnomalyData, recipe: Recipe, beta: float, latent: int, seed: int) -> dict:
     import tensorflow as tf
 
+    from edgenn.training.anomaly_mask import masked_mse_tf
+
     spec = recipe.train
     opt = tf.keras.optimizers.Adam(learning_rate=spec.learning_rate)
     rng = np.random.default_rng(seed)
 
     def losses(x, eps, training):
         mu, log_var, recon = model([x, eps], training=training)
-        rec = tf.reduce_mean(tf.square(recon - x), axis=1)
+        rec = masked_mse_tf(x, recon)
         kl = -0.5 * tf.reduce_mean(1 + log_var - tf.square(mu) - tf.exp(log_var), axis=1)
         return tf.reduce_mean(rec + beta * kl)
 
@@ -250,7 +256,10 @@ def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True
             y_tr, y_va = (student_target(reconstruction_error(teacher_model, x)) for x in (x_tr, data.x_val))
             history = _fit_plain(model, x_tr, y_tr, data.x_val, y_va, recipe, progress)
         else:
-            history = _fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress)
+            from edgenn.training.anomaly_mask import masked_mse_tf
+
+            history = _fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress,
+                                 loss=masked_mse_tf)
         write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
         fpr = recipe.anomaly.fpr if recipe.anomaly else 1e-5
         s = scores(family_name, model, data.x_test)
