@@ -91,6 +91,17 @@ def known_objects() -> dict:
         objects["GarNet"] = GarNet
     except ImportError:
         pass
+    try:  # HGQ's layers and its proxy model's quantizers (the learned_precision pass): HGQ's code, not the file's
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            from HGQ.layers import HDense, HQuantize
+            from HGQ.proxy import FixedPointQuantizer
+
+        objects.update(HDense=HDense, HQuantize=HQuantize, FixedPointQuantizer=FixedPointQuantizer)
+    except ImportError:
+        pass
     try:
         from tensorflow_model_optimization.python.core.sparsity.keras import pruning_wrapper
 

@@ -88,6 +88,7 @@ class CompressionState:
     loss: LossPlan = LossPlan()
     pruning: Any = None  # prune.PruningPlan, applied by the fine_tune run
     task: TaskPlan = CLASSIFY  # classify (logits, cross-entropy) or regress (a score, MSE): see task.py
+    learned_precision: Any = None  # LearnedPrecisionSpec while an HGQ model awaits its run (learned_precision.py)
 
     def evolve(self, **changes) -> CompressionState:
         return replace(self, **changes)
@@ -185,4 +186,4 @@ def pass_names() -> list[str]:
 
 
 def _load_builtins() -> None:
-    from edgenn.compression import distill, fine_tune, prune, qat  # noqa: F401  (registration by import)
+    from edgenn.compression import distill, fine_tune, learned_precision, prune, qat  # noqa: F401  (registration by import)

@@ -42,6 +42,10 @@ class FineTune(Pass):
         plan_prune = state.pruning
         model = wrap_for_pruning(state.model, plan_prune) if plan_prune is not None else clone_with_weights(state.model)
         callbacks = [tfmot.sparsity.keras.UpdatePruningStep()] if plan_prune is not None else []
+        if state.learned_precision is not None:
+            from edgenn.compression.hgq_model import reset_minmax_callback
+
+            callbacks.append(reset_minmax_callback())
         trainable = trainable_model(model, state.task)
         data, plan = state.data, state.loss
         if plan.kind == "distill":
@@ -61,7 +65,9 @@ class FineTune(Pass):
             details["pruning"] = {"target_sparsity": plan_prune.spec.final_sparsity,
                                   "mask_sparsity": overall_sparsity(model, effective=False),
                                   "mask_sparsity_per_layer": kernel_sparsity(model, effective=False)}
-        stripped = tfmot.sparsity.keras.strip_pruning(model)
+        # strip_pruning re-calls unwrapped layers in a new graph; HGQ layers refuse a second call (their EBOPs follow
+        # one input), so a run without pruning hands its model on as it is
+        stripped = tfmot.sparsity.keras.strip_pruning(model) if plan_prune is not None else model
         new_state = state.evolve(model=stripped, loss=type(plan)(), pruning=None)
         details["history"] = result.history
         return new_state, self.record(state, new_state, changed=True, started=t0, details=details)

@@ -1,6 +1,7 @@
 """From a recipe's ``compress`` section to an ordered list of passes, checked before anything runs.
 
-Order: ``quantize_layers`` -> ``prune_weights`` -> ``distill_from_teacher`` -> ``fine_tune`` -> ``snap_weights_to_grid``.
+Order: ``quantize_layers`` (or ``learned_precision``) -> ``prune_weights`` -> ``distill_from_teacher`` -> ``fine_tune``
+-> ``snap_weights_to_grid`` (or ``fix_learned_precision``: trace HGQ's ranges, hand on its proxy model).
 QAT comes first because it rebuilds the model from the family (a later rebuild would drop pruning wrappers); pruning
 then wraps the QDense kernels, so the masks are learned through the quantizers (quantization-aware pruning, arXiv
 2103.05579); distillation only swaps the loss; one ``fine_tune`` run trains the composed plan (see ``base.py`` for why
@@ -58,6 +59,11 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
     family = get_family(recipe.model.family)
     params = recipe.family_params()
     passes: list[Pass] = []
+    if spec.learned_precision is not None:
+        from edgenn.compression.learned_precision import LearnedPrecision, check_learned_precision
+
+        check_learned_precision(family.name, spec)
+        passes.append(LearnedPrecision(spec.learned_precision, family_params=params))
     if spec.qat is not None:
         check_quantizable(family, params)
         passes.append(QuantizeLayers(spec.qat, family=family, family_params=params))
@@ -71,6 +77,11 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
     passes.append(FineTune(fine_tune_spec(recipe), progress=progress, description=f"compress {recipe.name}"))
     if spec.qat is not None:
         passes.append(SnapWeightsToGrid(SnapParams()))
+    if spec.learned_precision is not None:
+        from edgenn.compression.learned_precision import FixLearnedPrecision, FixParams
+
+        lp = spec.learned_precision
+        passes.append(FixLearnedPrecision(FixParams(cover_factor=lp.cover_factor, overflow=lp.overflow)))
     return passes
 
 

@@ -61,6 +61,11 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
         plot_weight_histograms(model, compressed, staging / "weights.png")
         before = model_summary(model, data.test, data.class_names)
         after = model_summary(compressed, data.test, data.class_names)
+        learned = next((r for r in records if r.name == "fix_learned_precision"), None)
+        if learned is not None:  # the proxy's Dense layers hold float weights: its bits are HGQ's, not layer_bits'
+            from edgenn.compression.summary import with_learned_bits
+
+            after = with_learned_bits(after, learned.details)
         compression = {"before": before, "after": after, "passes": [r.to_dict() for r in records],
                        "table_markdown": markdown_table(before, after)}
         pruning = fine_tune.details.get("pruning")

@@ -53,6 +53,8 @@ def table_rows(before: dict, after: dict) -> list[tuple[str, str, str]]:
              ("non-zero weights", before["num_nonzero"], after["num_nonzero"]),
              ("kernel sparsity", before["sparsity"], after["sparsity"]),
              ("BOPs", before["bops"]["total"], after["bops"]["total"])]
+    if "ebops" in after:
+        rows.append(("EBOPs (HGQ, traced on train)", "-", after["ebops"]))
     for layer, bits in after["bits"].items():
         b = before["bits"].get(layer, {})
         rows.append((f"bits {layer} (w/b/in)", "/".join(str(b.get(k, "?")) for k in ("weight", "bias", "input_activation")),
@@ -70,3 +72,20 @@ def kernel_sizes(model) -> dict[str, int]:
     from edgenn.compression.layers import is_prunable, kernel_layers, unwrap
 
     return {unwrap(l).name: int(np.prod(unwrap(l).kernel.shape)) for l in kernel_layers(model) if is_prunable(l)}
+
+
+def with_learned_bits(summary: dict, details: dict) -> dict:
+    """``summary`` of an HGQ proxy with the learned bits instead of the float Dense layers' 32.
+
+    Per layer: the mean learned weight bits, ``-`` for the bias (HGQ gives it the accumulator's precision), and the
+    mean bits of the activation feeding the layer (the previous HGQ layer's output quantizer). EBOPs are the traced
+    figure; the BOPs row counts the proxy's float layers and is replaced by the EBOPs."""
+    bits, order = details["bits"], list(details["bits"])
+    learned = {}
+    for i, name in enumerate(order):
+        if "weight" not in bits[name]:
+            continue
+        feeding = bits[order[i - 1]]["activation"]["mean"] if i else "?"
+        learned[name] = {"weight": bits[name]["weight"]["mean"], "bias": "-", "input_activation": feeding}
+    return {**summary, "bits": learned, "ebops": details["ebops"],
+            "bops": {**summary["bops"], "total": details["ebops"]}, "learned_bits": bits}

@@ -130,17 +130,30 @@ class DistillSpec(Strict):
     temperature: float = Field(4.0, gt=0)
 
 
+class LearnedPrecisionSpec(Strict):
+    """HGQ: a bit-width learned per weight and activation, regularised by beta * EBOPs (compression/learned_precision.py)."""
+
+    beta: float = Field(1e-5, ge=0, le=1)              # resource weight of the loss; larger -> fewer EBOPs
+    init_weight_bits: float = Field(4.0, ge=0, le=16)  # fractional bits every weight starts from
+    init_activation_bits: float = Field(6.0, ge=0, le=16)
+    cover_factor: float = Field(1.0, ge=1.0, le=4.0)   # widen the traced activation ranges (fewer overflows)
+    overflow: Literal["wrap", "saturate"] = "wrap"     # at the traced ranges; saturate costs a little more logic
+
+
 class CompressSpec(Strict):
     epochs: int = Field(20, ge=1)
     learning_rate: float = Field(1e-3, gt=0, le=1)
     prune: PruneSpec | None = None
     qat: QatSpec | None = None
     distill: DistillSpec | None = None
+    learned_precision: LearnedPrecisionSpec | None = None
 
     @model_validator(mode="after")
     def _something(self) -> CompressSpec:
-        if self.prune is None and self.qat is None and self.distill is None:
-            raise ValueError("names no compression pass: add at least one of prune, qat, distill")
+        if self.prune is None and self.qat is None and self.distill is None and self.learned_precision is None:
+            raise ValueError("names no compression pass: add at least one of prune, qat, distill, learned_precision")
+        if self.learned_precision is not None and self.qat is not None:
+            raise ValueError("qat and learned_precision both choose the bit-widths: keep one of them")
         return self
 
 

@@ -18,6 +18,8 @@ from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, Expo
 def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import simulate_csim
+    from edgenn.compression.hgq_model import is_proxy_model
+    from edgenn.exporters.hgq_hls import export_hgq_hls, simulate_hgq
     from edgenn.exporters.hls import HlsSettings, export_hls
     from edgenn.reporting import CSIM_OUTPUTS
     from edgenn.verification.bitexact import build_report
@@ -25,7 +27,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
     from edgenn.exporters.softmax_policy import apply_policy, host_softmax, one_hot_argmax
 
     settings = HlsSettings(**{**source.fpga, **overrides})
-    model, policy_note = apply_policy(source.model, source.softmax)
+    hgq = is_proxy_model(source.model)  # learned_precision: hls4ml's bit_exact flow (exporters/hgq_hls.py)
+    model, policy_note = (source.model, None) if hgq else apply_policy(source.model, source.softmax)
     n = min(len(source.x), source.validation_samples)
     x, y = source.x[:n], (None if source.y is None else source.y[:n])
     notes = list(source.notes)
@@ -37,13 +40,17 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
     t0 = time.perf_counter()
     with atomic_dir(out) as staging:
         with status("hls4ml: converting and compiling the C simulation (g++)..."):
-            project = export_hls(model, staging / "hls", settings, x_calibration=source.x_calibration,
-                                 precision=_argmax_precision(model, source) if policy_note and
-                                 source.softmax == "argmax" else None)
+            if hgq:  # the firmware ends at the proxy's logits; its float softmax stays on the host
+                notes.append("HGQ proxy: the firmware outputs the logits; the float softmax on top runs on the host")
+                project = export_hgq_hls(source.model, staging / "hls", settings)
+            else:
+                project = export_hls(model, staging / "hls", settings, x_calibration=source.x_calibration,
+                                     precision=_argmax_precision(model, source) if policy_note and
+                                     source.softmax == "argmax" else None)
         with status(f"C simulation of {n} samples, layer by layer..."):
-            csim = simulate_csim(project, model, x)
+            csim = simulate_hgq(project, source.model, x) if hgq else simulate_csim(project, model, x)
         output_label = None
-        if policy_note and source.softmax == "argmax":  # the model's class, one-hot, from the exact logits
+        if policy_note and source.softmax == "argmax" and not hgq:  # the model's class, one-hot, from the exact logits
             csim.reference[csim.output_layer] = one_hot_argmax(csim.reference[csim.logits_layer])
             output_label = "argmax: one-hot class vs the one-hot argmax of the reference logits (exact)"
         # per-value outputs for the report's |Δ| histogram and firmware ROC (about 1 MB at 10k samples)
@@ -92,6 +99,10 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
             notes.append(f"analytic estimates count layer(s) {', '.join(software_layers(source.model))} as 0 "
                          "LUT/FF/DSP and 0 cycles (the estimator models Dense/conv/activation layers only): the lut, ff, dsp and "
                          "latency figures cover the rest of the network; the GarNet cost needs HLS synthesis")
+        if hgq and settings.strategy != "distributed_arithmetic":
+            notes.append("HGQ design: the analytic estimate charges every non-zero weight a full-width adder and "
+                         "over-states learned-precision designs several-fold; the distributed_arithmetic strategy's "
+                         "da4ml figure is the comparable one")
         notes.extend(bitexact.notes)
         notes.extend(resources.assumptions)
         if not bitexact.bit_exact and bitexact.first_diverging_layer:

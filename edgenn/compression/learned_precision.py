@@ -1,0 +1,101 @@
+"""Learned precision (HGQ v1): the passes that rebuild a model with HGQ layers and fix its learned bit-widths.
+
+``learned_precision`` rebuilds the trained dense model with HGQ layers of the same names and copies the float weights
+across; the state's ``learned_precision`` spec then tells the ``fine_tune`` run to reset HGQ's traced ranges every
+epoch (``ResetMinMax``). The resource term ``beta * EBOPs`` needs no plan: each HGQ layer adds it to the model's
+losses, so it composes with distillation (which only swaps the task loss) as it is.
+
+``fix_learned_precision`` comes after the run: it traces the activation ranges on the training split (the integer
+bits), measures the exact EBOPs and the per-layer bit-width distribution, and hands on HGQ's proxy model, which is
+what hls4ml converts bit-exactly. The record also says how far the proxy (which wraps or saturates at the traced
+ranges) agrees with the HGQ model it came from, on the validation split.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from edgenn.compression.base import CompressionState, Pass, PassRecord, predict_eager, register_pass
+from edgenn.config.recipe import LearnedPrecisionSpec
+from edgenn.errors import InvalidInputError
+
+SUPPORTED_FAMILIES = ("dense",)
+
+
+def check_learned_precision(family_name: str, spec) -> None:
+    if family_name not in SUPPORTED_FAMILIES:
+        raise InvalidInputError(
+            f"compress.learned_precision: model family {family_name!r} has no HGQ build yet (supported: "
+            f"{', '.join(SUPPORTED_FAMILIES)}).", fix="use compress.qat for this family, or the dense family.")
+    if spec.prune is not None:
+        raise InvalidInputError(
+            "compress.learned_precision with compress.prune: HGQ prunes by learning 0-bit weights, and tfmot's "
+            "pruning wrapper does not accept HGQ layers.",
+            fix="remove compress.prune (raise learned_precision.beta for a sparser model).")
+
+
+@register_pass
+class LearnedPrecision(Pass):
+    """Rebuild the dense model with HGQ layers (same names) and copy the trained weights across."""
+
+    name = "learned_precision"
+    params_model = LearnedPrecisionSpec
+
+    def __init__(self, params: LearnedPrecisionSpec, *, family_params) -> None:
+        super().__init__(params)
+        self.family_params = family_params
+
+    def apply(self, state: CompressionState) -> tuple[CompressionState, PassRecord]:
+        from edgenn.compression.hgq_model import build_hgq_dense
+
+        t0 = time.perf_counter()
+        data = state.data
+        model = build_hgq_dense(list(self.family_params.hidden), data.train.x.shape[1:], len(data.class_names),
+                                self.params)
+        source = {layer.name: layer for layer in state.model.layers}
+        copied = []
+        for layer in model.layers:
+            if type(layer).__name__ == "HDense":  # kernel and bias first; HGQ's own bit-width variables stay fresh
+                layer.kernel.assign(source[layer.name].kernel)
+                layer.bias.assign(source[layer.name].bias)
+                copied.append(layer.name)
+        new_state = state.evolve(model=model, learned_precision=self.params)
+        return new_state, self.record(state, new_state, changed=True, started=t0, details={"layers": copied})
+
+
+class FixParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cover_factor: float = 1.0
+    overflow: str = "wrap"
+
+
+@register_pass
+class FixLearnedPrecision(Pass):
+    """Trace the ranges, measure EBOPs and bits, and hand on HGQ's proxy model (what the firmware equals)."""
+
+    name = "fix_learned_precision"
+    params_model = FixParams
+
+    def apply(self, state: CompressionState) -> tuple[CompressionState, PassRecord]:
+        from edgenn.compression.hgq_model import bit_distribution, layer_ebops, proxy_model, trace_ebops
+
+        t0 = time.perf_counter()
+        model = state.model
+        ebops = trace_ebops(model, state.data.train.x, self.params.cover_factor)
+        per_layer = layer_ebops(model)
+        bits = bit_distribution(model)
+        proxy = proxy_model(model, aggressive=self.params.overflow == "wrap")
+        agreement = proxy_agreement(model, proxy, state.data.val.x)
+        new_state = state.evolve(model=proxy, learned_precision=None)
+        return new_state, self.record(state, new_state, changed=True, started=t0, details={
+            "ebops": ebops, "ebops_per_layer": per_layer, "bits": bits, "proxy_agreement_val": agreement})
+
+
+def proxy_agreement(hgq_model, proxy, x: np.ndarray) -> dict:
+    """How far the proxy (wrapping/saturating at the traced ranges) agrees with the HGQ model it was made from."""
+    a, b = predict_eager(hgq_model, x), predict_eager(proxy, x)
+    return {"samples": int(len(x)), "argmax_agreement": float(np.mean(a.argmax(1) == b.argmax(1))),
+            "output_max_abs_diff": float(np.max(np.abs(a - b))) if len(x) else 0.0}
