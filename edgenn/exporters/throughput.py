@@ -30,7 +30,8 @@ POOL_TYPES = {"MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePoolin
 # One unrolled stage in io_parallel (II 1) or pure wiring: nothing to choose. Any other layer (GarNet, a custom
 # layer) has an II neither edgenn's estimator nor this planner models, so a target is refused rather than assumed.
 SINGLE_STAGE_TYPES = {"InputLayer", "Activation", "QActivation", "ReLU", "Softmax", "Flatten", "Reshape", "Permute",
-                      "Concatenate", "Add", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D",
+                      "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+                      "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D",
                       "GlobalMaxPooling2D", "BatchNormalization", "QBatchNormalization", "Dropout"}
 
 
