@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 
-runner = CliRunner()
+runner = CliRunner()  # res.stdout: the --json document alone (tables go to stderr)
 
 GOOD = {"accuracy": {"value": 0.8, "unit": "fraction", "method": "csim"},
         "latency_ns": {"value": 40.0, "unit": "ns", "method": "analytic"}}
@@ -44,13 +44,13 @@ def _budget(tmp: Path) -> Path:
 ], ids=["missing-metric", "wrong-unit", "wrong-method", "not-a-number", "unreadable-report", "no-figures"])
 def test_check_fails_closed_with_the_reason(tmp_path, report, figure, reason):
     res = runner.invoke(app, ["check", str(_export(tmp_path, report)), "--budget", str(_budget(tmp_path)), "--json"])
-    assert res.exit_code == 1, res.output
-    assert "Traceback" not in res.output
-    lines = {line["figure"]: line for line in json.loads(res.output)["lines"]}
+    assert res.exit_code == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    lines = {line["figure"]: line for line in json.loads(res.stdout)["lines"]}
     assert lines[figure]["passed"] is False and reason in lines[figure]["reason"]
 
 
 def test_a_good_report_passes(tmp_path):
     res = runner.invoke(app, ["check", str(_export(tmp_path, json.dumps({"figures": GOOD}))),
                               "--budget", str(_budget(tmp_path))])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 0, res.stdout + res.stderr
