@@ -122,10 +122,11 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
            progress: bool = True, report: bool = True, ii_target: int | None = None,
-           softmax: str | None = None):
+           softmax: str | None = None, hls_config: str | Path | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
-    FPGA settings default to the recipe's ``export.fpga`` section; flags given here override it.
+    FPGA settings default to the recipe's ``export.fpga`` section; ``hls_config`` (a YAML file with that section's
+    schema: per-layer ``layers`` and global keys) goes on top of it, and flags given here override both.
     """
     from edgenn.runners.export import ExportRequest, run_export
 
@@ -136,7 +137,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
         overrides.update(ii_target=ii_target, input_rate_mhz=None)
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
-                            validation_samples=validation_samples, trust_model=trust_model, softmax=softmax)
+                            validation_samples=validation_samples, trust_model=trust_model, softmax=softmax,
+                            hls_config=Path(hls_config) if hls_config else None)
     result = run_export(request, progress=progress)
     return _with_report(result, result.directory, report)
 

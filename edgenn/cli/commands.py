@@ -116,6 +116,9 @@ def export(ctx: typer.Context,
            report: bool = typer.Option(True, help="Write report.html into the export directory."),
            softmax: Optional[str] = typer.Option(None, help="Softmax head: table (hls4ml's tables, default), drop "
                                                             "(logits, exact), argmax (class, exact)."),
+           hls_config: Optional[Path] = typer.Option(None, "--hls-config", help="YAML with per-layer hls4ml settings "
+                                                     "(layers: {<layer>: {reuse_factor, parallelization_factor, "
+                                                     "strategy, precision}}) and optionally global export.fpga keys."),
            json_out: bool = JSON_OPTION,
            ) -> dict:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
@@ -127,7 +130,7 @@ def export(ctx: typer.Context,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target,
-                        softmax=softmax)
+                        softmax=softmax, hls_config=hls_config)
     render.export_summary(console, result)
     return {"paths": {"directory": result.directory, "report": result.directory / "report.md"},
             "figures": report_figures(result.report), "target": result.target,

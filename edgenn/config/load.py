@@ -57,3 +57,10 @@ def load_budget(path: Path):
     from edgenn.config.budget import Budget
 
     return load(Budget, path)
+
+
+def load_hls_config(path: Path):
+    """An ``--hls-config`` file: the recipe's ``export.fpga`` section (per-layer ``layers`` and global settings)."""
+    from edgenn.config.recipe import FpgaSpec
+
+    return load(FpgaSpec, path)

@@ -158,8 +158,26 @@ class CompressSpec(Strict):
 
 
 class LayerHls(Strict):
+    """hls4ml settings of one layer (recipe ``export.fpga.layers.<name>`` and ``--hls-config`` ``layers.<name>``)."""
+
     reuse_factor: int | None = Field(None, ge=1)
     parallelization_factor: int | None = Field(None, ge=1)
+    strategy: Literal["Latency", "Resource"] | None = None
+    # ap_fixed strings by hls4ml type name (an activation has only a result); a set type replaces edgenn's derived
+    # one, so the layer is measured, not assumed exact (unless the type is the derived one)
+    precision: dict[Literal["result", "weight", "bias", "accum"], str] | None = None
+
+    @field_validator("precision")
+    @classmethod
+    def _hls_types(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        from edgenn.config.hls_types import parse_ap_type
+
+        for key, text in (value or {}).items():
+            try:
+                parse_ap_type(text)
+            except ValueError as exc:
+                raise ValueError(f"precision.{key}: {exc}") from None
+        return value
 
 
 class FpgaSpec(Strict):

@@ -21,6 +21,7 @@ import numpy as np
 from edgenn.config.parts import KNOWN_PART_PREFIXES, PART_FIX, is_known_part  # noqa: F401  re-exported
 from edgenn.errors import ExternalToolError, InvalidInputError, UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint
+from edgenn.exporters.layer_overrides import check_layer_entry, override_precisions
 from edgenn.exporters.precision import ModelPrecision, derive_precisions
 from edgenn.io import atomic_write_json
 
@@ -44,7 +45,8 @@ class HlsSettings:
     backend: Literal["Vitis", "Vivado"] = "Vitis"
     ii_target: int | None = None          # cycles between inputs edgenn meets by choosing PF/RF (throughput.py)
     input_rate_mhz: float | None = None   # or the input rate, converted with the clock
-    layers: dict[str, dict[str, int]] = field(default_factory=dict)  # explicit per-layer reuse/parallelization
+    # explicit per-layer reuse_factor / parallelization_factor / strategy / precision (exporters.layer_overrides)
+    layers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate_part(self.part)
@@ -63,10 +65,7 @@ class HlsSettings:
             raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).",
                                     fix="use 1 for a fully parallel design, or a larger integer to share multipliers.")
         for name, entry in self.layers.items():
-            bad = sorted(set(entry) - {"reuse_factor", "parallelization_factor"})
-            if bad or any(not isinstance(v, int) or v < 1 for v in entry.values()):
-                raise InvalidInputError(f"hls.layers.{name}: only reuse_factor / parallelization_factor, integers "
-                                        f">= 1 (got {entry}).", fix="e.g. layers: {phi_0: {parallelization_factor: 16}}.")
+            check_layer_entry(name, entry)
         self.ii_target_cycles  # noqa: B018  validates ii_target / input_rate_mhz here, not after conversion
         if self.strategy == "distributed_arithmetic":
             # hls4ml's DA pass raises a bare Exception for RF != 1 deep inside conversion; io_stream needs wrappers
@@ -182,6 +181,8 @@ def apply_layer_settings(model: Any, layer_cfg: dict[str, dict], settings: HlsSe
             layer_cfg[name]["ReuseFactor"] = int(entry["reuse_factor"])
         if "parallelization_factor" in entry:
             layer_cfg[name]["ParallelizationFactor"] = int(entry["parallelization_factor"])
+        if "strategy" in entry:
+            layer_cfg[name]["Strategy"] = entry["strategy"]
 
 
 def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: ModelPrecision | None = None,
@@ -203,6 +204,7 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
         check_compiler()
     if precision is None:
         precision = derive_precisions(model, x_calibration=x_calibration)
+    precision = override_precisions(precision, settings.layers)  # per-layer types the user set win
     import hls4ml
 
     out_dir = Path(out_dir)

@@ -43,7 +43,8 @@ class ExportRequest:
     fpga_overrides: dict[str, Any] = field(default_factory=dict)
     validation_samples: int | None = None
     trust_model: bool = False
-    softmax: str | None = None  # drop | argmax | table; None: the recipe's export.softmax, else drop
+    softmax: str | None = None  # drop | argmax | table; None: the recipe's export.softmax, else the default
+    hls_config: Path | None = None  # --hls-config: an export.fpga section on top of the recipe's (export_settings)
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,13 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
         check_compiler()  # before any work: the C simulation cannot be built without it
     source = resolve_source(request)
     source = _with_softmax_policy(source, request)
+    from dataclasses import replace
+
+    from edgenn.runners.export_settings import check_layer_names, merge_hls_config
+
+    source = replace(source, fpga=merge_hls_config(source.fpga, request.hls_config))
+    where = "--hls-config layers" if request.hls_config else "export.fpga.layers"
+    check_layer_names(source.model, source.fpga.get("layers", {}), where=where)
     out = request.out or Path("firmware") / source.name / request.target
     return target.run(source, out, request.fpga_overrides, progress=progress)
 

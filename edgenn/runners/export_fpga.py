@@ -29,11 +29,14 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
     settings = HlsSettings(**{**source.fpga, **overrides})
     hgq = is_proxy_model(source.model)  # learned_precision: hls4ml's bit_exact flow (exporters/hgq_hls.py)
     model, policy_note = (source.model, None) if hgq else apply_policy(source.model, source.softmax)
+    settings, unused = _settings_for(model, settings)
     n = min(len(source.x), source.validation_samples)
     x, y = source.x[:n], (None if source.y is None else source.y[:n])
     notes = list(source.notes)
     if policy_note:
         notes.append(policy_note)
+    if unused:
+        notes.append(f"per-layer settings for {unused} unused: the softmax policy removed those layers")
     if n < 10000:
         notes.append(f"validated on {n} held-out samples (fewer than 10,000: a larger dataset gives a stronger check)")
     status = _stage_status(progress)
@@ -124,6 +127,17 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,
                        metrics=figures, timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
     return ExportResult("fpga", out, report)
+
+
+def _settings_for(model, settings):
+    """Settings without the per-layer entries of layers the softmax policy removed (names checked by the runner)."""
+    from dataclasses import replace
+
+    names = {layer.name for layer in model.layers}
+    unused = sorted(set(settings.layers) - names)
+    if not unused:
+        return settings, unused
+    return replace(settings, layers={k: v for k, v in settings.layers.items() if k in names}), unused
 
 
 def _argmax_precision(model, source: ExportSource):
