@@ -13,11 +13,17 @@ import numpy as np
 
 from edgenn.errors import InvalidInputError
 
-_ROUND = {
-    "ROUND": lambda v: np.where(v - np.floor(v) == 0.5, 2 * np.round(v / 2), np.round(v)),  # half to even (qonnx)
+# qonnx 1.0.0's rounding modes (custom_op/general/intquant.py resolve_rounding_mode); np.round is half to even
+ROUNDING = {
+    "ROUND": np.round,
+    "HALF_EVEN": np.round,
     "CEIL": np.ceil,
     "FLOOR": np.floor,
     "ROUND_TO_ZERO": np.trunc,
+    "DOWN": np.trunc,
+    "UP": lambda v: np.sign(v) * np.ceil(np.abs(v)),
+    "HALF_UP": lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5),
+    "HALF_DOWN": lambda v: np.sign(v) * np.ceil(np.abs(v) - 0.5),
 }
 
 
@@ -30,13 +36,13 @@ def quant_bounds(bits: float, signed: bool, narrow: bool) -> tuple[float, float]
 
 def quant_exact(x, scale, zero_point, bits: float, signed: bool, narrow: bool, rounding: str = "ROUND") -> np.ndarray:
     """y = (clip(round(x / scale + zp), lo, hi) - zp) * scale in float64."""
-    if rounding not in _ROUND:
+    if rounding not in ROUNDING:
         raise InvalidInputError(f"Quant rounding_mode {rounding!r} is not supported.",
-                                fix=f"use one of {', '.join(_ROUND)}.")
+                                fix=f"use one of {', '.join(ROUNDING)}.")
     x = np.asarray(x, np.float64)
     scale, zp = np.asarray(scale, np.float64), np.asarray(zero_point, np.float64)
     lo, hi = quant_bounds(bits, signed, narrow)
-    code = np.clip(_ROUND[rounding](x / scale + zp), lo, hi)
+    code = np.clip(ROUNDING[rounding](x / scale + zp), lo, hi)
     return (code - zp) * scale
 
 
