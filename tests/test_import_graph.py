@@ -155,7 +155,6 @@ KNOWN_CYCLES = [
      "compression.prune", "compression.qat", "compression.task"},
     {"exporters", "exporters.csim", "exporters.hls", "exporters.precision", "exporters.precision_garnet",
      "exporters.precision_graph", "exporters.software_model"},
-    {"reporting.html", "reporting.sections", "reporting.sections_anomaly", "reporting.sections_scan"},
     {"compression.anomaly", "compression.stage"},
     {"estimates.analytic", "estimates.conv"},
 ]
@@ -193,14 +192,13 @@ KNOWN_PRIVATE = {
     ("exporters.precision_graph", "exporters.precision", "_RULES"),
     ("exporters.precision_graph", "exporters.precision", "_Tensor"),
     ("exporters.precision_graph", "exporters.precision", "_unsupported"),
-    ("reporting.sections_anomaly", "reporting.sections", "_num"),
     ("runners.export_fpga", "runners.export", "_anomaly_figures"),
     ("runners.export_fpga", "runners.export", "_fig"),
     ("runners.export_fpga", "runners.export", "_stage_status"),
     ("runners.export_onnx", "runners.export", "_anomaly_figures"),
     ("runners.rtl", "runners.export", "_stage_status"),
 }
-KNOWN_LONG = {"edgenn/exporters/precision.py", "edgenn/reporting/sections.py"}
+KNOWN_LONG = {"edgenn/exporters/precision.py"}
 
 
 def _short(module: str) -> str:

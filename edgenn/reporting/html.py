@@ -1,9 +1,6 @@
-"""Assemble report.html: one self-contained page (inline CSS, PNGs as base64 data URIs, no script, no network).
+"""Small HTML builders every report section uses (escaping, sections, notices, tables, inlined PNGs) and the CSS.
 
-Contract: ``write_report(path)`` finds the run's pieces (``sources.locate``), renders every section that applies
-(``sections.sections_for``), and writes ``<path>/report.html`` atomically. A missing or malformed piece never makes
-it raise: the section says what is missing and how to get it; a section that fails unexpectedly is replaced by a
-notice naming the error. Only a ``path`` that does not exist is an error (``MissingArtifactError``).
+The page itself is assembled in ``page``; this module knows nothing of sections or sources.
 """
 
 from __future__ import annotations
@@ -14,9 +11,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-REPORT_HTML = "report.html"
-
-_CSS = """
+PAGE_CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1200px;
        padding: 0 1.5em 3em; color: #222; line-height: 1.4; }
 h1 { border-bottom: 2px solid #444; padding-bottom: .2em; }
@@ -89,61 +84,3 @@ def img_file(path: Path, alt: str, how: str) -> str:
     if png_size(data) is None:
         return missing(f"{path} (not a readable PNG)", how)
     return img(data, alt)
-
-
-# ----- the page ---------------------------------------------------------------------------------------------------
-def render_page(src) -> str:
-    """The full HTML text for ``src`` (a ``sources.Sources``)."""
-    from edgenn._version import __version__
-    from edgenn.reporting.sections import problems, sections_for
-
-    parts = []
-    for fn in sections_for(src):
-        try:
-            parts.append(fn(src))
-        except Exception as exc:  # noqa: BLE001 - one broken section must not cost the page (see module docstring)
-            title = fn.__name__.replace("_", " ")
-            parts.append(section(fn.__name__, title.capitalize(), missing(
-                f"section '{title}' (it failed: {type(exc).__name__}: {exc})",
-                "please report this as an edgenn bug with the directory's report.json/metrics.json")))
-    parts.append(problems(src))
-    import re
-
-    anchors = re.findall(r'<section id="([^"]+)">\n<h2>([^<]*)</h2>', "".join(parts))
-    nav = " ".join(f'<a href="#{a}">{t}</a>' for a, t in anchors)
-    title = f"edgenn report: {src.name} ({src.kind}{', ' + src.primary_export if src.primary_export else ''})"
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{esc(title)}</title>\n'
-            f"<style>{_CSS}</style>\n</head>\n<body>\n<h1>{esc(title)}</h1>\n"
-            f'<p class="note">made by edgenn {esc(__version__)}; regenerate with '
-            f"<code>edgenn report {esc(str(src.target))}</code></p>\n<nav>{nav}</nav>\n"
-            + "".join(parts) + "</body>\n</html>\n")
-
-
-def write_report(path: Path, *, budget: Path | None = None) -> Path:
-    """Write ``report.html`` into a run, stage or export directory and return its path.
-
-    Args:
-        path: ``runs/<name>``, ``runs/<name>/{train,compress}``, ``firmware/<name>/<target>`` or a scan directory
-            (``scans/<name>``: Pareto front and trials table).
-        budget: budget YAML for the budget table; default for an export is ``firmware/budgets/<name>.yml`` if present.
-
-    Raises:
-        MissingArtifactError: ``path`` is not a directory. Nothing else: missing pieces become notices on the page.
-
-    Example:
-        >>> write_report(Path("firmware/jet_mlp/fpga"))  # doctest: +SKIP
-        PosixPath('firmware/jet_mlp/fpga/report.html')
-    """
-    from edgenn.errors import MissingArtifactError
-    from edgenn.io import atomic_write_text
-    from edgenn.reporting.sources import locate
-
-    path = Path(path)
-    if not path.is_dir():
-        raise MissingArtifactError(f"{path}: no such directory to report on.",
-                                   fix="point at runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or "
-                                       "scans/<name>.")
-    src = locate(path, budget=Path(budget) if budget is not None else None)
-    out = path / REPORT_HTML
-    atomic_write_text(out, render_page(src))
-    return out

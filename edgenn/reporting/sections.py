@@ -1,39 +1,21 @@
 """One function per report section: ``Sources`` in, an HTML ``<section>`` out.
 
 Contract: a section function never raises for missing or malformed inputs; it renders what it has and, for each
-piece it lacks, a ``missing: <what> (<how to get it>)`` notice. ``html.render_page`` still wraps each call, so an
+piece it lacks, a ``missing: <what> (<how to get it>)`` notice. ``page.render_page`` still wraps each call, so an
 unexpected bug in one section costs that section, not the page. Figures are inlined as base64 PNG (``html.img``).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from edgenn.reporting.numbers import fmt, num
 from edgenn.reporting.html import esc, img, img_file, missing, note, section, table
 from edgenn.reporting.sources import CSIM_OUTPUTS, Sources
 
 SectionFn = Callable[[Sources], str]
-
-
-def fmt(value, digits: int = 4) -> str:
-    if isinstance(value, bool) or value is None:
-        return "n/a" if value is None else str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        if math.isinf(value):
-            return "∞"
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
-def _num(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _model_cmd(src: Sources, stage: str) -> str:
@@ -56,7 +38,7 @@ def overview(src: Sources) -> str:
                                                          [(k, fmt(v)) for k, v in settings.items()])
         figures = report.get("figures")
         if isinstance(figures, dict):
-            body += "<h3>Figures (report.json)</h3>" + _figure_table(figures)
+            body += "<h3>Figures (report.json)</h3>" + figure_table(figures)
         notes = report.get("notes")
         if isinstance(notes, list) and notes:
             body += "<h3>Notes from the export</h3><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
@@ -68,7 +50,7 @@ def overview(src: Sources) -> str:
     return section("overview", "Overview", body)
 
 
-def _figure_table(figures: Mapping) -> str:
+def figure_table(figures: Mapping) -> str:
     rows = []
     for name, f in figures.items():
         if isinstance(f, Mapping):
@@ -153,12 +135,12 @@ def _metrics_table(per_model: Mapping[str, Mapping]) -> str:
     for m in per_model.values():
         classes += [c for c in (m.get("auc") or {}) if c not in classes]
         signals += [s for s in (m.get("rejection_at_50") or {}) if s not in signals]
-    rows = [["accuracy"] + [fmt(_num(m.get("accuracy"))) for m in per_model.values()]]
+    rows = [["accuracy"] + [fmt(num(m.get("accuracy"))) for m in per_model.values()]]
     for c in classes:
-        rows.append([f"AUC {c} (one vs rest)"] + [fmt(_num((m.get("auc") or {}).get(c))) for m in per_model.values()])
+        rows.append([f"AUC {c} (one vs rest)"] + [fmt(num((m.get("auc") or {}).get(c))) for m in per_model.values()])
     for s in signals:
         rows.append([f"1/ε_B at ε_S = 50 % ({s} vs q+g)"] +
-                    [fmt(_num((m.get("rejection_at_50") or {}).get(s)), 3) for m in per_model.values()])
+                    [fmt(num((m.get("rejection_at_50") or {}).get(s)), 3) for m in per_model.values()])
     return table(["quantity"] + models, rows)
 
 
@@ -290,10 +272,10 @@ def compression(src: Sources) -> str:
         pruning = comp.get("pruning")
         if isinstance(pruning, Mapping):
             ok = pruning.get("reached")
-            body += (f"<p>Pruning target sparsity {fmt(_num(pruning.get('target_sparsity')))}: "
+            body += (f"<p>Pruning target sparsity {fmt(num(pruning.get('target_sparsity')))}: "
                      f"<span class='{'pass' if ok else 'fail'}'>{'reached' if ok else 'NOT reached'}</span> "
                      f"(per-layer mask sparsity: " + esc(", ".join(
-                         f"{k} {fmt(_num(v), 3)}" for k, v in (pruning.get("mask_sparsity_per_layer") or {}).items()))
+                         f"{k} {fmt(num(v), 3)}" for k, v in (pruning.get("mask_sparsity_per_layer") or {}).items()))
                      + ").</p>")
         passes = comp.get("passes")
         if isinstance(passes, list) and passes:
@@ -301,7 +283,7 @@ def compression(src: Sources) -> str:
                 ["pass", "changed", "non-zero weights before → after", "seconds"],
                 [(p.get("name", "?"), fmt(p.get("changed")),
                   f"{fmt(p.get('num_nonzero_before'))} → {fmt(p.get('num_nonzero_after'))}",
-                  fmt(_num(p.get("seconds")), 3)) for p in passes if isinstance(p, Mapping)])
+                  fmt(num(p.get("seconds")), 3)) for p in passes if isinstance(p, Mapping)])
     body += "<h3>Kernel weights before and after (zeros: red bar)</h3>"
     body += img_file(d / "weights.png", "weight histograms", f"re-run `edgenn compress runs/{src.name}`")
     body += "<h3>Fine-tuning: loss and accuracy per epoch</h3>"
@@ -315,15 +297,15 @@ def _compression_rows(before: Mapping, after: Mapping) -> list[tuple[str, str, s
             m = m.get(k) if isinstance(m, Mapping) else None
         return m
 
-    rows = [("accuracy", fmt(_num(get(before, "accuracy"))), fmt(_num(get(after, "accuracy"))))]
+    rows = [("accuracy", fmt(num(get(before, "accuracy"))), fmt(num(get(after, "accuracy"))))]
     for c in list(get(before, "auc") or get(after, "auc") or {}):
-        rows.append((f"AUC {c}", fmt(_num(get(before, "auc", c))), fmt(_num(get(after, "auc", c)))))
+        rows.append((f"AUC {c}", fmt(num(get(before, "auc", c))), fmt(num(get(after, "auc", c)))))
     for c in list(get(before, "efficiency") or get(after, "efficiency") or {}):  # anomaly summaries
-        rows.append((f"ε_S {c} at FPR {fmt(_num(get(before, 'fpr') or get(after, 'fpr')), 2)}",
-                     fmt(_num(get(before, "efficiency", c)), 3), fmt(_num(get(after, "efficiency", c)), 3)))
+        rows.append((f"ε_S {c} at FPR {fmt(num(get(before, 'fpr') or get(after, 'fpr')), 2)}",
+                     fmt(num(get(before, "efficiency", c)), 3), fmt(num(get(after, "efficiency", c)), 3)))
     for label, keys in (("weights (kernel + bias)", ("num_params",)), ("non-zero weights", ("num_nonzero",)),
                         ("kernel sparsity", ("sparsity",)), ("BOPs", ("bops", "total"))):
-        rows.append((label, fmt(_num(get(before, *keys))), fmt(_num(get(after, *keys)))))
+        rows.append((label, fmt(num(get(before, *keys))), fmt(num(get(after, *keys)))))
     bits_b, bits_a = get(before, "bits") or {}, get(after, "bits") or {}
     for layer in list(bits_a) or list(bits_b):
         def bits(m):
@@ -332,226 +314,3 @@ def _compression_rows(before: Mapping, after: Mapping) -> list[tuple[str, str, s
                 if isinstance(b, Mapping) else "n/a"
         rows.append((f"bits {layer} (weight/bias/input)", bits(bits_b), bits(bits_a)))
     return rows
-
-
-# ----- numerical profile -------------------------------------------------------------------------------------------
-def numerical_profile(src: Sources) -> str:
-    from edgenn.reporting.figures import ProfileRow, numerical_profile as plot
-
-    title = "Numerical profile per layer (values vs fixed-point types)"
-    report = src.export_report("fpga")
-    precision = report.get("precision") if isinstance(report, Mapping) else None
-    if not isinstance(precision, Mapping) or not isinstance(precision.get("layers"), list):
-        return section("profile", title, missing("per-layer fixed-point types (report.json 'precision')",
-                                                 f"run `edgenn export runs/{src.name} --target fpga`"))
-    stage = src.model_stage()
-    outputs = stage_outputs(src, stage) if stage else None
-    if outputs is None:
-        return section("profile", title, _precision_table(precision) + missing(
-            "the exported model and its test data (to measure weights and activations)",
-            f"keep runs/{src.name} and its dataset where the export recorded them "
-            f"({(report.get('lineage') or {}).get('model_dir', '?')})"))
-
-    def typed(label, values, fp) -> ProfileRow:
-        fp = fp if isinstance(fp, Mapping) else {}
-        return ProfileRow(label, np.asarray(values), fp.get("type"), _num(fp.get("lsb")), _num(fp.get("min")),
-                          _num(fp.get("max")))
-
-    weight_rows, act_rows = [], []
-    if isinstance(precision.get("input"), Mapping):
-        act_rows.append(typed(f"input ({precision.get('input_name', 'input')})", outputs.x, precision["input"]))
-    for layer in precision["layers"]:
-        if not isinstance(layer, Mapping):
-            continue
-        name, types = str(layer.get("name")), layer.get("types") or {}
-        for key in ("weight", "bias"):
-            if key in types and key in outputs.weights.get(name, {}):
-                weight_rows.append(typed(f"{name} {key}", outputs.weights[name][key], types[key]))
-        if name in outputs.layers and "result" in types:
-            act_rows.append(typed(f"{name} ({layer.get('class_name', '?')})", outputs.layers[name], types["result"]))
-    body = (f"<p>Weights and biases as the layers compute with them; activations measured on {len(outputs.y):,} "
-            f"test {'events' if src.task() == 'anomaly' else 'jets'} through the {esc(stage)} model. Grey: the range a value can take in its firmware type "
-            f"(from one lsb to the largest magnitude). Overflow: a value outside [min, max] of its type; underflow: a "
-            f"non-zero value smaller than one lsb.</p>")
-    body += img(plot({"weights and biases": weight_rows, "activations (layer outputs)": act_rows}),
-                "numerical profile")
-    rows = []
-    for r in weight_rows + act_rows:
-        s = r.stats()
-        risk = "overflow" if s.get("overflow", 0) > 0 else "underflow" if s.get("underflow", 0) > 0 else "ok"
-        rows.append((r.label, r.type_name or "n/a", f"[{fmt(s['observed_min'])}, {fmt(s['observed_max'])}]",
-                     f"[{fmt(r.min)}, {fmt(r.max)}]" if r.has_type else "n/a", fmt(r.lsb),
-                     f"{s['num_zero'] / max(1, s['num_values']):.1%}", _pct(s.get("overflow")),
-                     _pct(s.get("underflow")), f"<span class='{'pass' if risk == 'ok' else 'fail'}'>{risk}</span>"))
-    body += table(["tensor", "firmware type", "observed [min, max]", "type [min, max]", "lsb", "zeros", "overflow",
-                   "underflow", "risk"], rows, raw_columns={8})
-    return section("profile", title, body)
-
-
-def _pct(value) -> str:
-    return "n/a" if value is None else f"{value:.2%}"
-
-
-def _precision_table(precision: Mapping) -> str:
-    rows = []
-    for layer in precision.get("layers", []):
-        if isinstance(layer, Mapping):
-            for key, fp in (layer.get("types") or {}).items():
-                if isinstance(fp, Mapping):
-                    rows.append((layer.get("name", "?"), key, fp.get("type", "?"), fmt(_num(fp.get("lsb"))),
-                                 fmt(_num(fp.get("min"))), fmt(_num(fp.get("max")))))
-    return table(["layer", "tensor", "type", "lsb", "min", "max"], rows)
-
-
-# ----- bit-exactness -----------------------------------------------------------------------------------------------
-def bit_exactness(src: Sources) -> str:
-    from edgenn.reporting.figures import abs_diff_histogram
-
-    title = "Bit-exactness: firmware C simulation vs software model"
-    report = src.export_report("fpga")
-    b = report.get("bitexact") if isinstance(report, Mapping) else None
-    if not isinstance(b, Mapping):
-        return section("bitexact", title, missing("bit-exactness results (report.json 'bitexact')",
-                                                  f"run `edgenn export runs/{src.name} --target fpga`"))
-    exact = _num(b.get("exact_fraction"))
-    ok = exact == 1.0
-    body = f"<p><b>{esc(b.get('claim', ''))}</b></p>"
-    body += (f"<p class='big {'pass' if ok else 'fail'}'>exact fraction {_pct(exact)} of {fmt(b.get('num_values'))} "
-             f"logit values on {fmt(b.get('num_samples'))} samples</p>")
-    rows = [(o.get("name", "?"), o.get("label", ""), fmt(o.get("num_values")), _pct(_num(o.get("exact_fraction"))),
-             fmt(_num(o.get("max_abs_diff"))), _pct(_num(o.get("argmax_agreement"))))
-            for o in b.get("outputs", []) if isinstance(o, Mapping)]
-    body += table(["output", "comparison", "values", "exact", "max |Δ|", "argmax agreement"], rows)
-    first = b.get("first_diverging_layer")
-    body += f"<p>First diverging layer: <b>{esc(first) if first else 'none (every traced layer agrees)'}</b></p>"
-    csim = csim_outputs(src)
-    diffs = {}
-    if csim is not None:
-        for out in ("logits", "output"):
-            if f"{out}_firmware" in csim and f"{out}_reference" in csim:
-                diffs[out] = csim[f"{out}_firmware"].astype(np.float64) - csim[f"{out}_reference"].astype(np.float64)
-    if diffs:
-        body += "<h3>Histogram of |Δ| per value</h3>" + img(abs_diff_histogram(diffs), "|Δ| histogram")
-    else:
-        body += missing(f"per-value outputs for the |Δ| histogram ({CSIM_OUTPUTS} in the export directory)",
-                        "re-export with an edgenn that saves them: `edgenn export runs/<name> --target fpga`")
-    for n in b.get("notes", []) or []:
-        body += note(str(n))
-    return section("bitexact", title, body)
-
-
-# ----- resources ---------------------------------------------------------------------------------------------------
-def resources(src: Sources) -> str:
-    from edgenn.reporting.figures import resource_bars
-
-    title = "Resources and latency per layer"
-    report = src.export_report("fpga")
-    res = report.get("resources") if isinstance(report, Mapping) else None
-    if not isinstance(res, Mapping) or not isinstance(res.get("layers"), list):
-        return section("resources", title, missing("resource estimates (report.json 'resources')",
-                                                   f"run `edgenn export runs/{src.name} --target fpga`"))
-    keys = ("lut", "ff", "dsp", "bram", "latency_cycles", "ii_cycles", "latency_ns")
-    layers = [l for l in res["layers"] if isinstance(l, Mapping)]
-    total = res.get("total") if isinstance(res.get("total"), Mapping) else None
-    body = (f"<p>Part {esc(res.get('part', '?'))}, clock period {fmt(_num(res.get('clock_period_ns')))} ns. "
-            f"Every figure carries the method that produced it; 'analytic' is an estimate, not synthesis.</p>")
-    if layers:
-        body += img(resource_bars(layers), "resources per layer")
-    rows = []
-    for layer in layers + ([{**total, "name": "total"}] if total else []):
-        rows.append([layer.get("name", "?")] + [_cell(layer.get(k)) for k in keys])
-    body += table(["layer"] + [k for k in keys], rows)
-    for a in res.get("assumptions", []) or []:
-        body += note(str(a))
-    return section("resources", title, body)
-
-
-def _cell(fig) -> str:
-    if not isinstance(fig, Mapping):
-        return "n/a"
-    return f"{fmt(_num(fig.get('value')))} ({fig.get('method', '?')})"
-
-
-# ----- ONNX --------------------------------------------------------------------------------------------------------
-def onnx(src: Sources) -> str:
-    report = src.export_report("onnx")
-    title = "ONNX export"
-    if not isinstance(report, Mapping):
-        return section("onnx", title, missing("ONNX export report",
-                                              f"run `edgenn export runs/{src.name} --target onnx`"))
-    body = ""
-    o = report.get("onnx") if isinstance(report.get("onnx"), Mapping) else {}
-    if o:
-        ok = o.get("passed")
-        body += (f"<p>onnxruntime vs Keras on {fmt(o.get('num_samples'))} samples: max |Δ| = "
-                 f"{fmt(_num(o.get('max_abs_diff')))} (tolerance {fmt(_num(o.get('tolerance')))}), argmax agreement "
-                 f"{_pct(_num(o.get('argmax_agreement')))}: <span class='{'pass' if ok else 'fail'}'>"
-                 f"{'pass' if ok else 'FAIL'}</span>.</p>")
-    if isinstance(report.get("figures"), Mapping):
-        body += _figure_table(report["figures"])
-    return section("onnx", title, body or missing("'onnx' section of the ONNX report", "re-run the ONNX export"))
-
-
-# ----- budget ------------------------------------------------------------------------------------------------------
-def budget(src: Sources) -> str:
-    title = "Budget"
-    report = src.export_report("fpga") or src.export_report()
-    if src.budget_path is None:
-        return section("budget", title, missing(
-            "budget file", f"write firmware/budgets/{src.name}.yml or run `edgenn report {src.target} --budget FILE`"))
-    from edgenn.config.load import load_budget
-    from edgenn.errors import EdgennError
-    from edgenn.verification.budget import check_figures
-
-    try:
-        spec = load_budget(src.budget_path)
-    except EdgennError as exc:
-        return section("budget", title, missing(f"a valid budget ({exc.message if hasattr(exc, 'message') else exc})",
-                                                f"fix {src.budget_path}"))
-    figures = report.get("figures") if isinstance(report, Mapping) else None
-    check = check_figures(figures if isinstance(figures, Mapping) else {}, spec, source=str(src.budget_path))
-    rows = [(l.figure, l.limit, fmt(l.value), l.unit or "", l.method or "",
-             f"<span class='{'pass' if l.passed else 'fail'}'>{'pass' if l.passed else 'FAIL'}</span>", l.reason)
-            for l in check.lines]
-    verdict = "pass" if check.passed else "fail"
-    body = (f"<p class='big {verdict}'>{esc(str(src.budget_path))}: {verdict.upper()} "
-            f"({sum(l.passed for l in check.lines)}/{len(check.lines)} lines)</p>")
-    body += table(["figure", "limit", "value", "unit", "method", "result", "reason"], rows, raw_columns={5})
-    return section("budget", title, body)
-
-
-# ----- what could not be read -------------------------------------------------------------------------------------
-def problems(src: Sources) -> str:
-    if not src.problems:
-        return ""
-    items = "".join(f"<li><code>{esc(p)}</code>: {esc(why)}</li>" for p, why in src.problems.items())
-    return section("problems", "Pieces that could not be read", f"<ul>{items}</ul>")
-
-
-RUN_SECTIONS: tuple[SectionFn, ...] = (overview, dataset, training, performance, compression)
-EXPORT_SECTIONS: tuple[SectionFn, ...] = (overview, dataset, training, performance, compression, numerical_profile,
-                                          bit_exactness, resources, onnx, budget)
-
-
-def sections_for(src: Sources) -> Sequence[SectionFn]:
-    if src.kind == "scan":
-        from edgenn.reporting.sections_scan import SCAN_SECTIONS
-
-        return SCAN_SECTIONS
-    if src.task() == "anomaly":  # a score, not class probabilities: trigger metrics replace the ROC section
-        from edgenn.reporting.sections_anomaly import anomaly_dataset, anomaly_performance
-
-        swap = {dataset: anomaly_dataset, performance: anomaly_performance}
-        return tuple(swap.get(fn, fn) for fn in _sections_for(src))
-    return _sections_for(src)
-
-
-def _sections_for(src: Sources) -> Sequence[SectionFn]:
-    if src.kind == "export" and src.primary_export == "onnx":
-        return (overview, dataset, training, performance, compression, onnx)
-    if src.kind == "export":
-        return EXPORT_SECTIONS
-    if src.kind == "stage" and "compress" not in src.stage_dirs:
-        return (overview, dataset, training, performance)
-    return RUN_SECTIONS
-

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 
 from edgenn.reporting.html import esc, img, img_file, missing, note, section, table
-from edgenn.reporting.sections import _num, fmt
+from edgenn.reporting.numbers import fmt, num
 from edgenn.reporting.sources import STAGES, Sources
 
 from edgenn.training.anomaly_metrics import BUNCH_CROSSING_KHZ
@@ -75,18 +75,18 @@ def _metrics_table(per_model: Mapping[str, Mapping], fpr: float | None) -> str:
     at = f"FPR {fpr:.2g} = {fpr * BUNCH_CROSSING_KHZ:.3g} kHz" if fpr else "the target FPR"
     rows = []
     for s in signals:
-        rows.append([f"AUC {s} vs SM background"] + [fmt(_num((m.get("auc") or {}).get(s))) for m in per_model.values()])
+        rows.append([f"AUC {s} vs SM background"] + [fmt(num((m.get("auc") or {}).get(s))) for m in per_model.values()])
     for s in signals:
-        rows.append([f"ε_S {s} at {at}"] + [fmt(_num((m.get("efficiency") or {}).get(s)), 3)
+        rows.append([f"ε_S {s} at {at}"] + [fmt(num((m.get("efficiency") or {}).get(s)), 3)
                                             for m in per_model.values()])
-    rows.append(["score threshold"] + [fmt(_num(m.get("threshold"))) for m in per_model.values()])
+    rows.append(["score threshold"] + [fmt(num(m.get("threshold"))) for m in per_model.values()])
     rows.append(["background events (smallest resolvable FPR)"] + [
-        f"{fmt(m.get('num_background'))} ({fmt(_num(m.get('min_resolvable_fpr')), 2)})"
+        f"{fmt(m.get('num_background'))} ({fmt(num(m.get('min_resolvable_fpr')), 2)})"
         if m.get("num_background") is not None else "n/a" for m in per_model.values()])
     rows.append(["target FPR resolved"] + [fmt(m.get("fpr_resolved")) for m in per_model.values()])
     if any(m.get("teacher_correlation") is not None for m in per_model.values()):
         rows.append(["correlation with the teacher's log error"] +
-                    [fmt(_num(m.get("teacher_correlation")), 3) for m in per_model.values()])
+                    [fmt(num(m.get("teacher_correlation")), 3) for m in per_model.values()])
     return table(["quantity"] + list(per_model), rows)
 
 
@@ -105,7 +105,7 @@ def anomaly_performance(src: Sources) -> str:
         m = src.stage_metrics(stage)
         if m:
             per_model[f"{stage} model ({m.get('family', '?')})"] = m
-            fpr = fpr or _num(m.get("fpr"))
+            fpr = fpr or num(m.get("fpr"))
             if isinstance(m.get("teacher"), Mapping):
                 per_model["teacher autoencoder (log error)"] = m["teacher"]
     fw = _firmware_columns(src.export_report("fpga"))
@@ -140,7 +140,7 @@ def anomaly_performance(src: Sources) -> str:
                 groups.update({s: scores.scores[scores.process == scores.process_names.index(s)]
                                for s in scores.signals if s in scores.process_names})
                 body += img(figures.score_distributions(
-                    groups, threshold=_num(metrics.get("threshold")),
+                    groups, threshold=num(metrics.get("threshold")),
                     threshold_label=f"threshold at FPR {fmt(fpr, 2)}" if fpr else "threshold"),
                     f"{stage} score distributions")
         scores = stage_scores(src, stage)

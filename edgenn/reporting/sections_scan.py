@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from edgenn.reporting.html import esc, img, img_file, missing, note, section, table
-from edgenn.reporting.sections import fmt
+from edgenn.reporting.numbers import fmt
 from edgenn.reporting.sources import SCAN_SUMMARY, Sources
 
 MAX_TRIAL_ROWS = 200  # a longer trials table is cut here; trials.csv holds them all

@@ -1,0 +1,197 @@
+"""The export page's own sections: numerical profile, bit-exactness, resources, ONNX check and budget.
+
+Same contract as ``sections``: ``Sources`` in, an HTML ``<section>`` out, never raising for missing inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from edgenn.reporting.html import esc, img, missing, note, section, table
+from edgenn.reporting.numbers import fmt, num, pct
+from edgenn.reporting.sections import csim_outputs, figure_table, stage_outputs
+from edgenn.reporting.sources import CSIM_OUTPUTS, Sources
+
+
+# ----- numerical profile -------------------------------------------------------------------------------------------
+def numerical_profile(src: Sources) -> str:
+    from edgenn.reporting.figures import ProfileRow, numerical_profile as plot
+
+    title = "Numerical profile per layer (values vs fixed-point types)"
+    report = src.export_report("fpga")
+    precision = report.get("precision") if isinstance(report, Mapping) else None
+    if not isinstance(precision, Mapping) or not isinstance(precision.get("layers"), list):
+        return section("profile", title, missing("per-layer fixed-point types (report.json 'precision')",
+                                                 f"run `edgenn export runs/{src.name} --target fpga`"))
+    stage = src.model_stage()
+    outputs = stage_outputs(src, stage) if stage else None
+    if outputs is None:
+        return section("profile", title, _precision_table(precision) + missing(
+            "the exported model and its test data (to measure weights and activations)",
+            f"keep runs/{src.name} and its dataset where the export recorded them "
+            f"({(report.get('lineage') or {}).get('model_dir', '?')})"))
+
+    def typed(label, values, fp) -> ProfileRow:
+        fp = fp if isinstance(fp, Mapping) else {}
+        return ProfileRow(label, np.asarray(values), fp.get("type"), num(fp.get("lsb")), num(fp.get("min")),
+                          num(fp.get("max")))
+
+    weight_rows, act_rows = [], []
+    if isinstance(precision.get("input"), Mapping):
+        act_rows.append(typed(f"input ({precision.get('input_name', 'input')})", outputs.x, precision["input"]))
+    for layer in precision["layers"]:
+        if not isinstance(layer, Mapping):
+            continue
+        name, types = str(layer.get("name")), layer.get("types") or {}
+        for key in ("weight", "bias"):
+            if key in types and key in outputs.weights.get(name, {}):
+                weight_rows.append(typed(f"{name} {key}", outputs.weights[name][key], types[key]))
+        if name in outputs.layers and "result" in types:
+            act_rows.append(typed(f"{name} ({layer.get('class_name', '?')})", outputs.layers[name], types["result"]))
+    body = (f"<p>Weights and biases as the layers compute with them; activations measured on {len(outputs.y):,} "
+            f"test {'events' if src.task() == 'anomaly' else 'jets'} through the {esc(stage)} model. Grey: the range a value can take in its firmware type "
+            f"(from one lsb to the largest magnitude). Overflow: a value outside [min, max] of its type; underflow: a "
+            f"non-zero value smaller than one lsb.</p>")
+    body += img(plot({"weights and biases": weight_rows, "activations (layer outputs)": act_rows}),
+                "numerical profile")
+    rows = []
+    for r in weight_rows + act_rows:
+        s = r.stats()
+        risk = "overflow" if s.get("overflow", 0) > 0 else "underflow" if s.get("underflow", 0) > 0 else "ok"
+        rows.append((r.label, r.type_name or "n/a", f"[{fmt(s['observed_min'])}, {fmt(s['observed_max'])}]",
+                     f"[{fmt(r.min)}, {fmt(r.max)}]" if r.has_type else "n/a", fmt(r.lsb),
+                     f"{s['num_zero'] / max(1, s['num_values']):.1%}", pct(s.get("overflow")),
+                     pct(s.get("underflow")), f"<span class='{'pass' if risk == 'ok' else 'fail'}'>{risk}</span>"))
+    body += table(["tensor", "firmware type", "observed [min, max]", "type [min, max]", "lsb", "zeros", "overflow",
+                   "underflow", "risk"], rows, raw_columns={8})
+    return section("profile", title, body)
+
+
+def _precision_table(precision: Mapping) -> str:
+    rows = []
+    for layer in precision.get("layers", []):
+        if isinstance(layer, Mapping):
+            for key, fp in (layer.get("types") or {}).items():
+                if isinstance(fp, Mapping):
+                    rows.append((layer.get("name", "?"), key, fp.get("type", "?"), fmt(num(fp.get("lsb"))),
+                                 fmt(num(fp.get("min"))), fmt(num(fp.get("max")))))
+    return table(["layer", "tensor", "type", "lsb", "min", "max"], rows)
+
+
+# ----- bit-exactness -----------------------------------------------------------------------------------------------
+def bit_exactness(src: Sources) -> str:
+    from edgenn.reporting.figures import abs_diff_histogram
+
+    title = "Bit-exactness: firmware C simulation vs software model"
+    report = src.export_report("fpga")
+    b = report.get("bitexact") if isinstance(report, Mapping) else None
+    if not isinstance(b, Mapping):
+        return section("bitexact", title, missing("bit-exactness results (report.json 'bitexact')",
+                                                  f"run `edgenn export runs/{src.name} --target fpga`"))
+    exact = num(b.get("exact_fraction"))
+    ok = exact == 1.0
+    body = f"<p><b>{esc(b.get('claim', ''))}</b></p>"
+    body += (f"<p class='big {'pass' if ok else 'fail'}'>exact fraction {pct(exact)} of {fmt(b.get('num_values'))} "
+             f"logit values on {fmt(b.get('num_samples'))} samples</p>")
+    rows = [(o.get("name", "?"), o.get("label", ""), fmt(o.get("num_values")), pct(num(o.get("exact_fraction"))),
+             fmt(num(o.get("max_abs_diff"))), pct(num(o.get("argmax_agreement"))))
+            for o in b.get("outputs", []) if isinstance(o, Mapping)]
+    body += table(["output", "comparison", "values", "exact", "max |Δ|", "argmax agreement"], rows)
+    first = b.get("first_diverging_layer")
+    body += f"<p>First diverging layer: <b>{esc(first) if first else 'none (every traced layer agrees)'}</b></p>"
+    csim = csim_outputs(src)
+    diffs = {}
+    if csim is not None:
+        for out in ("logits", "output"):
+            if f"{out}_firmware" in csim and f"{out}_reference" in csim:
+                diffs[out] = csim[f"{out}_firmware"].astype(np.float64) - csim[f"{out}_reference"].astype(np.float64)
+    if diffs:
+        body += "<h3>Histogram of |Δ| per value</h3>" + img(abs_diff_histogram(diffs), "|Δ| histogram")
+    else:
+        body += missing(f"per-value outputs for the |Δ| histogram ({CSIM_OUTPUTS} in the export directory)",
+                        "re-export with an edgenn that saves them: `edgenn export runs/<name> --target fpga`")
+    for n in b.get("notes", []) or []:
+        body += note(str(n))
+    return section("bitexact", title, body)
+
+
+# ----- resources ---------------------------------------------------------------------------------------------------
+def resources(src: Sources) -> str:
+    from edgenn.reporting.figures import resource_bars
+
+    title = "Resources and latency per layer"
+    report = src.export_report("fpga")
+    res = report.get("resources") if isinstance(report, Mapping) else None
+    if not isinstance(res, Mapping) or not isinstance(res.get("layers"), list):
+        return section("resources", title, missing("resource estimates (report.json 'resources')",
+                                                   f"run `edgenn export runs/{src.name} --target fpga`"))
+    keys = ("lut", "ff", "dsp", "bram", "latency_cycles", "ii_cycles", "latency_ns")
+    layers = [l for l in res["layers"] if isinstance(l, Mapping)]
+    total = res.get("total") if isinstance(res.get("total"), Mapping) else None
+    body = (f"<p>Part {esc(res.get('part', '?'))}, clock period {fmt(num(res.get('clock_period_ns')))} ns. "
+            f"Every figure carries the method that produced it; 'analytic' is an estimate, not synthesis.</p>")
+    if layers:
+        body += img(resource_bars(layers), "resources per layer")
+    rows = []
+    for layer in layers + ([{**total, "name": "total"}] if total else []):
+        rows.append([layer.get("name", "?")] + [_cell(layer.get(k)) for k in keys])
+    body += table(["layer"] + [k for k in keys], rows)
+    for a in res.get("assumptions", []) or []:
+        body += note(str(a))
+    return section("resources", title, body)
+
+
+def _cell(fig) -> str:
+    if not isinstance(fig, Mapping):
+        return "n/a"
+    return f"{fmt(num(fig.get('value')))} ({fig.get('method', '?')})"
+
+
+# ----- ONNX --------------------------------------------------------------------------------------------------------
+def onnx(src: Sources) -> str:
+    report = src.export_report("onnx")
+    title = "ONNX export"
+    if not isinstance(report, Mapping):
+        return section("onnx", title, missing("ONNX export report",
+                                              f"run `edgenn export runs/{src.name} --target onnx`"))
+    body = ""
+    o = report.get("onnx") if isinstance(report.get("onnx"), Mapping) else {}
+    if o:
+        ok = o.get("passed")
+        body += (f"<p>onnxruntime vs Keras on {fmt(o.get('num_samples'))} samples: max |Δ| = "
+                 f"{fmt(num(o.get('max_abs_diff')))} (tolerance {fmt(num(o.get('tolerance')))}), argmax agreement "
+                 f"{pct(num(o.get('argmax_agreement')))}: <span class='{'pass' if ok else 'fail'}'>"
+                 f"{'pass' if ok else 'FAIL'}</span>.</p>")
+    if isinstance(report.get("figures"), Mapping):
+        body += figure_table(report["figures"])
+    return section("onnx", title, body or missing("'onnx' section of the ONNX report", "re-run the ONNX export"))
+
+
+# ----- budget ------------------------------------------------------------------------------------------------------
+def budget(src: Sources) -> str:
+    title = "Budget"
+    report = src.export_report("fpga") or src.export_report()
+    if src.budget_path is None:
+        return section("budget", title, missing(
+            "budget file", f"write firmware/budgets/{src.name}.yml or run `edgenn report {src.target} --budget FILE`"))
+    from edgenn.config.load import load_budget
+    from edgenn.errors import EdgennError
+    from edgenn.verification.budget import check_figures
+
+    try:
+        spec = load_budget(src.budget_path)
+    except EdgennError as exc:
+        return section("budget", title, missing(f"a valid budget ({exc.message if hasattr(exc, 'message') else exc})",
+                                                f"fix {src.budget_path}"))
+    figures = report.get("figures") if isinstance(report, Mapping) else None
+    check = check_figures(figures if isinstance(figures, Mapping) else {}, spec, source=str(src.budget_path))
+    rows = [(l.figure, l.limit, fmt(l.value), l.unit or "", l.method or "",
+             f"<span class='{'pass' if l.passed else 'fail'}'>{'pass' if l.passed else 'FAIL'}</span>", l.reason)
+            for l in check.lines]
+    verdict = "pass" if check.passed else "fail"
+    body = (f"<p class='big {verdict}'>{esc(str(src.budget_path))}: {verdict.upper()} "
+            f"({sum(l.passed for l in check.lines)}/{len(check.lines)} lines)</p>")
+    body += table(["figure", "limit", "value", "unit", "method", "result", "reason"], rows, raw_columns={5})
+    return section("budget", title, body)
