@@ -28,10 +28,11 @@ def _budget(budget: Budget | str | Path) -> Budget:
 def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jets", jets_per_class: int = 2000,
                   classes: list[str] | None = None, seed: int = 1, fast: bool = False, workers: int | None = None,
                   events_per_shard: int | None = None, cache_dir: str | Path | None = None,
-                  progress: bool = True, ray_address: str | None = None) -> Path:
+                  progress: bool = True, ray_address: str | None = None, definition: str | None = None) -> Path:
     """Generate a seeded, cached jet dataset with Pythia 8 + FastJet; returns the HDF5 path.
 
     ``ray_address`` runs the shards as Ray tasks ('local' starts a local cluster); the output does not change.
+    ``definition`` names a ``jet_definitions`` entry (default ``hls4ml``; ``legacy`` is edgenn's first recipe).
     Example: ``edgenn.generate_data(out="data/jets", jets_per_class=500, fast=True)``.
     """
     from edgenn.config.load import validate
@@ -44,6 +45,8 @@ def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jet
         fields["workers"] = workers
     if events_per_shard is not None:
         fields["events_per_shard"] = events_per_shard
+    if definition is not None:
+        fields["definition"] = definition
     config = validate(JetGenConfig, fields, source="edgenn data generate jets")
     executor = None
     if ray_address:

@@ -26,6 +26,9 @@ def data_generate(
     classes: Optional[list[str]] = typer.Option(None, "--class", help="Restrict to these classes (repeatable)."),
     seed: int = typer.Option(1, help="Root seed; same seed and settings give identical arrays."),
     fast: bool = typer.Option(False, "--fast", help="Multi-parton interactions off: 3-5x faster generation."),
+    definition: Optional[str] = typer.Option(None, help="Jets: sample definition, 'hls4ml' (default: the public "
+                                                        "dataset's recipe) or 'legacy' (edgenn's first one); see "
+                                                        "docs/jet_definitions.md."),
     workers: Optional[int] = typer.Option(None, help="Worker processes (default: one per core)."),
     events_per_shard: Optional[int] = typer.Option(None, help="Pythia events per cached shard (default 500)."),
     cache_dir: Optional[Path] = typer.Option(None, help="Shard cache (default ~/.cache/edgenn or $EDGENN_CACHE_DIR)."),
@@ -40,6 +43,10 @@ def data_generate(
     if kind == "events":  # trigger-level events for anomaly detection: its own options live in events_cmd
         from edgenn.cli.events_cmd import generate_events_from_cli
 
+        if definition is not None:
+            raise InvalidInputError("--definition names a jet-sample definition; events have streams.",
+                                    fix="drop --definition for `data generate events` (see `events --help`).")
+
         return generate_events_from_cli(ctx.args, out=out, seed=seed, fast=fast, workers=workers,
                                         events_per_shard=events_per_shard, cache_dir=cache_dir,
                                         progress=settings(ctx).progress)
@@ -49,7 +56,7 @@ def data_generate(
     if ctx.args:
         raise InvalidInputError(f"unknown option(s) for jets: {' '.join(ctx.args)}.", fix="see --help.")
     path = generate_data(kind, out=out, jets_per_class=jets_per_class, classes=classes, seed=seed, fast=fast,
-                         workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
+                         definition=definition, workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                          progress=settings(ctx).progress, ray_address=ray_address)
     console.print(f"dataset written: [bold]{path}[/]")
     return {"paths": {"dataset": path, "manifest": Path(path).parent / "manifest.json"}}

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from edgenn.datasets.jets_pythia import _make_pythia, quiet_stdout
+from edgenn.datasets.jets_pythia import make_pythia, quiet_stdout
 
 # Bump when the physics or object code changes: it is part of every shard's cache key.
 GENERATOR_VERSION = "events-pythia-1"
@@ -106,7 +106,7 @@ def _generate(spec: EventShardSpec) -> EventShardResult:
 
     vector.register_awkward()
     start = time.perf_counter()
-    pythia = _make_pythia(spec.settings())
+    pythia, _ = make_pythia(spec.settings())
     events = pythia.nextBatch(spec.num_events)
     info = pythia.infoPython()
     sigma_pb, sigma_err_pb = float(info.sigmaGen()) * 1e9, float(info.sigmaErr()) * 1e9  # Pythia reports mb

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
 from edgenn.datasets.jet_data import CLASS_NAMES, CONSTITUENT_NAMES, FEATURE_NAMES, JetData, save_jets
+from edgenn.datasets.jet_definitions import DEFAULT_JET_DEFINITION, JET_DEFINITIONS
 from edgenn.datasets.jets_pythia import (
     GENERATOR_VERSION,
     PYTHIA_SEED_MAX,
@@ -60,7 +61,11 @@ class JetGenConfig(BaseModel):
     classes: tuple[ClassName, ...] = CLASS_NAMES
     seed: int = Field(1, ge=1, le=MAX_SEED)
     fast: bool = False  # MPI off: 3-5x faster generation, slightly lower multiplicity
-    pt_hat_min: float = Field(950.0, gt=0)
+    # A registered jet_definitions entry: processes, hard-process pT window and feature conventions.
+    definition: Literal[tuple(JET_DEFINITIONS)] = DEFAULT_JET_DEFINITION  # type: ignore[valid-type]
+    # Hard-process pT window in GeV; None takes the definition's (hls4ml 995-1005, legacy >= 950).
+    pt_hat_min: float | None = Field(None, gt=0)
+    pt_hat_max: float | None = Field(None, gt=0)
     pt_min: float = Field(800.0, ge=0)
     pt_max: float = Field(1600.0, gt=0)
     eta_max: float = Field(2.0, gt=0)
@@ -82,7 +87,16 @@ class JetGenConfig(BaseModel):
     def _pt_window(self) -> JetGenConfig:
         if self.pt_min >= self.pt_max:
             raise ValueError(f"pt_min ({self.pt_min}) must be below pt_max ({self.pt_max})")
+        low, high = self.hard_pt_window()
+        if high is not None and low >= high:
+            raise ValueError(f"pt_hat_min ({low}) must be below pt_hat_max ({high})")
         return self
+
+    def hard_pt_window(self) -> tuple[float, float | None]:
+        """The hard-process pT window in GeV: the explicit fields, else the definition's."""
+        default = JET_DEFINITIONS[self.definition].pt_window
+        return (self.pt_hat_min if self.pt_hat_min is not None else default[0],
+                self.pt_hat_max if self.pt_hat_max is not None else default[1])
 
     @classmethod
     def build(cls, **kwargs: Any) -> JetGenConfig:
@@ -109,9 +123,11 @@ def pythia_seed(seed: int, cls: str, shard_index: int) -> int:
 
 
 def shard_spec(config: JetGenConfig, cls: str, shard_index: int) -> ShardSpec:
+    low, high = config.hard_pt_window()
     return ShardSpec(cls=cls, shard_index=shard_index, pythia_seed=pythia_seed(config.seed, cls, shard_index),
-                     num_events=config.events_per_shard, fast=config.fast, pt_hat_min=config.pt_hat_min,
-                     pt_min=config.pt_min, pt_max=config.pt_max, eta_max=config.eta_max, jet_r=config.jet_r)
+                     num_events=config.events_per_shard, fast=config.fast, pt_hat_min=low, pt_hat_max=high,
+                     pt_min=config.pt_min, pt_max=config.pt_max, eta_max=config.eta_max, jet_r=config.jet_r,
+                     definition=config.definition)
 
 
 def shard_cache_key(spec: ShardSpec, versions: dict[str, str]) -> str:

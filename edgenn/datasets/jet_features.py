@@ -6,7 +6,9 @@ columns follow ``jet_data.FEATURE_NAMES`` and ``jet_data.CONSTITUENT_NAMES``.
 fjcontrib substructure is only reachable as exclusive-jet methods of a ClusterSequence, so each jet's constituents
 are reclustered as their own "event" with C/A, R = 2.0 (large enough that no constituent is beam-merged); one
 exclusive jet is then the whole jet. Energy correlators follow the hls4ml convention: computed on the mMDT-groomed
-jet (beta = 0, z_cut = 0.1, R0 = 0.8). Ratios whose denominator vanishes (a jet groomed down to one particle, which
+jet (beta = 0, z_cut = 0.1, R0 = 0.8), with the pt_R measure, as fjcontrib's EnergyCorrelatorDoubleRatio / D2 /
+GeneralizedD2 / Mseries / Nseries classes define them (docs/jet_definitions.md gives each formula and its source).
+Ratios whose denominator vanishes (a jet groomed down to one particle, which
 happens to ~10 % of W/Z jets) are set to 0 instead of NaN, so the arrays stay finite.
 """
 
@@ -16,9 +18,12 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 
+from typing import Literal
+
 import numpy as np
 
 from edgenn.datasets.jet_data import CONSTITUENT_NAMES, FEATURE_NAMES, NUM_CONSTITUENTS
+from edgenn.errors import InvalidInputError
 
 JET_R = 0.8
 _RECLUSTER_R = 2.0
@@ -47,19 +52,24 @@ def _momentum(arr):  # noqa: ANN001, ANN202 - awkward arrays
     return ak.zip({"px": arr.px, "py": arr.py, "pz": arr.pz, "E": arr.E}, with_name="Momentum4D")
 
 
-def compute_jet_features(jets, constituents) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - awkward arrays
+def compute_jet_features(jets, constituents, *, zlogz: Literal["energy", "pt"] = "energy",  # noqa: ANN001
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """Return (features (N, len(FEATURE_NAMES)) float64, constituents (N, 50, len(CONSTITUENT_NAMES)) float32).
 
+    ``zlogz`` picks the fraction z_i in j_zlogz = sum z_i log z_i over the ungroomed constituents: ``energy``
+    (E_i / E_jet, as the public hls4ml ntuples were made) or ``pt`` (pT_i / sum pT, edgenn's legacy definition).
     FastJet prints its banner to stdout on first use; wrap calls in ``jets_pythia.quiet_stdout`` if stdout matters.
     """
     import vector
 
+    if zlogz not in ("energy", "pt"):
+        raise InvalidInputError(f"zlogz must be 'energy' or 'pt' (got {zlogz!r}).")
     vector.register_awkward()
     with quiet_fastjet_warnings():
-        return _compute(jets, constituents)
+        return _compute(jets, constituents, zlogz)
 
 
-def _compute(jets, constituents) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - awkward arrays
+def _compute(jets, constituents, zlogz_fraction: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     import awkward as ak
     import fastjet
 
@@ -86,8 +96,8 @@ def _compute(jets, constituents) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN0
     e3_1 = {b: ecf(3, 1, b) for b in (1.0, 2.0)}  # 1e3: only the smallest pairwise angle
     e3_2 = {b: ecf(3, 2, b) for b in (1.0, 2.0)}  # 2e3: the two smallest angles
 
-    pt_i = np.hypot(cons.px, cons.py)
-    z = pt_i / ak.sum(pt_i, axis=1)
+    share = cons.E if zlogz_fraction == "energy" else np.hypot(cons.px, cons.py)
+    z = share / ak.sum(share, axis=1)  # the E-scheme jet energy is the sum of its constituents' energies
     zlogz = ak.to_numpy(ak.sum(z * np.log(z), axis=1))
 
     tau1, tau2, tau3 = tau[:, 0], tau[:, 1], tau[:, 2]
@@ -96,8 +106,9 @@ def _compute(jets, constituents) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN0
         "j_c1_b0_mmdt": e2[0.0], "j_c1_b1_mmdt": e2[1.0], "j_c1_b2_mmdt": e2[2.0],
         "j_c2_b1_mmdt": _ratio(e3[1.0], e2[1.0] ** 2), "j_c2_b2_mmdt": _ratio(e3[2.0], e2[2.0] ** 2),
         "j_d2_b1_mmdt": _ratio(e3[1.0], e2[1.0] ** 3), "j_d2_b2_mmdt": _ratio(e3[2.0], e2[2.0] ** 3),
-        # Generalised D2(alpha, beta) = e3(alpha) / e2(beta)^(3 alpha / beta); with alpha = beta = 1 it equals D2_b1,
-        # which is also true of the public hls4ml columns.
+        # fjcontrib's EnergyCorrelatorGeneralizedD2(alpha, beta) = ECFG(-1, 3, alpha) / ECFG(-1, 2, beta)^(3 alpha /
+        # beta), which the public ntuple code calls with (1, 1) and (1, 2). With alpha = beta = 1 that is the same
+        # formula as EnergyCorrelatorD2(1) = e3 / e2^3: the two columns are equal by definition, not by a bug here.
         "j_d2_a1_b1_mmdt": _ratio(e3[1.0], e2[1.0] ** 3), "j_d2_a1_b2_mmdt": _ratio(e3[1.0], e2[2.0] ** 1.5),
         "j_m2_b1_mmdt": _ratio(e3_1[1.0], e2[1.0]), "j_m2_b2_mmdt": _ratio(e3_1[2.0], e2[2.0]),
         "j_n2_b1_mmdt": _ratio(e3_2[1.0], e2[1.0] ** 2), "j_n2_b2_mmdt": _ratio(e3_2[2.0], e2[2.0] ** 2),

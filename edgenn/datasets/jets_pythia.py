@@ -4,7 +4,7 @@ A shard is (class, shard index) with its own Pythia seed; it is a pure function 
 pythia8mc/fastjet versions), which is what makes on-disk caching and byte-identical reruns possible. Pythia objects
 live only inside the call that uses them, so shards can run in separate worker processes.
 
-Physics (13 TeV, hard pT >= pt_hat_min): the two leading jets of each event are kept if they lie in the pT window and
+Physics (13 TeV; processes and hard-process pT window from the named ``jet_definitions`` entry): the two leading jets of each event are kept if they lie in the pT window and
 |eta| < eta_max and match the truth object of the class within dR < R: a light quark (q), a gluon (g), or a W / Z /
 top resonance whose decay quarks (2 for W, Z; 3 for t) all lie within R of the jet (contained decays).
 """
@@ -21,20 +21,14 @@ from collections.abc import Iterator
 import numpy as np
 
 from edgenn.datasets.jet_data import CLASS_NAMES
+from edgenn.datasets.jet_definitions import DEFAULT_JET_DEFINITION, jet_definition
 from edgenn.datasets.jet_features import compute_jet_features, quiet_fastjet_warnings
 
 # Bump when the physics or feature code changes: it is part of every shard's cache key.
-GENERATOR_VERSION = "jets-pythia-1"
+GENERATOR_VERSION = "jets-pythia-2"
 
 PYTHIA_SEED_MAX = 900_000_000
 
-_PROCESSES: dict[str, tuple[str, ...]] = {
-    "q": ("HardQCD:qq2qq = on", "HardQCD:qqbar2qqbarNew = on"),
-    "g": ("HardQCD:gg2gg = on", "HardQCD:qqbar2gg = on"),
-    "W": ("WeakDoubleBoson:ffbar2WW = on", "24:onMode = off", "24:onIfAny = 1 2 3 4 5"),
-    "Z": ("WeakDoubleBoson:ffbar2gmZgmZ = on", "WeakZ0:gmZmode = 2", "23:onMode = off", "23:onIfAny = 1 2 3 4 5"),
-    "t": ("Top:gg2ttbar = on", "Top:qqbar2ttbar = on", "24:onMode = off", "24:onIfAny = 1 2 3 4 5"),
-}
 _RESONANCE_ID = {"W": 24, "Z": 23, "t": 6}
 _DECAY_QUARKS = {"W": 2, "Z": 2, "t": 3}
 
@@ -53,14 +47,23 @@ class ShardSpec:
     pt_max: float
     eta_max: float
     jet_r: float
+    pt_hat_max: float | None = None
+    definition: str = DEFAULT_JET_DEFINITION
 
     def settings(self) -> list[str]:
         """The Pythia settings strings, in the order they are read."""
-        common = ["Beams:eCM = 13000.", "Print:quiet = on", "Next:numberCount = 0",
-                  f"PhaseSpace:pTHatMin = {self.pt_hat_min!r}", "Random:setSeed = on",
+        common = ["Beams:eCM = 13000.", "Print:quiet = on", "Next:numberCount = 0", "Random:setSeed = on",
                   f"Random:seed = {self.pythia_seed}"]
         mode = ["PartonLevel:MPI = off"] if self.fast else []
-        return common + list(_PROCESSES[self.cls]) + mode
+        process = jet_definition(self.definition).hard_process_settings(self.cls, self.pt_hat_min, self.pt_hat_max)
+        return common + process + mode
+
+    def boson_window(self) -> tuple[int, float, float] | None:
+        """(PDG id, pT min, pT max) of the process-level boson veto, or None when p-hat-T does the job."""
+        boson = jet_definition(self.definition).boson_window.get(self.cls)
+        if boson is None:
+            return None
+        return boson, self.pt_hat_min, self.pt_hat_max if self.pt_hat_max is not None else float("inf")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +103,30 @@ def quiet_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
-def _make_pythia(settings: list[str]):  # noqa: ANN202 - pythia8mc.Pythia
+def _boson_window_hook(boson_id: int, pt_min: float, pt_max: float):  # noqa: ANN202 - pythia8mc.UserHooks
+    """A UserHooks vetoing hard processes without a boson ``|id| == boson_id`` whose pT lies in [pt_min, pt_max].
+
+    The veto runs after the resonance decays and before the shower, so a rejected process costs microseconds; it is
+    the 2 -> 1 analogue of the p-hat-T window (the public sample's window is on the undecayed bosons' pT).
+    """
+    import pythia8mc
+
+    class BosonWindow(pythia8mc.UserHooks):
+        def canVetoProcessLevel(self) -> bool:
+            return True
+
+        def doVetoProcessLevel(self, process) -> bool:  # noqa: ANN001 - pythia8mc.Event
+            for i in range(process.size()):
+                particle = process[i]
+                if particle.idAbs() == boson_id and pt_min <= particle.pT() <= pt_max:
+                    return False
+            return True
+
+    return BosonWindow()
+
+
+def make_pythia(settings: list[str], boson_window: tuple[int, float, float] | None = None):  # noqa: ANN202
+    """(Pythia, hook or None): Pythia keeps only a raw pointer to the hook, so the caller must hold it while running."""
     import pythia8mc
 
     from edgenn.errors import ExternalToolError
@@ -109,9 +135,13 @@ def _make_pythia(settings: list[str]):  # noqa: ANN202 - pythia8mc.Pythia
     for line in settings:
         if not pythia.readString(line):  # a typo in a settings string must fail loudly, not be ignored
             raise ExternalToolError(f"Pythia rejected the setting {line!r}.")
+    hook = None
+    if boson_window is not None:
+        hook = _boson_window_hook(*boson_window)
+        pythia.setUserHooksPtr(hook)
     if not pythia.init():
         raise ExternalToolError(f"Pythia failed to initialise with settings {settings}.")
-    return pythia
+    return pythia, hook
 
 
 def generate_shard(spec: ShardSpec) -> ShardResult:
@@ -130,7 +160,7 @@ def _generate(spec: ShardSpec) -> ShardResult:
 
     vector.register_awkward()
     start = time.perf_counter()
-    pythia = _make_pythia(spec.settings())
+    pythia, _hook = make_pythia(spec.settings(), spec.boson_window())
     events = pythia.nextBatch(spec.num_events)
     prt = events.prt
     aid = abs(prt.id)
@@ -147,7 +177,8 @@ def _generate(spec: ShardSpec) -> ShardResult:
     matched = _truth_matched(jets, prt, spec.cls, spec.jet_r)
     keep = matched & (jets.pt > spec.pt_min) & (jets.pt < spec.pt_max) & (abs(jets.eta) < spec.eta_max)
     sel_jets, sel_cons = ak.flatten(jets[keep]), ak.flatten(cons[keep], axis=1)
-    features, constituents = compute_jet_features(sel_jets, sel_cons)
+    features, constituents = compute_jet_features(sel_jets, sel_cons,
+                                                  zlogz=jet_definition(spec.definition).zlogz)
     return ShardResult(spec=spec, features=features.astype(np.float32), constituents=constituents,
                        num_events=len(events), seconds=time.perf_counter() - start)
 
@@ -180,16 +211,20 @@ def _min_delta_r(jets, targets):  # noqa: ANN001, ANN202 - awkward arrays
     return ak.fill_none(ak.min(pairs.j.deltaR(pairs.t), axis=2), 99.0)
 
 
-def benchmark_pythia(n_events: int, cls: str, fast: bool, *, seed: int = 1) -> float:
-    """Events per second of Pythia alone (init excluded) for one class; the reference for data-generation speed."""
+def benchmark_pythia(n_events: int, cls: str, fast: bool, *, seed: int = 1, definition: str = "legacy") -> float:
+    """Events per second of Pythia alone (init excluded) for one class; the reference for data-generation speed.
+
+    The default stays ``legacy`` so that speed figures recorded before the hls4ml definition remain comparable.
+    """
     if cls not in CLASS_NAMES:
         from edgenn.errors import InvalidInputError
 
         raise InvalidInputError(f"benchmark_pythia: unknown class {cls!r}.", fix=f"use one of {CLASS_NAMES}.")
-    spec = ShardSpec(cls=cls, shard_index=0, pythia_seed=seed, num_events=n_events, fast=fast, pt_hat_min=950.0,
-                     pt_min=800.0, pt_max=1600.0, eta_max=2.0, jet_r=0.8)
+    window = jet_definition(definition).pt_window
+    spec = ShardSpec(cls=cls, shard_index=0, pythia_seed=seed, num_events=n_events, fast=fast, pt_hat_min=window[0],
+                     pt_hat_max=window[1], pt_min=800.0, pt_max=1600.0, eta_max=2.0, jet_r=0.8, definition=definition)
     with quiet_stdout():
-        pythia = _make_pythia(spec.settings())
+        pythia, _hook = make_pythia(spec.settings(), spec.boson_window())
         start = time.perf_counter()
         events = pythia.nextBatch(n_events)
         seconds = time.perf_counter() - start
