@@ -109,7 +109,10 @@ def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out:
     from edgenn.compression import run_compression
     from edgenn.errors import InvalidInputError
 
+    from edgenn.input_kinds import require_run_dir
+
     run = Path(run)
+    require_run_dir(run, "compress")
     trained = ModelArtifact.load(run / "train" if (run / "train").is_dir() else resolve_model_dir(run))
     r = _recipe(recipe) if recipe is not None else trained.recipe
     if r.compress is None:
@@ -170,7 +173,7 @@ def scan(recipe: Recipe | str | Path, space, *, trials: int = 20, out: str | Pat
     """Multi-objective scan of recipe variants (``ScanSpace`` object or SPACE.yml path); returns a ``ScanResult``.
 
     Resumes the study in ``out`` (default ``scans/<name>``). Example:
-    ``edgenn.scan("models/jet_mlp.yml", "models/scan_jet_mlp.yml", trials=30, ray_address="local")``.
+    ``edgenn.scan("models/jet_mlp.yml", "benchmarks/scan/jet_mlp_space.yml", trials=30, ray_address="local")``.
     """
     from edgenn.config.load import load
     from edgenn.config.scan import ScanSpace

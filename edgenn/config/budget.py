@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edgenn.config.examples import example_for
+
 Method = Literal["analytic", "da4ml", "yosys", "vendor", "rule4ml", "csim", "software", "onnxruntime", "verilator"]
 
 UNITS: dict[str, str] = {
@@ -27,6 +29,32 @@ UNITS: dict[str, str] = {
     "dsp": "count",
     "bram": "count",
 }
+
+# What a limit may be in each unit: a bound outside this range is a typo (95 for 0.95, -5 for 5), never a real limit,
+# and would otherwise be accepted and fail later as "budget broken". (low, high, how to say it, fix).
+_UNIT_RANGES: dict[str, tuple[float | None, float | None, str, str]] = {
+    "fraction": (0.0, 1.0, "a fraction must be in [0, 1]", "write a fraction, e.g. 0.95 for 95 %"),
+    "ratio": (-1.0, 1.0, "a correlation must be in [-1, 1]", "write a Pearson r, e.g. 0.85"),
+    "count": (0.0, None, "a resource count cannot be negative", "use a limit >= 0"),
+    "cycles": (0.0, None, "a number of clock cycles cannot be negative", "use a limit >= 0"),
+    "ns": (0.0, None, "a time in ns cannot be negative", "use a limit >= 0"),
+}
+# accuracy_drop is float minus firmware accuracy: a difference of two fractions, so it may be negative.
+_FIGURE_RANGES = {"accuracy_drop": (-1.0, 1.0, "an accuracy difference must be in [-1, 1]",
+                                    "write a fraction, e.g. 0.05 for 5 points")}
+
+
+def limit_problems(figure: str, unit: str, limit: Limit) -> list[str]:
+    """One line per bound of ``limit`` that makes no sense for ``unit`` (dotted field, value, fix)."""
+    low, high, what, fix = _FIGURE_RANGES.get(figure.split(".")[0], _UNIT_RANGES[unit])
+    problems = []
+    for bound in ("min", "max"):
+        value = getattr(limit, bound)
+        if value is None or ((low is None or value >= low) and (high is None or value <= high)):
+            continue
+        hint = f"{fix} (did you mean {value / 100:g}?)" if unit == "fraction" and 1 < value <= 100 else fix
+        problems.append(f"{figure}.{bound}: {what} (got {value:g}). Fix: {hint}.")
+    return problems
 
 
 class Limit(BaseModel):
@@ -62,6 +90,17 @@ class Budget(BaseModel):
     ff: Limit | None = None
     dsp: Limit | None = None
     bram: Limit | None = None
+
+    @model_validator(mode="after")
+    def _limits_fit_units(self) -> Budget:
+        # One line per problem (config.errors splits model-level messages on newlines), so all are reported at once.
+        if not self.limits():
+            raise ValueError(f"names no limit. Fix: add at least one figure limit, e.g. accuracy: {{min: 0.7}} or "
+                             f"lut: {{max: 100000}} (see {example_for('Budget')}).")
+        problems = [p for figure, unit, limit in self.limits() for p in limit_problems(figure, unit, limit)]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     def limits(self) -> list[tuple[str, str, Limit]]:
         """(figure name, unit, limit) for every line of the budget; ``auc`` and ``efficiency`` expand to

@@ -32,7 +32,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def format_pydantic_errors(exc: ValidationError, *, prefix: str = "", source: str = "") -> list[str]:
+# Errors about the file's shape (a key too many or missing, a mapping expected) are best fixed by looking at a
+# complete example; range and type errors already say what to write.
+_SHAPE_ERRORS = {"extra_forbidden", "missing", "model_type", "dict_type"}
+
+
+def format_pydantic_errors(exc: ValidationError, *, prefix: str = "", source: str = "",
+                           example: str | None = None) -> list[str]:
+    """``example``: a shipped file of the same schema, named in the fix of errors about the file's shape."""
     lines = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"])
@@ -40,10 +47,12 @@ def format_pydantic_errors(exc: ValidationError, *, prefix: str = "", source: st
         msg = err["msg"].removeprefix("Value error, ")
         where = ": ".join(p for p in (source, field) if p)
         if err["type"] == "value_error" and not loc:
-            # model-level validators already name their fields in the message
-            lines.append(f"{source}: {msg}" if source else msg)
+            # model-level validators already name their fields in the message, one problem per line
+            lines.extend(f"{source}: {m}" if source else m for m in msg.splitlines())
             continue
         got = "" if err["type"] == "missing" else f" (got {_short(err.get('input'))})"
         fix = _FIXES.get(err["type"])
+        if fix and example and err["type"] in _SHAPE_ERRORS:
+            fix = f"{fix} (see {example})"
         lines.append(f"{where}: {msg}{got}." + (f" Fix: {fix}." if fix else ""))
     return lines

@@ -9,15 +9,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from edgenn.config.errors import format_pydantic_errors
+from edgenn.config.examples import EXAMPLES, example_for
 from edgenn.errors import ConfigError, EdgennError, MissingArtifactError
 
 T = TypeVar("T", bound=BaseModel)
 
-
-def read_yaml(path: Path) -> dict:
+def read_yaml(path: Path, *, kind: str = "Recipe") -> dict:
+    """The YAML mapping in ``path``; ``kind`` (a key of ``EXAMPLES``) picks the example file the fixes point at."""
     path = Path(path)
+    example, home = EXAMPLES.get(kind, EXAMPLES["Recipe"])
     if not path.is_file():
-        raise MissingArtifactError(f"{path}: file not found.", fix="check the path (recipes live in models/).")
+        raise MissingArtifactError(f"{path}: file not found.", fix=f"check the path ({home}).")
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
@@ -28,9 +30,9 @@ def read_yaml(path: Path) -> dict:
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: not a text file. Fix: point at a YAML file."]) from None
     if data is None:
-        raise ConfigError([f"{path}: file is empty. Fix: write a YAML mapping (see models/jet_mlp.yml)."])
+        raise ConfigError([f"{path}: file is empty. Fix: write a YAML mapping (see {example})."])
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}: top level must be a mapping, got {type(data).__name__}. Fix: write key: value pairs."])
+        raise ConfigError([f"{path}: top level must be a mapping, got {type(data).__name__}. Fix: write key: value pairs (see {example})."])
     return data
 
 
@@ -38,13 +40,13 @@ def validate(schema: type[T], data: dict, *, source: str = "") -> T:
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_pydantic_errors(exc, source=source)) from None
+        raise ConfigError(format_pydantic_errors(exc, source=source, example=example_for(schema.__name__))) from None
     except EdgennError as exc:  # e.g. unknown model family raised by a registry lookup inside a validator
         raise ConfigError([f"{source}: {exc}" if source else str(exc)]) from None
 
 
 def load(schema: type[T], path: Path) -> T:
-    return validate(schema, read_yaml(path), source=str(path))
+    return validate(schema, read_yaml(path, kind=schema.__name__), source=str(path))
 
 
 def load_recipe(path: Path):

@@ -25,6 +25,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from edgenn.config.examples import example_for
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,7 +109,7 @@ class SpaceSpec(_Strict):
         if not any(getattr(self, f) is not None for f in ("weight_bits", "activation_bits", "sparsity", "hidden",
                                                            "reuse_factor", "strategy")):
             raise ValueError("names no dimension: add at least one of weight_bits, activation_bits, sparsity, "
-                             "hidden, reuse_factor, strategy")
+                             f"hidden, reuse_factor, strategy (see {example_for('ScanSpace')})")
         return self
 
 

@@ -91,7 +91,8 @@ def write_report(path: Path, *, budget: Path | None = None) -> Path:
         budget: budget YAML for the budget table; default for an export is ``firmware/budgets/<name>.yml`` if present.
 
     Raises:
-        MissingArtifactError: ``path`` is not a directory. Nothing else: missing pieces become notices on the page.
+        MissingArtifactError: ``path`` is not a directory, or holds no edgenn run. Nothing else: missing pieces
+            become notices on the page.
 
     Example:
         >>> write_report(Path("firmware/jet_mlp/fpga"))  # doctest: +SKIP
@@ -107,6 +108,12 @@ def write_report(path: Path, *, budget: Path | None = None) -> Path:
                                    fix="point at runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or "
                                        "scans/<name>.")
     src = locate(path, budget=Path(budget) if budget is not None else None)
+    if src.kind == "run" and not src.stage_dirs:
+        # checked before writing: `edgenn report /etc` must not leave a report.html in a directory edgenn never made
+        raise MissingArtifactError(f"{path}: holds no edgenn run (no train/ or compress/ stage, no export report.json, "
+                                   "no scan results), so there is nothing to report on.",
+                                   fix="point at runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or "
+                                       "scans/<name>.")
     out = path / REPORT_HTML
     atomic_write_text(out, render_page(src))
     return out

@@ -113,9 +113,9 @@ def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 def resolve_source(request: ExportRequest) -> ExportSource:
     src = request.source
-    from edgenn.modelio import is_saved_model_dir
+    from edgenn.input_kinds import RUN, model_source_kind
 
-    if src.suffix in (".h5", ".keras") or is_saved_model_dir(src):
+    if model_source_kind(src) != RUN:  # a Keras file or SavedModel (other kinds are refused by name in there)
         from edgenn.flatten import flatten_model
         from edgenn.modelio import load_model
 
