@@ -15,7 +15,7 @@ PKG = Path(__file__).resolve().parents[1] / "edgenn"
 
 # Foundation modules first (they import nothing but each other, in this order), then the stages in pipeline order
 # (data -> train -> compress -> export -> check), orchestration last and the package face on top.
-ORDER = ["_version", "errors", "io", "seeding", "manifest", "splits", "tf_ops", "modelio", "flatten", "config",
+ORDER = ["_version", "errors", "io", "seeding", "manifest", "splits", "tf_ops", "modelio", "flatten", "input_kinds", "config",
          "reference", "qonnx", "artifacts", "datasets", "architectures", "training", "compression", "exporters",
          "estimates", "synth", "verification", "reporting", "runners", "scan", "api", "cli", "__init__", "__main__"]
 
