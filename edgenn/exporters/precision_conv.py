@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from edgenn.exporters.fixed_point import smallest_holding
+from edgenn.exporters.fixed_point import FixedPoint, lsb_exponent, smallest_holding
 from edgenn.exporters.precision import (
     FLOAT32_SIGNIFICAND_BITS,
     LayerPrecision,
@@ -46,6 +46,8 @@ from edgenn.exporters.precision import (
 
 # Widest accumulator whose values the float64 numpy interval arithmetic (and the reference check) holds exactly.
 MAX_EXACT_ACCUM_BITS = 53
+# Widest stored float weight accepted as already quantized: one DSP48E2 multiplier input (18 bits)
+MAX_STORED_WEIGHT_BITS = 18
 
 
 def _pad_amounts(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int, int]:
@@ -57,58 +59,76 @@ def _pad_amounts(size: int, kernel: int, stride: int, padding: str) -> tuple[int
     return out, total // 2, total - total // 2
 
 
-def _windows(x: np.ndarray, kernel: tuple[int, int], strides: tuple[int, int], padding: str) -> np.ndarray:
-    """Zero-padded sliding windows of an (H, W, C) array: shape (H_out, W_out, kh, kw, C)."""
-    (kh, kw), (sh, sw) = kernel, strides
-    h_out, top, bottom = _pad_amounts(x.shape[0], kh, sh, padding)
-    w_out, left, right = _pad_amounts(x.shape[1], kw, sw, padding)
-    padded = np.pad(x, ((top, bottom), (left, right), (0, 0)))
-    win = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(0, 1))  # (H', W', C, kh, kw)
-    win = win[: (h_out - 1) * sh + 1: sh, : (w_out - 1) * sw + 1: sw]
-    return np.moveaxis(win, 2, -1)  # (H_out, W_out, kh, kw, C)
+def windows(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], padding: str,
+            fill: float = 0.0) -> np.ndarray:
+    """Padded sliding windows of a (*spatial, C) array: shape (*out, *kernel, C), 1-D or 2-D."""
+    pads, outs = [], []
+    for size, k, s in zip(x.shape[:-1], kernel, strides):
+        out, before, after = _pad_amounts(size, k, s, padding)
+        pads.append((before, after))
+        outs.append(out)
+    padded = np.pad(x, (*pads, (0, 0)), constant_values=fill)
+    axes = tuple(range(len(kernel)))
+    win = np.lib.stride_tricks.sliding_window_view(padded, kernel, axis=axes)  # (*out', C, *kernel)
+    win = win[tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(outs, strides))]
+    return np.moveaxis(win, len(kernel), -1)  # (*out, *kernel, C)
 
 
-def _check_2d_layer(layer: Any, t: _Tensor) -> None:
+def _check_spatial_layer(layer: Any, t: _Tensor, rank: int) -> None:
     if getattr(layer, "data_format", "channels_last") != "channels_last":
         raise _unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
-    if t.lo.ndim != 3:
-        raise _unsupported(layer, f"expects a (height, width, channels) input, got bounds of shape {t.lo.shape}.")
+    if t.lo.ndim != rank + 1:
+        shape = "(length, channels)" if rank == 1 else "(height, width, channels)"
+        raise _unsupported(layer, f"expects a {shape} input, got bounds of shape {t.lo.shape}.")
 
 
-@_rule("QConv2D")
-def _qconv2d(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
-    _check_2d_layer(layer, t)
-    _require_linear(layer)
-    if tuple(layer.dilation_rate) != (1, 1):
-        raise _unsupported(layer, f"dilation_rate {tuple(layer.dilation_rate)}.", fix="use dilation_rate=1.")
-    if getattr(layer, "groups", 1) != 1:
-        raise _unsupported(layer, "grouped convolution.", fix="use groups=1.")
+def _stored_weights(layer: Any, attr: str, values: np.ndarray) -> FixedPoint:
+    """The type of a float layer's stored weights, which must already be fixed-point values: a float Conv has no
+    quantizer, so the firmware can compute it exactly only when the file holds quantized numbers (a QAT or
+    post-training-quantization step wrote them)."""
+    e = lsb_exponent(values)
+    if e is None:
+        return FixedPoint(1, 1, True)
+    fp = smallest_holding(float(min(values.min(), 0.0)), float(max(values.max(), 0.0)), -e, signed=True)
+    if fp.width > MAX_STORED_WEIGHT_BITS:
+        raise _unsupported(layer, f"float {attr}s that are not fixed-point values (they need {fp.width} bits, more "
+                                  f"than {MAX_STORED_WEIGHT_BITS}): no firmware type computes this layer exactly.",
+                           fix=f"export with --ptq (post-training quantization), or use Q{type(layer).__name__} "
+                               "with kernel_quantizer and bias_quantizer.")
+    return fp
+
+
+def conv_weights(layer: Any) -> tuple[np.ndarray, np.ndarray, FixedPoint, FixedPoint]:
+    """(kernel, bias, weight type, bias type) of a (Q)Conv layer: the quantized weights QKeras computes with, or the
+    stored weights of a float Conv, each in the narrowest type holding every value exactly."""
+    cls = type(layer).__name__
+    if not cls.startswith("Q"):
+        kernel = np.asarray(layer.kernel.numpy(), np.float64)
+        bias = np.asarray(layer.bias.numpy(), np.float64) if layer.use_bias else np.zeros(kernel.shape[-1])
+        return kernel, bias, _stored_weights(layer, "weight", kernel), _stored_weights(layer, "bias", bias)
     if not layer.kernel_quantizer:
-        raise _unsupported(layer, "QConv2D without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
+        raise _unsupported(layer, f"{cls} without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
     weight_q = quantizer_type(layer.kernel_quantizer_internal, layer)
-    kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), dtype=np.float64)  # (kh, kw, C, F)
+    kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), dtype=np.float64)  # (*k, C, F)
     if layer.use_bias:
         if not layer.bias_quantizer:
-            raise _unsupported(layer, "QConv2D without bias_quantizer has a float bias.", fix="set bias_quantizer.")
+            raise _unsupported(layer, f"{cls} without bias_quantizer has a float bias.", fix="set bias_quantizer.")
         bias_q = quantizer_type(layer.bias_quantizer_internal, layer)
         bias = np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), dtype=np.float64)
     else:
         bias_q, bias = None, np.zeros(kernel.shape[-1])
-    weight_t = _value_type(kernel, weight_q)
-    bias_t = _value_type(bias, bias_q or weight_q)
+    return kernel, bias, _value_type(kernel, weight_q), _value_type(bias, bias_q or weight_q)
 
-    args = (kernel.shape[:2], tuple(layer.strides), layer.padding)
-    lo_win, hi_win = _windows(t.lo, *args), _windows(t.hi, *args)
-    w_pos, w_neg = np.maximum(kernel, 0.0), np.minimum(kernel, 0.0)
-    hi = bias + np.einsum("hwijc,ijcf->hwf", hi_win, w_pos) + np.einsum("hwijc,ijcf->hwf", lo_win, w_neg)
-    lo = bias + np.einsum("hwijc,ijcf->hwf", lo_win, w_pos) + np.einsum("hwijc,ijcf->hwf", hi_win, w_neg)
-    fraction = max(t.fp.fraction + weight_t.fraction, bias_t.fraction)
+
+def sum_of_products(layer: Any, t: _Tensor, lo_terms: np.ndarray, hi_terms: np.ndarray, abs_sum: np.ndarray,
+                    fraction: int, weight_t: FixedPoint | None, bias_t: FixedPoint | None) -> tuple[LayerPrecision,
+                                                                                                  _Tensor]:
+    """The exact accumulator of ``bias + sum w * x`` given the output bounds and ``|bias| + sum |w| max|x|``."""
+    lo, hi = lo_terms, hi_terms
     accum = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=True)
     if accum.width > MAX_EXACT_ACCUM_BITS:
         raise _unsupported(layer, f"accumulator needs {accum.width} bits (> {MAX_EXACT_ACCUM_BITS}), beyond the "
                                   "exact numpy reference.", fix="use fewer weight/activation bits.")
-    abs_x = np.maximum(np.abs(lo_win), np.abs(hi_win))
-    abs_sum = np.abs(bias) + np.einsum("hwijc,ijcf->hwf", abs_x, np.abs(kernel))
     partial_bits = math.ceil(math.log2(float(abs_sum.max()) * 2.0 ** fraction + 1.0)) if abs_sum.max() > 0 else 0
     float32_exact = partial_bits <= FLOAT32_SIGNIFICAND_BITS
     notes = () if float32_exact else (
@@ -120,47 +140,30 @@ def _qconv2d(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Te
     return prec, _Tensor(lo, hi, accum, t.exact)
 
 
-def _pool_windows(layer: Any, t: _Tensor) -> tuple[np.ndarray, np.ndarray, int]:
-    _check_2d_layer(layer, t)
-    pool, strides = tuple(layer.pool_size), tuple(layer.strides)
-    if layer.padding != "valid":
-        raise _unsupported(layer, f"padding '{layer.padding}' in pooling (hls4ml pads with values that differ "
-                                  "from TensorFlow's at the borders).", fix="use padding='valid'.")
-    lo = _windows(t.lo, pool, strides, "valid")
-    hi = _windows(t.hi, pool, strides, "valid")
-    return lo, hi, pool[0] * pool[1]
-
-
-@_rule("MaxPooling2D")
-def _max_pooling(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
-    lo_win, hi_win, _ = _pool_windows(layer, t)
-    lo, hi = lo_win.max(axis=(2, 3)), hi_win.max(axis=(2, 3))  # max is monotone in every argument
-    prec = LayerPrecision(layer.name, type(layer).__name__, t.fp, tables=(("accum", t.fp),), exact=t.exact,
-                          output_min=float(lo.min()), output_max=float(hi.max()),
-                          notes=("max pooling selects an input value: the input type passes through",))
-    return prec, _Tensor(lo, hi, t.fp, t.exact)
-
-
-@_rule("AveragePooling2D")
-def _average_pooling(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
-    lo_win, hi_win, n = _pool_windows(layer, t)
-    shift = n.bit_length() - 1
-    if n != 1 << shift:
-        raise _unsupported(layer, f"average over a {n}-pixel window: dividing by {n} (not a power of two) has no "
-                                  "exact fixed-point result.",
-                           fix="use a pool size whose area is a power of two (2x2, 4x4, 2x1) or MaxPooling2D.")
-    sum_lo, sum_hi = lo_win.sum(axis=(2, 3)), hi_win.sum(axis=(2, 3))
-    fraction = t.fp.fraction + shift
-    signed = t.fp.signed or float(sum_lo.min()) < 0
-    accum = smallest_holding(float(min(sum_lo.min(), 0.0)), float(max(sum_hi.max(), 0.0)), fraction, signed=signed)
-    lo, hi = sum_lo / n, sum_hi / n
-    result = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
-    float32_exact = accum.width - int(accum.signed) <= FLOAT32_SIGNIFICAND_BITS
-    prec = LayerPrecision(layer.name, type(layer).__name__, result, tables=(("accum", accum),), exact=t.exact,
-                          float32_exact=float32_exact, output_min=float(lo.min()), output_max=float(hi.max()),
-                          notes=(f"average of {n} = 2**{shift} values: {shift} extra fraction bits make the "
-                                 "division exact",))
-    return prec, _Tensor(lo, hi, result, t.exact)
+@_rule("QConv1D", "QConv2D", "Conv1D", "Conv2D")
+def _qconv(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+    rank = len(layer.kernel_size)
+    _check_spatial_layer(layer, t, rank)
+    _require_linear(layer)
+    if any(d != 1 for d in layer.dilation_rate):
+        raise _unsupported(layer, f"dilation_rate {tuple(layer.dilation_rate)}.", fix="use dilation_rate=1.")
+    if getattr(layer, "groups", 1) != 1:
+        raise _unsupported(layer, "grouped convolution.", fix="use groups=1.")
+    if layer.padding not in ("valid", "same"):
+        raise _unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
+    kernel, bias, weight_t, bias_t = conv_weights(layer)
+    args = (kernel.shape[:rank], tuple(layer.strides), layer.padding)
+    lo_win, hi_win = windows(t.lo, *args), windows(t.hi, *args)  # (*out, *k, C)
+    out_shape = lo_win.shape[:rank]
+    flat = (*out_shape, -1)
+    k2d = kernel.reshape(-1, kernel.shape[-1])  # (*k, C) row-major, as the window axes
+    lo_x, hi_x = lo_win.reshape(flat), hi_win.reshape(flat)
+    w_pos, w_neg = np.maximum(k2d, 0.0), np.minimum(k2d, 0.0)
+    hi = bias + hi_x @ w_pos + lo_x @ w_neg
+    lo = bias + lo_x @ w_pos + hi_x @ w_neg
+    fraction = max(t.fp.fraction + weight_t.fraction, bias_t.fraction)
+    abs_sum = np.abs(bias) + np.maximum(np.abs(lo_x), np.abs(hi_x)) @ np.abs(k2d)
+    return sum_of_products(layer, t, lo, hi, abs_sum, fraction, weight_t, bias_t)
 
 
 @_rule("Reshape")

@@ -16,16 +16,12 @@ Why the added rules are exact:
 
 * ``Permute`` (hls4ml ``Transpose``) and ``Concatenate`` move values without arithmetic: the result type is the
   input type (Concatenate: the smallest type holding every input type exactly).
-* ``GlobalMaxPooling1D`` selects one input value: result type = input type.
-* ``GlobalAveragePooling1D`` over N = 2**k particles: hls4ml sums in ``accum_t`` and then does ``accum /= N``; an
-  ``ap_fixed`` quotient keeps the dividend's fraction bits and truncates (``ap_fixed_base::operator/``), so it is exact
-  when ``accum_t`` has k more fraction bits than the input, as dividing by 2**k only shifts the binary point. QKeras
-  (``reduce_mean`` in float32) is exact under the same 24-bit significand condition as Dense. Other N are refused.
+* Global pooling over the particles (``GlobalMaxPooling1D`` / ``GlobalAveragePooling1D``) is in
+  ``precision_pooling``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +30,6 @@ import numpy as np
 from edgenn.errors import UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
 from edgenn.exporters.precision import (
-    FLOAT32_SIGNIFICAND_BITS,
     LayerPrecision,
     ModelPrecision,
     _Context,
@@ -72,47 +67,6 @@ def _permute(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Te
     axes = [d - 1 for d in layer.dims]  # Keras dims count from 1 (batch excluded)
     lo, hi = np.transpose(t.lo, axes), np.transpose(t.hi, axes)
     return _precision(layer, t.fp, lo, hi, t.exact), _Tensor(lo, hi, t.fp, t.exact)
-
-
-@_rule("GlobalMaxPooling1D")
-def _global_max(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
-    _require_channels_last(layer, t)
-    lo, hi = t.lo.max(axis=0), t.hi.max(axis=0)
-    prec = LayerPrecision(layer.name, type(layer).__name__, t.fp, accum=t.fp, exact=t.exact,
-                          output_min=float(lo.min()), output_max=float(hi.max()))
-    return prec, _Tensor(lo, hi, t.fp, t.exact)
-
-
-@_rule("GlobalAveragePooling1D")
-def _global_average(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
-    _require_channels_last(layer, t)
-    n = int(t.lo.shape[0])
-    k = int(round(math.log2(n))) if n > 0 else -1
-    if n < 1 or 2**k != n:
-        raise _unsupported(layer, f"average over {n} elements is a division by a non-power of two, which fixed "
-                                  "point cannot represent exactly.",
-                           fix="use a power-of-two number of constituents (data.num_constituents: 16 or 32) or "
-                               "pooling: max.")
-    fraction = t.fp.fraction + k
-    sum_lo, sum_hi = t.lo.sum(axis=0), t.hi.sum(axis=0)
-    signed = bool(t.fp.signed or sum_lo.min() < 0)
-    accum = smallest_holding(float(min(sum_lo.min(), 0.0)), float(max(sum_hi.max(), 0.0)), fraction, signed=signed)
-    lo, hi = sum_lo / n, sum_hi / n
-    result = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
-    float32_exact = accum.width - int(signed) <= FLOAT32_SIGNIFICAND_BITS
-    notes = () if float32_exact else (f"pooling sum needs {accum.width} bits: float32 mean in Keras may round",)
-    prec = LayerPrecision(layer.name, type(layer).__name__, result, accum=accum, exact=t.exact,
-                          float32_exact=float32_exact, output_min=float(lo.min()), output_max=float(hi.max()),
-                          notes=notes)
-    return prec, _Tensor(lo, hi, result, t.exact)
-
-
-def _require_channels_last(layer: Any, t: _Tensor) -> None:
-    if getattr(layer, "data_format", "channels_last") != "channels_last" or getattr(layer, "keepdims", False):
-        raise _unsupported(layer, "only channels_last pooling without keepdims is supported.",
-                           fix="use the layer's defaults (data_format='channels_last', keepdims=False).")
-    if t.lo.ndim != 2:
-        raise _unsupported(layer, f"expects a (steps, channels) input, got bounds of shape {t.lo.shape}.")
 
 
 # ----- merge rules -------------------------------------------------------------------------------------------------

@@ -181,8 +181,9 @@ def _dense(layer: Any, ins: list[np.ndarray]) -> Out:
     return _fused(layer, affine(ins[0], kernel, bias, _where(layer)))
 
 
-def _pad(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], padding: str) -> np.ndarray:
-    """Zero padding of the spatial axes as Keras/TensorFlow does for 'same' (extra row/column at the end)."""
+def _pad(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], padding: str,
+         fill: float = 0.0) -> np.ndarray:
+    """Padding of the spatial axes as Keras/TensorFlow does for 'same' (extra row/column at the end)."""
     if padding == "valid":
         return x
     if padding != "same":
@@ -192,7 +193,7 @@ def _pad(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], paddi
         out = -(-size // s)
         total = max((out - 1) * s + k - size, 0)
         pads.append((total // 2, total - total // 2))
-    return np.pad(x, pads + [(0, 0)])
+    return np.pad(x, pads + [(0, 0)], constant_values=fill)
 
 
 def _patches(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
@@ -269,24 +270,27 @@ def _batchnorm(layer: Any, ins: list[np.ndarray]) -> Out:
 
 # ----- pooling -------------------------------------------------------------------------------------------------
 def _pool(layer: Any, x: np.ndarray, reduce: str) -> Out:
-    size, strides = tuple(layer.pool_size), tuple(layer.strides)
+    """TensorFlow pooling: 'same' padding ignores the padded cells (max over, and mean over, the real cells only)."""
+    size = tuple(int(p) for p in np.atleast_1d(layer.pool_size))
+    strides = tuple(int(p) for p in np.atleast_1d(layer.strides))
     if getattr(layer, "data_format", "channels_last") != "channels_last":
         raise _unsupported(layer, "channels_first pooling is not evaluated by the exact reference.")
-    if layer.padding != "valid" and reduce == "mean":
-        raise _unsupported(layer, "average pooling with 'same' padding (edge windows count fewer values).")
-    p = _patches(_pad(x, size, strides, layer.padding) if reduce == "max" else x, size, strides)
     axes = tuple(range(1 + len(size), 1 + 2 * len(size)))
     if reduce == "max":
-        return p.max(axis=axes), True, ""
-    n = int(np.prod(size))
-    return _mean(layer, p, axes, n)
+        return _patches(_pad(x, size, strides, layer.padding, -np.inf), size, strides).max(axis=axes), True, ""
+    p = _patches(_pad(x, size, strides, layer.padding), size, strides)
+    counts = _patches(_pad(np.ones_like(x[:1]), size, strides, layer.padding), size, strides).sum(axis=axes)
+    return _mean(layer, p, axes, counts)
 
 
-def _mean(layer: Any, x: np.ndarray, axes: tuple[int, ...], n: int) -> Out:
+def _mean(layer: Any, x: np.ndarray, axes: tuple[int, ...], n: int | np.ndarray) -> Out:
+    """Sum over ``axes`` divided by ``n`` (a count, or one per output element): exact for powers of two."""
     total = x.sum(axis=axes)
-    exact = _pow2(float(n)) and _elementwise_exact(float(np.abs(x).sum(axis=axes).max(initial=0.0)),
-                                                   grid_exponent(x))
-    return total / n, exact, "" if exact else f"{_where(layer)}: division by {n} (not a power of two) rounds"
+    counts = np.unique(np.asarray(n, np.float64))
+    exact = all(_pow2(float(c)) for c in counts) and _elementwise_exact(
+        float(np.abs(x).sum(axis=axes).max(initial=0.0)), grid_exponent(x))
+    bad = ", ".join(f"{c:g}" for c in counts if not _pow2(float(c)))
+    return total / n, exact, "" if exact else f"{_where(layer)}: division by {bad or 'a count'} rounds"
 
 
 @rule("MaxPooling1D", "MaxPooling2D", "MaxPool1D", "MaxPool2D")
