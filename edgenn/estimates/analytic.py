@@ -43,10 +43,12 @@ class ModelConstants:
     """The few fitted numbers; defaults are the values `calibration.fit_constants()` returns (a test checks it)."""
 
     lut_per_adder_bit: float = 1.4        # LUTs per bit of every adder (adder tree and constant-multiplier adders)
-    ff_per_register_bit: float = 2.79     # FFs per bit we count as registered (see _dense)
+    ff_per_register_bit: float = 2.79     # FFs per bit we count as registered (see _dense_constant)
     relu_lut_per_bit: float = 1.75        # HLS csynth charges 28 LUTs per 16-bit ReLU output
+    compare_lut_per_bit: float = 2.29     # max/min: comparator + multiplexer per bit (hls4ml MaxPooling baselines)
     softmax_lut_per_table_bit: float = 7.8  # per input x table width
     adder_level_ns: float = 0.4           # delay of one adder level as scheduled by HLS (chains 6+ levels at 5 ns)
+    compare_level_ns: float = 1.1         # comparator + multiplexer level (csynth clock estimate of MaxPooling)
     dsp_mult_ns: float = 2.0              # combinational DSP48E2 multiply as scheduled by HLS
     call_boundary_cycles: int = 1         # register HLS adds between non-inlined layer calls of the top pipeline
     softmax_internal_cycles: int = 4      # table read, sum, inverse table, multiply (4 and 5 in the two reports)
@@ -232,10 +234,12 @@ def _dense_shared(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estim
                           clock_period_ns=clock_ns, notes=notes)
 
 
-def _dense(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    """One Dense layer (or a kernel built like one: a convolution's per-pixel kernel, a diagonal BatchNorm)."""
     if layer.reuse_factor == 1:
         return _dense_constant(layer, clock_ns, k)
     return _dense_shared(layer, clock_ns, k)
+
 
 
 def _relu(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
@@ -269,7 +273,7 @@ def _other(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
                           clock_period_ns=clock_ns, notes=("not modelled: counted as zero",))
 
 
-_LAYER_MODELS = {"dense": _dense, "relu": _relu, "softmax": _softmax, "input": _input, "other": _other}
+_LAYER_MODELS = {"dense": dense_layer_estimate, "relu": _relu, "softmax": _softmax, "input": _input, "other": _other}
 
 
 def estimate_layer(layer: LayerSpec, clock_period_ns: float, constants: ModelConstants = DEFAULT_CONSTANTS) -> Estimate:
@@ -322,7 +326,9 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
     return ResourceReport(per_layer, total, design.clock_period_ns, design.part, assumptions=assumptions)
 
 
-# Conv2D/Pooling2D models (and the io_stream total) live in their own module, which builds on _dense above.
+# Conv2D/Pooling2D models (and the io_stream total) live in their own module, which builds on dense_layer_estimate above.
 from edgenn.estimates.conv import CONV_LAYER_MODELS, stream_latency_cycles  # noqa: E402
+from edgenn.estimates.elementwise import ELEMENTWISE_LAYER_MODELS  # noqa: E402
 
 _LAYER_MODELS.update(CONV_LAYER_MODELS)
+_LAYER_MODELS.update(ELEMENTWISE_LAYER_MODELS)

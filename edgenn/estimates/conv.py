@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from edgenn.estimates.analytic import ModelConstants, _dense
+from edgenn.estimates.analytic import ModelConstants, dense_layer_estimate
 from edgenn.estimates.resources import Estimate, LayerSpec
 
 SRL_BITS_PER_LUT = 32  # SRLC32E: a LUT6 as a 32-deep shift register
@@ -67,7 +67,7 @@ class ConvLayerSpec(LayerSpec):
 
 
 def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
-    kernel = _dense(layer.dense_kernel(), clock_ns, k)
+    kernel = dense_layer_estimate(layer.dense_kernel(), clock_ns, k)
     rf = layer.reuse_factor
     if layer.io_type == "io_stream":
         copies = 1
@@ -93,17 +93,28 @@ def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimat
 
 
 def _pool2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    """Max: a chain of window-1 comparator + multiplexer levels (the template's loop is a chain, y = x > y ? x : y);
+    Average: an adder tree HLS balances (ceil(log2 window) levels), the division a shift or constant multiply.
+    io_parallel pooling is inlined into the surrounding pipeline: it costs a cycle only when its logic depth exceeds
+    the clock (hls4ml's pooling baselines: 0 cycles for 2-wide and 2x2 windows at 5 ns)."""
     window = layer.filt_height * layer.filt_width
     per_output = (window - 1) * layer.input_width
+    is_max = layer.op.lower() == "max"
     if layer.io_type == "io_stream":
         outputs_at_once, ii = layer.n_chan, layer.in_pixels
         latency = ii + k.call_boundary_cycles
     else:
         outputs_at_once, ii = layer.n_out, layer.reuse_factor
-        latency = 1 + k.call_boundary_cycles
-    lut = k.lut_per_adder_bit * outputs_at_once * per_output
+        depth_ns = (window - 1) * k.compare_level_ns if is_max else _levels(window) * k.adder_level_ns
+        latency = math.floor(depth_ns / clock_ns)
+    per_bit = k.compare_lut_per_bit if is_max else k.lut_per_adder_bit
+    lut = per_bit * outputs_at_once * per_output
     return Estimate.build(layer.name, lut=lut, ff=0, dsp=0, bram=0, latency_cycles=latency, ii_cycles=ii,
-                          clock_period_ns=clock_ns, notes=(f"{window}-pixel window",))
+                          clock_period_ns=clock_ns, notes=(f"{window}-element {'max' if is_max else 'average'} window",))
+
+
+def _levels(terms: int) -> int:
+    return math.ceil(math.log2(terms)) if terms > 1 else 0
 
 
 def _reshape(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
@@ -151,7 +162,7 @@ def conv_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> L
         return ConvLayerSpec(layer.name, "pool2d", geometry["in_pixels"] * n_filt, n_out_elements,
                              input_width=in_width_bits, result_width=out_bits, reuse_factor=int(attr("reuse_factor", 1)),
                              n_chan=n_filt, filt_height=int(attr("pool_height")), filt_width=int(attr("pool_width")),
-                             **geometry)
+                             op=str(attr("pool_op", "Max")), **geometry)
     # hls4ml's Conv2D carries n_in/n_out only for some paths; the dense kernel is kh*kw*C_in -> C_out
     kh, kw, n_chan, n_filt = (int(attr(a)) for a in ("filt_height", "filt_width", "n_chan", "n_filt"))
     base = dense_spec(_WithAttrs(layer, n_in=kh * kw * n_chan, n_out=n_filt), in_width_bits)
@@ -159,6 +170,22 @@ def conv_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> L
     fields_.update(kind="conv2d", n_in=kh * kw * n_chan, n_out=n_filt)
     return ConvLayerSpec(**fields_, n_chan=n_chan, filt_height=kh, filt_width=kw,
                          parallelization_factor=int(attr("parallelization_factor", 1) or 1), **geometry)
+
+
+def pool1d_spec_from_hls(layer, in_width_bits: int, io_type: str) -> LayerSpec:
+    """Pooling1D (window ``pool_width``) or GlobalPooling1D (one window over all ``n_in`` positions) as a height-1
+    ``pool2d`` window, so one pooling model serves 1D, 2D and global pooling."""
+    attr = layer.get_attr
+    out_bits = int(layer.get_output_variable().type.precision.width)
+    n_in, n_filt = int(attr("n_in")), int(attr("n_filt"))
+    if layer.class_name == "GlobalPooling1D":
+        window, n_out = n_in, 1
+    else:
+        window, n_out = int(attr("pool_width")), int(attr("n_out"))
+    return ConvLayerSpec(layer.name, "pool2d", n_in * n_filt, n_out * n_filt, input_width=in_width_bits,
+                         result_width=out_bits, reuse_factor=int(attr("reuse_factor", 1)), op=str(attr("pool_op", "Max")),
+                         io_type=io_type, in_pixels=n_in, out_pixels=n_out, in_width=n_in, n_chan=n_filt,
+                         filt_height=1, filt_width=window)
 
 
 class _WithAttrs:

@@ -80,34 +80,52 @@ def design_from_hls_model(hls_model: Any) -> DesignSpec:
     part = str(hls_model.config.get_config_value("Part", "") or "")
     layers: list[LayerSpec] = []
     prev_width = 0
+    widths: dict[str, int] = {}  # output width of every layer read so far, for multi-input layers
     for layer in hls_model.get_layers():
         out = layer.get_output_variable()
         out_width = _width_signed_frac(out.type.precision)[0]
         n_out = _n_elements(out.shape)
-        cls = layer.class_name
-        activation = str(layer.get_attr("activation", "") or "").lower()
-        if cls == "Input":
-            spec = LayerSpec(layer.name, "input", n_out, n_out, result_width=out_width)
-        elif cls == "Dense":
-            spec = _dense_spec(layer, prev_width or out_width)
-        elif cls in ("Conv2D", "Pooling2D", "Reshape"):
-            from edgenn.estimates.conv import conv_spec_from_hls  # hls4ml conv/pool geometry lives there
-
-            spec = conv_spec_from_hls(layer, _dense_spec, prev_width or out_width, io_type)
-        elif cls in ("PointwiseConv1D", "Conv1D") and int(layer.get_attr("filt_width", 1)) == 1:
-            from edgenn.estimates.conv import pointwise_spec_from_hls  # a Dense on every particle/edge
-
-            spec = pointwise_spec_from_hls(layer, _dense_spec, prev_width or out_width, io_type)
-        elif cls in ("Activation", "ReLU") and activation == "relu":
-            # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
-            n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
-            spec = LayerSpec(layer.name, "relu", n_par, n_par, input_width=prev_width, result_width=out_width)
-        elif cls == "Softmax" or activation == "softmax":
-            table = _type(layer, "exp_table_t")
-            spec = LayerSpec(layer.name, "softmax", n_out, n_out, input_width=prev_width, result_width=out_width,
-                             accum_width=_width_signed_frac(table)[0] if table is not None else 18)
-        else:
-            spec = LayerSpec(layer.name, "other", n_out, n_out, result_width=out_width)
+        in_widths = [widths[name] for name in getattr(layer, "inputs", ()) if name in widths]
+        in_width = in_widths[0] if in_widths else prev_width
+        spec = _layer_spec(layer, in_width or out_width, in_widths, out_width, n_out, io_type)
         layers.append(spec)
-        prev_width = out_width
+        prev_width = widths[layer.name] = out_width
     return DesignSpec(tuple(layers), clock_period_ns=clock, part=part, io_type=io_type)
+
+
+_WIRING = ("Reshape", "Transpose", "Concatenate")  # hls4ml io_parallel: values only move
+
+
+def _layer_spec(layer: Any, in_width: int, in_widths: list[int], out_width: int, n_out: int,
+                io_type: str) -> LayerSpec:
+    from edgenn.estimates import conv, elementwise  # layer families other than Dense live in their own modules
+
+    out = layer.get_output_variable()
+    cls = layer.class_name
+    activation = str(layer.get_attr("activation", "") or "").lower()
+    if cls == "Input":
+        return LayerSpec(layer.name, "input", n_out, n_out, result_width=out_width)
+    if cls == "Dense":
+        return _dense_spec(layer, in_width)
+    if cls in _WIRING and io_type == "io_parallel":
+        return LayerSpec(layer.name, "reshape", n_out, n_out, result_width=out_width)
+    if cls in ("Conv2D", "Pooling2D", "Reshape"):
+        return conv.conv_spec_from_hls(layer, _dense_spec, in_width, io_type)
+    if cls in ("Pooling1D", "GlobalPooling1D"):
+        return conv.pool1d_spec_from_hls(layer, in_width, io_type)
+    if cls in ("PointwiseConv1D", "Conv1D") and int(layer.get_attr("filt_width", 1)) == 1:
+        return conv.pointwise_spec_from_hls(layer, _dense_spec, in_width, io_type)
+    if cls == "Merge" and io_type == "io_parallel":
+        return elementwise.merge_spec_from_hls(layer, in_widths, out_width, n_out)
+    if cls == "BatchNormalization" and io_type == "io_parallel":
+        return elementwise.batchnorm_spec_from_hls(layer, in_width, out_width, n_out, _quantize)
+    if cls in ("Activation", "ReLU") and activation in ("relu", "linear"):
+        # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
+        n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
+        return LayerSpec(layer.name, "relu" if activation == "relu" else "cast", n_par, n_par, input_width=in_width,
+                         result_width=out_width)
+    if cls == "Softmax" or activation == "softmax":
+        table = _type(layer, "exp_table_t")
+        return LayerSpec(layer.name, "softmax", n_out, n_out, input_width=in_width, result_width=out_width,
+                         accum_width=_width_signed_frac(table)[0] if table is not None else 18)
+    return LayerSpec(layer.name, "other", n_out, n_out, result_width=out_width)

@@ -17,9 +17,11 @@ METHOD = "analytic"
 LATENCY_NS_NOTE = "at target clock, timing not verified"
 SCHEMA_VERSION = 1
 
-LayerKind = Literal["dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape"]
+LayerKind = Literal["dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm",
+                    "cast"]
 Strategy = Literal["Latency", "Resource"]
-_KINDS = ("dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape")  # conv kinds: estimates/conv.py
+# conv kinds: estimates/conv.py; merge, batchnorm and cast: estimates/elementwise.py
+_KINDS = ("dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm", "cast")
 IO_TYPES = ("io_parallel", "io_stream")
 _STRATEGIES = ("Latency", "Resource")
 
@@ -52,6 +54,8 @@ class LayerSpec:
     mult_sig_bits_hist: tuple[int, ...] | None = None
     lut_mult_csd_digits: int | None = None
     csd_digits_hist: tuple[int, ...] | None = None  # [d] = weights with d non-zero CSD digits (0 zero, 1 shift)
+    op: str = ""               # merge: add/subtract/multiply/average/maximum/minimum; pooling: Max/Average
+    input2_width: int = 0      # merge: width of the second operand
 
     def __post_init__(self) -> None:
         where = f"layer {self.name!r}"
@@ -68,7 +72,7 @@ class LayerSpec:
         for attr in ("weight_width", "input_width", "accum_width", "result_width", "num_power_of_two_weights"):
             if getattr(self, attr) < 0:
                 raise InvalidInputError(f"{where}: {attr} must be >= 0 (got {getattr(self, attr)}).")
-        if self.kind in ("dense", "conv2d"):
+        if self.kind in ("dense", "conv2d", "batchnorm"):
             n_weights = self.n_in * self.n_out
             if not 0 <= self.num_nonzero_weights <= n_weights:
                 raise InvalidInputError(
