@@ -18,7 +18,7 @@ def plot_weight_histograms(before_model, after_model, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     from edgenn.compression.layers import effective_kernel, kernel_layers, unwrap
-    from edgenn.training.plots import _save
+    from edgenn.training.plots import save_figure
 
     before = {unwrap(l).name: effective_kernel(l).ravel() for l in kernel_layers(before_model)}
     after = {unwrap(l).name: effective_kernel(l).ravel() for l in kernel_layers(after_model)}
@@ -38,5 +38,5 @@ def plot_weight_histograms(before_model, after_model, path: Path) -> None:
     axes[0][0].set_ylabel("count")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)

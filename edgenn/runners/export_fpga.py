@@ -10,8 +10,9 @@ import numpy as np
 from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.runners.targets import export_target
-from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
-                                   _anomaly_figures, _fig, _stage_status, anomaly_score)
+from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource
+from edgenn.runners.figures import anomaly_figures, anomaly_score, fig
+from edgenn.runners.progress import stage_status
 
 
 @export_target("fpga", help="hls4ml project + bit-exact C simulation", needs_compiler=True)
@@ -39,7 +40,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         notes.append(f"per-layer settings for {unused} unused: the softmax policy removed those layers")
     if n < 10000:
         notes.append(f"validated on {n} held-out samples (fewer than 10,000: a larger dataset gives a stronger check)")
-    status = _stage_status(progress)
+    status = stage_status(progress)
     t0 = time.perf_counter()
     with atomic_dir(out) as staging:
         with status("hls4ml: converting and compiling the C simulation (g++)..."):
@@ -89,7 +90,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
                                 csim.reference[csim.output_layer], csim.x_quantized, staging)
         if policy_note:
             fw_class = csim.firmware[csim.output_layer].argmax(axis=1)
-            figures["softmax_argmax_agreement"] = _fig(
+            figures["softmax_argmax_agreement"] = fig(
                 float(np.mean(fw_class == csim.reference[csim.logits_layer].argmax(axis=1))), "fraction", "csim",
                 f"firmware class (softmax policy {source.softmax}) vs the class of the reference logits")
         if csim.float_reference is not None and source.anomaly is None:
@@ -157,32 +158,32 @@ def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.nd
     from edgenn.training.metrics import per_class_auc
 
     what = "anomaly-score" if source.anomaly is not None else "logit"
-    figs = {"bit_exact_fraction": _fig(bitexact.exact_fraction, "fraction", "csim",
+    figs = {"bit_exact_fraction": fig(bitexact.exact_fraction, "fraction", "csim",
                                        f"{bitexact.num_values} {what} values on {bitexact.num_samples} samples")}
     if source.anomaly is not None:
         a = source.anomaly
         fw = anomaly_score(a.family, firmware_out, x)
-        figs["score_max_abs_diff"] = _fig(bitexact.max_abs_diff, "absolute", "csim",
+        figs["score_max_abs_diff"] = fig(bitexact.max_abs_diff, "absolute", "csim",
                                           "C simulation vs QKeras, network output")
         if reference_out is not None:
             ref = anomaly_score(a.family, reference_out, x)
-            figs["score_exact_fraction"] = _fig(float(np.mean(fw == ref)), "fraction", "csim",
+            figs["score_exact_fraction"] = fig(float(np.mean(fw == ref)), "fraction", "csim",
                                                 f"anomaly scores equal on {len(fw)} samples")
-        figs.update(_anomaly_figures(a, fw, "csim", "firmware C simulation score", save_to=staging))
+        figs.update(anomaly_figures(a, fw, "csim", "firmware C simulation score", save_to=staging))
     if bitexact.firmware_accuracy is not None:
-        figs["accuracy"] = _fig(bitexact.firmware_accuracy, "fraction", "csim", "firmware C simulation")
-        figs["accuracy_software"] = _fig(bitexact.reference_accuracy, "fraction", "software",
+        figs["accuracy"] = fig(bitexact.firmware_accuracy, "fraction", "csim", "firmware C simulation")
+        figs["accuracy_software"] = fig(bitexact.reference_accuracy, "fraction", "software",
                                          "quantized Keras model on the same inputs")
         float_metrics = source.reference_metrics.get("float")
         if float_metrics and "accuracy" in float_metrics:
-            figs["accuracy_float"] = _fig(float_metrics["accuracy"], "fraction", "software", "float model, test split")
-            figs["accuracy_drop"] = _fig(float_metrics["accuracy"] - bitexact.firmware_accuracy, "fraction", "csim",
+            figs["accuracy_float"] = fig(float_metrics["accuracy"], "fraction", "software", "float model, test split")
+            figs["accuracy_drop"] = fig(float_metrics["accuracy"] - bitexact.firmware_accuracy, "fraction", "csim",
                                          "float model accuracy minus firmware accuracy")
         if source.class_names and firmware_out.shape[1] == len(source.class_names):
             for cls, auc in per_class_auc(firmware_out, y, source.class_names).items():
-                figs[f"auc.{cls}"] = _fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
-    for key, fig in resources.total.figures().items():
-        figs[key] = fig.to_dict()  # keeps `bound` (a total over unmodelled layers is a lower bound)
+                figs[f"auc.{cls}"] = fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
+    for key, figure in resources.total.figures().items():
+        figs[key] = figure.to_dict()  # keeps `bound` (a total over unmodelled layers is a lower bound)
     return figs
 
 
@@ -193,19 +194,19 @@ def _float_agreement_figures(csim, y) -> dict:
     note = "C simulation vs float32 Keras on the same inputs"
     fw_logits, fl_logits = csim.firmware[csim.logits_layer], csim.float_reference[csim.logits_layer]
     fw_out, fl_out = csim.firmware[csim.output_layer], csim.float_reference[csim.output_layer]
-    figs = {"float_agreement.logits_exact_fraction": _fig(float(np.mean(fw_logits == fl_logits)), "fraction", "csim",
+    figs = {"float_agreement.logits_exact_fraction": fig(float(np.mean(fw_logits == fl_logits)), "fraction", "csim",
                                                           note + ", logits equal"),
-            "float_agreement.logits_max_abs_diff": _fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
+            "float_agreement.logits_max_abs_diff": fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
                                                        "csim", note + ", logits"),
-            "float_agreement.output_max_abs_diff": _fig(float(np.max(np.abs(fw_out - fl_out))), "absolute", "csim",
+            "float_agreement.output_max_abs_diff": fig(float(np.max(np.abs(fw_out - fl_out))), "absolute", "csim",
                                                        note + ", probabilities"),
-            "float_agreement.argmax_agreement": _fig(float(np.mean(fw_out.argmax(1) == fl_out.argmax(1))), "fraction",
+            "float_agreement.argmax_agreement": fig(float(np.mean(fw_out.argmax(1) == fl_out.argmax(1))), "fraction",
                                                      "csim", note + ", predicted class")}
     if y is not None:
         fw_acc, fl_acc = accuracy(fw_out, y), accuracy(fl_out, y)
-        figs["float_agreement.accuracy_float_model"] = _fig(fl_acc, "fraction", "software",
+        figs["float_agreement.accuracy_float_model"] = fig(fl_acc, "fraction", "software",
                                                             "float32 Keras model, same inputs")
-        figs["float_agreement.accuracy_difference"] = _fig(fw_acc - fl_acc, "fraction", "csim",
+        figs["float_agreement.accuracy_difference"] = fig(fw_acc - fl_acc, "fraction", "csim",
                                                            "firmware accuracy minus float Keras model accuracy")
     return figs
 

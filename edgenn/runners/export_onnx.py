@@ -10,8 +10,8 @@ import numpy as np
 from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.runners.targets import export_target
-from edgenn.runners.export import (HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource,
-                                   _anomaly_figures, anomaly_score)
+from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource
+from edgenn.runners.figures import anomaly_figures, anomaly_score
 
 
 @export_target("onnx", help="ONNX file checked with onnxruntime")
@@ -39,7 +39,7 @@ def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None =
                                         "method": "software"},
         }
         if source.anomaly is not None:  # the host-side score (the autoencoder's route) from onnxruntime itself
-            figures.update(_anomaly_figures(source.anomaly, _onnx_scores(staging / "model.onnx", source, x),
+            figures.update(anomaly_figures(source.anomaly, _onnx_scores(staging / "model.onnx", source, x),
                                             "onnxruntime", "onnxruntime score on the host", save_to=staging))
         report = {"schema_version": 1, "target": "onnx", "name": source.name, "figures": figures,
                   "onnx": onnx_report.to_dict(), "lineage": source.lineage,

@@ -47,13 +47,14 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
                       compare_csim: bool = True, min_samples: int = MIN_SAMPLES) -> Any:
     """Run the RTL export for an ``ExportSource`` (see ``runners.export``) into ``out``; returns an ExportResult."""
     from edgenn.exporters.rtl import RtlSettings, export_rtl
-    from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult, _stage_status
+    from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult
+    from edgenn.runners.progress import stage_status
 
     fpga = {**source.fpga, **overrides}
     settings = RtlSettings(part=fpga.get("part", RtlSettings.part),
                            clock_period_ns=float(fpga.get("clock_period_ns", RtlSettings.clock_period_ns)),
                            adder_levels_per_cycle=fpga.get("adder_levels_per_cycle"))
-    status = _stage_status(progress)
+    status = stage_status(progress)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     with atomic_dir(out) as staging:

@@ -18,7 +18,7 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path) -> None:
+def save_figure(fig, path: Path) -> None:
     from edgenn.io import atomic_write_bytes
     import io
 
@@ -41,7 +41,7 @@ def plot_roc(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, *, ti
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -73,7 +73,7 @@ def plot_history(history: dict[str, list[float]], path: Path) -> None:
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -94,5 +94,5 @@ def plot_confusion(probs: np.ndarray, labels: np.ndarray, class_names: tuple[str
             ax.text(j, i, f"{cm[i, j]:.2f}", ha="center", va="center", fontsize=8,
                     color="white" if cm[i, j] > 0.5 else "black")
     fig.colorbar(im, ax=ax, fraction=0.046)
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)

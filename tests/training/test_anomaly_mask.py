@@ -41,7 +41,7 @@ def test_autoencoder_score_ignores_its_output_on_absent_objects():
     # the real score path (reconstruction_error, also the student's teacher score, and the export score) on a built
     # autoencoder whose output bias for the electron slot is pushed far off
     from edgenn.architectures.autoencoder import AutoencoderParams, build_autoencoder
-    from edgenn.runners.export import anomaly_score
+    from edgenn.runners.figures import anomaly_score
     from edgenn.training.anomaly import reconstruction_error
 
     x = _events(seed=4)
