@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from edgenn.datasets.standardize import Standardizer, real_particles
+from edgenn.standardize import Standardizer, real_particles
 from edgenn.errors import InvalidInputError
 
 

@@ -1,8 +1,9 @@
 """Registry of model families.
 
-A family is registered by the ``@register_family`` decorator in its own module; built-ins are registered by the
-explicit imports in ``_load_builtins`` and third-party families come from the ``edgenn.architectures`` entry-point
-group, both loaded on first lookup. Duplicate names raise; unknown names raise an error listing the known names and
+A family is registered by the ``@register_family`` decorator in its own module. Built-ins are the modules of this
+package, imported by one scan of the package directory (a new family is one new module, no list to edit), and
+third-party families come from the ``edgenn.architectures`` entry-point group; both load on first lookup, never at
+import, and a module that fails to import is an error, not a skipped family. Duplicate names raise; unknown names raise an error listing the known names and
 the closest match. Family modules must not import TensorFlow at module level (``edgenn --help`` stays fast).
 """
 
@@ -56,12 +57,11 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    from edgenn.architectures import dense  # noqa: F401
-    from edgenn.architectures import conv  # noqa: F401
-    from edgenn.architectures import deepsets  # noqa: F401
-    from edgenn.architectures import interaction_net  # noqa: F401
-    from edgenn.architectures import autoencoder  # noqa: F401
-    from edgenn.architectures import garnet  # noqa: F401
+    from pathlib import Path
+
+    from edgenn.plugins import import_package_modules
+
+    import_package_modules(__package__, Path(__file__).parent, skip=("registry",))
 
     from importlib.metadata import entry_points
 

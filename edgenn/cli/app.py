@@ -57,7 +57,7 @@ def settings(ctx: typer.Context) -> CliSettings:
 
 def _print_version(value: bool) -> None:
     if value:
-        from edgenn import __version__
+        from edgenn._version import __version__
 
         typer.echo(f"edgenn {__version__}")
         raise typer.Exit(0)

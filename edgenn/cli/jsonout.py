@@ -35,7 +35,7 @@ def stdout_to_stderr(active: bool) -> Iterator[TextIO]:
 
 
 def _version() -> str:
-    from edgenn import __version__
+    from edgenn._version import __version__
 
     return __version__
 

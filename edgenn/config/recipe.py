@@ -258,14 +258,12 @@ class Recipe(Strict):
 
     @model_validator(mode="after")
     def _family_params(self) -> Recipe:
-        # Imported here: the registry imports the family modules, which must not load TensorFlow at import time.
-        from edgenn.architectures.registry import get_family
-
         from pydantic import ValidationError
 
         from edgenn.config.errors import format_pydantic_errors
+        from edgenn.config.families import lookup_family
 
-        family = get_family(self.model.family)
+        family = lookup_family(self.model.family)
         try:
             params = family.params_model.model_validate(self.model.params)
         except ValidationError as exc:
@@ -281,9 +279,9 @@ class Recipe(Strict):
 
     @model_validator(mode="after")
     def _task_matches_data(self) -> Recipe:
-        from edgenn.architectures.registry import get_family
+        from edgenn.config.families import lookup_family
 
-        task = get_family(self.model.family).task
+        task = lookup_family(self.model.family).task
         if task == "anomaly" and self.data.kind != "events":
             raise ValueError(f"model.family {self.model.family!r} detects anomalies in trigger events: set "
                              "data.kind: events (and data.path to `edgenn data generate events` output)")
@@ -295,6 +293,6 @@ class Recipe(Strict):
         return self
 
     def family_params(self) -> BaseModel:
-        from edgenn.architectures.registry import get_family
+        from edgenn.config.families import lookup_family
 
-        return get_family(self.model.family).params_model.model_validate(self.model.params)
+        return lookup_family(self.model.family).params_model.model_validate(self.model.params)

@@ -30,7 +30,7 @@ import numpy as np
 from edgenn.splits import SplitRecord
 from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
 from edgenn.config.recipe import Recipe
-from edgenn.datasets.standardize import Standardizer
+from edgenn.standardize import Standardizer
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.seeding import stage_seed

@@ -1,6 +1,6 @@
 """From a dataset on disk to the arrays a model sees: class selection, a seeded stratified split, standardisation.
 
-The standardiser (``edgenn.datasets.standardize``) is fitted on the training split only and saved with the model:
+The standardiser (``edgenn.standardize``) is fitted on the training split only and saved with the model:
 per feature for high-level features, per particle feature over real (non-padded) particles for constituents.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from edgenn.config.recipe import DataSpec
-from edgenn.datasets.standardize import Standardizer
+from edgenn.standardize import Standardizer
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.splits import SplitRecord
 

@@ -8,7 +8,7 @@ import pytest
 
 from edgenn.config.recipe import DataSpec
 from edgenn.datasets import load_jets
-from edgenn.datasets.standardize import real_particles
+from edgenn.standardize import real_particles
 from edgenn.errors import InvalidInputError
 from edgenn.training.inputs import prepare
 
