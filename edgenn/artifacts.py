@@ -48,14 +48,14 @@ class ModelArtifact:
         return load_model(self.model_path, trust_model=True)  # written by edgenn itself
 
     def standardizer(self):
-        from edgenn.datasets.standardize import Standardizer
+        from edgenn.standardize import Standardizer
 
         p = self.directory / STANDARDIZER_FILE
         if p.is_file():
             return Standardizer.load(p)
-        from edgenn.architectures.registry import get_family
+        from edgenn.config.families import lookup_family
 
-        if self.recipe.data.kind == "jets" and get_family(self.recipe.model.family).input_kind == "constituents":
+        if self.recipe.data.kind == "jets" and lookup_family(self.recipe.model.family).input_kind == "constituents":
             # runs from before constituent standardisation: preparing their data now would fit a fresh standardiser
             # and feed the model inputs it was never trained on, so refuse instead of exporting a wrong model
             raise MissingArtifactError(
@@ -97,6 +97,11 @@ def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None
     if split is not None:
         split.save(staging / SPLIT_FILE)
     write_recipe(recipe, staging / RECIPE_FILE)
+
+
+def write_compressed_files(staging: Path, model, trained: ModelArtifact, recipe: Recipe) -> None:
+    """A compressed model keeps the trained run's standardiser and split: it is the same model on the same rows."""
+    write_model_files(staging, model, recipe, standardizer=trained.standardizer(), split=trained.split())
 
 
 def write_recipe(recipe: Recipe, path: Path) -> None:

@@ -15,7 +15,8 @@ PKG = Path(__file__).resolve().parents[1] / "edgenn"
 
 # Foundation modules first (they import nothing but each other, in this order), then the stages in pipeline order
 # (data -> train -> compress -> export -> check), orchestration last and the package face on top.
-ORDER = ["_version", "errors", "io", "seeding", "manifest", "splits", "tf_ops", "modelio", "flatten", "input_kinds", "config",
+ORDER = ["_version", "plugins", "errors", "io", "standardize", "seeding", "manifest", "splits", "tf_ops", "modelio",
+         "flatten", "input_kinds", "config",
          "reference", "qonnx", "artifacts", "datasets", "architectures", "training", "compression", "exporters",
          "estimates", "synth", "verification", "reporting", "runners", "scan", "api", "cli", "__init__", "__main__"]
 
@@ -119,8 +120,9 @@ def cycles(modules, edges) -> list[list[str]]:
 
 
 def backward_edges(edges) -> list[Edge]:
+    rank = {unit: i for i, unit in enumerate(ORDER)}  # an unplaced unit fails test_every_module_is_placed instead
     return [e for e in edges if _unit(e.source) != _unit(e.target)
-            and ORDER.index(_unit(e.target)) > ORDER.index(_unit(e.source))]
+            and rank.get(_unit(e.target), -1) > rank.get(_unit(e.source), len(ORDER))]
 
 
 def private_imports(edges) -> list[Edge]:
@@ -147,23 +149,13 @@ def _show_cycle(group, edges) -> str:
 # and on any entry that no longer occurs, so the lists only shrink. Keys carry no line numbers, so edits elsewhere in a
 # file do not disturb them.
 KNOWN_CYCLES = [
-    {"architectures.autoencoder", "architectures.conv", "architectures.deepsets", "architectures.dense",
-     "architectures.extra_inputs", "architectures.garnet", "architectures.interaction_net", "architectures.quantizers",
-     "architectures.registry", "config.recipe"},
     {"cli.app", "cli.commands", "cli.doctor_cmd", "cli.events_cmd", "cli.report_cmd", "cli.scan_cmd", "cli.synth_cmd"},
-    {"compression.base", "compression.distill", "compression.fine_tune", "compression.learned_precision",
-     "compression.prune", "compression.qat", "compression.task"},
     {"exporters", "exporters.csim", "exporters.hls", "exporters.precision", "exporters.precision_garnet",
      "exporters.precision_graph", "exporters.software_model"},
-    {"compression.anomaly", "compression.stage"},
     {"estimates.analytic", "estimates.conv"},
 ]
-KNOWN_BACKWARD = {
-    ("artifacts", "datasets.standardize"), ("artifacts", "architectures.registry"), ("cli.app", ""),
-    ("cli.jsonout", ""), ("config.recipe", "architectures.registry"),
-}
+KNOWN_BACKWARD: set = set()
 KNOWN_PRIVATE = {
-    ("compression.plots", "training.plots", "_save"),
     ("datasets.events_generate", "datasets.generate", "_edgenn_version"),
     ("datasets.events_generate", "datasets.generate", "_sha256"),
     ("datasets.events_pythia", "datasets.jets_pythia", "_make_pythia"),
@@ -192,11 +184,6 @@ KNOWN_PRIVATE = {
     ("exporters.precision_graph", "exporters.precision", "_RULES"),
     ("exporters.precision_graph", "exporters.precision", "_Tensor"),
     ("exporters.precision_graph", "exporters.precision", "_unsupported"),
-    ("runners.export_fpga", "runners.export", "_anomaly_figures"),
-    ("runners.export_fpga", "runners.export", "_fig"),
-    ("runners.export_fpga", "runners.export", "_stage_status"),
-    ("runners.export_onnx", "runners.export", "_anomaly_figures"),
-    ("runners.rtl", "runners.export", "_stage_status"),
 }
 KNOWN_LONG = {"edgenn/exporters/precision.py"}
 

@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgenn.artifacts import METRICS_FILE, ModelArtifact
-from edgenn.compression.stage import write_compressed_files
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_compressed_files
 from edgenn.compression.task import TaskPlan, regression_plan
 from edgenn.config.recipe import Recipe
 from edgenn.errors import InvalidInputError
@@ -55,7 +54,7 @@ def regression_targets(recipe: Recipe, model, x_train: np.ndarray, x_val: np.nda
 
     The student (``teacher``: the loaded teacher model) fine-tunes on the same teacher-labelled inputs it was
     trained on (real plus noisy copies)."""
-    from edgenn.compression.base import predict_eager
+    from edgenn.compression.predict import predict_eager
     from edgenn.compression.task import trainable_model
     from edgenn.training.anomaly import distillation_inputs, reconstruction_error, student_target
 

@@ -124,17 +124,6 @@ class Pass(ABC):
                           n_before, n_after, nz_before, nz_after, round(seconds, 3), details or {})
 
 
-def predict_eager(model, x, batch_size: int = 8192):
-    """Probabilities by calling the model eagerly: no tf.function tracing, which costs more than the maths for the
-    small validation splits passes measure (``model.predict`` retraces for every new model object)."""
-    import numpy as np
-
-    from edgenn.architectures.extra_inputs import feed
-
-    return np.concatenate([np.asarray(model(feed(model, x[i:i + batch_size]), training=False))
-                           for i in range(0, len(x), batch_size)] or [np.zeros((0,) + tuple(model.output_shape[1:]))])
-
-
 def validation_metrics(model, data: PreparedData, task: TaskPlan = CLASSIFY) -> dict:
     from edgenn.compression.task import validation_metrics as task_metrics
 
@@ -186,4 +175,9 @@ def pass_names() -> list[str]:
 
 
 def _load_builtins() -> None:
-    from edgenn.compression import distill, fine_tune, learned_precision, prune, qat  # noqa: F401  (registration by import)
+    from pathlib import Path
+
+    from edgenn.plugins import import_package_modules
+
+    # every pass module registers its passes with @register_pass; the other modules of the package are light too
+    import_package_modules(__package__, Path(__file__).parent, skip=("base",))

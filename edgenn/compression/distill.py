@@ -60,7 +60,7 @@ def logits_model(model):
 
 def model_logits(model, x: np.ndarray) -> np.ndarray:
     """Logits of ``model`` on ``x``: the ``logits`` layer's output, else log of the (clipped) probabilities."""
-    from edgenn.compression.base import predict_eager
+    from edgenn.compression.predict import predict_eager
 
     sub = logits_model(model)
     if sub is not None:

@@ -18,7 +18,8 @@ import time
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from edgenn.compression.base import CompressionState, Pass, PassRecord, predict_eager, register_pass
+from edgenn.compression.base import CompressionState, Pass, PassRecord, register_pass
+from edgenn.compression.predict import predict_eager
 from edgenn.config.recipe import LearnedPrecisionSpec
 from edgenn.errors import InvalidInputError
 

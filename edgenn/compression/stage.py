@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_compressed_files
 from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.manifest import file_hash, write_manifest
@@ -84,8 +84,3 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
                        passes=[r.to_dict() for r in records],
                        timings_s={"total": time.perf_counter() - t0, **{r.name: r.seconds for r in records}})
     return ModelArtifact(Path(out_dir), "compress", recipe, metrics)
-
-
-def write_compressed_files(staging: Path, model, trained: ModelArtifact, recipe: Recipe) -> None:
-    """A compressed model keeps the trained run's standardiser and split: it is the same model on the same rows."""
-    write_model_files(staging, model, recipe, standardizer=trained.standardizer(), split=trained.split())

@@ -11,7 +11,7 @@ def model_summary(model, split: Split, class_names: tuple[str, ...]) -> dict:
     """Test-split quality and the cost figures of one model (``split`` is normally ``data.test``)."""
     from edgenn.compression.bops import bops_summary
     from edgenn.compression.layers import kernel_sparsity, layer_bits, overall_sparsity, weight_counts
-    from edgenn.compression.base import predict_eager
+    from edgenn.compression.predict import predict_eager
     from edgenn.training.metrics import classifier_metrics
 
     metrics = classifier_metrics(predict_eager(model, split.x), split.y, class_names)

@@ -66,7 +66,7 @@ def task_loss(plan: TaskPlan):
 
 def validation_metrics(model, data: PreparedData, plan: TaskPlan = CLASSIFY) -> dict:
     """Validation-split quality of ``model`` as the task defines it (what each ``PassRecord`` reports)."""
-    from edgenn.compression.base import predict_eager
+    from edgenn.compression.predict import predict_eager
 
     if plan.kind == "classify":
         from edgenn.training.metrics import accuracy, per_class_auc
