@@ -152,14 +152,12 @@ KNOWN_CYCLES = [
     {"cli.app", "cli.commands", "cli.doctor_cmd", "cli.events_cmd", "cli.report_cmd", "cli.scan_cmd", "cli.synth_cmd"},
     {"exporters", "exporters.csim", "exporters.hls", "exporters.precision", "exporters.precision_garnet",
      "exporters.precision_graph", "exporters.software_model"},
-    {"estimates.analytic", "estimates.conv"},
+    {"estimates.analytic", "estimates.conv", "estimates.elementwise"},
 ]
 KNOWN_BACKWARD: set = set()
 KNOWN_PRIVATE = {
     ("datasets.events_generate", "datasets.generate", "_edgenn_version"),
     ("datasets.events_generate", "datasets.generate", "_sha256"),
-    ("datasets.events_pythia", "datasets.jets_pythia", "_make_pythia"),
-    ("estimates.conv", "estimates.analytic", "_dense"),
     ("exporters.precision_anomaly", "exporters.precision", "_Context"),
     ("exporters.precision_anomaly", "exporters.precision", "_Tensor"),
     ("exporters.precision_anomaly", "exporters.precision", "_unsupported"),
@@ -184,6 +182,10 @@ KNOWN_PRIVATE = {
     ("exporters.precision_graph", "exporters.precision", "_RULES"),
     ("exporters.precision_graph", "exporters.precision", "_Tensor"),
     ("exporters.precision_graph", "exporters.precision", "_unsupported"),
+    ("exporters.precision_pooling", "exporters.precision", "_Context"),
+    ("exporters.precision_pooling", "exporters.precision", "_rule"),
+    ("exporters.precision_pooling", "exporters.precision", "_Tensor"),
+    ("exporters.precision_pooling", "exporters.precision", "_unsupported"),
 }
 KNOWN_LONG = {"edgenn/exporters/precision.py"}
 
