@@ -152,7 +152,6 @@ KNOWN_CYCLES = [
     {"cli.app", "cli.commands", "cli.doctor_cmd", "cli.events_cmd", "cli.report_cmd", "cli.scan_cmd", "cli.synth_cmd"},
     {"exporters", "exporters.csim", "exporters.hls", "exporters.precision", "exporters.precision_garnet",
      "exporters.precision_graph", "exporters.software_model"},
-    {"estimates.analytic", "estimates.conv", "estimates.elementwise"},
 ]
 KNOWN_BACKWARD: set = set()
 KNOWN_PRIVATE = {

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from edgenn.estimates.layer_models import layer_model, register_layer_model
 from edgenn.estimates.resources import DesignSpec, Estimate, LayerSpec, ResourceReport
 
 DSP_MIN_WEIGHT_WIDTH = 9
@@ -234,6 +235,7 @@ def _dense_shared(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estim
                           clock_period_ns=clock_ns, notes=notes)
 
 
+@register_layer_model("dense")
 def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     """One Dense layer (or a kernel built like one: a convolution's per-pixel kernel, a diagonal BatchNorm)."""
     if layer.reuse_factor == 1:
@@ -242,12 +244,14 @@ def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants) -
 
 
 
+@register_layer_model("relu")
 def _relu(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     width = layer.input_width or layer.result_width
     return Estimate.build(layer.name, lut=k.relu_lut_per_bit * layer.n_in * width, ff=0, dsp=0, bram=0,
                           latency_cycles=0, ii_cycles=1, clock_period_ns=clock_ns)
 
 
+@register_layer_model("softmax")
 def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     n = layer.n_in
     table_w = layer.accum_width or 18
@@ -262,22 +266,28 @@ def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
                           clock_period_ns=clock_ns)
 
 
+@register_layer_model("input")
 def _input(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     # the top function registers its input port (csynth: fc1_input_preg, 16 x 16 bits)
     return Estimate.build(layer.name, lut=0, ff=layer.n_out * layer.result_width, dsp=0, bram=0, latency_cycles=0,
                           ii_cycles=1, clock_period_ns=clock_ns)
 
 
+@register_layer_model("other")
 def _other(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     return Estimate.build(layer.name, lut=0, ff=0, dsp=0, bram=0, latency_cycles=0, ii_cycles=1,
                           clock_period_ns=clock_ns, notes=("not modelled: counted as zero",))
 
 
-_LAYER_MODELS = {"dense": dense_layer_estimate, "relu": _relu, "softmax": _softmax, "input": _input, "other": _other}
-
-
 def estimate_layer(layer: LayerSpec, clock_period_ns: float, constants: ModelConstants = DEFAULT_CONSTANTS) -> Estimate:
-    return _LAYER_MODELS[layer.kind](layer, clock_period_ns, constants)
+    return layer_model(layer.kind)(layer, clock_period_ns, constants)
+
+
+def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
+    """io_stream dataflow: the slowest layer's II plus every layer's depth beyond its own II."""
+    slowest = max(int(e.ii_cycles.value) for e in layers)
+    depth = sum(max(0, int(e.latency_cycles.value) - int(e.ii_cycles.value)) for e in layers)
+    return slowest + depth
 
 
 def _with_interval(name: str, fig):
@@ -324,11 +334,3 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
          if any(layer.kind == "dense" and layer.mult_sig_bits_hist is None and layer.csd_digits_hist is None
                 for layer in design.layers) else ())
     return ResourceReport(per_layer, total, design.clock_period_ns, design.part, assumptions=assumptions)
-
-
-# Conv2D/Pooling2D models (and the io_stream total) live in their own module, which builds on dense_layer_estimate above.
-from edgenn.estimates.conv import CONV_LAYER_MODELS, stream_latency_cycles  # noqa: E402
-from edgenn.estimates.elementwise import ELEMENTWISE_LAYER_MODELS  # noqa: E402
-
-_LAYER_MODELS.update(CONV_LAYER_MODELS)
-_LAYER_MODELS.update(ELEMENTWISE_LAYER_MODELS)

@@ -20,7 +20,8 @@ the templates ask for. Formulas (RF = reuse factor, PF = ParallelizationFactor, 
 * Pooling2D: io_parallel is one unrolled pipelined stage (``pooling2d_cl``, II = RF); io_stream reads one pixel per
   cycle (II = P_in). LUTs: one comparator/adder of the input width per window element beyond the first.
 * io_stream designs are dataflow over FIFOs: layers overlap, so the design latency is the slowest layer's II plus
-  every layer's depth (its latency beyond its II), and the design II is the slowest layer's II.
+  every layer's depth (its latency beyond its II), and the design II is the slowest layer's II
+  (``analytic.stream_latency_cycles``, which sums the design).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import math
 from dataclasses import dataclass, fields
 
 from edgenn.estimates.analytic import ModelConstants, dense_layer_estimate
+from edgenn.estimates.layer_models import register_layer_model
 from edgenn.estimates.resources import Estimate, LayerSpec
 
 SRL_BITS_PER_LUT = 32  # SRLC32E: a LUT6 as a 32-deep shift register
@@ -66,6 +68,7 @@ class ConvLayerSpec(LayerSpec):
         return LayerSpec(**{**base, "kind": "dense"})
 
 
+@register_layer_model("conv2d")
 def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     kernel = dense_layer_estimate(layer.dense_kernel(), clock_ns, k)
     rf = layer.reuse_factor
@@ -92,6 +95,7 @@ def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimat
                           clock_period_ns=clock_ns, notes=(how, *kernel.notes))
 
 
+@register_layer_model("pool2d")
 def _pool2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     """Max: a chain of window-1 comparator + multiplexer levels (the template's loop is a chain, y = x > y ? x : y);
     Average: an adder tree HLS balances (ceil(log2 window) levels), the division a shift or constant multiply.
@@ -117,19 +121,10 @@ def _levels(terms: int) -> int:
     return math.ceil(math.log2(terms)) if terms > 1 else 0
 
 
+@register_layer_model("reshape")
 def _reshape(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     return Estimate.build(layer.name, lut=0, ff=0, dsp=0, bram=0, latency_cycles=0, ii_cycles=1,
                           clock_period_ns=clock_ns, notes=("shape only: wiring",))
-
-
-CONV_LAYER_MODELS = {"conv2d": _conv2d, "pool2d": _pool2d, "reshape": _reshape}
-
-
-def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
-    """io_stream dataflow: the slowest layer's II plus every layer's depth beyond its own II."""
-    slowest = max(int(e.ii_cycles.value) for e in layers)
-    depth = sum(max(0, int(e.latency_cycles.value) - int(e.ii_cycles.value)) for e in layers)
-    return slowest + depth
 
 
 def pointwise_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> LayerSpec:

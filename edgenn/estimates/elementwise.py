@@ -39,11 +39,13 @@ from edgenn.estimates.analytic import (
     dsp_per_product,
     weight_statistics,
 )
+from edgenn.estimates.layer_models import register_layer_model
 from edgenn.estimates.resources import Estimate, LayerSpec
 
 MERGE_OPS = ("add", "subtract", "multiply", "average", "maximum", "minimum")
 
 
+@register_layer_model("merge")
 def _merge(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     n, out_w = layer.n_out, max(layer.result_width, 1)
     dsp, latency, note = 0, 0, f"{n} element-wise {layer.op}"
@@ -63,6 +65,7 @@ def _merge(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
                           clock_period_ns=clock_ns, notes=(note,))
 
 
+@register_layer_model("batchnorm")
 def _batchnorm(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     est = dense_layer_estimate(replace(layer, kind="dense"), clock_ns, k)
     return Estimate.build(layer.name, lut=est.lut.value, ff=est.ff.value, dsp=est.dsp.value, bram=0,
@@ -71,14 +74,12 @@ def _batchnorm(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate
                                                            *est.notes))
 
 
+@register_layer_model("cast")
 def _cast(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     width = layer.input_width or layer.result_width
     return Estimate.build(layer.name, lut=k.relu_lut_per_bit * layer.n_in * width, ff=0, dsp=0, bram=0,
                           latency_cycles=0, ii_cycles=1, clock_period_ns=clock_ns,
                           notes=("re-quantizing cast (rounding/saturation)",))
-
-
-ELEMENTWISE_LAYER_MODELS = {"merge": _merge, "batchnorm": _batchnorm, "cast": _cast}
 
 
 # ------------------------------------------------------------------------------------- from hls4ml ModelGraph nodes
