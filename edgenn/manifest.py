@@ -48,12 +48,17 @@ def content_hash(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def file_hash(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks (datasets are larger than memory should hold twice)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()[:16]
+    return h.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    return sha256_file(path)[:16]
 
 
 def write_manifest(directory: Path, *, stage: str, recipe: dict | None = None, inputs: dict[str, str] | None = None,

@@ -155,8 +155,6 @@ KNOWN_CYCLES = [
 ]
 KNOWN_BACKWARD: set = set()
 KNOWN_PRIVATE = {
-    ("datasets.events_generate", "datasets.generate", "_edgenn_version"),
-    ("datasets.events_generate", "datasets.generate", "_sha256"),
     ("exporters.precision_anomaly", "exporters.precision", "_Context"),
     ("exporters.precision_anomaly", "exporters.precision", "_Tensor"),
     ("exporters.precision_anomaly", "exporters.precision", "_unsupported"),

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from edgenn._version import __version__
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
 from edgenn.datasets.event_data import DATASET_FILE, EventData, save_events
 from edgenn.datasets.events_pythia import (
@@ -32,10 +33,11 @@ from edgenn.datasets.events_pythia import (
     EventShardSpec,
     generate_event_shard,
 )
-from edgenn.datasets.generate import ShardJob, ShardProgress, ShardScheduler, _edgenn_version, _sha256
+from edgenn.datasets.generate import ShardJob, ShardProgress, ShardScheduler
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
 from edgenn.errors import InvalidInputError
 from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json
+from edgenn.manifest import sha256_file
 from edgenn.seeding import rng
 
 _SHARDS_PER_PROCESS = 20_000
@@ -165,7 +167,7 @@ def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = T
             "mixture_fractions": data.mixture_fractions(),
             "num_events": data.num_events,
             "dataset": DATASET_FILE,
-            "dataset_sha256": _sha256(staging / DATASET_FILE),
+            "dataset_sha256": sha256_file(staging / DATASET_FILE),
             "wall_seconds": round(wall, 3),
             "shards_generated": scheduler.shards_generated,
             "shards_from_cache": scheduler.shards_from_cache,
@@ -212,7 +214,7 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
     all_objects = np.concatenate(objects)
     order = rng(config.seed, "datasets.events.shuffle").permutation(all_objects.shape[0])
     meta = {"generator": GENERATOR_VERSION, "config": config.model_dump(mode="json", exclude={"workers"}),
-            "versions": {**versions, "edgenn": _edgenn_version()}, "processes": info,
+            "versions": {**versions, "edgenn": __version__}, "processes": info,
             "preselection": f"e/mu pT > {config.lepton_pt_min} GeV or jet HT > {config.ht_min} GeV"}
     return EventData(objects=all_objects[order], process=np.concatenate(process)[order],
                      weights=np.concatenate(weights)[order], process_names=config.processes,

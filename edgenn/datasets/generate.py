@@ -9,7 +9,6 @@ drawn from the root seed. Shards finishing out of order therefore never change t
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -24,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from edgenn._version import __version__
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
 from edgenn.datasets.jet_data import CLASS_NAMES, CONSTITUENT_NAMES, FEATURE_NAMES, JetData, save_jets
 from edgenn.datasets.jet_definitions import DEFAULT_JET_DEFINITION, JET_DEFINITIONS
@@ -36,6 +36,7 @@ from edgenn.datasets.jets_pythia import (
 )
 from edgenn.errors import ConfigError, ExternalToolError, InvalidInputError
 from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json, ensure_writable_parent
+from edgenn.manifest import sha256_file
 from edgenn.seeding import rng
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
             "num_jets": data.num_jets,
             "dataset": DATASET_FILE,
             # jets.h5 is byte-identical for identical configs (no HDF5 timestamps), so its hash identifies the data.
-            "dataset_sha256": _sha256(staging / DATASET_FILE),
+            "dataset_sha256": sha256_file(staging / DATASET_FILE),
             "wall_seconds": round(wall, 3),
             "jets_per_second": round(data.num_jets / wall, 2) if wall > 0 else None,
             "shards_generated": scheduler.shards_generated,
@@ -409,27 +410,13 @@ def _assemble(config: JetGenConfig, states: dict[str, ClassState], versions: dic
     meta = {
         "generator": GENERATOR_VERSION,
         "config": config.model_dump(mode="json", exclude={"workers"}),
-        "versions": {**versions, "edgenn": _edgenn_version()},
+        "versions": {**versions, "edgenn": __version__},
         "classes": used,
         "counts": {cls: int(config.jets_per_class) for cls in config.classes},
     }
     return JetData(features=np.concatenate(feats)[order], feature_names=FEATURE_NAMES,
                    constituents=np.concatenate(cons)[order], constituent_names=CONSTITUENT_NAMES,
                    labels=np.concatenate(labels)[order], class_names=tuple(config.classes), meta=meta)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _edgenn_version() -> str:
-    from edgenn._version import __version__
-
-    return __version__
 
 
 class ShardProgress:
