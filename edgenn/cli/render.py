@@ -17,8 +17,8 @@ def _fmt(value, digits: int = 4) -> str:
 def model_metrics(console: Console, artifact) -> None:
     m = artifact.metrics
     table = Table(title=f"{artifact.recipe.name}: {artifact.stage} metrics (test split, {m.get('num_samples')} jets)")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table.add_column("metric", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold")
     table.add_row("accuracy", _fmt(m.get("accuracy")))
     for cls, auc in m.get("auc", {}).items():
         table.add_row(f"AUC {cls}", _fmt(auc))
@@ -34,9 +34,9 @@ def compression_table(console: Console, artifact) -> None:
 
     comp = artifact.metrics.get("compression", {})
     table = Table(title=f"{artifact.recipe.name}: compression (test split)")
-    table.add_column("")
-    table.add_column("before", justify="right")
-    table.add_column("after", justify="right")
+    table.add_column("", overflow="fold")
+    table.add_column("before", justify="right", overflow="fold")
+    table.add_column("after", justify="right", overflow="fold")
     for quantity, before, after in table_rows(comp["before"], comp["after"]):
         table.add_row(quantity, before, after)
     console.print(table)
@@ -50,10 +50,10 @@ def _value(value, unit: str | None) -> str:
 def export_summary(console: Console, result) -> None:
     figures = result.report.get("figures", {})
     table = Table(title=f"export {result.target}: {result.directory}")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("unit")
-    table.add_column("method")
+    table.add_column("figure", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold")
+    table.add_column("unit", overflow="fold")
+    table.add_column("method", overflow="fold")
     for name, fig in figures.items():
         table.add_row(name, _value(fig.get("value"), fig.get("unit")), fig.get("unit", ""), fig.get("method", ""))
     console.print(table)
@@ -62,15 +62,46 @@ def export_summary(console: Console, result) -> None:
     console.print(f"report: [bold]{result.directory / 'report.md'}[/]")
 
 
+def _compact(value, unit: str | None) -> str:
+    """A figure in at most ~9 characters: counts and cycles with thousands separators, others to 4 digits."""
+    if value is None:
+        return "-"
+    if unit in ("count", "cycles") and isinstance(value, (int, float)):
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def check_table(console: Console, report) -> None:
-    table = Table(title=f"budget check: {report.source}")
-    for col in ("figure", "value", "90 % upper", "unit", "method", "limit", "result"):
-        table.add_column(col, no_wrap=col in ("figure", "value"))
+    """The budget check, readable at 80 columns: the cells stay short and the long parts go under the table.
+
+    A method condition ("by analytic, da4ml or vendor") becomes a footnote mark on the limit, shared by every line
+    with the same methods, and a failure's reason is printed in full below the table, one line each: inside a cell
+    they were cut to "by analytic|da4m…" on an 80-column terminal.
+    """
+    from rich import box
+
+    table = Table(title=f"budget check: {report.source}", box=box.SIMPLE_HEAD, title_justify="left", padding=(0, 1, 0, 0))
+    # fold, never "…": on a terminal too narrow even for these cells a long word breaks, nothing is hidden
+    for col in ("figure", "value", "90 %\nupper", "unit", "method", "limit", "result"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("value", "90 %\nupper") else "left")
+    marks: dict[tuple[str, ...], str] = {}
     for line in report.lines:
-        verdict = "[green]pass[/]" if line.passed else f"[red]FAIL[/] {line.reason}"
-        upper = _value(line.upper, line.unit) if getattr(line, "upper", None) is not None else "-"
-        table.add_row(line.figure, _value(line.value, line.unit), upper, line.unit or "-", line.method or "-",
-                      line.limit.replace("method in ", "by ").replace("', '", "|").replace("['", "").replace("']", ""),
-                      verdict)
+        limit = getattr(line, "bounds", "") or line.limit
+        methods = getattr(line, "methods", None)
+        if methods:
+            limit += f" \\[{marks.setdefault(tuple(methods), chr(ord('a') + len(marks)))}]"  # \\[: not markup
+        upper = _compact(line.upper, line.unit) if getattr(line, "upper", None) is not None else "-"
+        table.add_row(line.figure, _compact(line.value, line.unit), upper, line.unit or "-", line.method or "-",
+                      limit, "[green]pass[/]" if line.passed else "[red]FAIL[/]")
     console.print(table)
+    for methods, mark in marks.items():
+        console.print(f"[{mark}] method must be {_either(methods)}", highlight=False, markup=False)
+    for line in report.lines:
+        if not line.passed:
+            console.print(f"[red]FAIL[/] {line.figure}: {line.reason}", highlight=False)
     console.print("[bold green]all budget lines hold[/]" if report.passed else "[bold red]budget broken[/]")
+
+
+def _either(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

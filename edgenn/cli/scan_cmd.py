@@ -34,7 +34,7 @@ def scan(ctx: typer.Context,
                         f"({result.num_trials} in the study)")
     params = sorted({k for r in result.pareto for k in r if k.startswith("param.")})
     for col in ["trial", *[p.removeprefix("param.") for p in params], *result.objectives, "bit-exact"]:
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
     for r in result.pareto:
         objs = [r.get(f"objective.{o}") for o in result.objectives]
         table.add_row(str(r["trial"]), *[f"{r.get(p)}" for p in params],
@@ -75,7 +75,7 @@ def compare(ctx: typer.Context,
                          workers=workers, ray_address=ray_address)
     table = Table(title=f"A = {result.name_a}, B = {result.name_b}: {result.k} {result.mode}")
     for col in ("metric", "A mean ± std", "B mean ± std", "A - B", "p"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
     for m in result.metrics:
         table.add_row(m.name, f"{m.mean_a:.4g} ± {m.std_a:.2g}", f"{m.mean_b:.4g} ± {m.std_b:.2g}",
                       f"{m.mean_diff:+.3g}", f"{m.p_value:.3g}")

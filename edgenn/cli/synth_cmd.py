@@ -25,7 +25,7 @@ def synth(ctx: typer.Context,
                                on_tick=lambda s: status.update(f"{tool}: synthesising... {s:,.0f} s"))
     else:
         result = api_synth(path, tool=tool, out=out)
-    _figures_table(console, result.report["figures"], title=f"synthesis ({tool})")
+    figures_table(console, result.report["figures"], title=f"synthesis ({tool})")
     console.print(f"written: [bold]{result.directory}[/]")
     return {"paths": {"directory": result.directory}, "figures": figures(result.report), "tool": tool}
 
@@ -40,16 +40,16 @@ def report_vendor(project: Path = typer.Argument(..., help="hls4ml project direc
     from edgenn.cli.app import console
 
     result = api_report_vendor(project, out=out)
-    _figures_table(console, result.report["figures"], title="vendor report")
+    figures_table(console, result.report["figures"], title="vendor report")
     return {"paths": {"directory": out} if out else {}, "figures": figures(result.report)}
 
 
-def _figures_table(console, figures: dict, *, title: str) -> None:
+def figures_table(console, figures: dict, *, title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
     for col in ("figure", "value", "unit", "method", "note"):
-        table.add_column(col, justify="right" if col == "value" else "left")
+        table.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
     for name, fig in figures.items():
         value = fig.get("value")
         shown = f"{value:,.0f}" if isinstance(value, (int, float)) and fig.get("unit") != "ns" else f"{value:g}"

@@ -11,10 +11,13 @@ def progress_callback(total_epochs: int, description: str, enabled: bool = True)
             self._progress = None
             if not enabled:
                 return
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            # stderr, like every edgenn progress display: stdout carries results (and the --json document)
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("{task.fields[status]}"), TimeElapsedColumn(), transient=False)
+                                      TextColumn("{task.fields[status]}"), TimeElapsedColumn(), transient=False,
+                                      console=Console(stderr=True))
             self._progress.start()
             self._task = self._progress.add_task(description, total=total_epochs, status="")
 

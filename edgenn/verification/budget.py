@@ -24,6 +24,8 @@ class CheckLine:
     passed: bool
     reason: str
     upper: float | None = None  # upper end of the figure's 90 % interval, when compared with it
+    bounds: str = ""  # the limit without its method condition, e.g. "<= 100" (what a narrow table shows)
+    methods: tuple[str, ...] | None = None  # estimation methods the budget accepts for this figure; None: any
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,22 @@ class CheckReport:
                 f'tests="{len(self.lines)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
 
 
-def _describe(limit) -> str:
+def _bounds(limit) -> str:
     parts = []
     if limit.min is not None:
         parts.append(f">= {limit.min:g}")
     if limit.max is not None:
         parts.append(f"<= {limit.max:g}")
-    if limit.method:
-        parts.append(f"method in {list(limit.method)}")
     return ", ".join(parts)
+
+
+def _describe(limit) -> str:
+    return _bounds(limit) + (f", method in {list(limit.method)}" if limit.method else "")
+
+
+def _line(name: str, limit, value, unit, method, passed: bool, reason: str, upper=None) -> CheckLine:
+    return CheckLine(name, _describe(limit), value, unit, method, passed, reason, upper, _bounds(limit),
+                     tuple(limit.method) if limit.method else None)
 
 
 def find_report(path: Path) -> Path:
@@ -83,42 +92,41 @@ def check_figures(figures: dict, budget: Budget, *, source: str = "", compare: s
     lines = []
     for name, unit, limit in budget.limits():
         fig = figures.get(name)
-        desc = _describe(limit)
         if not isinstance(fig, dict) or "value" not in fig:
-            lines.append(CheckLine(name, desc, None, None, None, False, "missing from the report"))
+            lines.append(_line(name, limit, None, None, None, False, "missing from the report"))
             continue
         value, fig_unit, method = fig.get("value"), fig.get("unit"), fig.get("method")
         if fig_unit != unit:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False, f"unit is {fig_unit!r}, budget expects {unit!r}"))
+            lines.append(_line(name, limit, value, fig_unit, method, False, f"unit is {fig_unit!r}, budget expects {unit!r}"))
             continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
-            lines.append(CheckLine(name, desc, None, fig_unit, method, False, f"not a number ({value!r})"))
+            lines.append(_line(name, limit, None, fig_unit, method, False, f"not a number ({value!r})"))
             continue
         if fig.get("resolved") is False:  # e.g. an efficiency at an FPR below 1 / (background events)
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+            lines.append(_line(name, limit, value, fig_unit, method, False,
                                    f"not a measurement: {fig.get('note', 'the report marks it unresolved')}"))
             continue
         if limit.method and method not in limit.method:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+            lines.append(_line(name, limit, value, fig_unit, method, False,
                                    f"made by method {method!r}, budget accepts {list(limit.method)}"))
             continue
         if fig.get("bound") == "lower" and limit.max is not None:  # the true figure may be anywhere above it
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+            lines.append(_line(name, limit, value, fig_unit, method, False,
                                    f"only a lower bound (>= {value:g}): {fig.get('note', 'layers not modelled')}; "
                                    "a max limit cannot be shown to hold"))
             continue
         interval = fig.get("interval")
         upper = float(interval[1]) if compare == "upper" and interval else None
         if limit.min is not None and value < limit.min:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False, f"{value:g} < {limit.min:g}"))
+            lines.append(_line(name, limit, value, fig_unit, method, False, f"{value:g} < {limit.min:g}"))
         elif limit.max is not None and value > limit.max:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False, f"{value:g} > {limit.max:g}", upper))
+            lines.append(_line(name, limit, value, fig_unit, method, False, f"{value:g} > {limit.max:g}", upper))
         elif limit.max is not None and upper is not None and upper > limit.max:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, False,
+            lines.append(_line(name, limit, value, fig_unit, method, False,
                                    f"90 % interval upper end {upper:g} > {limit.max:g} (point {value:g} fits; "
                                    "`--compare point` tests the point estimate)", upper))
         else:
-            lines.append(CheckLine(name, desc, value, fig_unit, method, True, "ok", upper))
+            lines.append(_line(name, limit, value, fig_unit, method, True, "ok", upper))
     return CheckReport(source, tuple(lines))
 
 
@@ -135,6 +143,6 @@ def check_export(path: Path, budget: Budget, *, compare: str = "upper") -> Check
         figures, problem = None, f"is unreadable ({exc.message})"
     if problem:
         reason = f"report {problem}"
-        return CheckReport(str(report_path), tuple(CheckLine(name, _describe(lim), None, None, None, False, reason)
+        return CheckReport(str(report_path), tuple(_line(name, lim, None, None, None, False, reason)
                                                    for name, _, lim in budget.limits()))
     return check_figures(figures, budget, source=str(report_path), compare=compare)
