@@ -24,10 +24,53 @@ PIPELINE = ("data", "train", "compress", "export", "check")
 TOOLS = ("report", "synth", "report-vendor", "scan", "compare", "doctor")
 
 
+# typer 0.29 vendors its own click (typer._click), so click.UsageError is not what its parser raises; the vendored
+# UsageError is found as the public typer.BadParameter's base class, which also holds for a typer on plain click.
+UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
 class PipelineOrder(TyperGroup):
+    """The root command: lists commands in pipeline order, and answers usage errors under ``--json`` in JSON.
+
+    click rejects a bad option, a missing argument or an unknown command while parsing, before any edgenn code runs,
+    so ``handles_errors`` never sees them. A script that asked for ``--json`` must still get its one document on
+    stdout: the error is written as one (status "error", exit code 2) and then shown by click as usual on stderr.
+    """
+
     def list_commands(self, ctx) -> list[str]:
         order = {name: i for i, name in enumerate(PIPELINE + TOOLS)}
         return sorted(self.commands, key=lambda name: order.get(name, len(order)))
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        ctx.meta[_ARGV_KEY] = list(args)  # meta is shared with the sub-command contexts parsed later
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            _usage_error_as_json(exc, ctx.meta[_ARGV_KEY], self.commands)
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:  # from a sub-command's parsing, or an unknown command
+            _usage_error_as_json(exc, ctx.meta.get(_ARGV_KEY, []), self.commands)
+            raise
+
+
+_ARGV_KEY = "edgenn.argv"
+
+
+def _usage_error_as_json(exc: Exception, argv: list[str], commands) -> None:
+    if "--json" not in argv or getattr(exc, "_edgenn_json_done", False):
+        return
+    from edgenn.cli import jsonout
+
+    exc._edgenn_json_done = True  # a nested group re-raises through the root's invoke: one document only
+    words = [a for a in argv if not a.startswith("-")]
+    name = words[0] if words and words[0] in commands else "edgenn"  # an unknown command has no schema of its own
+    if name == "data":  # `data` itself has no document: only its sub-command does
+        name = "data generate" if words[1:2] == ["generate"] else "edgenn"
+    jsonout.emit(sys.stdout, jsonout.usage_error_document(name, exc))
 
 
 app = typer.Typer(cls=PipelineOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,

@@ -58,6 +58,15 @@ def error_document(command: str, exc) -> dict[str, Any]:
     return doc
 
 
+def usage_error_document(command: str, exc) -> dict[str, Any]:
+    """A command line click could not parse (unknown option, missing argument, bad value, unknown command)."""
+    doc = _envelope(command, "error", exc.exit_code)
+    where = command if command != "edgenn" else ""
+    doc["errors"] = [{"type": type(exc).__name__, "message": exc.format_message(),
+                      "fix": f"see `edgenn {where} --help`.".replace("  ", " ")}]
+    return doc
+
+
 def interrupted_document(command: str) -> dict[str, Any]:
     doc = _envelope(command, "interrupted", 130)
     doc["errors"] = [{"type": "KeyboardInterrupt", "message": "interrupted; no partial output was left behind.",

@@ -1,0 +1,50 @@
+"""`--json` with a command line click cannot parse still prints one JSON document on stdout (cli.app.PipelineOrder).
+
+Unknown options, missing arguments and values of the wrong type are refused by click before any edgenn code runs;
+a CI script that asked for JSON must not have to parse click's usage box instead. The human message stays on
+stderr, the exit code stays 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from edgenn.cli import commands  # noqa: F401  registers the commands
+from edgenn.cli.app import app
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "cli-json"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("argv, command, error_type, needle", [
+    (["check", "fw", "--json", "--bogus"], "check", "NoSuchOption", "--bogus"),
+    (["check", "fw", "--json"], "check", "MissingParameter", "--budget"),
+    (["train", "--json"], "train", "MissingParameter", "RECIPE"),
+    (["export", "m.h5", "--clock-period", "fast", "--json"], "export", "BadParameter", "--clock-period"),
+    (["data", "generate", "jets", "--jets-per-class", "many", "--json"], "data generate", "BadParameter",
+     "--jets-per-class"),
+    (["scan", "r.yml", "--json"], "scan", "MissingParameter", "--space"),
+    (["chek", "fw", "--json"], "edgenn", "UsageError", "chek"),
+    (["--json", "check", "fw"], "check", "NoSuchOption", "--json"),  # --json belongs after the command
+    (["data", "gen", "--json"], "edgenn", "UsageError", "gen"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_usage_error_under_json_is_one_document(argv, command, error_type, needle):
+    res = runner.invoke(app, argv)
+    doc = json.loads(res.stdout)  # the document alone on stdout
+    jsonschema.validate(doc, json.loads((SCHEMAS / f"{command.replace(' ', '-')}.schema.json").read_text()))
+    assert res.exit_code == 2 and doc["exit_code"] == 2 and doc["status"] == "error"
+    assert doc["command"] == command
+    [error] = doc["errors"]
+    assert error["type"] == error_type and needle.lower() in error["message"].lower()
+    assert error["fix"].startswith("see `edgenn") and "--help" in error["fix"]
+    assert needle.lower() in res.stderr.lower()  # click's own message still reaches a person
+
+
+def test_usage_error_without_json_prints_nothing_on_stdout():
+    res = runner.invoke(app, ["check", "fw", "--bogus"])
+    assert res.exit_code == 2 and res.stdout == "" and "--bogus" in res.stderr
