@@ -17,8 +17,27 @@ import warnings
 LIBRARY_LOGGERS = ("tensorflow", "absl", "keras", "h5py", "tf2onnx", "onnx", "onnxruntime", "hls4ml", "qkeras",
                    "numexpr", "matplotlib", "optuna", "ray", "py.warnings")
 
-# (regex on the warning text, edgenn line). Only warnings whose cause the user controls belong here.
-TRANSLATIONS: tuple[tuple[re.Pattern, str], ...] = ()
+# (regex on the warning text, edgenn line as a ``Match.expand`` template). Only warnings whose cause the user
+# controls belong here; each says what happened in edgenn's terms and what to do. Found by running the commands with
+# -v on small models (tests/cli/test_quiet.py triggers each one for real).
+TRANSLATIONS: tuple[tuple[re.Pattern, str], ...] = (
+    # hls4ml (Resource strategy, or io_stream) replaces a reuse factor that does not divide the layer's multiplies
+    # and says so in a print edgenn forwards as a warning (exporters.hls.forward_printed_warnings). The export
+    # then runs another reuse factor than the one asked for.
+    (re.compile(r'Invalid ReuseFactor=(\d+) in layer "([^"]+)"\.\s*Using ReuseFactor=(\d+) instead\. '
+                r"Valid ReuseFactor\(s\): ([\d,]+)"),
+     r"note: hls4ml: reuse factor \1 does not fit layer '\2'; hls4ml used \3 instead. Fix: pick one of \4 "
+     r"(--reuse-factor, or export.fpga.layers.\2.reuse_factor in the recipe)."),
+    (re.compile(r'Invalid ParallelizationFactor=(\d+) in layer "([^"]+)"\.\s*Using ParallelizationFactor=(\d+) '
+                r"instead\. Valid ParallelizationFactor\(s\): ([\d,]+)"),
+     r"note: hls4ml: parallelization factor \1 does not fit layer '\2'; hls4ml used \3 instead. Fix: pick one "
+     r"of \4 (export.fpga.layers.\2.parallelization_factor in the recipe)."),
+    # the softmax lookup table cannot be indexed by an input this narrow: hls4ml silently shrinks the table
+    (re.compile(r"Softmax layer (\S+) table size is too large for input\s*bitwidth (\d+)\. Setting table size to "
+                r"(\d+)"),
+     r"note: hls4ml: softmax '\1' gets a \2-bit input, too narrow for its lookup table; the table was cut to \3 "
+     r"entries. Fix: widen the logits' precision, or use --softmax argmax or --softmax drop (both exact)."),
+)
 
 
 def configure(verbose: bool) -> None:
@@ -52,10 +71,17 @@ def _absl_verbosity(level: str) -> None:
 _said: set[str] = set()
 
 
+def translate(text: str) -> str | None:
+    """The edgenn line for a library warning's text, or None when it is not one the user can act on."""
+    for pattern, template in TRANSLATIONS:
+        match = pattern.search(text)
+        if match:
+            return match.expand(template)
+    return None
+
+
 def _translate_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    text = str(message)
-    for pattern, edgenn_line in TRANSLATIONS:
-        if pattern.search(text) and edgenn_line not in _said:
-            _said.add(edgenn_line)
-            print(edgenn_line, file=sys.stderr)
-            return
+    edgenn_line = translate(str(message))
+    if edgenn_line is not None and edgenn_line not in _said:  # each distinct line once per run
+        _said.add(edgenn_line)
+        print(edgenn_line, file=sys.stderr)

@@ -131,6 +131,20 @@ def check_compiler() -> None:
                                 fix="apt-get install g++")
 
 
+def forward_printed_warnings(text: str, library: str) -> None:
+    """Re-issue the ``WARNING:`` lines a library printed (hls4ml prints them) as Python warnings.
+
+    The conversion's stdout is swallowed (hls4ml prints every layer it visits), which also swallowed its warnings,
+    e.g. that it replaced an invalid reuse factor. As warnings they take the one route every library warning takes:
+    hidden by default, shown with ``-v``, and turned into an edgenn line by the CLI when the user can act on them.
+    """
+    import warnings
+
+    for line in text.splitlines():
+        if line.lstrip().upper().startswith("WARNING"):
+            warnings.warn(f"{library}: {line.strip()}", UserWarning, stacklevel=2)
+
+
 def build_hls_config(model: Any, precision: ModelPrecision, settings: HlsSettings) -> dict[str, Any]:
     """The full hls4ml config: hls4ml's per-layer skeleton with every precision replaced by edgenn's."""
     import hls4ml
@@ -213,8 +227,9 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     config = build_hls_config(model, precision, settings)
     stamp = content_stamp(model, config, precision, settings)  # before hls4ml adds live objects to config
     start = time.perf_counter()
+    printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(printed):
             hls_model = hls4ml.converters.convert_from_keras_model(
                 model, output_dir=str(out_dir), project_name=PROJECT_NAME, backend=settings.backend,
                 hls_config=config, io_type=settings.io_type, part=settings.part,
@@ -224,6 +239,8 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
         raise
     except Exception as exc:  # hls4ml raises bare Exception/KeyError for unknown layers
         raise UnsupportedModelError(f"hls4ml could not convert model '{model.name}': {exc}") from exc
+    finally:
+        forward_printed_warnings(printed.getvalue(), "hls4ml")
     convert_seconds = time.perf_counter() - start
     _check_types_applied(hls_model, precision)
 
