@@ -1,4 +1,8 @@
-"""Rich rendering of typed results. Presentation only: every number shown here comes from the result object."""
+"""Rich rendering of typed results. Presentation only: every number shown here comes from the result object.
+
+Columns fold instead of ending in "…": a cut cell hides a number or a limit. At 80 columns the tables fit whole
+(tests/cli/test_terminal_output.py); folding only shows on narrower terminals.
+"""
 
 from __future__ import annotations
 
