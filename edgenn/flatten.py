@@ -12,6 +12,9 @@ layer with a linear activation followed by an ``Activation`` / ``QActivation`` l
 Keras computes ``activation(layer(x))`` either way, so the outputs are identical, and every later rule then sees one
 operation per layer, as hls4ml's own parser does when it splits the activation into its own node.
 
+QKeras layers whose inference arithmetic is a plainer layer (``QBatchNormalization``, ``QConv2DBatchnorm``) are
+replaced by that layer (``edgenn.qkeras_inference``).
+
 Layer names stay the user's (reports and ``--hls-config`` refer to them); a name that a nested model shares with
 another layer gets the sub-model's name as prefix.
 """
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import inspect
 from typing import Any
+
+from edgenn.qkeras_inference import inference_layer
 
 
 # layers whose ``activation`` is applied to their own output (recurrent layers use theirs inside the cell: not split)
@@ -49,7 +54,8 @@ def needs_flattening(model: Any) -> bool:
     import tensorflow as tf
 
     return (isinstance(model, tf.keras.Sequential) or any(isinstance(lay, tf.keras.Model) for lay in model.layers)
-            or any(fused_activation(lay) is not None or type(lay).__name__ == "TFOpLambda" for lay in model.layers))
+            or any(fused_activation(lay) is not None or type(lay).__name__ == "TFOpLambda"
+                   or inference_layer(lay) is not None for lay in model.layers))
 
 
 def flatten_model(model: Any) -> Any:
@@ -124,13 +130,18 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
 
         names.discard(config["name"])  # Keras names it 'tf.math.square': the dots are no C++ identifier for hls4ml
         return rewrite(layer, args, kwargs, _unique(layer.name.replace(".", "_"), prefix, names))
+    cls, weights = layer.__class__, layer.get_weights()
+    plain = inference_layer(layer)  # QBatchNormalization, QConv2DBatchnorm: the layer computed at inference
+    if plain is not None:
+        cls, plain_config, weights = plain
+        config = {**plain_config, "name": config["name"]}
     act = fused_activation(layer)
     stored_act = config.get("activation")
     if act is not None:
         config["activation"] = "linear"
-    clone = layer.__class__.from_config(config)
+    clone = cls.from_config(config)
     out = clone(*args, **kwargs)
-    clone.set_weights(layer.get_weights())
+    clone.set_weights(weights)
     if act is None:
         return out
     act_name = _unique(f"{config['name']}_{_activation_label(act)}", "", names)

@@ -82,7 +82,7 @@ def _check_spatial_layer(layer: Any, t: _Tensor, rank: int) -> None:
         raise _unsupported(layer, f"expects a {shape} input, got bounds of shape {t.lo.shape}.")
 
 
-def _stored_weights(layer: Any, attr: str, values: np.ndarray) -> FixedPoint:
+def stored_weights(layer: Any, attr: str, values: np.ndarray) -> FixedPoint:
     """The type of a float layer's stored weights, which must already be fixed-point values: a float Conv has no
     quantizer, so the firmware can compute it exactly only when the file holds quantized numbers (a QAT or
     post-training-quantization step wrote them)."""
@@ -105,7 +105,7 @@ def conv_weights(layer: Any) -> tuple[np.ndarray, np.ndarray, FixedPoint, FixedP
     if not cls.startswith("Q"):
         kernel = np.asarray(layer.kernel.numpy(), np.float64)
         bias = np.asarray(layer.bias.numpy(), np.float64) if layer.use_bias else np.zeros(kernel.shape[-1])
-        return kernel, bias, _stored_weights(layer, "weight", kernel), _stored_weights(layer, "bias", bias)
+        return kernel, bias, stored_weights(layer, "weight", kernel), stored_weights(layer, "bias", bias)
     if not layer.kernel_quantizer:
         raise _unsupported(layer, f"{cls} without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
     weight_q = quantizer_type(layer.kernel_quantizer_internal, layer)

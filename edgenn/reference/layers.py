@@ -256,16 +256,63 @@ def _separable(layer: Any, ins: list[np.ndarray]) -> Out:
 
 
 # ----- normalisation (float parameters: no dyadic value) -------------------------------------------------------
+def _short(v: np.ndarray) -> bool:
+    """Every value has at most 26 significant bits, so a product of two such values is exact in float64."""
+    e = grid_exponent(v)
+    return e is None or float(np.max(np.abs(v))) < 2.0 ** (26 + e)
+
+
+def _normalise(layer: Any, x: np.ndarray, mean, var, gamma, beta) -> Out:
+    """``(x - mean) / sqrt(var + epsilon) * gamma + beta``; exact when that is ``x * s + b`` with dyadic ``s, b``.
+
+    The proof: epsilon 0, ``sqrt(var)`` and ``s = gamma / sqrt(var)`` short dyadic numbers whose products give back
+    ``var`` and ``gamma`` (products of short numbers are exact, so the equalities are proofs), ``s * mean`` exact,
+    and ``x * s + b`` within float64's significand on these operands."""
+    if isinstance(layer.axis, (list, tuple)) and list(layer.axis) not in ([-1], [x.ndim - 1]):
+        raise _unsupported(layer, "BatchNormalization over an axis other than the last.")
+    ones = np.ones(x.shape[-1])
+    mean, var, gamma, beta = (np.asarray(v, np.float64) * ones for v in (mean, var, gamma, beta))
+    eps = float(layer.epsilon)
+    y = (x - mean) / np.sqrt(var + eps) * gamma + beta
+    reason = f"{_where(layer)}: 1/sqrt(variance + epsilon) has no dyadic value; evaluated in float64"
+    root = np.sqrt(var)
+    scale = gamma / np.where(root == 0, 1.0, root)
+    if eps != 0.0 or not (np.all(root > 0) and _short(root) and _short(scale) and _short(mean)
+                          and np.array_equal(root * root, var) and np.array_equal(scale * root, gamma)):
+        return y, False, reason
+    shift = beta - scale * mean
+    e_x, e_s, e_b = grid_exponent(x), grid_exponent(scale), _grid_min([beta, scale * mean])
+    exact = _elementwise_exact(float(np.max(np.abs(beta) + np.abs(scale * mean), initial=0.0)), e_b) and \
+        _elementwise_exact(float(np.max(np.abs(x * scale) + np.abs(shift), initial=0.0)),
+                           None if e_x is None or e_s is None else e_x + e_s, grid_exponent(shift))
+    return (x * scale + shift, True, "") if exact else (y, False, reason)
+
+
+def _bn_params(layer: Any, quantized: bool):
+    def value(attr: str, quantizer: str, default: float):
+        w = getattr(layer, attr, None)
+        if w is None:
+            return default
+        q = getattr(layer, quantizer, None) if quantized and getattr(layer, quantizer.removesuffix("_internal"),
+                                                                     None) else None
+        return weight_values(q, w.numpy()) if q else np.asarray(w.numpy(), np.float64)
+
+    gamma = value("gamma", "gamma_quantizer_internal", 1.0) if layer.scale else 1.0
+    beta = value("beta", "beta_quantizer_internal", 0.0) if layer.center else 0.0
+    mean = value("moving_mean", "mean_quantizer_internal", 0.0)
+    var = value("moving_variance", "variance_quantizer_internal", 1.0)
+    return mean, var, gamma, beta
+
+
 @rule("BatchNormalization")
 def _batchnorm(layer: Any, ins: list[np.ndarray]) -> Out:
-    if isinstance(layer.axis, (list, tuple)) and list(layer.axis) not in ([-1], [ins[0].ndim - 1]):
-        raise _unsupported(layer, "BatchNormalization over an axis other than the last.")
-    mean = np.asarray(layer.moving_mean.numpy(), np.float64)
-    var = np.asarray(layer.moving_variance.numpy(), np.float64)
-    gamma = np.asarray(layer.gamma.numpy(), np.float64) if layer.scale else 1.0
-    beta = np.asarray(layer.beta.numpy(), np.float64) if layer.center else 0.0
-    y = (ins[0] - mean) / np.sqrt(var + float(layer.epsilon)) * gamma + beta
-    return y, False, f"{_where(layer)}: 1/sqrt(variance + epsilon) has no dyadic value; evaluated in float64"
+    return _normalise(layer, ins[0], *_bn_params(layer, quantized=False))
+
+
+@rule("QBatchNormalization")
+def _qbatchnorm(layer: Any, ins: list[np.ndarray]) -> Out:
+    """QKeras normalises with its quantized statistics at inference (qnormalization.py ``call``)."""
+    return _normalise(layer, ins[0], *_bn_params(layer, quantized=True))
 
 
 # ----- pooling -------------------------------------------------------------------------------------------------
