@@ -5,6 +5,11 @@ Envelope (docs/cli-json/<command>.schema.json describes each command's document)
 command wrote), ``figures`` (name -> {value, unit, method, ...}), ``errors`` (type, message, fix), then the
 command's own keys. While the command runs, stdout is pointed at stderr so that tables and any library print land
 there and stdout holds the document alone.
+
+A command line click cannot parse (unknown option, missing argument, bad value, unknown command) still gets a
+document, written by ``app.PipelineOrder`` with ``usage_error_document``: the command's own when it is known, else
+``command: "edgenn"`` (docs/cli-json/edgenn.schema.json). ``--help`` and ``--version`` stay plain text: they are
+for people, and a script has ``edgenn doctor --json`` for versions.
 """
 
 from __future__ import annotations

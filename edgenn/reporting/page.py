@@ -110,10 +110,15 @@ def write_report(path: Path, *, budget: Path | None = None) -> Path:
     src = locate(path, budget=Path(budget) if budget is not None else None)
     if src.kind == "run" and not src.stage_dirs:
         # checked before writing: `edgenn report /etc` must not leave a report.html in a directory edgenn never made
+        from edgenn.reporting.sources import EXPORT_REPORT
+
+        # firmware/<name> holds its targets one level down: name them rather than the general layout
+        inside = sorted(str(d) for d in path.iterdir() if d.is_dir() and (d / EXPORT_REPORT).is_file())
         raise MissingArtifactError(f"{path}: holds no edgenn run (no train/ or compress/ stage, no export report.json, "
                                    "no scan results), so there is nothing to report on.",
-                                   fix="point at runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or "
-                                       "scans/<name>.")
+                                   fix=f"point at one of its exports: {', '.join(inside)}." if inside else
+                                   "point at runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or "
+                                   "scans/<name>.")
     out = path / REPORT_HTML
     atomic_write_text(out, render_page(src))
     return out

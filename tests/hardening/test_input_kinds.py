@@ -218,3 +218,13 @@ def test_compress_refuses_a_model_file_and_says_what_to_do(tmp_path, name):
     assert res.exit_code == 2, res.output
     assert "takes a run directory" in text and f"edgenn export {tmp_path / name}" in text
     assert not (tmp_path / "c").exists()
+
+
+def test_report_on_the_parent_of_exports_names_them(tmp_path):
+    for target in ("fpga", "onnx"):
+        (tmp_path / "jet_mlp" / target).mkdir(parents=True)
+        (tmp_path / "jet_mlp" / target / "report.json").write_text('{"figures": {}}')
+    res, text = _run(["report", str(tmp_path / "jet_mlp")])
+    assert res.exit_code == 2, res.output
+    assert f"point at one of its exports: {tmp_path / 'jet_mlp' / 'fpga'}, {tmp_path / 'jet_mlp' / 'onnx'}." in text
+    assert not (tmp_path / "jet_mlp" / "report.html").exists()
