@@ -88,3 +88,14 @@ def require_run_dir(path: Path, command: str) -> None:
     raise InvalidInputError(f"{path}: {what}; `edgenn {command}` takes a run directory (runs/<name>) made by "
                             "`edgenn train`.", fix=f"train a recipe first, or export the model directly with "
                                                    f"`edgenn export {path} --data val.npz`.")
+
+
+def describe_file(path: Path) -> str | None:
+    """What a model or data file is, from its suffix (``None`` for YAML and unknown suffixes): for the errors of
+    commands that take a YAML file and were handed a model instead."""
+    suffix = Path(path).suffix.lower()
+    if suffix in ACCEPTED:
+        return ACCEPTED[suffix][1]
+    if suffix in REFUSED and suffix not in (".yml", ".yaml"):
+        return REFUSED[suffix][0]
+    return None

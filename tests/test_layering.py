@@ -5,7 +5,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "edgenn"
 # Foundation modules first, then the stages in pipeline order; orchestration (runners, api, cli) last.
-ORDER = ["errors", "io", "seeding", "manifest", "config", "input_kinds", "modelio", "reference", "qonnx", "datasets", "architectures", "artifacts",
+ORDER = ["errors", "io", "seeding", "manifest", "input_kinds", "config", "modelio", "reference", "qonnx", "datasets", "architectures", "artifacts",
          "training", "compression", "exporters", "estimates", "synth", "verification", "reporting", "runners", "scan",
          "api", "cli"]
 

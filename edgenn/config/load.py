@@ -10,7 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from edgenn.config.errors import format_pydantic_errors
 from edgenn.config.examples import EXAMPLES, example_for
-from edgenn.errors import ConfigError, EdgennError, MissingArtifactError
+from edgenn.errors import ConfigError, EdgennError, InvalidInputError, MissingArtifactError
+from edgenn.input_kinds import describe_file
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -18,6 +19,10 @@ def read_yaml(path: Path, *, kind: str = "Recipe") -> dict:
     """The YAML mapping in ``path``; ``kind`` (a key of ``EXAMPLES``) picks the example file the fixes point at."""
     path = Path(path)
     example, home = EXAMPLES.get(kind, EXAMPLES["Recipe"])
+    what = describe_file(path)
+    if what is not None:  # `edgenn train model.h5`: say what the file is, not that it is malformed YAML
+        noun = {"Recipe": "recipe", "Budget": "budget", "ScanSpace": "scan space"}.get(kind, "YAML file")
+        raise InvalidInputError(f"{path}: {what}, not a YAML {noun}.", fix=f"pass a {noun} such as {example}.")
     if not path.is_file():
         raise MissingArtifactError(f"{path}: file not found.", fix=f"check the path ({home}).")
     try:
