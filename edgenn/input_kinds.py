@@ -21,11 +21,12 @@ SAVED_MODEL = "saved_model"  # a directory holding saved_model.pb (Keras model.s
 ACCEPTED: dict[str, tuple[str, str]] = {
     ".h5": ("keras", "a Keras/QKeras HDF5 model"),
     ".keras": ("keras", "a Keras/QKeras .keras model"),
+    ".onnx": ("qonnx", "a QONNX model (ONNX with Quant nodes, e.g. Brevitas export_qonnx)"),
 }
+QONNX = "qonnx"
 
 # suffix -> (what the file is, what to do instead)
 REFUSED: dict[str, tuple[str, str]] = {
-    ".onnx": ("an ONNX model", "export from the Keras/QKeras model it was made from"),
     ".pt": ("a PyTorch checkpoint", "rebuild the model in Keras/QKeras"),
     ".pth": ("a PyTorch checkpoint", "rebuild the model in Keras/QKeras"),
     ".ckpt": ("a training checkpoint (TensorFlow or PyTorch Lightning)", "save the whole Keras model with "

@@ -103,7 +103,7 @@ def compress(ctx: typer.Context,
                     "Example: edgenn export my_model.h5 --data val.npz --target onnx --json")
 @handles_errors
 def export(ctx: typer.Context,
-           source: Path = typer.Argument(..., help="Run directory (runs/<name>), or a Keras/QKeras model: .h5, .keras or a SavedModel directory."),
+           source: Path = typer.Argument(..., help="Run directory (runs/<name>), a Keras/QKeras model (.h5, .keras, SavedModel directory) or a QONNX model (.onnx, e.g. Brevitas export_qonnx)."),
            target: str = typer.Option("fpga", help="Export target: fpga (hls4ml project + C simulation), rtl (da4ml "
                                                     "Verilog + Verilator), onnx, or any other registered target."),
            out: Optional[Path] = typer.Option(None, help="Output directory (default firmware/<name>/<target>)."),

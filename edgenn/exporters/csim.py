@@ -79,7 +79,7 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray) -> CsimResult:
     inputs = [np.ascontiguousarray(a, np.float64) for a in fed] if isinstance(fed, list) else xq
 
     start = time.perf_counter()
-    final, traced = _trace(project.hls_model, inputs)
+    final, traced = trace_layers(project.hls_model, inputs)
     csim_seconds = time.perf_counter() - start
 
     names = [layer.name for layer in model.layers[1:] if HLS_RESERVED_NAMES.get(layer.name, layer.name) in traced]
@@ -134,7 +134,7 @@ def _exact_reference(model: Any, inputs: Any, names: list[str], project: HlsProj
     return reference, ref.kind(precision.logits_layer), expected
 
 
-def _trace(hls_model: Any, xq: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def trace_layers(hls_model: Any, xq: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """hls4ml ``trace`` without its unconditional recompile (export_hls already built the library with tracing).
 
     ``ModelGraph.trace`` calls ``self.compile()`` first (hls4ml/model/graph.py), another ~15 s g++ run; shadowing

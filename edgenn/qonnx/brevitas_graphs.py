@@ -69,9 +69,10 @@ class GraphWriter:
         return model
 
 
-def _weight(g: GraphWriter, w: np.ndarray, bits: int) -> tuple[str, float]:
-    s = po2_scale(w, bits)
-    return g.quant(g.const(w, "weight"), s, bits, narrow=True, stem="WeightQuant"), s
+def _weight(g: GraphWriter, w: np.ndarray, bits: int, scale: float | None = None,
+            narrow: bool = True) -> tuple[str, float]:
+    s = po2_scale(w, bits) if scale is None else scale
+    return g.quant(g.const(w, "weight"), s, bits, narrow=narrow, stem="WeightQuant"), s
 
 
 def _bias(g: GraphWriter, b: np.ndarray, scale: float, bits: int) -> str:
@@ -80,17 +81,21 @@ def _bias(g: GraphWriter, b: np.ndarray, scale: float, bits: int) -> str:
 
 def mlp_graph(weights: list[np.ndarray], biases: list[np.ndarray], *, weight_bits: int = 4, act_bits: int = 6,
               input_bits: int = 8, input_scale: float = 2.0 ** -4, act_scale: float = 2.0 ** -3,
-              bias_bits: int = 16):
+              bias_bits: int = 16, weight_scales: list[float] | None = None, narrow_weights: bool = True,
+              bias_scales: list[float] | None = None):
     """Quant(input) -> [Gemm(Quant(W), Quant(b)) -> Relu -> Quant(unsigned)]* -> Gemm: logits.
 
-    ``weights[i]`` has Keras' shape (in, out); Brevitas stores (out, in), so the graph holds its transpose.
+    ``weights[i]`` has Keras' shape (in, out); Brevitas stores (out, in), so the graph holds its transpose. Weight
+    scales default to the smallest power of two covering each tensor, bias scales to input scale * weight scale.
     """
     g = GraphWriter()
     x = g.quant("global_in", input_scale, input_bits, stem="QuantIdentity")
     s_in = input_scale
     for i, (w, b) in enumerate(zip(weights, biases)):
-        wq, s_w = _weight(g, np.asarray(w).T, weight_bits)
-        x = g.node("Gemm", [x, wq, _bias(g, b, s_in * s_w, bias_bits)], f"Gemm{i}", transB=1)
+        wq, s_w = _weight(g, np.asarray(w).T, weight_bits, None if weight_scales is None else weight_scales[i],
+                          narrow_weights)
+        s_b = s_in * s_w if bias_scales is None else bias_scales[i]
+        x = g.node("Gemm", [x, wq, _bias(g, b, s_b, bias_bits)], f"Gemm{i}", transB=1)
         if i < len(weights) - 1:
             x = g.quant(g.node("Relu", [x], f"Relu{i}"), act_scale, act_bits, signed=False, stem="QuantReLU")
             s_in = act_scale
@@ -108,9 +113,10 @@ def conv_graph(rng: np.random.Generator, *, spatial: int = 2, size: int = 8, cha
     w = rng.normal(0, 0.5, (c_out, c_in, *kernel))
     wq, s_w = _weight(g, w, weight_bits)
     x = g.node("Conv", [x, wq, _bias(g, rng.normal(0, 0.2, c_out), 2.0 ** -4 * s_w, 16)], "Conv0",
-               kernel_shape=list(kernel), pads=[1] * (2 * spatial), strides=[1] * spatial)
+               kernel_shape=list(kernel), pads=[1] * (2 * spatial), strides=[1] * spatial, dilations=[1] * spatial,
+               group=1)  # torch writes every Conv attribute; qonnx's channels-last Conv requires them
     x = g.quant(g.node("Relu", [x], "Relu0"), 2.0 ** -3, act_bits, signed=False, stem="QuantReLU")
-    x = g.node("MaxPool", [x], "MaxPool0", kernel_shape=[2] * spatial, strides=[2] * spatial)
+    x = g.node("MaxPool", [x], "MaxPool0", kernel_shape=[2] * spatial, strides=[2] * spatial, pads=[0] * (2 * spatial))
     x = g.node("Flatten", [x], "Flatten0", axis=1)
     features = c_out * (size // 2) ** spatial
     wq, s_w = _weight(g, rng.normal(0, 0.3, (classes, features)), weight_bits)

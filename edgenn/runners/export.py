@@ -113,9 +113,12 @@ def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 def resolve_source(request: ExportRequest) -> ExportSource:
     src = request.source
-    from edgenn.input_kinds import RUN, model_source_kind
+    from edgenn.input_kinds import QONNX, RUN, model_source_kind
 
-    if model_source_kind(src) != RUN:  # a Keras file or SavedModel (other kinds are refused by name in there)
+    kind = model_source_kind(src)
+    if kind == QONNX:
+        return _qonnx_source(request)
+    if kind != RUN:  # a Keras file or SavedModel (other kinds are refused by name in there)
         from edgenn.flatten import flatten_model
         from edgenn.modelio import load_model
 
@@ -159,6 +162,28 @@ def resolve_source(request: ExportRequest) -> ExportSource:
                         request.validation_samples or artifact.recipe.export.validation_samples,
                         {"model_dir": str(artifact.directory)}, reference,
                         artifact.recipe.model_dump(mode="json"), x_calibration=data.train.x)
+
+
+def _qonnx_source(request: ExportRequest) -> ExportSource:
+    """A QONNX graph (``exporters.qonnx_hls`` exports it) with the ``--data`` rows, channels first as exported."""
+    from edgenn.qonnx.source import load_qonnx
+
+    model = load_qonnx(request.source)
+    if request.data is None:
+        raise InvalidInputError(f"{request.source}: a QONNX model needs validation data to check the export against.",
+                                fix="pass --data val.npz (arrays x, shaped as the graph input, and optionally y).")
+    x, y = _load_npz(request.data)
+    if tuple(x.shape[1:]) != model.input_shape:
+        raise InvalidInputError(f"{request.data}: 'x' rows have shape {tuple(x.shape[1:])}, the QONNX graph input "
+                                f"'{model.input_name}' expects {model.input_shape} (channels first, as exported).",
+                                fix="pass inputs laid out as the graph takes them.")
+    used = min(len(x), request.validation_samples or USER_VALIDATION_CAP)
+    return ExportSource(model.name, model, x, y, None, {}, used,
+                        {"model": str(request.source), "data": str(request.data),
+                         "validation_rows": f"{used} of {len(x)}"}, {}, None,
+                        notes=(f"validation inputs: {used} of the {len(x)} rows of {request.data}",
+                               "QONNX model: the firmware input type is the input Quant node's; the host casts the "
+                               "inputs to it, exactly as that node does"))
 
 
 def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSource:
@@ -219,11 +244,13 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
     source = _with_softmax_policy(source, request)
     from dataclasses import replace
 
+    from edgenn.qonnx.source import is_qonnx_model
     from edgenn.runners.export_settings import check_layer_names, merge_hls_config
 
     source = replace(source, fpga=merge_hls_config(source.fpga, request.hls_config))
     where = "--hls-config layers" if request.hls_config else "export.fpga.layers"
-    check_layer_names(source.model, source.fpga.get("layers", {}), where=where)
+    if not is_qonnx_model(source.model):  # a QONNX graph's layer names are checked against hls4ml's ONNX parse
+        check_layer_names(source.model, source.fpga.get("layers", {}), where=where)
     out = request.out or Path("firmware") / source.name / request.target
     return target.run(source, out, request.fpga_overrides, progress=progress)
 

@@ -11,12 +11,19 @@ from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.runners.targets import export_target
 from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource
-from edgenn.runners.figures import anomaly_figures, anomaly_score, fig
+from edgenn.runners.figures import fig
+from edgenn.runners.fpga_report import float_agreement_figures, fpga_figures, fpga_markdown
 from edgenn.runners.progress import stage_status
 
 
 @export_target("fpga", help="hls4ml project + bit-exact C simulation", needs_compiler=True)
 def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
+    from edgenn.qonnx.source import is_qonnx_model
+
+    if is_qonnx_model(source.model):  # a QONNX graph: hls4ml's ONNX front end, types from its Quant nodes
+        from edgenn.runners.export_qonnx import export_qonnx_fpga
+
+        return export_qonnx_fpga(source, out, overrides, progress=progress)
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import simulate_csim
     from edgenn.compression.hgq_model import is_proxy_model
@@ -86,7 +93,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         scores = csim.firmware[csim.output_layer]
         if policy_note and source.softmax == "drop":  # per-class AUCs stay on probabilities: softmax on the host
             scores = host_softmax(scores)
-        figures = _fpga_figures(source, bitexact, resources, scores, y,
+        figures = fpga_figures(source, bitexact, resources, scores, y,
                                 csim.reference[csim.output_layer], csim.x_quantized, staging)
         if policy_note:
             fw_class = csim.firmware[csim.output_layer].argmax(axis=1)
@@ -94,7 +101,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
                 float(np.mean(fw_class == csim.reference[csim.logits_layer].argmax(axis=1))), "fraction", "csim",
                 f"firmware class (softmax policy {source.softmax}) vs the class of the reference logits")
         if csim.float_reference is not None and source.anomaly is None:
-            figures.update(_float_agreement_figures(csim, y))
+            figures.update(float_agreement_figures(csim, y))
         notes.append(f"bit-exactness reference: {csim.reference_label}; float32 Keras (whose wide sums and "
                      "quantizer casts can round) is compared apart, in the float_agreement.* figures")
         from edgenn.exporters.software_model import software_layers
@@ -124,7 +131,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
                           "csim": csim.csim_seconds},
         }
         atomic_write_json(staging / REPORT_JSON, report)
-        atomic_write_text(staging / REPORT_MD, _fpga_markdown(report, resources.to_markdown()))
+        atomic_write_text(staging / REPORT_MD, fpga_markdown(report, resources.to_markdown()))
         write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,
                        metrics=figures, timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
     return ExportResult("fpga", out, report)
@@ -150,90 +157,3 @@ def _argmax_precision(model, source: ExportSource):
     precision = derive_precisions(model, x_calibration=source.x_calibration)
     head = precision.layer(precision.output_layer)
     return precision.replace_layer(replace(head, implementation="argmax"))
-
-
-def _fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.ndarray, y,
-                  reference_out: np.ndarray | None = None, x: np.ndarray | None = None,
-                  staging: Path | None = None) -> dict:
-    from edgenn.training.metrics import per_class_auc
-
-    what = "anomaly-score" if source.anomaly is not None else "logit"
-    figs = {"bit_exact_fraction": fig(bitexact.exact_fraction, "fraction", "csim",
-                                       f"{bitexact.num_values} {what} values on {bitexact.num_samples} samples")}
-    if source.anomaly is not None:
-        a = source.anomaly
-        fw = anomaly_score(a.family, firmware_out, x)
-        figs["score_max_abs_diff"] = fig(bitexact.max_abs_diff, "absolute", "csim",
-                                          "C simulation vs QKeras, network output")
-        if reference_out is not None:
-            ref = anomaly_score(a.family, reference_out, x)
-            figs["score_exact_fraction"] = fig(float(np.mean(fw == ref)), "fraction", "csim",
-                                                f"anomaly scores equal on {len(fw)} samples")
-        figs.update(anomaly_figures(a, fw, "csim", "firmware C simulation score", save_to=staging))
-    if bitexact.firmware_accuracy is not None:
-        figs["accuracy"] = fig(bitexact.firmware_accuracy, "fraction", "csim", "firmware C simulation")
-        figs["accuracy_software"] = fig(bitexact.reference_accuracy, "fraction", "software",
-                                         "quantized Keras model on the same inputs")
-        float_metrics = source.reference_metrics.get("float")
-        if float_metrics and "accuracy" in float_metrics:
-            figs["accuracy_float"] = fig(float_metrics["accuracy"], "fraction", "software", "float model, test split")
-            figs["accuracy_drop"] = fig(float_metrics["accuracy"] - bitexact.firmware_accuracy, "fraction", "csim",
-                                         "float model accuracy minus firmware accuracy")
-        if source.class_names and firmware_out.shape[1] == len(source.class_names):
-            for cls, auc in per_class_auc(firmware_out, y, source.class_names).items():
-                figs[f"auc.{cls}"] = fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
-    for key, figure in resources.total.figures().items():
-        figs[key] = figure.to_dict()  # keeps `bound` (a total over unmodelled layers is a lower bound)
-    return figs
-
-
-def _float_agreement_figures(csim, y) -> dict:
-    """C simulation vs float32 Keras on the same inputs: a separate figure, never the bit-exactness claim."""
-    from edgenn.verification.bitexact import accuracy
-
-    note = "C simulation vs float32 Keras on the same inputs"
-    fw_logits, fl_logits = csim.firmware[csim.logits_layer], csim.float_reference[csim.logits_layer]
-    fw_out, fl_out = csim.firmware[csim.output_layer], csim.float_reference[csim.output_layer]
-    figs = {"float_agreement.logits_exact_fraction": fig(float(np.mean(fw_logits == fl_logits)), "fraction", "csim",
-                                                          note + ", logits equal"),
-            "float_agreement.logits_max_abs_diff": fig(float(np.max(np.abs(fw_logits - fl_logits))), "absolute",
-                                                       "csim", note + ", logits"),
-            "float_agreement.output_max_abs_diff": fig(float(np.max(np.abs(fw_out - fl_out))), "absolute", "csim",
-                                                       note + ", probabilities"),
-            "float_agreement.argmax_agreement": fig(float(np.mean(fw_out.argmax(1) == fl_out.argmax(1))), "fraction",
-                                                     "csim", note + ", predicted class")}
-    if y is not None:
-        fw_acc, fl_acc = accuracy(fw_out, y), accuracy(fl_out, y)
-        figs["float_agreement.accuracy_float_model"] = fig(fl_acc, "fraction", "software",
-                                                            "float32 Keras model, same inputs")
-        figs["float_agreement.accuracy_difference"] = fig(fw_acc - fl_acc, "fraction", "csim",
-                                                           "firmware accuracy minus float Keras model accuracy")
-    return figs
-
-
-def _fpga_markdown(report: dict, resources_md: str) -> str:
-    b, s = report["bitexact"], report["settings"]
-    lines = [f"# FPGA export: {report['name']}", "",
-             f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
-             f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
-             "## Bit-exactness (C simulation vs the reference)", "",
-             f"- reference: {b.get('reference_kind', 'exact reference')}",
-             f"- {b['claim']}",
-             f"- {b['num_samples']} samples, {b['num_values']} "
-             f"{'anomaly-score' if report.get('task') == 'anomaly' else 'logit'} values: "
-             f"**{b['exact_fraction']:.3%} exact**, max |Δ| = {b['max_abs_diff']:.3g}"
-             + ("" if report.get("task") == "anomaly" else f", argmax agreement {b['argmax_agreement']:.4%}")]
-    for o in b["outputs"][1:]:
-        lines.append(f"- {o['name']}: {o['label']}: max |Δ| = {o['max_abs_diff']:.3g}, "
-                     f"argmax agreement {o['argmax_agreement']:.4%}")
-    if b.get("first_diverging_layer"):
-        lines.append(f"- first diverging layer: `{b['first_diverging_layer']}`")
-    lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
-    for name, f in report["figures"].items():
-        v = f["value"]
-        lines.append(f"| {name} | {v:.4g} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
-                     if isinstance(v, float) else f"| {name} | {v} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
-    lines += ["", f"## Resources and latency per layer (method: {report['resources']['method']} estimate, not synthesis)", "", resources_md]
-    if report["notes"]:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
-    return "\n".join(lines) + "\n"

@@ -18,6 +18,12 @@ from edgenn.runners.figures import anomaly_figures, anomaly_score
 def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None = None, *,
                        progress: bool = False) -> ExportResult:
     # overrides/progress: the registry's common call; an ONNX file has no hardware settings and no long stage
+    from edgenn.qonnx.source import is_qonnx_model
+
+    if is_qonnx_model(source.model):  # already ONNX: the cleaned QONNX graph, checked against the exact evaluation
+        from edgenn.runners.export_qonnx import export_qonnx_onnx
+
+        return export_qonnx_onnx(source, out)
     from edgenn._version import __version__
     from edgenn.exporters.onnx_export import export_onnx
     from edgenn.manifest import content_hash

@@ -1,0 +1,102 @@
+"""A QONNX model (Brevitas' shapes, written with onnx.helper: no torch) through the CLI: export fpga -> check, and
+export onnx; plus the refusals a user meets first. The fpga export is the suite's one QONNX g++ compile; the Conv and
+residual graphs' C simulations are @slow (tests/exporters/test_qonnx_hls.py)."""
+
+import json
+import re
+
+import numpy as np
+import onnx
+import pytest
+from typer.testing import CliRunner
+
+from edgenn_testing import ROOT
+from edgenn.cli import commands  # noqa: F401  registers commands
+from edgenn.cli.app import app
+from edgenn.qonnx.brevitas_graphs import GraphWriter, mlp_graph
+from edgenn.qonnx.evaluate import evaluate_qonnx
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, ["--no-progress", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def qonnx_files(tmp_path_factory):
+    base = tmp_path_factory.mktemp("qonnx")
+    rng = np.random.default_rng(11)
+    model = mlp_graph([rng.normal(0, 0.5, (16, 12)), rng.normal(0, 0.5, (12, 5))],
+                      [rng.normal(0, 0.2, 12), rng.normal(0, 0.2, 5)])
+    onnx.save(model, base / "qonnx_mlp_tiny.onnx")
+    x = rng.normal(0, 2.0, (3000, 16)).astype(np.float32)  # wide enough to hit the input and ReLU clips
+    y = evaluate_qonnx(model, x).values[model.graph.output[0].name].argmax(axis=1)  # labels: the model's own class
+    np.savez(base / "val.npz", x=x, y=y)
+    return base
+
+
+@pytest.fixture(scope="module")
+def fpga_export(qonnx_files):
+    fw = qonnx_files / "fw"
+    res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", qonnx_files / "val.npz", "--target", "fpga",
+              "--out", fw)
+    assert res.exit_code == 0, res.output
+    return fw
+
+
+def test_fpga_export_is_bit_exact_against_the_exact_qonnx_evaluation(fpga_export):
+    report = json.loads((fpga_export / "report.json").read_text())
+    assert report["source_format"] == "qonnx"
+    b = report["bitexact"]
+    assert b["bit_exact"] and b["exact_fraction"] == 1.0 and b["num_samples"] == 3000 and b["num_values"] == 15000
+    assert "exact QONNX reference" in b["reference_kind"]
+    assert report["figures"]["accuracy"]["value"] == 1.0  # labels are the exact evaluation's classes
+    # per-layer comparison for an MLP: every traced layer equals the exact evaluation of the graph hls4ml converted
+    assert len(b["outputs"]) >= 1 and b["first_diverging_layer"] is None
+    layers = {layer["name"]: layer for layer in report["precision"]["layers"]}
+    dense = [layer for layer in layers.values() if layer["class_name"] == "Dense"]
+    assert len(dense) == 2
+    for layer in dense:  # edgenn's exact sums, not hls4ml's 16-bit default
+        assert layer["types"]["accum"]["width"] < 16 and layer["types"]["weight"]["width"] <= 4
+    relu = [layer for layer in layers.values() if layer["class_name"] == "Activation" and "Relu" in layer["name"]]
+    assert relu and relu[0]["types"]["result"] == {**relu[0]["types"]["result"], "width": 6, "integer": 3,
+                                                   "signed": False}
+    assert not any(f.get("bound") for f in report["figures"].values() if isinstance(f, dict))  # all layers modelled
+
+
+def test_budget_check_passes_on_the_qonnx_export(fpga_export):
+    res = run("check", fpga_export, "--budget", ROOT / "firmware" / "budgets" / "qonnx_mlp_tiny.yml")
+    assert res.exit_code == 0, res.output
+
+
+def test_onnx_target_measures_qonnx_float32_executor_against_the_exact_evaluation(qonnx_files):
+    out = qonnx_files / "onnx"
+    res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", qonnx_files / "val.npz", "--target", "onnx",
+              "--out", out, "--validation-samples", "200")
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["figures"]["qonnx_exec_exact_fraction"]["value"] == 1.0  # these sums fit float32's 24 bits
+    assert onnx.load(out / "model.onnx").graph.node
+
+
+def test_non_power_of_two_scale_exits_2_naming_the_node(tmp_path):
+    g = GraphWriter()
+    x = g.quant("global_in", 0.3, 8, stem="in_quant")
+    model = g.model([("global_in", (1, 4))], g.node("Relu", [x]), (1, 4))
+    onnx.save(model, tmp_path / "odd.onnx")
+    np.savez(tmp_path / "val.npz", x=np.zeros((4, 4), np.float32))
+    res = run("export", tmp_path / "odd.onnx", "--data", tmp_path / "val.npz", "--target", "fpga")
+    assert res.exit_code == 2 and re.search(r"'in_quant_\d+' \(scale 0.3\)", res.output) and "Traceback" not in res.output
+
+
+def test_float_onnx_and_missing_data_are_refused(tmp_path, qonnx_files):
+    g = GraphWriter()
+    onnx.save(g.model([("global_in", (1, 4))], g.node("Relu", ["global_in"]), (1, 4)), tmp_path / "float.onnx")
+    np.savez(tmp_path / "val.npz", x=np.zeros((4, 4), np.float32))
+    res = run("export", tmp_path / "float.onnx", "--data", tmp_path / "val.npz", "--target", "onnx")
+    assert res.exit_code == 2 and "without Quant" in res.output
+    res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--target", "onnx")
+    assert res.exit_code == 2 and "needs validation data" in res.output
+    res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", tmp_path / "val.npz", "--target", "onnx")
+    assert res.exit_code == 2 and "expects (16,)" in res.output
