@@ -187,11 +187,12 @@ def test_export_names_a_model_kind_it_does_not_read(tmp_path, suffix, exists):
 
 
 def test_unreadable_onnx_input_is_named_as_onnx(tmp_path):
-    # .onnx is read as QONNX (issue 18); a file that is no ONNX protobuf is refused as such, not as a run directory
+    # .onnx is read as QONNX (issue 18): these two bytes parse as an empty ONNX graph, refused as one without
+    # quantizers, not as a run directory
     (tmp_path / "model.onnx").write_bytes(b"\x08\x07")
     res, text = _run(["export", str(tmp_path / "model.onnx"), "--out", str(tmp_path / "fw")])
     assert res.exit_code == 2
-    assert "model.onnx: not a readable ONNX file" in text
+    assert "model.onnx: an ONNX graph without Quant" in text
 
 
 def test_export_names_an_unknown_file_kind(tmp_path):
@@ -204,7 +205,7 @@ def test_export_names_an_unknown_file_kind(tmp_path):
 def test_suffix_check_ignores_case(tmp_path):
     (tmp_path / "MODEL.ONNX").write_bytes(b"\x08\x07")
     res, text = _run(["export", str(tmp_path / "MODEL.ONNX"), "--out", str(tmp_path / "fw")])
-    assert res.exit_code == 2 and "an ONNX model" in text
+    assert res.exit_code == 2 and "an ONNX graph" in text
 
 
 def test_accepted_and_refused_kinds_do_not_overlap():
