@@ -6,7 +6,7 @@ train the AE (score on the host, ONNX export), train + compress + export the VAE
 recipes' background FPR (1e-5), the student-vs-teacher score correlation, bit-exactness and latency/resources with
 their method. Every figure is read from the run's metrics.json / report.json, so the table is what the runs recorded.
 
-    edgenn data generate events --out data/events_large --fast --events-per-process 5000 --events qcd=150000 \
+    edgenn data generate events --out data/events_large --fast --events-per-process 5000 --stream ht_legacy --events qcd=150000 \
         --events wlnu=16000 --events zll=3000 --events ttbar=2000 --events a_tautau=3000 --events hplus_taunu=800 \
         --events-per-shard 4000 --max-shards-per-process 400
     python benchmarks/anomaly.py --data data/events_large --runs runs/anomaly_large

@@ -63,16 +63,18 @@ def generate_events(*, out: str | Path = "data/events", events_per_process: int 
                     events_per_shard: int | None = None, qcd_pt_hat_min: float | None = None,
                     lepton_pt_min: float | None = None, ht_min: float | None = None,
                     max_shards_per_process: int | None = None, cache_dir: str | Path | None = None,
-                    progress: bool = True) -> Path:
+                    progress: bool = True, stream: str | None = None) -> Path:
     """Generate trigger-level SM + BSM events (ADC2021 layout) with Pythia 8; returns the ``events.h5`` path.
 
     Example: ``edgenn.generate_events(out="data/events", events_per_process=2000, fast=True)``;
-    ``process_events={"qcd": 200_000}`` overrides the target of single processes.
+    ``process_events={"wlnu": 200_000}`` overrides the target of single processes; ``stream`` names an
+    ``event_streams`` entry (default ``adc2021``; ``ht_legacy`` is edgenn's first stream).
     """
     from edgenn.config.load import validate
     from edgenn.datasets.events_generate import EventGenConfig, generate_events as _generate
 
-    given = dict(processes=processes, process_events=process_events, workers=workers, events_per_shard=events_per_shard,
+    given = dict(stream=stream, processes=processes, process_events=process_events, workers=workers,
+                 events_per_shard=events_per_shard,
                  qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
                  max_shards_per_process=max_shards_per_process)
     fields = {"events_per_process": events_per_process, "seed": seed, "fast": fast,

@@ -20,17 +20,21 @@ events_app = typer.Typer(add_completion=False, help="Options of `edgenn data gen
 @events_app.command()
 def events_command(
     events_per_process: int = typer.Option(1000, help="Preselected events per process (SM and each signal)."),
+    stream: Optional[str] = typer.Option(None, help="Event stream: 'adc2021' (default: lepton-filtered, isolated "
+                                                    "leptons, smeared objects, ADC2021's signals) or 'ht_legacy' "
+                                                    "(lepton OR HT > 350 GeV, generator-level objects); see "
+                                                    "docs/event_streams.md."),
     process: Optional[list[str]] = typer.Option(None, "--process", help="Restrict to these processes (repeatable)."),
     events: Optional[list[str]] = typer.Option(None, "--events", metavar="PROCESS=N",
                                                help="Target for one process, overriding --events-per-process "
                                                     "(repeatable), e.g. --events qcd=200000."),
-    qcd_pt_hat_min: Optional[float] = typer.Option(None, help="QCD p-hat-T floor in GeV (default 100)."),
+    qcd_pt_hat_min: Optional[float] = typer.Option(None, help="ht_legacy: QCD p-hat-T floor in GeV (default 100)."),
     lepton_pt_min: Optional[float] = typer.Option(None, help="Single e/mu trigger threshold in GeV (default 23)."),
-    ht_min: Optional[float] = typer.Option(None, help="Jet HT trigger threshold in GeV (default 350)."),
+    ht_min: Optional[float] = typer.Option(None, help="ht_legacy: jet HT trigger threshold in GeV (default 350)."),
     max_shards_per_process: Optional[int] = typer.Option(None, help="Give up on a low-efficiency process after "
                                                                     "this many shards (default 200)."),
 ) -> dict:
-    return {k: v for k, v in dict(events_per_process=events_per_process, processes=process,
+    return {k: v for k, v in dict(events_per_process=events_per_process, stream=stream, processes=process,
                                   process_events=_process_events(events) if events else None,
                                   qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
                                   max_shards_per_process=max_shards_per_process).items() if v is not None}

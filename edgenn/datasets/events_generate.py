@@ -18,21 +18,23 @@ import dataclasses
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edgenn._version import __version__
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
 from edgenn.datasets.event_data import DATASET_FILE, EventData, save_events
-from edgenn.datasets.events_pythia import (
-    BACKGROUND_PROCESSES,
-    GENERATOR_VERSION,
-    PROCESS_NAMES,
-    EventShardSpec,
-    generate_event_shard,
+from edgenn.datasets.event_streams import (
+    ADC2021_COMPOSITION_PERCENT,
+    DEFAULT_EVENT_STREAM,
+    EVENT_STREAMS,
+    MAX_PROCESSES_PER_STREAM,
+    composition_group,
+    event_stream,
 )
+from edgenn.datasets.events_pythia import GENERATOR_VERSION, EventShardSpec, generate_event_shard
 from edgenn.datasets.generate import ShardJob, ShardProgress, ShardScheduler
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
 from edgenn.errors import InvalidInputError
@@ -41,7 +43,7 @@ from edgenn.manifest import sha256_file
 from edgenn.seeding import rng
 
 _SHARDS_PER_PROCESS = 20_000
-_SEED_STRIDE = len(PROCESS_NAMES) * _SHARDS_PER_PROCESS
+_SEED_STRIDE = MAX_PROCESSES_PER_STREAM * _SHARDS_PER_PROCESS
 MAX_SEED = (PYTHIA_SEED_MAX - _SEED_STRIDE) // _SEED_STRIDE + 1
 
 
@@ -51,10 +53,12 @@ class EventGenConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     events_per_process: int = Field(1000, ge=1)
-    # Overrides per process: resolving a 1e-5 false-positive rate needs >= 1e5 background test events, almost all of
-    # them QCD (its share of the SM mixture is ~94 %), while the other processes only need their share of that.
+    # A registered event_streams entry: processes, object reconstruction and preselection.
+    stream: Literal[tuple(EVENT_STREAMS)] = DEFAULT_EVENT_STREAM  # type: ignore[valid-type]
+    # Overrides per process: resolving a 1e-5 false-positive rate needs >= 1e5 background test events, and the
+    # processes' shares of the mixture differ by orders of magnitude.
     process_events: dict[str, int] = Field(default_factory=dict)
-    processes: tuple[str, ...] = PROCESS_NAMES
+    processes: tuple[str, ...] = ()  # empty: every process of the stream
     seed: int = Field(1, ge=1, le=MAX_SEED)
     fast: bool = False  # MPI off: 2-3x faster
     qcd_pt_hat_min: float = Field(100.0, gt=0, description="QCD p-hat-T floor in GeV (the HT path needs hard QCD)")
@@ -65,46 +69,47 @@ class EventGenConfig(BaseModel):
                                         description="stop a low-efficiency process after this many shards")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
 
-    @field_validator("processes")
-    @classmethod
-    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [p for p in value if p not in PROCESS_NAMES]
-        if unknown:
-            raise ValueError(f"unknown process(es) {unknown}; known processes: {', '.join(PROCESS_NAMES)}")
-        if not any(p in BACKGROUND_PROCESSES for p in value):
-            raise ValueError(f"needs at least one background process ({', '.join(BACKGROUND_PROCESSES)})")
-        return tuple(p for p in PROCESS_NAMES if p in value)  # canonical order
-
-    @field_validator("process_events")
-    @classmethod
-    def _known_targets(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = [p for p in value if p not in PROCESS_NAMES]
-        if unknown:
-            raise ValueError(f"unknown process(es) {unknown}; known processes: {', '.join(PROCESS_NAMES)}")
-        bad = {p: n for p, n in value.items() if not isinstance(n, int) or n < 1}
+    @model_validator(mode="after")
+    def _known(self) -> EventGenConfig:
+        stream = EVENT_STREAMS[self.stream]
+        known = stream.process_names
+        for field, names in (("processes", self.processes), ("process_events", tuple(self.process_events))):
+            unknown = [p for p in names if p not in known]
+            if unknown:  # name the field: the CLI reaches both through different options
+                raise ValueError(f"{field}: unknown process(es) {unknown} for stream {self.stream!r}; known "
+                                 f"processes: {', '.join(known)}")
+        chosen = self.processes or known
+        if not any(p in stream.background for p in chosen):
+            raise ValueError(f"needs at least one background process ({', '.join(stream.background)})")
+        bad = {p: n for p, n in self.process_events.items() if not isinstance(n, int) or n < 1}
         if bad:
             raise ValueError(f"event counts must be positive integers, got {bad}")
-        return {p: value[p] for p in PROCESS_NAMES if p in value}
+        # Canonical order, so that the same set of processes always describes the same dataset.
+        object.__setattr__(self, "processes", tuple(p for p in known if p in chosen))
+        object.__setattr__(self, "process_events", {p: self.process_events[p] for p in known
+                                                     if p in self.process_events})
+        return self
 
     def target(self, process: str) -> int:
         """Preselected events wanted for ``process``."""
         return self.process_events.get(process, self.events_per_process)
 
 
-def pythia_seed(seed: int, process: str, shard_index: int) -> int:
-    """Unique per (seed, process, shard) and within Pythia's 1..900000000."""
+def pythia_seed(seed: int, process: str, shard_index: int, stream: str = DEFAULT_EVENT_STREAM) -> int:
+    """Unique per (seed, process, shard) within a stream and within Pythia's 1..900000000."""
     if not 0 <= shard_index < _SHARDS_PER_PROCESS:
         raise InvalidInputError(f"process {process!r} needs more than {_SHARDS_PER_PROCESS} shards.",
                                 fix="raise events_per_shard so that fewer shards are needed.")
-    return (seed - 1) * _SEED_STRIDE + PROCESS_NAMES.index(process) * _SHARDS_PER_PROCESS + shard_index + 1
+    slot = event_stream(stream).process_names.index(process)
+    return (seed - 1) * _SEED_STRIDE + slot * _SHARDS_PER_PROCESS + shard_index + 1
 
 
 def shard_spec(config: EventGenConfig, process: str, shard_index: int) -> EventShardSpec:
     return EventShardSpec(process=process, shard_index=shard_index,
-                          pythia_seed=pythia_seed(config.seed, process, shard_index),
+                          pythia_seed=pythia_seed(config.seed, process, shard_index, config.stream),
                           num_events=config.events_per_shard, fast=config.fast,
                           qcd_pt_hat_min=config.qcd_pt_hat_min, lepton_pt_min=config.lepton_pt_min,
-                          ht_min=config.ht_min)
+                          ht_min=config.ht_min, stream=config.stream)
 
 
 def shard_cache_key(spec: EventShardSpec, versions: dict[str, str]) -> str:
@@ -165,6 +170,7 @@ def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = T
             "counts": data.counts(),
             "processes": data.meta["processes"],
             "mixture_fractions": data.mixture_fractions(),
+            "background": background_summary(data),
             "num_events": data.num_events,
             "dataset": DATASET_FILE,
             "dataset_sha256": sha256_file(staging / DATASET_FILE),
@@ -179,6 +185,7 @@ def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = T
 def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str, str]) -> EventData:
     objects, process, weights = [], [], []
     info: dict[str, Any] = {}
+    stream = event_stream(config.stream)
     for code, name in enumerate(config.processes):
         state = states[name]
         num_shards, total = 0, 0
@@ -199,15 +206,15 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
         process.append(np.full(kept, code, dtype=np.int64))
         weights.append(np.full(kept, sigma * efficiency / kept if kept else 0.0))
         info[name] = {
-            "background": name in BACKGROUND_PROCESSES,
+            "background": name in stream.background,
             "sigma_gen_pb": sigma, "sigma_err_pb": float(sigma_err),
             "events_generated": generated, "events_selected": total, "events_kept": kept,
             "efficiency": efficiency, "accepted_sigma_pb": sigma * efficiency,
             "shards": num_shards, "target": target, "reached_target": total >= target,
-            "pythia_seeds": [pythia_seed(config.seed, name, i) for i in range(num_shards)],
+            "pythia_seeds": [pythia_seed(config.seed, name, i, config.stream) for i in range(num_shards)],
             "settings": shard_spec(config, name, 0).settings(),
         }
-    background = tuple(p for p in config.processes if p in BACKGROUND_PROCESSES)
+    background = tuple(p for p in config.processes if p in stream.background)
     if not any(info[b]["events_kept"] for b in background):
         raise InvalidInputError("no background event passed the trigger preselection.",
                                 fix="raise --events-per-process or lower the thresholds (--ht-min, --lepton-pt-min).")
@@ -215,7 +222,28 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
     order = rng(config.seed, "datasets.events.shuffle").permutation(all_objects.shape[0])
     meta = {"generator": GENERATOR_VERSION, "config": config.model_dump(mode="json", exclude={"workers"}),
             "versions": {**versions, "edgenn": __version__}, "processes": info,
-            "preselection": f"e/mu pT > {config.lepton_pt_min} GeV or jet HT > {config.ht_min} GeV"}
+            "stream": config.stream,
+            "preselection": (f"e/mu pT > {config.lepton_pt_min} GeV or jet HT > {config.ht_min} GeV" if stream.ht_path
+                             else f"isolated e/mu pT > {config.lepton_pt_min} GeV")}
     return EventData(objects=all_objects[order], process=np.concatenate(process)[order],
                      weights=np.concatenate(weights)[order], process_names=config.processes,
                      background_names=background, meta=meta)
+
+
+def background_summary(data: EventData) -> dict[str, Any]:
+    """Background composition by ADC2021 group (% of the accepted cross-section) beside ADC2021's published one, and
+    the effective number of background events (sum w)^2 / sum w^2: the weighted QCD slices can make it far smaller
+    than the raw count, and it is what sets the statistical precision of a background rate such as FPR 1e-5."""
+    w = data.weights[data.is_background()]
+    total = float(w.sum())
+    groups: dict[str, float] = {}
+    for name, sigma in data.accepted_cross_sections_pb().items():
+        if name in data.background_names:
+            group = composition_group(name)
+            groups[group] = groups.get(group, 0.0) + sigma
+    return {
+        "composition_percent": {g: round(100.0 * s / total, 3) if total > 0 else 0.0 for g, s in groups.items()},
+        "adc2021_composition_percent": ADC2021_COMPOSITION_PERCENT,
+        "events": int(w.size),
+        "effective_events": round(total**2 / float((w**2).sum()), 1) if w.size else 0.0,
+    }

@@ -59,6 +59,8 @@ def test_preselection_lepton_or_ht():
     obj[1, 9:13, 0] = 100.0  # HT 400
     obj[2, 1, 0] = 22.0  # soft electron, HT 0
     assert preselect(obj, lepton_pt_min=23.0, ht_min=350.0).tolist() == [True, True, False]
+    # without the HT path (the adc2021 stream) only the lepton filter counts
+    assert preselect(obj, lepton_pt_min=23.0, ht_min=None).tolist() == [True, False, False]
 
 
 def _write_adc(path, n, rng, types=None):

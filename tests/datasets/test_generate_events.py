@@ -1,4 +1,5 @@
-"""A tiny real Pythia event dataset: layout, weights from sigmaGen x efficiency, cache reuse, determinism."""
+"""A tiny real Pythia event dataset (adc2021 stream): layout, weights from sigmaGen x efficiency, the lepton filter,
+cache reuse, determinism."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from edgenn.errors import ConfigError
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("events")
-    config = EventGenConfig(events_per_process=20, processes=("wlnu", "zll", "h2_zz4l"), events_per_shard=60,
-                            fast=True, workers=2, max_shards_per_process=4, process_events={"h2_zz4l": 10})
+    config = EventGenConfig(events_per_process=20, processes=("wlnu", "zll", "ato4l"), events_per_shard=60,
+                            fast=True, workers=2, max_shards_per_process=4, process_events={"ato4l": 10})
     first = generate_events(config, base / "a", progress=False, cache_dir=base / "cache")
     second = generate_events(config, base / "b", progress=False, cache_dir=base / "cache")
     return first, second
@@ -25,9 +26,10 @@ def runs(tmp_path_factory):
 def test_layout_weights_and_manifest(runs):
     first, _ = runs
     data = load_events(first)
-    # h2_zz4l has its own target (process_events) instead of events_per_process
-    assert data.objects.shape == (50, 19, 3) and data.counts() == {"wlnu": 20, "zll": 20, "h2_zz4l": 10}
-    assert data.meta["processes"]["h2_zz4l"]["target"] == 10 and data.meta["processes"]["zll"]["target"] == 20
+    # ato4l has its own target (process_events) instead of events_per_process
+    assert data.objects.shape == (50, 19, 3) and data.counts() == {"wlnu": 20, "zll": 20, "ato4l": 10}
+    assert data.meta["stream"] == "adc2021"
+    assert data.meta["processes"]["ato4l"]["target"] == 10 and data.meta["processes"]["zll"]["target"] == 20
     assert data.background_names == ("wlnu", "zll")
     procs = data.meta["processes"]
     for name in ("wlnu", "zll"):
@@ -36,15 +38,17 @@ def test_layout_weights_and_manifest(runs):
         assert data.weights[data.process == data.process_names.index(name)].sum() == pytest.approx(
             p["sigma_gen_pb"] * p["efficiency"])
     assert procs["wlnu"]["sigma_gen_pb"] > 5 * procs["zll"]["sigma_gen_pb"]  # W -> l nu dominates Z -> ll
-    # every kept event passes the trigger preselection
-    lep = data.objects[:, 1:9, 0].max(axis=1)
-    ht = data.objects[:, 9:, 0].sum(axis=1)
-    assert ((lep > 23) | (ht > 350)).all()
+    # every kept event passes the lepton filter (no HT path in this stream)
+    assert (data.objects[:, 1:9, 0].max(axis=1) > 23).all()
     # four-lepton signal: most events hold >= 3 reconstructed leptons
-    sig = data.objects[data.process == data.process_names.index("h2_zz4l")]
+    sig = data.objects[data.process == data.process_names.index("ato4l")]
     assert np.mean((sig[:, 1:9, 0] > 0).sum(axis=1) >= 3) > 0.5
     manifest = json.loads((first.parent / "manifest.json").read_text())
     assert manifest["mixture_fractions"]["wlnu"] > manifest["mixture_fractions"]["zll"]
+    bkg = manifest["background"]
+    assert bkg["events"] == 40 and 0 < bkg["effective_events"] <= 40
+    assert bkg["composition_percent"]["W -> l nu"] > bkg["composition_percent"]["Z -> l l"]
+    assert bkg["adc2021_composition_percent"]["W -> l nu"] == 59.2
 
 
 def test_second_run_uses_cache_and_is_identical(runs):
@@ -57,12 +61,12 @@ def test_second_run_uses_cache_and_is_identical(runs):
 def test_unknown_process_is_a_config_error_listing_known_ones():
     from edgenn.config.load import validate
 
-    with pytest.raises(ConfigError, match="unknown process.*'zprime'.*known processes: qcd, wlnu"):
+    with pytest.raises(ConfigError, match="unknown process.*'zprime'.*known processes: wlnu, zll"):
         validate(EventGenConfig, {"processes": ["wlnu", "zprime"]}, source="edgenn data generate events")
 
 
 def test_per_process_target_for_an_unknown_process_is_refused():
     from edgenn.config.load import validate
 
-    with pytest.raises(ConfigError, match="process_events.*unknown process.*'zprime'"):
+    with pytest.raises(ConfigError, match="unknown process.*'zprime'"):
         validate(EventGenConfig, {"process_events": {"zprime": 10}}, source="edgenn data generate events")

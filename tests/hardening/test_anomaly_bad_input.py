@@ -107,7 +107,7 @@ def _case_generate_malformed_target(tmp):
 
 def _case_generate_unknown_process_target(tmp):
     return (["data", "generate", "events", "--out", "OUT", "--events", "zprime=10"],
-            ["process_events: unknown process(es) ['zprime']", "known processes: qcd, wlnu"])
+            ["process_events: unknown process(es) ['zprime']", "known processes: wlnu, zll"])
 
 
 CASES = {"generate-malformed-target": _case_generate_malformed_target,
