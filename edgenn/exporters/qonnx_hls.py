@@ -70,6 +70,19 @@ def prepare_qonnx(model: Any) -> PreparedQonnx:
     return PreparedQonnx(clean.model, ready.model, tuple(notes))
 
 
+def _refuse_known_hls4ml_gaps(model) -> None:
+    """hls4ml 1.3's ONNX pooling handler builds 1-D pooling without pad_left/pad_right and reads the channel count
+    from the width axis of the channels-last tensor (hls4ml/converters/onnx/pooling.py): refuse it by node rather
+    than fail deep in hls4ml or mis-size the layer."""
+    ranks = {v.name: len(v.type.tensor_type.shape.dim) for v in (*model.graph.value_info, *model.graph.input)}
+    for node in model.graph.node:
+        if node.op_type in ("MaxPool", "AveragePool") and ranks.get(node.input[0]) == 3:
+            raise UnsupportedModelError(f"node '{node.name}' ({node.op_type}, 1-D): hls4ml 1.3's ONNX front end "
+                                        "cannot convert 1-D pooling (its handler sets no padding and takes the "
+                                        "channel count from the width axis).",
+                                        fix="use a strided Conv1D, or 2-D pooling over an (N, C, 1, W) input.")
+
+
 def _input_quant(model, types: dict[str, TensorType]) -> TensorType:
     """The type of the Quant the graph input reaches through layout-only ops: the host casts the input to it."""
     name = model.graph.input[0].name
@@ -174,6 +187,7 @@ def export_qonnx_hls(prepared: PreparedQonnx, out_dir: Path, settings: HlsSettin
         raise UnsupportedModelError("export.fpga.ii_target: edgenn's II planner works on Keras layers, not yet on "
                                     "QONNX graphs.", fix="set reuse_factor (or per-layer settings) instead.")
     model = prepared.hls_ready
+    _refuse_known_hls4ml_gaps(model)
     types = derive_tensor_types(model)
     input_type = _input_quant(model, types).fixed
     out_dir = Path(out_dir)

@@ -103,8 +103,8 @@ def mlp_graph(weights: list[np.ndarray], biases: list[np.ndarray], *, weight_bit
 
 
 def conv_graph(rng: np.random.Generator, *, spatial: int = 2, size: int = 8, channels: tuple[int, int] = (2, 4),
-               classes: int = 3, weight_bits: int = 4, act_bits: int = 6):
-    """Quant(input) -> Conv -> Relu -> Quant -> MaxPool -> Flatten -> Gemm, random weights, channels first."""
+               classes: int = 3, weight_bits: int = 4, act_bits: int = 6, pool: bool = True):
+    """Quant(input) -> Conv -> Relu -> Quant -> [MaxPool] -> Flatten -> Gemm, random weights, channels first."""
     g = GraphWriter()
     c_in, c_out = channels
     kernel = (3,) * spatial
@@ -116,9 +116,11 @@ def conv_graph(rng: np.random.Generator, *, spatial: int = 2, size: int = 8, cha
                kernel_shape=list(kernel), pads=[1] * (2 * spatial), strides=[1] * spatial, dilations=[1] * spatial,
                group=1)  # torch writes every Conv attribute; qonnx's channels-last Conv requires them
     x = g.quant(g.node("Relu", [x], "Relu0"), 2.0 ** -3, act_bits, signed=False, stem="QuantReLU")
-    x = g.node("MaxPool", [x], "MaxPool0", kernel_shape=[2] * spatial, strides=[2] * spatial, pads=[0] * (2 * spatial))
+    if pool:
+        x = g.node("MaxPool", [x], "MaxPool0", kernel_shape=[2] * spatial, strides=[2] * spatial,
+                   pads=[0] * (2 * spatial))
     x = g.node("Flatten", [x], "Flatten0", axis=1)
-    features = c_out * (size // 2) ** spatial
+    features = c_out * (size // 2 if pool else size) ** spatial
     wq, s_w = _weight(g, rng.normal(0, 0.3, (classes, features)), weight_bits)
     x = g.node("Gemm", [x, wq, _bias(g, rng.normal(0, 0.2, classes), 2.0 ** -3 * s_w, 16)], "Gemm0", transB=1)
     return g.model([("global_in", shape)], x, (1, classes))

@@ -1,0 +1,57 @@
+"""QONNX graphs in Brevitas' shapes (Conv1D / Conv2D with pooling, a residual add) through hls4ml's ONNX front end
+with edgenn's types: the conversion (default suite, no g++) puts edgenn's derived type on every layer; the C
+simulations (@slow: one g++ compile each) equal the exact QONNX evaluation on every output value."""
+
+import numpy as np
+import pytest
+
+from edgenn.exporters.csim import quantize_inputs
+from edgenn.exporters.hls import HlsSettings
+from edgenn.exporters.qonnx_hls import export_qonnx_hls, prepare_qonnx
+from edgenn.qonnx.brevitas_graphs import conv_graph, residual_graph
+from edgenn.qonnx.evaluate import evaluate_qonnx
+
+GRAPHS = {
+    "conv2d": (lambda rng: conv_graph(rng, spatial=2), (2, 8, 8)),
+    "conv1d": (lambda rng: conv_graph(rng, spatial=1, size=16, pool=False), (2, 16)),
+    "residual": (lambda rng: residual_graph(rng), (8,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_conversion_carries_edgenn_types_on_every_layer(name, tmp_path):
+    build, _ = GRAPHS[name]
+    project = export_qonnx_hls(prepare_qonnx(build(np.random.default_rng(4))), tmp_path, HlsSettings(), compile=False)
+    by_name = {layer.name: layer for layer in project.hls_model.get_layers()}
+    classes = {p.class_name for p in project.precision.layers}
+    assert classes & {"Conv1D", "Conv2D", "Merge", "Dense"}
+    for p in project.precision.layers:
+        got = by_name[p.name].get_output_variable().type.precision
+        assert (got.width, got.integer, bool(got.signed)) == (p.result.width, p.result.integer, p.result.signed)
+        if p.accum is not None:
+            acc = by_name[p.name].types["accum_t"].precision
+            assert (acc.width, acc.integer) == (p.accum.width, p.accum.integer)
+            assert p.accum.width < 16  # derived from the Quant nodes, not hls4ml's fixed<16,6> default
+
+
+def test_one_dimensional_pooling_is_refused_naming_the_node(tmp_path):
+    from edgenn.errors import UnsupportedModelError
+
+    prepared = prepare_qonnx(conv_graph(np.random.default_rng(4), spatial=1, size=16))
+    with pytest.raises(UnsupportedModelError, match=r"node 'MaxPool_\d+' \(MaxPool, 1-D\): hls4ml 1.3"):
+        export_qonnx_hls(prepared, tmp_path, HlsSettings(), compile=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_c_simulation_equals_the_exact_qonnx_evaluation(name, tmp_path):
+    build, shape = GRAPHS[name]
+    rng = np.random.default_rng(4)
+    prepared = prepare_qonnx(build(rng))
+    project = export_qonnx_hls(prepared, tmp_path, HlsSettings())
+    x = np.random.default_rng(9).normal(0, 2.0, (2000, *shape))
+    ref = evaluate_qonnx(prepared.clean, x)
+    want = ref.values[ref.output_names[0]].reshape(len(x), -1)
+    got = project.hls_model.predict(np.ascontiguousarray(quantize_inputs(project, x))).reshape(len(x), -1)
+    assert ref.is_exact(ref.output_names[0]) and len(np.unique(want)) > 20
+    np.testing.assert_array_equal(got, want)
