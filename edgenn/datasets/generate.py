@@ -349,6 +349,9 @@ class ShardScheduler:
                     and (job.max_shards is None or self.states[c].next_index < job.max_shards)]
             if not plan:
                 return
+            # Neediest class first (expected share of its target): with targets far above one round of shards, a
+            # fixed class order gave every freed slot to the first class and starved the others.
+            plan.sort(key=lambda c: self.states[c].expected_jets(job.events_per_shard) / job.target_for(c))
             for cls in plan:
                 if len(self.pending) >= self.max_in_flight:
                     return
