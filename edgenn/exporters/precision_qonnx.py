@@ -94,9 +94,7 @@ def check_fixed_point_quants(model) -> None:
     """Refuse, in one message naming every node (by the user's own node names, before qonnx renames them), the Quant
     nodes whose outputs are not fixed-point numbers: non-power-of-two or per-channel-varying scales, nonzero zero
     points. Their C simulation could not equal the graph bit for bit (hls4ml #1208 measures the accuracy cost)."""
-    from onnx import numpy_helper
-
-    inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    inits = _constants(model)  # initializers and constant subgraphs (Brevitas computes bias scales with a Mul)
     bad = []
     for node in model.graph.node:
         if node.op_type not in ("Quant", "IntQuant", "Trunc") or len(node.input) < 3:
