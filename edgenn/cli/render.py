@@ -84,10 +84,13 @@ def check_table(console: Console, report) -> None:
     """
     from rich import box
 
-    table = Table(title=f"budget check: {report.source}", box=box.SIMPLE_HEAD, title_justify="left", padding=(0, 1, 0, 0))
+    table = Table(title=f"budget check: {report.source}", box=box.SIMPLE_HEAD, title_justify="left", padding=(0, 1, 0, 0),
+                  show_edge=False)
     # fold, never "…": on a terminal too narrow even for these cells a long word breaks, nothing is hidden
     for col in ("figure", "value", "90 %\nupper", "unit", "method", "limit", "result"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("value", "90 %\nupper") else "left")
+        # figure names are never broken: when space runs out the unit, method and limit cells wrap first
+        table.add_column(col, overflow="fold", no_wrap=col == "figure",
+                         justify="right" if col in ("value", "90 %\nupper") else "left")
     marks: dict[tuple[str, ...], str] = {}
     for line in report.lines:
         limit = getattr(line, "bounds", "") or line.limit

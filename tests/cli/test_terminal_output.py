@@ -28,7 +28,8 @@ EDGENN = Path(sys.executable).parent / "edgenn"
 BUDGET = ROOT / "firmware" / "budgets" / "jet_mlp.yml"
 COLOUR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])(;[0-9;]*)?m")  # SGR codes that set a colour
 
-# figures of an fpga export of the compressed jet MLP (names, units, methods and intervals as the target writes them)
+# figures of an fpga export of the jet MLP (names, units, methods and intervals as the target writes them; the
+# resource counts are those of the uncompressed float model, the widest numbers the table shows)
 FIGURES = {
     "accuracy": {"value": 0.7412, "unit": "fraction", "method": "csim"},
     "accuracy_drop": {"value": 0.0031, "unit": "fraction", "method": "csim"},
@@ -37,8 +38,8 @@ FIGURES = {
     "bit_exact_fraction": {"value": 1.0, "unit": "fraction", "method": "csim"},
     "latency_ns": {"value": 45.0, "unit": "ns", "method": "analytic", "interval": [10.03, 150.4]},
     "ii_cycles": {"value": 1, "unit": "cycles", "method": "analytic"},
-    "dsp": {"value": 0, "unit": "count", "method": "analytic"},
-    "lut": {"value": 15065.37, "unit": "count", "method": "analytic", "interval": [13704.4, 23543.8]},
+    "dsp": {"value": 3385, "unit": "count", "method": "analytic", "interval": [1480.2, 11877.0]},
+    "lut": {"value": 170329.4, "unit": "count", "method": "analytic", "interval": [99410.7, 455425.1]},
 }
 
 
@@ -87,7 +88,7 @@ def _in_a_terminal(argv: list[str], **env) -> str:
 
 def test_check_table_fits_80_columns_without_cutting_a_cell(tmp_path):
     res = _check(tmp_path)
-    assert res.returncode == 1, res.stderr  # one line fails: latency_ns, by its interval's upper end
+    assert res.returncode == 1, res.stderr  # latency_ns and lut fail by their interval's upper end, dsp by its value
     out = res.stdout
     assert "…" not in out and "..." not in out
     assert max(len(line) for line in out.splitlines()) <= 80, out
@@ -97,9 +98,13 @@ def test_check_table_fits_80_columns_without_cutting_a_cell(tmp_path):
     assert "<= 200000 [b]" in rows["lut"] and ">= 0.55" in rows["accuracy"]
     assert "[a] method must be analytic, da4ml or vendor" in out
     assert "[b] method must be analytic, da4ml, yosys or vendor" in out
-    # the one failure, with its whole reason under the table (wrapped at words by the terminal width)
+    assert "170,329" in rows["lut"] and "455,425" in rows["lut"] and "3,385" in rows["dsp"]
+    # each failure with its whole reason under the table (wrapped at words by the terminal width)
+    flat = " ".join(out.split())
     assert "FAIL latency_ns: 90 % interval upper end 150.4 > 100 (point 45 fits; `--compare point` tests the point " \
-           "estimate) budget broken" in " ".join(out.split()), out
+           "estimate)" in flat, out
+    assert "FAIL lut: 90 % interval upper end 455425 > 200000" in flat and "FAIL dsp: 3385 > 200" in flat
+    assert flat.endswith("budget broken")
 
 
 def test_check_json_has_the_methods_the_table_footnotes(tmp_path):
