@@ -52,9 +52,11 @@ def prepare_qonnx(model: Any) -> PreparedQonnx:
 
     notes = []
     if any(n.op_type in QCDQ_OPS for n in model.graph.node):
+        from qonnx.transformation.infer_shapes import InferShapes
         from qonnx.transformation.qcdq_to_qonnx import QCDQToQuant
 
-        model = ModelWrapper(model).transform(QCDQToQuant()).model
+        # QCDQToQuant reads the quantized tensors' element types from value_info: infer shapes first
+        model = ModelWrapper(model).transform(InferShapes()).transform(QCDQToQuant()).model
         notes.append("QCDQ graph (QuantizeLinear/Clip/DequantizeLinear) converted to QONNX Quant nodes first "
                      "(qonnx QCDQToQuant), as hls4ml #1197 / Brevitas #1282 advise")
     check_fixed_point_quants(model)  # before cleanup renames the nodes: the message names the user's nodes

@@ -65,9 +65,14 @@ def test_fpga_export_is_bit_exact_against_the_exact_qonnx_evaluation(fpga_export
     assert not any(f.get("bound") for f in report["figures"].values() if isinstance(f, dict))  # all layers modelled
 
 
-def test_budget_check_passes_on_the_qonnx_export(fpga_export):
-    res = run("check", fpga_export, "--budget", ROOT / "firmware" / "budgets" / "qonnx_mlp_tiny.yml")
+def test_budget_check_and_report_work_on_the_qonnx_export(fpga_export):
+    budget = ROOT / "firmware" / "budgets" / "qonnx_mlp_tiny.yml"
+    res = run("check", fpga_export, "--budget", budget)
     assert res.exit_code == 0, res.output
+    res = run("report", fpga_export, "--budget", budget)
+    assert res.exit_code == 0, res.output
+    html = (fpga_export / "report.html").read_text()
+    assert "exact QONNX reference" in html and "qonnx_mlp_tiny" in html
 
 
 def test_onnx_target_measures_qonnx_float32_executor_against_the_exact_evaluation(qonnx_files):

@@ -55,3 +55,26 @@ def test_c_simulation_equals_the_exact_qonnx_evaluation(name, tmp_path):
     got = project.hls_model.predict(np.ascontiguousarray(quantize_inputs(project, x))).reshape(len(x), -1)
     assert ref.is_exact(ref.output_names[0]) and len(np.unique(want)) > 20
     np.testing.assert_array_equal(got, want)
+
+
+def test_qcdq_graph_becomes_quant_nodes_with_the_same_values(tmp_path):
+    import sys
+
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(0).normal(0, 0.5, (4, 3)).astype(np.float32)
+    inits = [numpy_helper.from_array(np.array(2.0 ** -4, np.float32), "s"),
+             numpy_helper.from_array(np.array(0, np.int8), "z"), numpy_helper.from_array(w, "W")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="ql"),
+             helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"], name="dq"),
+             helper.make_node("MatMul", ["xd", "W"], ["y"], name="mm")]
+    graph = helper.make_graph(nodes, "qcdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], initializer=inits)
+    prepared = prepare_qonnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+    assert [n.op_type for n in prepared.clean.graph.node] == ["Quant", "MatMul"] and prepared.notes
+    assert "onnxscript" not in sys.modules  # the QONNX -> QCDQ direction (onnxscript) is never imported
+    x = np.random.default_rng(1).normal(0, 4, (50, 4))
+    ref = evaluate_qonnx(prepared.clean, x)
+    # ONNX QuantizeLinear: round half to even, saturate to int8; DequantizeLinear rescales
+    np.testing.assert_array_equal(ref.values[ref.output_names[0]],
+                                  (np.clip(np.round(x * 16), -128, 127) / 16) @ w.astype(np.float64))
