@@ -130,11 +130,14 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            io_type: str | None = None, strategy: str | None = None, reuse_factor: int | None = None,
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
            progress: bool = True, report: bool = True, ii_target: int | None = None,
-           softmax: str | None = None, hls_config: str | Path | None = None):
+           softmax: str | None = None, hls_config: str | Path | None = None, ptq: bool = False,
+           ptq_bits: int | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; ``hls_config`` (a YAML file with that section's
     schema: per-layer ``layers`` and global keys) goes on top of it, and flags given here override both.
+    ``ptq``: quantize a float user model after training (``exporters.ptq``; ``ptq_bits`` wide quantizers, default 8)
+    and check the firmware bit for bit against that fixed-point model; the float model's accuracy is reported beside.
     """
     from edgenn.runners.export import ExportRequest, run_export
 
@@ -146,7 +149,7 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
                             validation_samples=validation_samples, trust_model=trust_model, softmax=softmax,
-                            hls_config=Path(hls_config) if hls_config else None)
+                            hls_config=Path(hls_config) if hls_config else None, ptq=ptq, ptq_bits=ptq_bits)
     result = run_export(request, progress=progress)
     return _with_report(result, result.directory, report)
 

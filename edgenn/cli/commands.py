@@ -121,11 +121,16 @@ def export(ctx: typer.Context,
            trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
                                                                          "file (runs code stored in it)."),
            report: bool = typer.Option(True, help="Write report.html into the export directory."),
-           softmax: Optional[str] = typer.Option(None, help="Softmax head: table (hls4ml's tables, default), drop "
-                                                            "(logits, exact), argmax (class, exact)."),
+           softmax: Optional[str] = typer.Option(None, help="Softmax head: drop (logits, exact; default), argmax "
+                                                            "(class, exact), table (hls4ml's tables, agreement "
+                                                            "measured)."),
            hls_config: Optional[Path] = typer.Option(None, "--hls-config", help="YAML with per-layer hls4ml settings "
                                                      "(layers: {<layer>: {reuse_factor, parallelization_factor, "
                                                      "strategy, precision}}) and optionally global export.fpga keys."),
+           ptq: bool = typer.Option(False, "--ptq", help="Float model: quantize it after training (inputs, weights, "
+                                                          "ReLUs; ranges profiled on --data) and check the firmware "
+                                                          "bit for bit against that fixed-point model."),
+           ptq_bits: Optional[int] = typer.Option(None, help="--ptq quantizer width in bits (default 8)."),
            json_out: bool = JSON_OPTION,
            ) -> dict:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
@@ -137,7 +142,7 @@ def export(ctx: typer.Context,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target,
-                        softmax=softmax, hls_config=hls_config)
+                        softmax=softmax, hls_config=hls_config, ptq=ptq, ptq_bits=ptq_bits)
     render.export_summary(console, result)
     return {"paths": {"directory": result.directory, "report": result.directory / "report.md"},
             "figures": report_figures(result.report), "target": result.target,

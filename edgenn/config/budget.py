@@ -21,6 +21,8 @@ UNITS: dict[str, str] = {
     "efficiency": "fraction",  # anomaly detection: signal efficiency at the recipe's background rate, per signal
     "teacher_correlation": "ratio",  # distilled student: Pearson r with the teacher's log reconstruction error
     "bit_exact_fraction": "fraction",
+    # the firmware's class (softmax policy table/argmax/drop) vs the class of the exact reference's logits
+    "softmax_argmax_agreement": "fraction",
     "latency_cycles": "cycles",
     "latency_ns": "ns",
     "ii_cycles": "cycles",
@@ -83,6 +85,7 @@ class Budget(BaseModel):
     efficiency: dict[str, Limit] | None = None
     teacher_correlation: Limit | None = None
     bit_exact_fraction: Limit | None = None
+    softmax_argmax_agreement: Limit | None = None
     latency_cycles: Limit | None = None
     latency_ns: Limit | None = None
     ii_cycles: Limit | None = None

@@ -223,7 +223,7 @@ class ExportSpec(Strict):
     fpga: FpgaSpec = FpgaSpec()
     validation_samples: int = Field(10000, ge=1)
     # what the firmware does with a softmax head: drop (logits, exact), argmax (class, exact), table (hls4ml's tables)
-    softmax: Literal["drop", "argmax", "table"] = "table"
+    softmax: Literal["drop", "argmax", "table"] = "drop"
 
 
 class AnomalySpec(Strict):

@@ -255,7 +255,7 @@ def _relu(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
 def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     n = layer.n_in
     table_w = layer.accum_width or 18
-    tables = math.ceil(SOFTMAX_TABLE_SIZE * table_w / BRAM18_BITS)
+    tables = math.ceil((layer.table_size or SOFTMAX_TABLE_SIZE) * table_w / BRAM18_BITS)
     # exp table read n times per cycle: a BRAM has two ports, so ceil(n/2) copies; one 1/x table
     bram = math.ceil(n / 2) * tables + tables
     dsp = n * dsp_per_product(table_w, table_w, k.dsp_port_a_bits) if table_w >= DSP_MIN_WEIGHT_WIDTH else 0

@@ -127,5 +127,6 @@ def _layer_spec(layer: Any, in_width: int, in_widths: list[int], out_width: int,
     if cls == "Softmax" or activation == "softmax":
         table = _type(layer, "exp_table_t")
         return LayerSpec(layer.name, "softmax", n_out, n_out, input_width=in_width, result_width=out_width,
-                         accum_width=_width_signed_frac(table)[0] if table is not None else 18)
+                         accum_width=_width_signed_frac(table)[0] if table is not None else 18,
+                         table_size=int(layer.get_attr("table_size", 0) or 0))
     return LayerSpec(layer.name, "other", n_out, n_out, result_width=out_width)

@@ -53,6 +53,7 @@ class LayerSpec:
     num_power_of_two_weights: int = 0
     mult_sig_bits_hist: tuple[int, ...] | None = None
     lut_mult_csd_digits: int | None = None
+    table_size: int = 0  # softmax: entries per lookup table (0: hls4ml's default)
     csd_digits_hist: tuple[int, ...] | None = None  # [d] = weights with d non-zero CSD digits (0 zero, 1 shift)
     op: str = ""               # merge: add/subtract/multiply/average/maximum/minimum; pooling: Max/Average
     input2_width: int = 0      # merge: width of the second operand

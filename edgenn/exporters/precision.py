@@ -52,6 +52,9 @@ DEFAULT_FLOAT_FRACTION_BITS = 10
 class SoftmaxSettings:
     """hls4ml's softmax is table based: it cannot equal float softmax, so it is sized for accuracy, not exactness.
 
+    These are hls4ml's defaults; an export sizes its tables from the logits' type instead
+    (``exporters.softmax_tables``), so that the firmware's class is the model's.
+
     ``stable`` subtracts the maximum first; the distance to the maximum is truncated to ``inp_norm`` (step 1/64, range
     [0, 16): exp(-16) ~ 1e-7 is zero at the output precision) and its top log2(table_size) bits address the exp table.
     """
@@ -328,17 +331,18 @@ def _activation(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision |
                               output_min=0.0, output_max=float(hi.max()))
         return prec, _Tensor(lo, hi, fp, t.exact)
     if name == "softmax":
-        s = SoftmaxSettings()
+        from edgenn.exporters.softmax_tables import softmax_types
+
         n = int(t.lo.shape[0])
-        sum_type = FixedPoint(s.sum_width, max(1, math.ceil(math.log2(n))) + 1, False, "RND", "SAT")
-        tables = (("exp_table", s.exp_table), ("inv_table", s.inv_table), ("inv_inp", sum_type),
-                  ("accum", sum_type), ("inp_norm", s.inp_norm))
+        s = softmax_types(t.fp, n)  # table step = the logits' LSB (up to a cap): the class stays the model's
+        tables = (("exp_table", s["exp_table"]), ("inv_table", s["inv_table"]), ("inv_inp", s["sum"]),
+                  ("accum", s["sum"]), ("inp_norm", s["inp_norm"]))
         prec = LayerPrecision(
-            layer.name, type(layer).__name__, s.result, tables=tables, exact=False, table_size=s.table_size,
+            layer.name, type(layer).__name__, s["result"], tables=tables, exact=False, table_size=s["table_size"],
             output_min=0.0, output_max=1.0,
             notes=("softmax uses lookup tables: compared with float softmax by max |diff| and argmax, not bit-exact",),
         )
-        return prec, _Tensor(np.zeros(n), np.ones(n), s.result, False)
+        return prec, _Tensor(np.zeros(n), np.ones(n), s["result"], False)
     if name in ("sigmoid", "tanh"):
         # hls4ml evaluates both from a lookup table (nnet_activation.h, table_t, 1024 entries over [-8, 8)): the
         # firmware approximates the function, so the layer is never exact and the export measures the agreement

@@ -22,7 +22,7 @@ import numpy as np
 from edgenn.errors import InvalidInputError
 
 POLICIES = ("drop", "argmax", "table")
-DEFAULT_POLICY = "table"
+DEFAULT_POLICY = "drop"
 
 
 def check_policy(policy: str) -> str:

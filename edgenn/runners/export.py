@@ -45,6 +45,8 @@ class ExportRequest:
     trust_model: bool = False
     softmax: str | None = None  # drop | argmax | table; None: the recipe's export.softmax, else the default
     hls_config: Path | None = None  # --hls-config: an export.fpga section on top of the recipe's (export_settings)
+    ptq: bool = False  # --ptq: quantize a float user model after training; that model becomes the reference
+    ptq_bits: int | None = None  # --ptq-bits: quantizer width (default exporters.ptq.DEFAULT_BITS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ class ExportSource:
     x_calibration: np.ndarray | None = None  # training inputs: only their range is used (float models)
     notes: tuple[str, ...] = ()
     anomaly: AnomalyEval | None = None  # set for anomaly families: the output is a score, not class probabilities
-    softmax: str = "table"  # what the firmware does with a softmax head (exporters.softmax_policy)
+    softmax: str = "drop"  # what the firmware does with a softmax head (exporters.softmax_policy)
+    float_outputs: np.ndarray | None = None  # --ptq: the float model's outputs on x, for the cost of quantizing
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,17 @@ def resolve_source(request: ExportRequest) -> ExportSource:
         origin = "--validation-samples" if request.validation_samples else "the default cap"
         rows = (f"validation inputs: all {used} rows of {request.data}" if used == len(x) else
                 f"validation inputs: the first {used} of the {len(x)} rows of {request.data} ({origin} {cap})")
-        return ExportSource(src.stem, model, x, y, None, {}, used,
-                            {"model": str(src), "data": str(request.data), "validation_rows": f"{used} of {len(x)}"},
-                            {}, None, x_calibration=x,
-                            notes=(rows, "user model: the firmware input type is calibrated on the --data inputs"))
+        lineage = {"model": str(src), "data": str(request.data), "validation_rows": f"{used} of {len(x)}"}
+        if request.ptq:
+            return _ptq_source(src.stem, model, x[:used], None if y is None else y[:used], lineage, rows,
+                               request.ptq_bits)
+        notes = [rows]
+        if not any(type(layer).__module__.startswith("qkeras") for layer in model.layers):
+            notes.append("float model: exported with profiled fixed-point types and compared, not checked bit for "
+                         "bit; pass --ptq for an explicit post-training quantization checked exactly")
+        # the input type's origin (an input quantizer or the --data range) is said by the precision notes
+        return ExportSource(src.stem, model, x, y, None, {}, used, lineage, {}, None, x_calibration=x,
+                            notes=tuple(notes))
 
     from edgenn.artifacts import ModelArtifact, resolve_model_dir
     from edgenn.training.stage import prepared_data
@@ -184,6 +194,16 @@ def _qonnx_source(request: ExportRequest) -> ExportSource:
                         notes=(f"validation inputs: {used} of the {len(x)} rows of {request.data}",
                                "QONNX model: the firmware input type is the input Quant node's; the host casts the "
                                "inputs to it, exactly as that node does"))
+
+
+def _ptq_source(name: str, model, x: np.ndarray, y, lineage: dict, rows: str, bits: int | None) -> ExportSource:
+    """A float user model quantized by ``exporters.ptq``: the QKeras model is exported, the float one's outputs kept."""
+    from edgenn.exporters.ptq import DEFAULT_BITS, quantize_float_model
+
+    qmodel, record = quantize_float_model(model, x, bits=bits or DEFAULT_BITS)
+    float_outputs = np.asarray(model.predict(x, batch_size=4096, verbose=0), np.float64).reshape(len(x), -1)
+    return ExportSource(name, qmodel, x, y, None, {}, len(x), {**lineage, "ptq_bits": str(record.bits)}, {}, None,
+                        x_calibration=x, notes=(rows, record.note()), float_outputs=float_outputs)
 
 
 def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSource:

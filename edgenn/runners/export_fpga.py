@@ -100,6 +100,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
             figures["softmax_argmax_agreement"] = fig(
                 float(np.mean(fw_class == csim.reference[csim.logits_layer].argmax(axis=1))), "fraction", "csim",
                 f"firmware class (softmax policy {source.softmax}) vs the class of the reference logits")
+        if source.float_outputs is not None:
+            figures.update(_ptq_figures(source, csim.firmware[csim.output_layer], y))
         if csim.float_reference is not None and source.anomaly is None:
             figures.update(float_agreement_figures(csim, y))
         notes.append(f"bit-exactness reference: {csim.reference_label}; float32 Keras (whose wide sums and "
@@ -157,3 +159,19 @@ def _argmax_precision(model, source: ExportSource):
     precision = derive_precisions(model, x_calibration=source.x_calibration)
     head = precision.layer(precision.output_layer)
     return precision.replace_layer(replace(head, implementation="argmax"))
+
+
+def _ptq_figures(source: ExportSource, firmware_out: np.ndarray, y) -> dict:
+    """--ptq: the cost of quantizing, firmware vs the float model the user gave (before quantization)."""
+    from edgenn.verification.bitexact import accuracy
+
+    fl = source.float_outputs[: len(firmware_out)]
+    note = "firmware C simulation vs the float model before --ptq, same inputs"
+    figs = {"ptq.float_argmax_agreement": fig(float(np.mean(firmware_out.argmax(1) == fl.argmax(1))), "fraction",
+                                              "csim", note + ", predicted class")}
+    if y is not None:
+        fw_acc, fl_acc = accuracy(firmware_out, y), accuracy(fl, y)
+        figs["ptq.float_accuracy"] = fig(fl_acc, "fraction", "software", "float model before --ptq")
+        figs["ptq.accuracy_cost"] = fig(fl_acc - fw_acc, "fraction", "csim", "float model accuracy minus firmware "
+                                                                              "accuracy (the cost of quantizing)")
+    return figs
