@@ -32,7 +32,8 @@ def events_command(
     lepton_pt_min: Optional[float] = typer.Option(None, help="Single e/mu trigger threshold in GeV (default 23)."),
     ht_min: Optional[float] = typer.Option(None, help="ht_legacy: jet HT trigger threshold in GeV (default 350)."),
     max_shards_per_process: Optional[int] = typer.Option(None, help="Give up on a low-efficiency process after "
-                                                                    "this many shards (default 200)."),
+                                                                    "this many shards (default 200; adc2021's QCD "
+                                                                    "slices 4 unless given a target with --events)."),
 ) -> dict:
     return {k: v for k, v in dict(events_per_process=events_per_process, stream=stream, processes=process,
                                   process_events=_process_events(events) if events else None,

@@ -54,6 +54,7 @@ class EventStream:
     ht_path: bool
     qcd_pt_hat_min: bool
     sources: tuple[str, ...]
+    max_shards: dict[str, int] = dataclasses.field(default_factory=dict)  # default shard caps per process
 
     @property
     def processes(self) -> dict[str, tuple[str, ...]]:
@@ -92,6 +93,10 @@ EVENT_STREAMS: dict[str, EventStream] = {
                             "37:onIfMatch = 15 16"),
         },
         reconstructed=True, ht_path=False, qcd_pt_hat_min=False,
+        # QCD passes the isolated-lepton filter at ~1e-5: by default each slice stops after 4 shards (its efficiency
+        # is then an upper bound); --max-shards-per-process or --events asks for real QCD statistics.
+        max_shards={"qcd_pt20": 4, "qcd_pt50": 4, "qcd_pt120": 4, "qcd_pt300": 4, "qcd_bb_pt20": 4,
+                    "qcd_cc_pt20": 4},
         sources=("arXiv:2107.02157 (ADC2021 dataset: filter, objects, signals, SM composition)",
                  "Delphes CMS card (lepton isolation cone and thresholds)")),
     "ht_legacy": EventStream(

@@ -65,7 +65,9 @@ class EventGenConfig(BaseModel):
     lepton_pt_min: float = Field(23.0, ge=0, description="single e/mu trigger threshold in GeV")
     ht_min: float = Field(350.0, ge=0, description="jet HT trigger threshold in GeV")
     events_per_shard: int = Field(500, ge=1, le=100_000)
-    max_shards_per_process: int = Field(200, ge=1, le=_SHARDS_PER_PROCESS,
+    # None: the stream's cap per process (adc2021 caps its QCD slices, whose filter efficiency is ~1e-5, so that the
+    # default command ends in minutes; ask for QCD statistics explicitly), else 200.
+    max_shards_per_process: int | None = Field(None, ge=1, le=_SHARDS_PER_PROCESS,
                                         description="stop a low-efficiency process after this many shards")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
 
@@ -131,7 +133,10 @@ def event_job(config: EventGenConfig, versions: dict[str, str]) -> ShardJob:
                     events_per_shard=config.events_per_shard, workers=config.workers,
                     spec=lambda process, index: shard_spec(config, process, index),
                     key=lambda spec: shard_cache_key(spec, versions), run=_run_event_shard, count_array="objects",
-                    default_yield=0.3, unit="events", max_shards=config.max_shards_per_process,
+                    default_yield=0.3, unit="events", max_shards=config.max_shards_per_process or 200,
+                    class_max_shards=() if config.max_shards_per_process else tuple(
+                        (p, n) for p, n in event_stream(config.stream).max_shards.items()
+                        if p in config.processes and p not in config.process_events),
                     class_targets=tuple((p, config.target(p)) for p in config.processes))
 
 

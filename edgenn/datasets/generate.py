@@ -175,11 +175,15 @@ class ShardJob:
     default_yield: float = _DEFAULT_YIELD  # rows per event before the first shard of a class reports
     unit: str = "jets"
     max_shards: int | None = None  # stop a class after this many shards even if short (None: never)
+    class_max_shards: tuple[tuple[str, int], ...] = ()  # per-class overrides of ``max_shards``
     # Per-class targets overriding ``target`` (the event stage needs ~1e5 QCD events but far fewer of the rest).
     class_targets: tuple[tuple[str, int], ...] = ()
 
     def target_for(self, cls: str) -> int:
         return dict(self.class_targets).get(cls, self.target)
+
+    def max_shards_for(self, cls: str) -> int | None:
+        return dict(self.class_max_shards).get(cls, self.max_shards)
 
 
 def jet_job(config: JetGenConfig, versions: dict[str, str]) -> ShardJob:
@@ -292,7 +296,7 @@ class ShardScheduler:
 
     At most two shards per worker are in flight: one running and one queued, so that no worker idles while the
     main process collects results. A fully cached run never starts a worker. A class that reaches
-    ``job.max_shards`` stops short (its state then holds fewer rows than ``job.target_for(cls)``).
+    ``job.max_shards_for(cls)`` stops short (its state then holds fewer rows than ``job.target_for(cls)``).
     """
 
     def __init__(self, job: ShardJob, cache: ShardCache, bar: ShardProgress, executor: Any | None = None) -> None:
@@ -337,7 +341,7 @@ class ShardScheduler:
     def _short(self) -> list[str]:
         job = self.job
         return [c for c in job.classes if self.states[c].prefix_jets() < job.target_for(c)
-                and (job.max_shards is None or self.states[c].prefix_shards() < job.max_shards)]
+                and (job.max_shards_for(c) is None or self.states[c].prefix_shards() < job.max_shards_for(c))]
 
     def _plan(self) -> None:
         """Plan one more shard per class in turn while the expected yield of a class falls short."""
@@ -346,7 +350,7 @@ class ShardScheduler:
             # A class with shards in flight whose prefix is short only because they finish out of order waits.
             plan = [c for c in self._short() if (self.states[c].in_flight == 0
                     or self.states[c].expected_jets(job.events_per_shard) < job.target_for(c))
-                    and (job.max_shards is None or self.states[c].next_index < job.max_shards)]
+                    and (job.max_shards_for(c) is None or self.states[c].next_index < job.max_shards_for(c))]
             if not plan:
                 return
             # Neediest class first (expected share of its target): with targets far above one round of shards, a

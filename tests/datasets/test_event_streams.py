@@ -101,3 +101,14 @@ def test_real_w_sample_passes_the_isolated_lepton_filter():
     leptons = objects[:, 1:1 + NUM_ELECTRONS + NUM_MUONS, 0]
     assert (leptons.max(axis=1) > 23.0).all()
     assert np.median(objects[:, 0, 0]) > 20.0  # the neutrino's MET
+
+
+def test_qcd_slices_are_capped_by_default_but_not_when_asked_for():
+    from edgenn.datasets.events_generate import event_job
+
+    default = event_job(EventGenConfig(), {})
+    assert default.max_shards_for("qcd_pt50") == 4 and default.max_shards_for("wlnu") == 200
+    asked = event_job(EventGenConfig(process_events={"qcd_pt50": 1000}), {})
+    assert asked.max_shards_for("qcd_pt50") == 200 and asked.max_shards_for("qcd_pt20") == 4
+    explicit = event_job(EventGenConfig(max_shards_per_process=7), {})
+    assert explicit.max_shards_for("qcd_pt50") == explicit.max_shards_for("wlnu") == 7
