@@ -129,6 +129,7 @@ def resolve_source(request: ExportRequest) -> ExportSource:
             raise InvalidInputError(f"{src}: a user model needs validation data to check the export against.",
                                     fix="pass --data val.npz (arrays x, and optionally y).")
         model = flatten_model(load_model(src, trust_model=request.trust_model))  # Sequential / nested -> flat
+        _refuse_several_data_inputs(model, request.data)
         x, y = _load_npz(request.data)
         from edgenn.architectures.extra_inputs import primary_input
 
@@ -194,6 +195,25 @@ def _qonnx_source(request: ExportRequest) -> ExportSource:
                         notes=(f"validation inputs: {used} of the {len(x)} rows of {request.data}",
                                "QONNX model: the firmware input type is the input Quant node's; the host casts the "
                                "inputs to it, exactly as that node does"))
+
+
+def _refuse_several_data_inputs(model, data: Path) -> None:
+    """A model with several data inputs: its --data arrays are read and checked (one per input, named after the
+    inputs or x0, x1, ...), then the model is refused in one line, as the fixed-point derivation, the C simulation
+    feed and the ONNX check take one data array (declared extra inputs aside)."""
+    from edgenn.errors import UnsupportedModelError
+    from edgenn.runners.user_data import data_inputs, load_input_arrays
+
+    names = data_inputs(model)
+    if len(names) <= 1:
+        return
+    if not data.is_file():
+        raise MissingArtifactError(f"{data}: validation data file not found.", fix="pass --data with an existing .npz.")
+    arrays = load_input_arrays(data, model)
+    shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
+    raise UnsupportedModelError(f"model '{model.name}' has {len(names)} data inputs ({shapes} read from {data}); "
+                                "edgenn exports models with one data input for now.",
+                                fix="concatenate the inputs into one array taken by one Input layer.")
 
 
 def _ptq_source(name: str, model, x: np.ndarray, y, lineage: dict, rows: str, bits: int | None) -> ExportSource:
