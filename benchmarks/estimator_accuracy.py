@@ -1,14 +1,16 @@
 """Accuracy of the analytic estimator against real synthesis results (corpus/synthesis/*.json).
 
-Every corpus design is rebuilt as a Keras model with its recorded weights, converted by hls4ml 1.3 with its recorded
-precisions, part, clock and reuse factor (no compile, no vendor tool), and estimated through the path `edgenn export`
-uses: ``estimate(design_from_hls_model(hls_model))``. Printed: per design the estimate and the report; then the
-median |error|, the fraction within 15 % / 10 % (resources) or +-1 cycle (latency), and a leave-one-design-out
-check: a per-figure scale (median of reported/estimated over the other designs) is applied to the left-out design,
-and its 90 % interval is the 5th-95th percentile of the other designs' scaled errors. With few designs these
-intervals are crude; the count of designs is printed beside them.
+Every corpus design is rebuilt as a Keras model (recorded weights, or the CI test's initializer with several seeds),
+converted by hls4ml 1.3 with its recorded precisions, part, clock, strategy and reuse factor (no compile, no vendor
+tool), once per backend that synthesised it, and estimated through the path `edgenn export` uses:
+``estimate(design_from_hls_model(hls_model))``. Printed: per report the estimate and the real figure; then per figure
+the median |error| (relative for LUT/FF/DSP, cycles for latency) and the fraction within 15 % / 10 % / +-1 cycle over
+the designs whose layers are all modelled; then leave-one-design-out (every tool version of a design left out
+together) and leave-one-repository-out validation of the 90 % interval: the interval of a left-out design is built
+from the other designs' errors only, and the table says how often it held the real figure and how wide it was.
+Designs with several reports count once (each report weighs 1 / number of reports of its design).
 
-    PYTHONPATH=. python benchmarks/estimator_accuracy.py [--corpus corpus/synthesis]
+    PYTHONPATH=. python benchmarks/estimator_accuracy.py [--corpus corpus/synthesis] [--write-intervals]
 """
 
 from __future__ import annotations
@@ -25,128 +27,186 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthesis_corpus import build_hls_model, load_corpus, reports_of, seeds_of  # noqa: E402
+
 FIGS = ("lut", "ff", "dsp", "latency_cycles")
+ABSOLUTE = ("latency_cycles",)  # judged in cycles (within +-1), and its error has an offset (many real latencies are 0)
+LATENCY_OFFSET = 2  # cycles: the latency error is (est + 2) / (real + 2) - 1
+
+__all__ = ["FIGS", "load_corpus", "estimate_entry", "estimate_all", "error", "lodo", "main"]
 
 
-def load_corpus(directory: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(Path(directory).glob("*.json"))]
-
-
-def build_hls_model(entry: dict, out_dir: str):
-    """Keras Dense/ReLU/softmax model with the recorded weights, converted with the recorded types (io_parallel)."""
-    import hls4ml
-    import tensorflow as tf
-
-    layers = entry["layers"]
-    dense = [l for l in layers if l["kind"] == "dense"]
-    inp = tf.keras.layers.Input((dense[0]["n_in"],), name="inp")  # "input" is reserved by hls4ml
-    x = inp
-    for spec in layers[1:]:
-        if spec["kind"] == "dense":
-            x = tf.keras.layers.Dense(spec["n_out"], name=spec["name"])(x)
-        elif spec["kind"] in ("relu", "softmax"):
-            x = tf.keras.layers.Activation(spec["kind"], name=spec["name"])(x)
-        else:
-            raise ValueError(f"{entry['id']}: layer kind {spec['kind']!r} is not rebuilt by this benchmark")
-    model = tf.keras.Model(inp, x)
-    for spec in dense:
-        w = np.asarray(spec["weights"], dtype=np.float64).reshape(spec["n_in"], spec["n_out"])
-        model.get_layer(spec["name"]).set_weights([w, np.asarray(spec["biases"])])
-    backend = "Vitis" if entry["tool"] == "Vitis HLS" else "Vivado"
-    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=backend)
-    cfg["LayerName"]["inp"]["Precision"]["result"] = layers[0]["result_type"]
-    for spec in layers[1:]:
-        lc = cfg["LayerName"][spec["name"]]
-        if spec["kind"] == "dense":
-            lc["Precision"].update(weight=spec["weight_type"], bias=spec["bias_type"], accum=spec["accum_type"],
-                                   result=spec["result_type"])
-            lc["ReuseFactor"] = spec["reuse_factor"]
-            lc["Strategy"] = spec["strategy"]
-        else:
-            lc["Precision"] = {"result": spec["result_type"]} if spec["kind"] == "relu" else lc.get("Precision", {})
-    rf = max(l["reuse_factor"] for l in dense)
-    cfg["Model"]["ReuseFactor"] = rf
-    cfg["Model"]["Strategy"] = dense[0]["strategy"]
-    return hls4ml.converters.convert_from_keras_model(
-        model, hls_config=cfg, output_dir=out_dir, backend=backend, io_type=entry["io_type"],
-        part=entry["part"].replace("-clg", "clg"), clock_period=entry["clock_period_ns"])
-
-
-def estimate_entry(entry: dict) -> dict[str, float]:
+def estimate_entry(entry: dict, report: dict | None = None) -> dict:
+    """Estimated totals of one design for one of its reports (median over the rebuild seeds)."""
     from edgenn.estimates import design_from_hls_model, estimate
 
-    with tempfile.TemporaryDirectory() as tmp:
-        report = estimate(design_from_hls_model(build_hls_model(entry, tmp)))
-    return {k: float(getattr(report.total, k).value) for k in FIGS} | {"lower_bound": report.total.lut.bound == "lower"}
+    report = report or reports_of(entry)[0]
+    runs = []
+    for seed in seeds_of(entry):
+        with tempfile.TemporaryDirectory() as tmp:
+            total = estimate(design_from_hls_model(build_hls_model(entry, report["backend"], tmp, seed))).total
+        runs.append({k: float(getattr(total, k).value) for k in FIGS} | {"lower_bound": total.lut.bound == "lower",
+                                                                        "notes": list(total.notes)})
+    out = {k: float(np.median([r[k] for r in runs])) for k in FIGS}
+    return out | {"lower_bound": runs[0]["lower_bound"], "notes": runs[0]["notes"]}
 
 
-def rel(est: float, true: float) -> float:
-    return (est - true) / true if true else (0.0 if est == 0 else float("inf"))
+def estimate_all(corpus: list[dict]) -> list[dict]:
+    rows = []
+    for entry in corpus:
+        reports = reports_of(entry)
+        for report in reports:
+            rows.append({"id": entry["id"], "repo": entry["source"]["repository"], "tool": report["tool"],
+                         "version": report["tool_version"], "reported": report["reported"],
+                         "est": estimate_entry(entry, report), "weight": 1.0 / len(reports)})
+    return rows
 
 
-def leave_one_out(rows: list[tuple[dict, dict]]) -> dict[str, list[tuple[float, float, float, float]]]:
-    """Per figure and design: (scaled estimate, interval low, interval high, true)."""
-    out: dict[str, list] = {f: [] for f in FIGS}
-    for i, (entry, est) in enumerate(rows):
-        others = [r for j, r in enumerate(rows) if j != i]
-        for f in FIGS:
-            pairs = [(e[f], o["reported"][f]) for o, e in others if e[f] > 0 and o["reported"][f] > 0]
-            scale = float(np.median([t / e for e, t in pairs])) if pairs else 1.0
-            errs = [e * scale / t - 1 for e, t in pairs]  # in-sample errors of the others after the scale
-            lo, hi = (np.percentile(errs, [5, 95]) if errs else (0.0, 0.0))
-            point = est[f] * scale
-            # interval on the true value: true = point / (1 + err)
-            out[f].append((point, point / (1 + hi), point / (1 + lo) if lo > -1 else float("inf"),
-                           float(entry["reported"][f])))
+def error(figure: str, est: float, true: float) -> float | None:
+    """(est + 2) / (true + 2) - 1 for latency; (est - true) / true otherwise (None when true is 0 and est is not)."""
+    if figure in ABSOLUTE:
+        return (est + LATENCY_OFFSET) / (true + LATENCY_OFFSET) - 1
+    if true == 0:
+        return 0.0 if est == 0 else None
+    return (est - true) / true
+
+
+def within(figure: str, est: float, true: float, tol: float) -> bool:
+    if figure in ABSOLUTE:
+        return abs(est - true) <= 1
+    e = error(figure, est, true)
+    return e is not None and abs(e) <= tol
+
+
+def weighted_quantile(values: list[float], weights: list[float], q: float) -> float:
+    order = np.argsort(values)
+    v, w = np.asarray(values)[order], np.asarray(weights)[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cdf, v))
+
+
+def interval_of(figure: str, value: float, q5: float, q95: float) -> tuple[float, float]:
+    """The interval on the true value of an estimate, from the error quantiles (error = f(est, true))."""
+    if figure in ABSOLUTE:
+        c = LATENCY_OFFSET
+        return max(0.0, (value + c) / (1 + q95) - c), max(0.0, (value + c) / (1 + q5) - c)
+    return value / (1 + q95), (value / (1 + q5) if q5 > -1 else float("inf"))
+
+
+def quantiles(rows: list[dict], figure: str) -> tuple[float, float] | None:
+    pairs = [(error(figure, r["est"][figure], r["reported"][figure]), r["weight"]) for r in rows]
+    pairs = [(e, w) for e, w in pairs if e is not None]
+    if len(pairs) < 2:
+        return None
+    errs, ws = zip(*pairs)
+    return weighted_quantile(list(errs), list(ws), 0.05), weighted_quantile(list(errs), list(ws), 0.95)
+
+
+def lodo(rows: list[dict], key: str) -> dict[str, dict[str, float]]:
+    """Leave-one-group-out (``key`` = 'id' for designs, 'repo' for repositories) validation of the interval."""
+    out = {}
+    for f in FIGS:
+        hits, halves, weights = [], [], []
+        for group in sorted({r[key] for r in rows}):
+            q = quantiles([r for r in rows if r[key] != group], f)
+            if q is None:
+                continue
+            for r in (r for r in rows if r[key] == group):
+                value, true = r["est"][f], r["reported"][f]
+                lo, hi = interval_of(f, value, *q)
+                hits.append(lo - 1e-9 <= true <= hi + 1e-9)
+                weights.append(r["weight"])
+                if value > 0 and np.isfinite(hi):
+                    halves.append((hi - lo) / 2 / value)
+                elif f in ABSOLUTE and np.isfinite(hi):
+                    halves.append((hi - lo) / 2 / max(value, 1.0))  # a 0-cycle point: the width in cycles
+        out[f] = {"coverage": float(np.average(hits, weights=weights)) if hits else float("nan"),
+                  "median_half_width": float(np.median(halves)) if halves else float("nan"),
+                  "groups": len({r[key] for r in rows})}
     return out
+
+
+def design_summary(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per figure: median |error| and fractions within tolerance, each design counted once (its reports' median)."""
+    out = {}
+    for f in FIGS:
+        per_design, w15, w10 = [], [], []
+        for design in sorted({r["id"] for r in rows}):
+            mine = [r for r in rows if r["id"] == design]
+            errs = [abs(r["est"][f] - r["reported"][f]) if f in ABSOLUTE else error(f, r["est"][f], r["reported"][f])
+                    for r in mine]
+            errs = [abs(e) if e is not None else float("inf") for e in errs]
+            per_design.append(float(np.median(errs)))
+            w15.append(np.mean([within(f, r["est"][f], r["reported"][f], .15) for r in mine]))
+            w10.append(np.mean([within(f, r["est"][f], r["reported"][f], .10) for r in mine]))
+        out[f] = {"median_abs_error": float(np.median(per_design)), "within_15": float(np.mean(w15)),
+                  "within_10": float(np.mean(w10)), "designs": len(per_design)}
+    return out
+
+
+def _fmt(f: str, v: float) -> str:
+    return f"{v:.1f} cycles" if f in ABSOLUTE else f"{v:.1%}"
+
+
+def print_report(rows: list[dict]) -> None:
+    full = [r for r in rows if not r["est"]["lower_bound"]]
+    designs = {r["id"] for r in rows}
+    print(f"{len(designs)} designs ({len(rows)} reports) from {len({r['repo'] for r in rows})} repositories; "
+          f"{len({r['id'] for r in full})} designs have every layer modelled\n")
+    print(f"{'design':42} {'tool':16} " + " ".join(f"{f + ' est/real':>22}" for f in FIGS))
+    for r in rows:
+        cells = [f"{r['est'][f]:>10,.0f}/{r['reported'][f]:<10,}" for f in FIGS]
+        tag = "  (lower bound)" if r["est"]["lower_bound"] else ""
+        print(f"{r['id']:42} {r['tool'][:6] + ' ' + r['version']:16} " + " ".join(cells) + tag)
+    print("\nanalytic model, designs with every layer modelled (each design once):")
+    for f, s in design_summary(full).items():
+        tol = "within +-1 cycle" if f in ABSOLUTE else "within 15 %"
+        extra = "" if f in ABSOLUTE else f"   within 10 % {s['within_10']:.0%}"
+        print(f"  {f:15} median |error| {_fmt(f, s['median_abs_error']):>12}   {tol} {s['within_15']:.0%}{extra}"
+              f"   ({s['designs']} designs)")
+    for key, label in (("id", "leave-one-design-out"), ("repo", "leave-one-repository-out")):
+        print(f"\n{label}: 90 % interval from the other groups' errors")
+        for f, s in lodo(full, key).items():
+            print(f"  {f:15} covers {s['coverage']:.0%}   median half-width {s['median_half_width']:.0%} of the point"
+                  f"   ({s['groups']} groups)")
+
+
+def write_intervals(rows: list[dict], path: Path) -> None:
+    """Error quantiles over every design with all layers modelled, with the leave-one-design-out coverage of the
+    interval they give (how often a design's interval, built without it, held its real figure)."""
+    full = [r for r in rows if not r["est"]["lower_bound"]]
+    held = lodo(full, "id")
+    table = {"method": "error of the shipped model on corpus/synthesis (benchmarks/estimator_accuracy.py); "
+                       "LODO coverage validates the interval",
+             "figures": {}}
+    for f in FIGS:
+        q = quantiles(full, f)
+        used = sorted({r["id"] for r in full if error(f, r["est"][f], r["reported"][f]) is not None})
+        table["figures"][f] = {"q5": round(q[0], 4), "q95": round(q[1], 4),
+                               "kind": "offset" if f in ABSOLUTE else "relative",
+                               **({"offset": LATENCY_OFFSET} if f in ABSOLUTE else {}),
+                               "designs": len(used), "reports": sum(1 for r in full if r["id"] in used),
+                               "lodo_coverage": round(held[f]["coverage"], 3), "designs_ids": used}
+    path.write_text(json.dumps(table, indent=1) + "\n")
+    print(f"\nwrote {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus" / "synthesis")
     ap.add_argument("--write-intervals", action="store_true",
-                    help="store the measured error percentiles as edgenn/estimates/error_intervals.json")
+                    help="store the measured error quantiles as edgenn/estimates/error_intervals.json")
+    ap.add_argument("--json", type=Path, help="also write every row (estimate and report) to this file")
     args = ap.parse_args(argv)
-    corpus = load_corpus(args.corpus)
-    rows = [(entry, estimate_entry(entry)) for entry in corpus]
-    print(f"{len(rows)} designs from {len({e['source']['repository'] for e, _ in rows})} repositories\n")
-    print(f"{'design':32} {'tool':14} " + " ".join(f"{f + ' est/real':>22}" for f in FIGS))
-    for entry, est in rows:
-        cells = [f"{est[f]:>10,.0f}/{entry['reported'][f]:<10,}" for f in FIGS]
-        print(f"{entry['id']:32} {entry['tool_version']:14} " + " ".join(cells) + ("  (lower bound)" if est["lower_bound"] else ""))
-    print("\nraw model (no corpus fit):")
-    for f in FIGS:
-        errs = [rel(est[f], e["reported"][f]) for e, est in rows]
-        if f == "latency_cycles":
-            within = np.mean([abs(est[f] - e["reported"][f]) <= 1 for e, est in rows])
-            print(f"  {f:15} median |error| {np.median(np.abs(errs)):6.1%}   within +-1 cycle {within:.0%}")
-        else:
-            print(f"  {f:15} median |error| {np.median(np.abs(errs)):6.1%}   within 15 % "
-                  f"{np.mean(np.abs(errs) <= .15):.0%}   within 10 % {np.mean(np.abs(errs) <= .10):.0%}")
-    print(f"\nleave-one-design-out (per-figure scale fitted on the other {len(rows) - 1} designs):")
-    for f, items in leave_one_out(rows).items():
-        errs = [rel(p, t) for p, _, _, t in items]
-        cover = np.mean([lo <= t <= hi for _, lo, hi, t in items])
-        half = np.median([(hi - lo) / 2 / p for p, lo, hi, _ in items if p > 0 and np.isfinite(hi)] or [float("nan")])
-        print(f"  {f:15} median |error| {np.median(np.abs(errs)):6.1%}   within 15 % {np.mean(np.abs(errs) <= .15):.0%}"
-              f"   90 % interval covers {cover:.0%}   median half-width {half:.0%} of the point")
+    rows = estimate_all(load_corpus(args.corpus))
+    print_report(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
     if args.write_intervals:
         write_intervals(rows, ROOT / "edgenn" / "estimates" / "error_intervals.json")
     return 0
-
-
-def write_intervals(rows: list[tuple[dict, dict]], path: Path) -> None:
-    """5th/95th percentile of the raw model's relative error over the designs with every layer modelled. The model's
-    constants are not fitted on this corpus per design, so these are the errors the shipped estimator makes."""
-    full = [(e, est) for e, est in rows if not est["lower_bound"]]
-    table = {"method": "relative error of the shipped model on corpus/synthesis, benchmarks/estimator_accuracy.py",
-             "figures": {}}
-    for f in FIGS:
-        errs = [rel(est[f], e["reported"][f]) for e, est in full if e["reported"][f] > 0]
-        table["figures"][f] = {"q5": round(float(np.percentile(errs, 5)), 4), "q95": round(float(np.percentile(errs, 95)), 4),
-                               "designs": len(errs), "designs_ids": [e["id"] for e, _ in full if e["reported"][f] > 0]}
-    path.write_text(json.dumps(table, indent=1) + "\n")
-    print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

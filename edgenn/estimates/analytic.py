@@ -23,6 +23,7 @@ import numpy as np
 
 from edgenn.estimates.layer_models import layer_model, register_layer_model
 from edgenn.estimates.resources import DesignSpec, Estimate, LayerSpec, ResourceReport
+from edgenn.estimates.streams import fifo_estimate
 
 DSP_MIN_WEIGHT_WIDTH = 9
 # A constant product goes to a DSP when the constant has >= 3 non-zero CSD digits (2+ adders) and the input is wide:
@@ -36,7 +37,11 @@ DSP_PORT_B_BITS = 18
 BRAM18_WIDTH_BITS = 36
 BRAM18_DEPTH_AT_36 = 512
 BRAM18_BITS = 18 * 1024
-SOFTMAX_TABLE_SIZE = 1024  # hls4ml default table_size for exp and 1/x tables
+SOFTMAX_TABLE_SIZE = 1024
+# HLS inlines a small layer function into the top pipeline (no call-boundary register). Seen inlined: Dense(1 -> 64)
+# (64 products, 0 cycles); seen as its own pipelined call: the tutorial MLP's Dense(32 -> 5) and larger (160+). The
+# threshold lies between; 128 is the middle, not a measured switch point.
+INLINE_MAX_PRODUCTS = 128  # hls4ml default table_size for exp and 1/x tables
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class ModelConstants:
     lut_per_adder_bit: float = 1.4        # LUTs per bit of every adder (adder tree and constant-multiplier adders)
     ff_per_register_bit: float = 2.79     # FFs per bit we count as registered (see _dense_constant)
     relu_lut_per_bit: float = 1.75        # HLS csynth charges 28 LUTs per 16-bit ReLU output
+    table_lut_per_input_bit: float = 6.9  # table activations: index logic per input bit (hls4ml CI baselines)
     compare_lut_per_bit: float = 2.29     # max/min: comparator + multiplexer per bit (hls4ml MaxPooling baselines)
     softmax_lut_per_table_bit: float = 7.8  # per input x table width
     adder_level_ns: float = 0.4           # delay of one adder level as scheduled by HLS (chains 6+ levels at 5 ns)
@@ -55,6 +61,10 @@ class ModelConstants:
     softmax_internal_cycles: int = 4      # table read, sum, inverse table, multiply (4 and 5 in the two reports)
     bram_read_cycles: int = 1
     dsp_port_a_bits: int = DSP_PORT_A_BITS  # 27 on DSP48E2 (UltraScale and later), 25 on DSP48E1 (7-series)
+    tool: str = ""                        # the design's HLS tool generation (DesignSpec.tool), set by estimate()
+    io_type: str = "io_parallel"          # the design's io type, set by estimate()
+    fifo_lut_per_bit_vitis: float = 0.55  # io_stream FIFOs (edgenn.estimates.streams)
+    fifo_lut_per_bit_vivado: float = 1.7
 
 
 DEFAULT_CONSTANTS = ModelConstants()
@@ -186,22 +196,35 @@ def _tree_levels(terms: int) -> int:
     return math.ceil(math.log2(terms)) if terms > 1 else 0
 
 
-def _dense_constant(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+def _dense_constant(layer: LayerSpec, clock_ns: float, k: ModelConstants, allow_inline: bool = True) -> Estimate:
     c = _constant_products(layer, k.dsp_port_a_bits)
-    # n_nz products plus one bias per output fold into n_nz two-input adders
-    tree_bits = layer.num_nonzero_weights * layer.accum_width
-    lut = k.lut_per_adder_bit * (tree_bits + c.lut_mult_adder_bits)
     dsp = c.dsp_products
+    # n_nz products plus one bias per output fold into n_nz two-input adders; a product on a DSP brings its own
+    # post-adder (P = A*B + C), which takes one of them out of the LUTs
+    # when an output has that single product (Dense(1 -> n)); a sum of several products stays a LUT adder tree
+    # (the tutorial MLPs' csynth LUTs keep every tree adder)
+    single = layer.num_nonzero_weights <= layer.n_out
+    dsp_weights = dsp // max(1, dsp_per_product(layer.weight_width, layer.input_width, k.dsp_port_a_bits)) if single else 0
+    tree_bits = max(0, layer.num_nonzero_weights - dsp_weights) * layer.accum_width
+    lut = k.lut_per_adder_bit * (tree_bits + c.lut_mult_adder_bits)
     terms_per_output = math.ceil(layer.num_nonzero_weights / layer.n_out) + 1
     mult_ns = k.dsp_mult_ns if dsp else _tree_levels(math.ceil(c.widest_lut_digits)) * k.adder_level_ns
     depth_ns = mult_ns + _tree_levels(terms_per_output) * k.adder_level_ns
+    notes = (f"{c.dsp_products} DSP products, {c.lut_products} LUT constant products, "
+             f"{layer.num_power_of_two_weights} shift-only weights, "
+             f"{layer.n_in * layer.n_out - layer.num_nonzero_weights} zero weights",)
+    if allow_inline and layer.num_nonzero_weights <= INLINE_MAX_PRODUCTS and layer.strategy == "Latency":
+        # small enough for HLS to inline into the caller's pipeline: no call boundary, registers only where the
+        # logic outgrows the clock (hls4ml CI baselines: Dense(1 -> 64) + ReLU at 5 ns, 0 cycles, 18 FF in all)
+        latency = math.floor(depth_ns / clock_ns)
+        ff = k.ff_per_register_bit * latency * layer.n_out * layer.accum_width
+        latency = max(latency, 1) if k.io_type == "io_stream" else latency  # a dataflow process takes a cycle
+        return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=0, latency_cycles=latency, ii_cycles=1,
+                              clock_period_ns=clock_ns, notes=(*notes, "inlined into the caller's pipeline"))
     internal = max(1, math.ceil(depth_ns / clock_ns - 1e-9))
     if layer.strategy == "Resource":
         internal += k.bram_read_cycles  # dense_resource keeps its ReuseLoop even at RF=1
     ff = k.ff_per_register_bit * (layer.n_in * layer.input_width + internal * layer.n_out * layer.accum_width)
-    notes = (f"{c.dsp_products} DSP products, {c.lut_products} LUT constant products, "
-             f"{layer.num_power_of_two_weights} shift-only weights, "
-             f"{layer.n_in * layer.n_out - layer.num_nonzero_weights} zero weights",)
     return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=0, latency_cycles=internal + k.call_boundary_cycles,
                           ii_cycles=1, clock_period_ns=clock_ns, notes=notes)
 
@@ -227,19 +250,26 @@ def _dense_shared(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estim
     lut = k.lut_per_adder_bit * adder_bits + data_mux_luts + weight_luts
     mult_ns = k.dsp_mult_ns if dsp else _tree_levels(w) * k.adder_level_ns
     step = max(1, math.ceil((mult_ns + k.adder_level_ns) / clock_ns - 1e-9))
-    extra = k.bram_read_cycles if layer.strategy == "Resource" else 0
-    latency = rf + extra + step + k.call_boundary_cycles
-    ff = k.ff_per_register_bit * (layer.n_in * x + units * acc + layer.n_out * acc)
+    # Resource: a pipelined ReuseLoop of RF iterations plus the BRAM read. Latency strategy: the layer is one
+    # pipeline at II = RF whose depth does not grow with RF (the hector RF-2 MLP: 12 cycles, its RF-1 twin 13); the
+    # RF-64 design (hector model3 on a Zynq, 52 cycles, about 12 per layer) is not explained by this (see the docs)
+    loop = rf + k.bram_read_cycles if layer.strategy == "Resource" else 0
+    latency = loop + step + k.call_boundary_cycles
+    # registers on the layer's input and output only: the hector RF-2 MLP (Vivado HLS 2019.2) has the FF of its RF-1
+    # twin (8.9k vs 11.0k), not an extra accumulator bank per shared multiplier
+    ff = k.ff_per_register_bit * (layer.n_in * x + layer.n_out * acc)
     notes = (f"{units} shared multipliers (RF={rf})", *(("weights in BRAM (ROM_nP_BRAM)",) if bram else ()))
     return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=bram, latency_cycles=latency, ii_cycles=rf,
                           clock_period_ns=clock_ns, notes=notes)
 
 
 @register_layer_model("dense")
-def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
-    """One Dense layer (or a kernel built like one: a convolution's per-pixel kernel, a diagonal BatchNorm)."""
+def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants, allow_inline: bool = True) -> Estimate:
+    """One Dense layer (or a kernel built like one: a convolution's per-pixel kernel, a diagonal BatchNorm).
+    ``allow_inline=False`` for a kernel that runs inside a layer's own pipelined loop (a convolution's partitions),
+    which is never merged into the top pipeline."""
     if layer.reuse_factor == 1:
-        return _dense_constant(layer, clock_ns, k)
+        return _dense_constant(layer, clock_ns, k, allow_inline)
     return _dense_shared(layer, clock_ns, k)
 
 
@@ -268,8 +298,10 @@ def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
 
 @register_layer_model("input")
 def _input(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
-    # the top function registers its input port (csynth: fc1_input_preg, 16 x 16 bits)
-    return Estimate.build(layer.name, lut=0, ff=layer.n_out * layer.result_width, dsp=0, bram=0, latency_cycles=0,
+    # the top function registers its input port (csynth: fc1_input_preg, 16 x 16 bits); in io_stream the input is
+    # a FIFO, counted with the others (edgenn.estimates.streams)
+    ff = 0 if k.io_type == "io_stream" else layer.n_out * layer.result_width
+    return Estimate.build(layer.name, lut=0, ff=ff, dsp=0, bram=0, latency_cycles=0,
                           ii_cycles=1, clock_period_ns=clock_ns)
 
 
@@ -290,10 +322,10 @@ def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
     return slowest + depth
 
 
-def _with_interval(name: str, fig):
+def _with_interval(name: str, fig, clock_period_ns: float):
     from edgenn.estimates.intervals import interval
 
-    found = interval(name, fig.value)
+    found = interval(name, fig.value, clock_period_ns)
     return fig if found is None else replace(fig, interval=(found[0], found[1]), interval_note=found[2])
 
 
@@ -304,7 +336,10 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
     kind = dsp_kind(design.part)
     if kind == "DSP48E1":
         constants = replace(constants, dsp_port_a_bits=25)
+    constants = replace(constants, tool=design.tool, io_type=design.io_type)
     per_layer = tuple(estimate_layer(layer, design.clock_period_ns, constants) for layer in design.layers)
+    fifos = fifo_estimate(design, constants)
+    per_layer += (fifos,) if fifos is not None else ()
     unmodelled = [e.name for e in per_layer if e.notes and e.notes[0].startswith("not modelled")]
     total = Estimate.build(
         "total",
@@ -324,7 +359,7 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         total = replace(total, **{k: replace(f, bound="lower", note=f"{f.note}; {why}".lstrip("; "))
                                   for k, f in total.figures().items() if k != "ii_cycles"})
     else:
-        total = replace(total, **{k: _with_interval(k, f) for k, f in total.figures().items()})
+        total = replace(total, **{k: _with_interval(k, f, design.clock_period_ns) for k, f in total.figures().items()})
     assumptions = (
         "LUT/FF are scaled to Vivado/Vitis HLS csynth estimates (see docs/estimates.md for the measured error).",
         f"DSP rule: a constant weight with >= {DSP_MIN_CSD_DIGITS} non-zero canonical-signed-digit digits goes to a "

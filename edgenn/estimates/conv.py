@@ -34,6 +34,7 @@ from edgenn.estimates.layer_models import register_layer_model
 from edgenn.estimates.resources import Estimate, LayerSpec
 
 SRL_BITS_PER_LUT = 32  # SRLC32E: a LUT6 as a 32-deep shift register
+DIVIDER_EXTRA_STAGES = 5  # a w-bit HLS divider pipelines into w + 5 stages (21 for 16 bits in the CI baselines)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ConvLayerSpec(LayerSpec):
     filt_height: int = 1
     filt_width: int = 1
     parallelization_factor: int = 1
+    padded: bool = False  # pooling with padding ('same'): the windows at the edge see fewer pixels
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -70,7 +72,7 @@ class ConvLayerSpec(LayerSpec):
 
 @register_layer_model("conv2d")
 def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
-    kernel = dense_layer_estimate(layer.dense_kernel(), clock_ns, k)
+    kernel = dense_layer_estimate(layer.dense_kernel(), clock_ns, k, allow_inline=False)
     rf = layer.reuse_factor
     if layer.io_type == "io_stream":
         copies = 1
@@ -113,8 +115,19 @@ def _pool2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimat
         latency = math.floor(depth_ns / clock_ns)
     per_bit = k.compare_lut_per_bit if is_max else k.lut_per_adder_bit
     lut = per_bit * outputs_at_once * per_output
-    return Estimate.build(layer.name, lut=lut, ff=0, dsp=0, bram=0, latency_cycles=latency, ii_cycles=ii,
-                          clock_period_ns=clock_ns, notes=(f"{window}-element {'max' if is_max else 'average'} window",))
+    ff = 0.0
+    notes = (f"{window}-element {'max' if is_max else 'average'} window",)
+    if not is_max and layer.padded and k.tool == "Vivado" and layer.io_type == "io_parallel":
+        # Vivado HLS keeps the average's divisor (the count of real pixels under a padded window) a variable and
+        # builds a pipelined divider per output; Vitis HLS folds it to constants (hls4ml CI baselines, 'same':
+        # 21 cycles and ~470 LUT / ~750 FF per output in Vivado HLS 2020.1, none in Vitis HLS 2024.1).
+        stages = layer.result_width + DIVIDER_EXTRA_STAGES
+        lut += outputs_at_once * stages * (layer.result_width + DIVIDER_EXTRA_STAGES + 1)
+        ff = outputs_at_once * stages * (2 * layer.result_width + 3)
+        latency += stages
+        notes += (f"Vivado HLS: a {stages}-stage divider per output (variable divisor of the padded windows)",)
+    return Estimate.build(layer.name, lut=lut, ff=ff, dsp=0, bram=0, latency_cycles=latency, ii_cycles=ii,
+                          clock_period_ns=clock_ns, notes=notes)
 
 
 def _levels(terms: int) -> int:
@@ -157,7 +170,7 @@ def conv_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> L
         return ConvLayerSpec(layer.name, "pool2d", geometry["in_pixels"] * n_filt, n_out_elements,
                              input_width=in_width_bits, result_width=out_bits, reuse_factor=int(attr("reuse_factor", 1)),
                              n_chan=n_filt, filt_height=int(attr("pool_height")), filt_width=int(attr("pool_width")),
-                             op=str(attr("pool_op", "Max")), **geometry)
+                             op=str(attr("pool_op", "Max")), padded=_padded(layer), **geometry)
     # hls4ml's Conv2D carries n_in/n_out only for some paths; the dense kernel is kh*kw*C_in -> C_out
     kh, kw, n_chan, n_filt = (int(attr(a)) for a in ("filt_height", "filt_width", "n_chan", "n_filt"))
     base = dense_spec(_WithAttrs(layer, n_in=kh * kw * n_chan, n_out=n_filt), in_width_bits)
@@ -179,8 +192,12 @@ def pool1d_spec_from_hls(layer, in_width_bits: int, io_type: str) -> LayerSpec:
         window, n_out = int(attr("pool_width")), int(attr("n_out"))
     return ConvLayerSpec(layer.name, "pool2d", n_in * n_filt, n_out * n_filt, input_width=in_width_bits,
                          result_width=out_bits, reuse_factor=int(attr("reuse_factor", 1)), op=str(attr("pool_op", "Max")),
-                         io_type=io_type, in_pixels=n_in, out_pixels=n_out, in_width=n_in, n_chan=n_filt,
+                         padded=_padded(layer), io_type=io_type, in_pixels=n_in, out_pixels=n_out, in_width=n_in, n_chan=n_filt,
                          filt_height=1, filt_width=window)
+
+
+def _padded(layer) -> bool:
+    return any(int(layer.get_attr(side, 0) or 0) > 0 for side in ("pad_top", "pad_bottom", "pad_left", "pad_right"))
 
 
 class _WithAttrs:

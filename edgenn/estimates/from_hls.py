@@ -7,6 +7,7 @@ so that zeros, shift-only (+-2^k) weights and the width each constant really nee
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -88,9 +89,13 @@ def design_from_hls_model(hls_model: Any) -> DesignSpec:
         in_widths = [widths[name] for name in getattr(layer, "inputs", ()) if name in widths]
         in_width = in_widths[0] if in_widths else prev_width
         spec = _layer_spec(layer, in_width or out_width, in_widths, out_width, n_out, io_type)
+        if io_type == "io_stream":  # one stream element: a pixel's channels (or the whole vector of a 1-D output)
+            spec = replace(spec, stream_bits=int(out.shape[-1]) * out_width if out.shape else out_width)
         layers.append(spec)
         prev_width = widths[layer.name] = out_width
-    return DesignSpec(tuple(layers), clock_period_ns=clock, part=part, io_type=io_type)
+    backend = getattr(getattr(hls_model.config, "backend", None), "name", "") or ""
+    tool = "Vivado" if backend.lower().startswith("vivado") else "Vitis" if backend.lower() == "vitis" else ""
+    return DesignSpec(tuple(layers), clock_period_ns=clock, part=part, io_type=io_type, tool=tool)
 
 
 _WIRING = ("Reshape", "Transpose", "Concatenate")  # hls4ml io_parallel: values only move
@@ -98,7 +103,7 @@ _WIRING = ("Reshape", "Transpose", "Concatenate")  # hls4ml io_parallel: values 
 
 def _layer_spec(layer: Any, in_width: int, in_widths: list[int], out_width: int, n_out: int,
                 io_type: str) -> LayerSpec:
-    from edgenn.estimates import conv, elementwise  # layer families other than Dense live in their own modules
+    from edgenn.estimates import activations, conv, elementwise  # layers other than Dense: their own modules
 
     out = layer.get_output_variable()
     cls = layer.class_name
@@ -119,9 +124,14 @@ def _layer_spec(layer: Any, in_width: int, in_widths: list[int], out_width: int,
         return elementwise.merge_spec_from_hls(layer, in_widths, out_width, n_out)
     if cls == "BatchNormalization" and io_type == "io_parallel":
         return elementwise.batchnorm_spec_from_hls(layer, in_width, out_width, n_out, _quantize)
+    # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
+    n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
+    kind_name = str(layer.get_attr("class_name", cls))
+    if kind_name in ("LeakyReLU", "PReLU"):
+        return activations.param_relu_spec_from_hls(layer, in_width, out_width, n_par, _quantize)
+    if activation in activations.TABLE_ACTIVATIONS:
+        return activations.table_spec_from_hls(layer, activation, in_width, out_width, n_par)
     if cls in ("Activation", "ReLU") and activation in ("relu", "linear"):
-        # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
-        n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
         return LayerSpec(layer.name, "relu" if activation == "relu" else "cast", n_par, n_par, input_width=in_width,
                          result_width=out_width)
     if cls == "Softmax" or activation == "softmax":

@@ -18,10 +18,11 @@ LATENCY_NS_NOTE = "at target clock, timing not verified"
 SCHEMA_VERSION = 1
 
 LayerKind = Literal["dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm",
-                    "cast"]
+                    "cast", "table", "param_relu"]
 Strategy = Literal["Latency", "Resource"]
-# conv kinds: estimates/conv.py; merge, batchnorm and cast: estimates/elementwise.py
-_KINDS = ("dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm", "cast")
+# conv kinds: estimates/conv.py; merge, batchnorm, cast: estimates/elementwise.py; table, param_relu: activations.py
+_KINDS = ("dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm", "cast",
+          "table", "param_relu")
 IO_TYPES = ("io_parallel", "io_stream")
 _STRATEGIES = ("Latency", "Resource")
 
@@ -57,6 +58,8 @@ class LayerSpec:
     csd_digits_hist: tuple[int, ...] | None = None  # [d] = weights with d non-zero CSD digits (0 zero, 1 shift)
     op: str = ""               # merge: add/subtract/multiply/average/maximum/minimum; pooling: Max/Average
     input2_width: int = 0      # merge: width of the second operand
+    table_size: int = 0        # table activations: entries of the lookup table
+    stream_bits: int = 0       # io_stream: bits of one element of the layer's output stream (FIFO width)
 
     def __post_init__(self) -> None:
         where = f"layer {self.name!r}"
@@ -105,6 +108,7 @@ class DesignSpec:
     clock_period_ns: float
     part: str = ""
     io_type: str = "io_parallel"
+    tool: str = ""  # "Vivado" (Vivado HLS) or "Vitis" (Vitis HLS): the hls4ml backend, where generations differ
 
     def __post_init__(self) -> None:
         if not self.layers:

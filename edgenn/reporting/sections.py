@@ -50,12 +50,25 @@ def overview(src: Sources) -> str:
     return section("overview", "Overview", body)
 
 
+def figure_value(f: Mapping) -> str:
+    """``40,500 (34,000–48,000)`` with the figure's 90 % interval, ``≥ 40,500`` for a lower bound."""
+    def show(v) -> str:  # counts read as counts (52,428), not 5.243e+04
+        return f"{v:,.0f}" if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 100 else fmt(v)
+
+    text = ("≥ " if f.get("bound") == "lower" else "") + show(f.get("value"))
+    iv = f.get("interval")
+    if isinstance(iv, (list, tuple)) and len(iv) == 2 and not f.get("bound"):
+        text += f" ({show(iv[0])}–{show(iv[1])})"
+    return text
+
+
 def figure_table(figures: Mapping) -> str:
     rows = []
     for name, f in figures.items():
         if isinstance(f, Mapping):
-            rows.append((name, fmt(f.get("value")), f.get("unit", ""), f.get("method", ""), f.get("note", "")))
-    return table(["figure", "value", "unit", "method", "note"], rows)
+            note_text = "; ".join(x for x in (f.get("note", ""), f.get("interval_note", "")) if x)
+            rows.append((name, figure_value(f), f.get("unit", ""), f.get("method", ""), note_text))
+    return table(["figure", "value (90 % interval)", "unit", "method", "note"], rows)
 
 
 # ----- dataset -----------------------------------------------------------------------------------------------------

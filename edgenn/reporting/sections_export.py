@@ -11,7 +11,7 @@ import numpy as np
 
 from edgenn.reporting.html import esc, img, missing, note, section, table
 from edgenn.reporting.numbers import fmt, num, pct
-from edgenn.reporting.sections import csim_outputs, figure_table, stage_outputs
+from edgenn.reporting.sections import csim_outputs, figure_table, figure_value, stage_outputs
 from edgenn.reporting.sources import CSIM_OUTPUTS, Sources
 
 
@@ -138,6 +138,11 @@ def resources(src: Sources) -> str:
     for layer in layers + ([{**total, "name": "total"}] if total else []):
         rows.append([layer.get("name", "?")] + [_cell(layer.get(k)) for k in keys])
     body += table(["layer"] + [k for k in keys], rows)
+    interval_note = total.get("lut", {}).get("interval_note") if total and isinstance(total.get("lut"), Mapping) else ""
+    if interval_note:
+        body += note(f"Total in brackets: the 90 % interval on the real figure ({interval_note}, measured against "
+                     "real HLS synthesis, docs/estimates.md). '≥' marks a lower bound: a layer the model does not "
+                     "describe was counted as zero.")
     for a in res.get("assumptions", []) or []:
         body += note(str(a))
     return section("resources", title, body)
@@ -146,7 +151,7 @@ def resources(src: Sources) -> str:
 def _cell(fig) -> str:
     if not isinstance(fig, Mapping):
         return "n/a"
-    return f"{fmt(num(fig.get('value')))} ({fig.get('method', '?')})"
+    return f"{figure_value(fig)} ({fig.get('method', '?')})"
 
 
 # ----- ONNX --------------------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from edgenn.errors import InvalidInputError
-from edgenn.estimates import DesignSpec, LayerSpec, estimate, estimate_layer
+from edgenn.estimates import DEFAULT_CONSTANTS, DesignSpec, LayerSpec, estimate, estimate_layer
+from edgenn.estimates.analytic import dense_layer_estimate
 from edgenn.estimates.conv import ConvLayerSpec
 
 
@@ -22,7 +23,8 @@ def pool(io_type="io_parallel") -> ConvLayerSpec:
 
 
 def test_io_parallel_conv_runs_one_partition_per_rf_cycles():
-    kernel = estimate_layer(conv().dense_kernel(), 5.0)
+    # the kernel runs inside the convolution's own pipelined loop, never inlined into the top pipeline
+    kernel = dense_layer_estimate(conv().dense_kernel(), 5.0, DEFAULT_CONSTANTS, allow_inline=False)
     e = estimate_layer(conv(), 5.0)
     assert e.ii_cycles.value == 196  # 14*14 partitions of one pixel, II = RF = 1
     assert e.latency_cycles.value == 195 + kernel.latency_cycles.value

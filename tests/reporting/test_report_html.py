@@ -125,6 +125,15 @@ def test_complete_export_renders_every_section_with_real_images(export_dir):
     report = json.loads((export_dir / "report.json").read_text())
     first = report["bitexact"]["first_diverging_layer"]
     assert first and f"First diverging layer: <b>{first}</b>" in html
+    # the total carries its 90 % interval (or reads as a lower bound), as in report.md
+    resources = html.split('<section id="resources">', 1)[1].split("</section>", 1)[0]
+    lut = report["resources"]["total"]["lut"]
+    if lut.get("bound") == "lower":
+        assert f"≥ {lut['value']:,.0f}" in resources
+    else:
+        low, high = lut["interval"]
+        assert f"{lut['value']:,.0f} ({low:,.0f}–{high:,.0f})" in resources
+        assert "90 % interval on the real figure" in resources
 
 
 def test_report_has_no_external_references(export_dir):
