@@ -112,6 +112,7 @@ class HlsProject:
     compile_seconds: float
     traced_layers: tuple[str, ...]
     hls_model: Any = field(default=None, repr=False, compare=False)
+    adjusted: tuple[str, ...] = ()  # settings hls4ml replaced on its own (adjusted_by_hls4ml), for the report notes
 
     @property
     def precision_path(self) -> Path:
@@ -143,6 +144,19 @@ def forward_printed_warnings(text: str, library: str) -> None:
     for line in text.splitlines():
         if line.lstrip().upper().startswith("WARNING"):
             warnings.warn(f"{library}: {line.strip()}", UserWarning, stacklevel=2)
+
+
+def adjusted_by_hls4ml(hls_model: Any, config: dict[str, Any]) -> tuple[str, ...]:
+    """One note per layer whose reuse factor hls4ml replaced (it picks the nearest valid one when the asked one does
+    not divide the layer's multiplications, and only prints a warning): the project then is not what was asked."""
+    notes = []
+    for layer in hls_model.get_layers():
+        asked = config["LayerName"].get(layer.name, {}).get("ReuseFactor")
+        used = layer.get_attr("reuse_factor", None)
+        if asked is not None and used is not None and int(used) != int(asked):
+            notes.append(f"layer '{layer.name}': hls4ml used reuse factor {used}, not the {asked} asked for (not a "
+                         "valid factor for this layer)")
+    return tuple(notes)
 
 
 def build_hls_config(model: Any, precision: ModelPrecision, settings: HlsSettings) -> dict[str, Any]:
@@ -259,7 +273,7 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     atomic_write_json(out_dir / PRECISION_FILE, {**precision.to_dict(), "settings": settings.to_dict()})
     traced = tuple(layer.name for layer in hls_model.get_layers() if layer.get_attr("trace", False))
     return HlsProject(out_dir, PROJECT_NAME, settings, precision, precision.input, convert_seconds,
-                      compile_seconds, traced, hls_model)
+                      compile_seconds, traced, hls_model, adjusted_by_hls4ml(hls_model, config))
 
 
 def hls_compatible(model: Any) -> Any:

@@ -58,6 +58,7 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
                 project = export_hls(model, staging / "hls", settings, x_calibration=source.x_calibration,
                                      precision=_argmax_precision(model, source) if policy_note and
                                      source.softmax == "argmax" else None)
+                notes.extend(project.adjusted)
         with status(f"C simulation of {n} samples, layer by layer..."):
             csim = simulate_hgq(project, source.model, x) if hgq else simulate_csim(project, model, x)
         output_label = None

@@ -15,14 +15,14 @@ import pytest
 from edgenn.cli import quiet
 
 
-def _hls_warnings(model, tmp_path, **settings) -> list[str]:
+def _hls_warnings(model, tmp_path, **settings) -> tuple[list[str], object]:
     from edgenn.exporters.hls import HlsSettings, export_hls
 
     x = np.random.default_rng(0).normal(size=(64, model.input_shape[-1])).astype(np.float32)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        export_hls(model, tmp_path / "hls", HlsSettings(**settings), x_calibration=x, compile=False)
-    return [str(w.message) for w in caught]
+        project = export_hls(model, tmp_path / "hls", HlsSettings(**settings), x_calibration=x, compile=False)
+    return [str(w.message) for w in caught], project
 
 
 def _dense(widths=(16, 10, 5)):
@@ -35,7 +35,7 @@ def _dense(widths=(16, 10, 5)):
 
 def test_invalid_reuse_factor_becomes_one_edgenn_line(tmp_path):
     """Resource strategy with reuse factor 3 on 16x10 and 10x5 layers: hls4ml picks another one per layer."""
-    texts = _hls_warnings(_dense(), tmp_path, strategy="Resource", reuse_factor=3)
+    texts, project = _hls_warnings(_dense(), tmp_path, strategy="Resource", reuse_factor=3)
     lines = [quiet.translate(t) for t in texts if quiet.translate(t)]
     assert len(lines) == 2, texts  # one per layer, nothing for the other warnings
     fc1 = next(line for line in lines if "'fc1'" in line)
@@ -43,11 +43,17 @@ def test_invalid_reuse_factor_becomes_one_edgenn_line(tmp_path):
     valid = fc1.split("pick one of ")[1].split(" ")[0].split(",")
     assert all(160 % int(v) == 0 for v in valid)  # the factors hls4ml offers divide the layer's 160 multiplies
     assert "export.fpga.layers.fc1.reuse_factor" in fc1
+    # the export's report notes say it too: the project is not what was asked for
+    used = {layer.name: layer.get_attr("reuse_factor") for layer in project.hls_model.get_layers()}
+    assert used["fc1"] != 3 and f"hls4ml used {used['fc1']} instead" in fc1
+    assert f"layer 'fc1': hls4ml used reuse factor {used['fc1']}, not the 3 asked for" in " ".join(project.adjusted)
+    assert len(project.adjusted) == 2
 
 
 def test_valid_reuse_factor_gives_no_edgenn_line(tmp_path):
-    texts = _hls_warnings(_dense(), tmp_path, strategy="Resource", reuse_factor=2)
+    texts, project = _hls_warnings(_dense(), tmp_path, strategy="Resource", reuse_factor=2)
     assert [quiet.translate(t) for t in texts if quiet.translate(t)] == []
+    assert project.adjusted == ()
 
 
 def test_untranslated_warnings_are_dropped_and_translated_ones_said_once(capsys):
