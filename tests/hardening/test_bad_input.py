@@ -267,6 +267,10 @@ CASES = [
                                               ["classes", "'H'", "Fix:"])),
     Case("generate-zero-workers", lambda t: (["data", "generate", "jets", "--workers", "0", "--out", "OUT"],
                                              ["workers", "(got 0)", "Fix:"])),
+    Case("generate-unknown-definition", lambda t: (["data", "generate", "jets", "--definition", "madgraph",
+                                                    "--out", "OUT"], ["definition", "'madgraph'", "hls4ml", "Fix:"])),
+    Case("generate-unknown-stream", lambda t: (["data", "generate", "events", "--stream", "delphes", "--out", "OUT"],
+                                               ["stream", "'delphes'", "adc2021", "Fix:"])),
     Case("generate-out-under-a-file", lambda t: (["data", "generate", "jets", "--jets-per-class", "5",
                                                   "--out", _file_as_parent(t)], ["plain_file", "cannot write", "Fix:"])),
     # check
