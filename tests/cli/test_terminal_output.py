@@ -213,3 +213,22 @@ def test_disabled_progress_bar_prints_nothing(capsys):
     bar.on_epoch_end(0, {"loss": 1.0})
     bar.on_train_end()
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("budget", sorted((ROOT / "firmware" / "budgets").glob("*.yml")), ids=lambda p: p.stem)
+def test_every_shipped_budget_checks_into_80_columns(budget):
+    """Every line of every shipped budget, with wide values (six-digit counts with a 90 % interval, the longest
+    method name): no cell cut, no figure name broken, nothing past column 80."""
+    from edgenn.config.load import load_budget
+    from edgenn.verification.budget import check_figures
+
+    spec = load_budget(budget)
+    figures = {}
+    for name, unit, _ in spec.limits():
+        value = 123456.7 if unit == "count" else 0.987654 if unit in ("fraction", "ratio") else 1234.5
+        figures[name] = {"value": value, "unit": unit, "method": "analytic" if unit == "count" else "onnxruntime",
+                         "interval": [value / 2, value * 2.7]}
+    out = _render(render.check_table, check_figures(figures, spec, source=str(budget)))
+    assert "…" not in out and max(map(len, out.splitlines())) <= 80, out
+    first_words = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert {name for name, _, _ in spec.limits()} <= first_words, out
