@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
 
 
-def import_package_modules(package: str, directory: Path, *, skip: tuple[str, ...] = ()) -> list[str]:
+def import_package_modules(package: str, directory: Path, *, skip: tuple[str, ...] = (),
+                           select: Callable[[str], bool] | None = None) -> list[str]:
     """Import ``package.<name>`` for every module and subpackage in ``directory`` (sorted, so registration order is
-    the same on every machine), except the names in ``skip``; returns the names imported."""
-    names = sorted(m.name for m in pkgutil.iter_modules([str(directory)]) if m.name not in skip)
+    the same on every machine), except the names in ``skip`` and, with ``select``, the names it refuses (for a
+    registry whose entries share a package with other modules); returns the names imported."""
+    names = sorted(m.name for m in pkgutil.iter_modules([str(directory)])
+                   if m.name not in skip and (select is None or select(m.name)))
     for name in names:
         importlib.import_module(f"{package}.{name}")
     return names

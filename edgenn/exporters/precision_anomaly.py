@@ -12,7 +12,7 @@ is never wider than the w1 + w2 bits of the full product and is narrower when th
 it needs no sign bit). Keras multiplies in float32: exact while the product needs at most 24 significant bits, the
 same condition as for Dense sums.
 
-The rule registers into ``precision_graph``'s merge rules on import (``precision.load_rule_modules`` imports it).
+The rule registers with ``@merge_rule`` on import (``precision_rules.load_rule_modules`` imports it).
 """
 
 from __future__ import annotations
@@ -22,15 +22,16 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.fixed_point import smallest_holding
-from edgenn.exporters.precision import FLOAT32_SIGNIFICAND_BITS, LayerPrecision, _Context, _Tensor, _unsupported
-from edgenn.exporters.precision_graph import _merge_rule
+from edgenn.exporters.precision_rules import Context, Tensor, unsupported
+from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
+from edgenn.exporters.precision_rules import merge_rule
 
 MAX_EXACT_PRODUCT_BITS = 53  # float64 interval arithmetic and the numpy reference hold products this wide exactly
 
 
-def product_bounds(ts: list[_Tensor]) -> tuple[np.ndarray, np.ndarray]:
+def product_bounds(ts: list[Tensor]) -> tuple[np.ndarray, np.ndarray]:
     """Element-wise bounds of the product of the tensors; a tensor multiplied by itself gets the bounds of a square."""
-    if len(ts) == 2 and ts[0] is ts[1]:  # the walk hands the same _Tensor object for the same producing layer
+    if len(ts) == 2 and ts[0] is ts[1]:  # the walk hands the same Tensor object for the same producing layer
         lo2, hi2 = ts[0].lo ** 2, ts[0].hi ** 2
         straddles = (ts[0].lo < 0) & (ts[0].hi > 0)
         return np.where(straddles, 0.0, np.minimum(lo2, hi2)), np.maximum(lo2, hi2)
@@ -41,18 +42,18 @@ def product_bounds(ts: list[_Tensor]) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-@_merge_rule("Multiply")
-def _multiply(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@merge_rule("Multiply")
+def _multiply(layer: Any, ts: list[Tensor], ctx: Context) -> tuple[LayerPrecision, Tensor]:
     shapes = {t.lo.shape for t in ts}
     if len(shapes) != 1:
-        raise _unsupported(layer, f"inputs of shapes {sorted(shapes)}: only same-shape products are supported.",
+        raise unsupported(layer, f"inputs of shapes {sorted(shapes)}: only same-shape products are supported.",
                            fix="multiply tensors of the same shape (no broadcasting).")
     lo, hi = product_bounds(ts)
     fraction = sum(t.fp.fraction for t in ts)
     signed = bool(lo.min() < 0)
     fp = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
     if fp.width > MAX_EXACT_PRODUCT_BITS:
-        raise _unsupported(layer, f"the exact product needs {fp.width} bits (> {MAX_EXACT_PRODUCT_BITS}).",
+        raise unsupported(layer, f"the exact product needs {fp.width} bits (> {MAX_EXACT_PRODUCT_BITS}).",
                            fix="quantize the factors to fewer bits (e.g. the VAE's mu_quant activation bits).")
     magnitude_bits = fp.width - int(signed)
     float32_exact = magnitude_bits <= FLOAT32_SIGNIFICAND_BITS
@@ -62,4 +63,4 @@ def _multiply(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPrecis
     exact = all(t.exact for t in ts)
     prec = LayerPrecision(layer.name, type(layer).__name__, fp, exact=exact, float32_exact=float32_exact,
                           output_min=float(lo.min()), output_max=float(hi.max()), notes=notes)
-    return prec, _Tensor(lo, hi, fp, exact)
+    return prec, Tensor(lo, hi, fp, exact)

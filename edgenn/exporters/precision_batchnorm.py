@@ -1,4 +1,4 @@
-"""Precision rule for BatchNormalization (after Dense/QDense/Conv), registered with ``precision``'s ``@_rule``.
+"""Precision rule for BatchNormalization (after Dense/QDense/Conv), registered with ``precision_rules``' ``@rule``.
 
 At inference a BatchNormalization is a per-channel affine map ``y = s * x + b`` with ``s = gamma / sqrt(var + eps)``
 and ``b = beta - s * mean``. hls4ml 1.3 computes exactly that (``hls4ml/model/layers.py`` ``BatchNormalization``
@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, lsb_exponent, smallest_holding
-from edgenn.exporters.precision import LayerPrecision, _Context, _rule, _Tensor, _unsupported
+from edgenn.exporters.precision_rules import Context, Tensor, rule, unsupported
+from edgenn.exporters.precision_types import LayerPrecision
 
 SCALE_BITS = 18  # significant bits of a rounded scale / bias: one DSP48E2 multiplier input
 RESULT_EXTRA_FRACTION = 8  # result fraction bits over the input's, when s and b are rounded
@@ -55,11 +56,11 @@ def _rounded_type(values: np.ndarray) -> FixedPoint:
     return FixedPoint(SCALE_BITS, integer, True, "RND", "SAT")
 
 
-@_rule("BatchNormalization")
-def _batchnorm(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("BatchNormalization")
+def _batchnorm(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     axis = layer.axis if isinstance(layer.axis, int) else (layer.axis[0] if len(layer.axis) == 1 else None)
     if axis not in (-1, t.lo.ndim):
-        raise _unsupported(layer, f"BatchNormalization over axis {layer.axis}: hls4ml normalises the last axis only.",
+        raise unsupported(layer, f"BatchNormalization over axis {layer.axis}: hls4ml normalises the last axis only.",
                            fix="normalise the channel (last) axis, axis=-1.")
     scale, bias = affine(layer)
     scale_t, bias_t = _exact_type(scale), _exact_type(bias)
@@ -87,4 +88,4 @@ def _batchnorm(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _
     prec = LayerPrecision(layer.name, type(layer).__name__, result, exact=exact, float32_exact=exact,
                           output_min=float(lo.min()), output_max=float(hi.max()), notes=notes,
                           config_types=(("scale", scale_t), ("bias", bias_t)))
-    return prec, _Tensor(lo, hi, result, exact)
+    return prec, Tensor(lo, hi, result, exact)

@@ -32,17 +32,16 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, lsb_exponent, smallest_holding
-from edgenn.exporters.precision import (
-    FLOAT32_SIGNIFICAND_BITS,
-    LayerPrecision,
-    _Context,
-    _require_linear,
-    _rule,
-    _Tensor,
-    _unsupported,
-    _value_type,
+from edgenn.exporters.precision_rules import (
+    Context,
+    Tensor,
     quantizer_type,
+    require_linear,
+    rule,
+    unsupported,
+    value_type,
 )
+from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
 
 # Widest accumulator whose values the float64 numpy interval arithmetic (and the reference check) holds exactly.
 MAX_EXACT_ACCUM_BITS = 53
@@ -74,12 +73,12 @@ def windows(x: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], pa
     return np.moveaxis(win, len(kernel), -1)  # (*out, *kernel, C)
 
 
-def _check_spatial_layer(layer: Any, t: _Tensor, rank: int) -> None:
+def _check_spatial_layer(layer: Any, t: Tensor, rank: int) -> None:
     if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise _unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
+        raise unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
     if t.lo.ndim != rank + 1:
         shape = "(length, channels)" if rank == 1 else "(height, width, channels)"
-        raise _unsupported(layer, f"expects a {shape} input, got bounds of shape {t.lo.shape}.")
+        raise unsupported(layer, f"expects a {shape} input, got bounds of shape {t.lo.shape}.")
 
 
 def stored_weights(layer: Any, attr: str, values: np.ndarray) -> FixedPoint:
@@ -91,7 +90,7 @@ def stored_weights(layer: Any, attr: str, values: np.ndarray) -> FixedPoint:
         return FixedPoint(1, 1, True)
     fp = smallest_holding(float(min(values.min(), 0.0)), float(max(values.max(), 0.0)), -e, signed=True)
     if fp.width > MAX_STORED_WEIGHT_BITS:
-        raise _unsupported(layer, f"float {attr}s that are not fixed-point values (they need {fp.width} bits, more "
+        raise unsupported(layer, f"float {attr}s that are not fixed-point values (they need {fp.width} bits, more "
                                   f"than {MAX_STORED_WEIGHT_BITS}): no firmware type computes this layer exactly.",
                            fix=f"export with --ptq (post-training quantization), or use Q{type(layer).__name__} "
                                "with kernel_quantizer and bias_quantizer.")
@@ -107,27 +106,27 @@ def conv_weights(layer: Any) -> tuple[np.ndarray, np.ndarray, FixedPoint, FixedP
         bias = np.asarray(layer.bias.numpy(), np.float64) if layer.use_bias else np.zeros(kernel.shape[-1])
         return kernel, bias, stored_weights(layer, "weight", kernel), stored_weights(layer, "bias", bias)
     if not layer.kernel_quantizer:
-        raise _unsupported(layer, f"{cls} without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
+        raise unsupported(layer, f"{cls} without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
     weight_q = quantizer_type(layer.kernel_quantizer_internal, layer)
     kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), dtype=np.float64)  # (*k, C, F)
     if layer.use_bias:
         if not layer.bias_quantizer:
-            raise _unsupported(layer, f"{cls} without bias_quantizer has a float bias.", fix="set bias_quantizer.")
+            raise unsupported(layer, f"{cls} without bias_quantizer has a float bias.", fix="set bias_quantizer.")
         bias_q = quantizer_type(layer.bias_quantizer_internal, layer)
         bias = np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), dtype=np.float64)
     else:
         bias_q, bias = None, np.zeros(kernel.shape[-1])
-    return kernel, bias, _value_type(kernel, weight_q), _value_type(bias, bias_q or weight_q)
+    return kernel, bias, value_type(kernel, weight_q), value_type(bias, bias_q or weight_q)
 
 
-def sum_of_products(layer: Any, t: _Tensor, lo_terms: np.ndarray, hi_terms: np.ndarray, abs_sum: np.ndarray,
+def sum_of_products(layer: Any, t: Tensor, lo_terms: np.ndarray, hi_terms: np.ndarray, abs_sum: np.ndarray,
                     fraction: int, weight_t: FixedPoint | None, bias_t: FixedPoint | None) -> tuple[LayerPrecision,
-                                                                                                  _Tensor]:
+                                                                                                  Tensor]:
     """The exact accumulator of ``bias + sum w * x`` given the output bounds and ``|bias| + sum |w| max|x|``."""
     lo, hi = lo_terms, hi_terms
     accum = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=True)
     if accum.width > MAX_EXACT_ACCUM_BITS:
-        raise _unsupported(layer, f"accumulator needs {accum.width} bits (> {MAX_EXACT_ACCUM_BITS}), beyond the "
+        raise unsupported(layer, f"accumulator needs {accum.width} bits (> {MAX_EXACT_ACCUM_BITS}), beyond the "
                                   "exact numpy reference.", fix="use fewer weight/activation bits.")
     partial_bits = math.ceil(math.log2(float(abs_sum.max()) * 2.0 ** fraction + 1.0)) if abs_sum.max() > 0 else 0
     float32_exact = partial_bits <= FLOAT32_SIGNIFICAND_BITS
@@ -137,20 +136,20 @@ def sum_of_products(layer: Any, t: _Tensor, lo_terms: np.ndarray, hi_terms: np.n
     prec = LayerPrecision(layer.name, type(layer).__name__, accum, weight=weight_t, bias=bias_t, accum=accum,
                           exact=t.exact, float32_exact=float32_exact, output_min=float(lo.min()),
                           output_max=float(hi.max()), notes=notes)
-    return prec, _Tensor(lo, hi, accum, t.exact)
+    return prec, Tensor(lo, hi, accum, t.exact)
 
 
-@_rule("QConv1D", "QConv2D", "Conv1D", "Conv2D")
-def _qconv(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("QConv1D", "QConv2D", "Conv1D", "Conv2D")
+def _qconv(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     rank = len(layer.kernel_size)
     _check_spatial_layer(layer, t, rank)
-    _require_linear(layer)
+    require_linear(layer)
     if any(d != 1 for d in layer.dilation_rate):
-        raise _unsupported(layer, f"dilation_rate {tuple(layer.dilation_rate)}.", fix="use dilation_rate=1.")
+        raise unsupported(layer, f"dilation_rate {tuple(layer.dilation_rate)}.", fix="use dilation_rate=1.")
     if getattr(layer, "groups", 1) != 1:
-        raise _unsupported(layer, "grouped convolution.", fix="use groups=1.")
+        raise unsupported(layer, "grouped convolution.", fix="use groups=1.")
     if layer.padding not in ("valid", "same"):
-        raise _unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
+        raise unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
     kernel, bias, weight_t, bias_t = conv_weights(layer)
     args = (kernel.shape[:rank], tuple(layer.strides), layer.padding)
     lo_win, hi_win = windows(t.lo, *args), windows(t.hi, *args)  # (*out, *k, C)
@@ -166,10 +165,10 @@ def _qconv(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tens
     return sum_of_products(layer, t, lo, hi, abs_sum, fraction, weight_t, bias_t)
 
 
-@_rule("Reshape")
-def _reshape(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("Reshape")
+def _reshape(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     shape = tuple(int(s) for s in layer.target_shape)
     prec = LayerPrecision(layer.name, "Reshape", t.fp, exact=t.exact, output_min=float(t.lo.min()),
                           output_max=float(t.hi.max()))
-    return prec, _Tensor(t.lo.reshape(shape), t.hi.reshape(shape), t.fp, t.exact)
+    return prec, Tensor(t.lo.reshape(shape), t.hi.reshape(shape), t.fp, t.exact)
 

@@ -22,17 +22,16 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
-from edgenn.exporters.precision import (
-    FLOAT32_SIGNIFICAND_BITS,
-    LayerPrecision,
-    _Context,
-    _require_linear,
-    _rule,
-    _Tensor,
-    _unsupported,
-    _value_type,
+from edgenn.exporters.precision_rules import (
+    Context,
+    Tensor,
     quantizer_type,
+    require_linear,
+    rule,
+    unsupported,
+    value_type,
 )
+from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
 from edgenn.exporters.precision_conv import MAX_EXACT_ACCUM_BITS, stored_weights, windows
 
 
@@ -41,10 +40,10 @@ def _weights(layer: Any, attr: str, quantizer: str, what: str) -> tuple[np.ndarr
     q = getattr(layer, quantizer, None) if type(layer).__name__.startswith("Q") else None
     if type(layer).__name__.startswith("Q"):
         if not q:
-            raise _unsupported(layer, f"{type(layer).__name__} without {quantizer.removesuffix('_internal')} has "
+            raise unsupported(layer, f"{type(layer).__name__} without {quantizer.removesuffix('_internal')} has "
                                       f"float {what}s.", fix=f"set {quantizer.removesuffix('_internal')}.")
         array = np.asarray(q(values).numpy(), np.float64)
-        return array, _value_type(array, quantizer_type(q, layer))
+        return array, value_type(array, quantizer_type(q, layer))
     array = np.asarray(values.numpy(), np.float64)
     return array, stored_weights(layer, what, array)
 
@@ -59,39 +58,39 @@ _FAMILY = ("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D", "SeparableC
            "QSeparableConv1D", "QSeparableConv2D")
 
 
-def _require_one_rank(layer: Any, ctx: _Context | None) -> None:
+def _require_one_rank(layer: Any, ctx: Context | None) -> None:
     """hls4ml 1.3's ``nnet_sepconv1d_latency.h`` reuses the include guard of ``nnet_sepconv2d_latency.h``, so a
     project with both 1-D and 2-D depthwise/separable layers does not compile (io_parallel)."""
     if ctx is None:
         return
     ranks = {type(lay).__name__[-2:] for lay in ctx.model.layers if type(lay).__name__ in _FAMILY}
     if len(ranks) > 1:
-        raise _unsupported(layer, "the model mixes 1-D and 2-D depthwise/separable convolutions, which hls4ml 1.3 "
+        raise unsupported(layer, "the model mixes 1-D and 2-D depthwise/separable convolutions, which hls4ml 1.3 "
                                   "cannot compile together (nnet_sepconv1d_latency.h reuses the 2-D include guard).",
                            fix="use one of the two (e.g. a 2-D layer with kernel (k, 1) on a (length, 1, channels) "
                                "map).")
 
 
-def _geometry(layer: Any, t: _Tensor, ctx: _Context | None) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+def _geometry(layer: Any, t: Tensor, ctx: Context | None) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
     _require_one_rank(layer, ctx)
     if int(getattr(layer, "depth_multiplier", 1)) != 1:  # nnet_sepconv2d_latency.h asserts n_filt == n_chan
-        raise _unsupported(layer, f"depth_multiplier {layer.depth_multiplier}: hls4ml 1.3's depthwise kernel "
+        raise unsupported(layer, f"depth_multiplier {layer.depth_multiplier}: hls4ml 1.3's depthwise kernel "
                                   "supports a depth multiplier of 1 only.",
                            fix="use depth_multiplier=1 (and a Conv layer for more channels).")
     rank = len(layer.kernel_size)
     if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise _unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
+        raise unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
     if t.lo.ndim != rank + 1:
-        raise _unsupported(layer, f"expects a {rank}-D feature map with channels, got bounds of shape {t.lo.shape}.")
+        raise unsupported(layer, f"expects a {rank}-D feature map with channels, got bounds of shape {t.lo.shape}.")
     if any(d != 1 for d in layer.dilation_rate):
-        raise _unsupported(layer, f"dilation_rate {tuple(layer.dilation_rate)}.", fix="use dilation_rate=1.")
+        raise unsupported(layer, f"dilation_rate {tuple(layer.dilation_rate)}.", fix="use dilation_rate=1.")
     if layer.padding not in ("valid", "same"):
-        raise _unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
-    _require_linear(layer)
+        raise unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
+    require_linear(layer)
     return rank, tuple(layer.kernel_size), tuple(layer.strides)
 
 
-def _depthwise_bounds(t: _Tensor, kernel: np.ndarray, rank: int, strides: tuple[int, ...],
+def _depthwise_bounds(t: Tensor, kernel: np.ndarray, rank: int, strides: tuple[int, ...],
                       padding: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lo, hi, |x|.|w| bound) of the depthwise sums without bias, shape (*out, C * M)."""
     k = kernel.reshape(-1, kernel.shape[-2], kernel.shape[-1])  # (taps, C, M)
@@ -112,7 +111,7 @@ def _depthwise_bounds(t: _Tensor, kernel: np.ndarray, rank: int, strides: tuple[
 def _accum(layer: Any, lo: np.ndarray, hi: np.ndarray, abs_sum: np.ndarray, fraction: int) -> tuple[FixedPoint, bool]:
     accum = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=True)
     if accum.width > MAX_EXACT_ACCUM_BITS:
-        raise _unsupported(layer, f"accumulator needs {accum.width} bits (> {MAX_EXACT_ACCUM_BITS}), beyond the "
+        raise unsupported(layer, f"accumulator needs {accum.width} bits (> {MAX_EXACT_ACCUM_BITS}), beyond the "
                                   "exact numpy reference.", fix="use fewer weight/activation bits.")
     bits = math.ceil(math.log2(float(abs_sum.max()) * 2.0 ** fraction + 1.0)) if abs_sum.max() > 0 else 0
     return accum, bits <= FLOAT32_SIGNIFICAND_BITS
@@ -122,8 +121,8 @@ _FLOAT32_NOTE = ("partial sums need more than 24 significant bits: Keras's float
                  "(not the firmware) can deviate from the exact value")
 
 
-@_rule("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D")
-def _depthwise(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D")
+def _depthwise(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     rank, _, strides = _geometry(layer, t, ctx)
     kernel, weight_t = _weights(layer, "depthwise_kernel", "depthwise_quantizer_internal", "weight")
     bias, bias_t = _bias(layer, kernel.shape[-2] * kernel.shape[-1])
@@ -136,11 +135,11 @@ def _depthwise(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _
                           accum=accum, exact=t.exact, float32_exact=float32_exact, output_min=float(lo.min()),
                           output_max=float(hi.max()), notes=() if float32_exact else (_FLOAT32_NOTE,),
                           config_types=extra)
-    return prec, _Tensor(lo, hi, accum, t.exact)
+    return prec, Tensor(lo, hi, accum, t.exact)
 
 
-@_rule("SeparableConv1D", "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D")
-def _separable(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("SeparableConv1D", "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D")
+def _separable(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     rank, _, strides = _geometry(layer, t, ctx)
     dw, dw_t = _weights(layer, "depthwise_kernel", "depthwise_quantizer_internal", "weight")
     pw, pw_t = _weights(layer, "pointwise_kernel", "pointwise_quantizer_internal", "weight")
@@ -161,4 +160,4 @@ def _separable(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _
                           float32_exact=float32_exact, output_min=float(lo.min()), output_max=float(hi.max()),
                           notes=("separable: the depthwise stage keeps its exact sum as its result type",)
                           + (() if float32_exact else (_FLOAT32_NOTE,)), config_types=types)
-    return prec, _Tensor(lo, hi, accum, t.exact)
+    return prec, Tensor(lo, hi, accum, t.exact)

@@ -25,8 +25,9 @@ import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
 from edgenn.exporters.garnet_reference import WEIGHT_FRACTION_BITS, GarNetTypes, firmware_weights
-from edgenn.exporters.precision import LayerPrecision, _Context, _Tensor, _unsupported
-from edgenn.exporters.precision_graph import _merge_rule
+from edgenn.exporters.precision_rules import Context, Tensor, unsupported
+from edgenn.exporters.precision_types import LayerPrecision
+from edgenn.exporters.precision_rules import merge_rule
 
 EDGE_WEIGHT_T = FixedPoint(10, 0, False, "TRN", "SAT")
 NORM_T = FixedPoint(14, 4, False, "TRN", "SAT")  # used only with mean_by_nvert, which edgenn refuses
@@ -58,14 +59,14 @@ def require_supported(layer: Any) -> None:
     ]
     for ok, why, fix in checks:
         if not ok:
-            raise _unsupported(layer, why + ".", fix=fix + ".")
+            raise unsupported(layer, why + ".", fix=fix + ".")
 
 
 def garnet_types(layer: Any, data: FixedPoint, num_vertices: int) -> tuple[GarNetTypes, np.ndarray]:
     """The types of the class docstring and the bound of |output| per output feature."""
     nw = int(round(math.log2(num_vertices)))
     if num_vertices < 2 or 2**nw != num_vertices:
-        raise _unsupported(layer, f"{num_vertices} vertices: the firmware's mean is a shift by log2 N, exact only "
+        raise unsupported(layer, f"{num_vertices} vertices: the firmware's mean is a shift by log2 N, exact only "
                                   "for a power-of-two N.", fix="set data.num_constituents to 16 or 32.")
     w = firmware_weights(layer)
     x_max = max(abs(data.min), abs(data.max))
@@ -82,16 +83,16 @@ def garnet_types(layer: Any, data: FixedPoint, num_vertices: int) -> tuple[GarNe
     types = GarNetTypes(data, EDGE_WEIGHT_T, FixedPoint(2 * nw + 10, nw, False, "TRN", "SAT"), aggr, result)
     widest = max(aggr.width + max(t.width for t in w.types.values()), result.width, data.width + 14)
     if widest > MAX_REFERENCE_BITS:
-        raise _unsupported(layer, f"the firmware model needs {widest}-bit values (> {MAX_REFERENCE_BITS}).",
+        raise unsupported(layer, f"the firmware model needs {widest}-bit values (> {MAX_REFERENCE_BITS}).",
                            fix="quantize the GarNet input to fewer fraction bits (compress.qat.input).")
     return types, out_bound
 
 
-@_merge_rule("GarNet", "GarNetStack")
-def _garnet(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@merge_rule("GarNet", "GarNetStack")
+def _garnet(layer: Any, ts: list[Tensor], ctx: Context) -> tuple[LayerPrecision, Tensor]:
     require_supported(layer)
     if len(ts) != 2 or ts[0].lo.ndim != 2:
-        raise _unsupported(layer, "expects inputs (x of shape (N, P), n_vertices).")
+        raise unsupported(layer, "expects inputs (x of shape (N, P), n_vertices).")
     t_x = ts[0]
     types, out_bound = garnet_types(layer, t_x.fp, int(t_x.lo.shape[0]))
     config_types = (("edge_weight", types.edge_weight), ("edge_weight_aggr", types.edge_weight_aggr),
@@ -99,7 +100,7 @@ def _garnet(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPrecisio
     prec = LayerPrecision(layer.name, type(layer).__name__, types.result, exact=t_x.exact,
                           output_min=float(-out_bound.max()), output_max=float(out_bound.max()),
                           notes=(GARNET_NOTE,), config_types=config_types)
-    return prec, _Tensor(-out_bound, out_bound.copy(), types.result, t_x.exact)
+    return prec, Tensor(-out_bound, out_bound.copy(), types.result, t_x.exact)
 
 
 def layer_types(layer: Any, precision: LayerPrecision, data: FixedPoint) -> GarNetTypes:

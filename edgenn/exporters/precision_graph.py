@@ -7,8 +7,8 @@ input of any shape plus declared extra inputs (``architectures.extra_inputs``, e
 
 The walk: layers in the functional model's topological order (``model.layers``); each layer's inputs are looked up by
 name in the model's own config (``inbound_nodes``), so layers shared with other models (sub-models built for
-distillation or probing) do not confuse it. Single-input layers use the chain rules of ``precision._RULES`` (plus the
-rules registered below); layers with several inputs use ``_MERGE_RULES``. Bounds are kept per element of the
+distillation or probing) do not confuse it. Single-input layers use the chain rules of ``precision_rules.RULES`` (plus the
+rules registered below); layers with several inputs use ``MERGE_RULES``. Bounds are kept per element of the
 tensor (without batch axis), so a per-particle Dense (Dense on a 3-D tensor) gets the same interval arithmetic as a
 Dense on a vector (``precision._dense_exact`` contracts the last axis).
 
@@ -22,38 +22,24 @@ Why the added rules are exact:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from edgenn.errors import UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
-from edgenn.exporters.precision import (
-    LayerPrecision,
-    ModelPrecision,
-    _Context,
-    _input_type,
-    _rule,
-    _RULES,
-    _Tensor,
-    _unsupported,
+from edgenn.exporters.precision_rules import (
+    MERGE_RULES,
+    RULES,
+    Context,
+    Tensor,
+    input_type,
+    merge_rule,
+    rule,
     supported_layer_classes,
+    unsupported,
 )
-
-MergeRule = Callable[[Any, list[_Tensor], _Context], tuple[LayerPrecision, _Tensor]]
-_MERGE_RULES: dict[str, MergeRule] = {}
-
-
-def _merge_rule(*class_names: str) -> Callable[[MergeRule], MergeRule]:
-    def register(fn: MergeRule) -> MergeRule:
-        for class_name in class_names:
-            if class_name in _MERGE_RULES:
-                raise ValueError(f"duplicate merge precision rule for {class_name}")
-            _MERGE_RULES[class_name] = fn
-        return fn
-
-    return register
+from edgenn.exporters.precision_types import LayerPrecision, ModelPrecision
 
 
 def _precision(layer: Any, fp: FixedPoint, lo: np.ndarray, hi: np.ndarray, exact: bool, **kw) -> LayerPrecision:
@@ -62,16 +48,16 @@ def _precision(layer: Any, fp: FixedPoint, lo: np.ndarray, hi: np.ndarray, exact
 
 
 # ----- single-input rules ------------------------------------------------------------------------------------------
-@_rule("Permute")
-def _permute(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("Permute")
+def _permute(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     axes = [d - 1 for d in layer.dims]  # Keras dims count from 1 (batch excluded)
     lo, hi = np.transpose(t.lo, axes), np.transpose(t.hi, axes)
-    return _precision(layer, t.fp, lo, hi, t.exact), _Tensor(lo, hi, t.fp, t.exact)
+    return _precision(layer, t.fp, lo, hi, t.exact), Tensor(lo, hi, t.fp, t.exact)
 
 
 # ----- merge rules -------------------------------------------------------------------------------------------------
-@_merge_rule("Concatenate")
-def _concatenate(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@merge_rule("Concatenate")
+def _concatenate(layer: Any, ts: list[Tensor], ctx: Context) -> tuple[LayerPrecision, Tensor]:
     axis = layer.axis if layer.axis < 0 else layer.axis - 1  # Keras axis counts the batch axis
     lo = np.concatenate([t.lo for t in ts], axis=axis)
     hi = np.concatenate([t.hi for t in ts], axis=axis)
@@ -80,7 +66,7 @@ def _concatenate(layer: Any, ts: list[_Tensor], ctx: _Context) -> tuple[LayerPre
     # every input value lies in its bounds and on its grid, so a type holding the bounds on the finest grid is exact
     fp = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
     exact = all(t.exact for t in ts)
-    return _precision(layer, fp, lo, hi, exact), _Tensor(lo, hi, fp, exact)
+    return _precision(layer, fp, lo, hi, exact), Tensor(lo, hi, fp, exact)
 
 
 # ----- the walk ----------------------------------------------------------------------------------------------------
@@ -108,7 +94,7 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
     if len(model.outputs) != 1:
         raise UnsupportedModelError(f"model '{model.name}' has {len(model.outputs)} outputs; one is supported.")
     calib = None if x_calibration is None else np.asarray(x_calibration, np.float32)
-    ctx = _Context(model, calib, float_fraction_bits)
+    ctx = Context(model, calib, float_fraction_bits)
     inbound = inbound_names(model)
     consumers: dict[str, list[Any]] = {}
     for layer in model.layers:
@@ -119,27 +105,27 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
         if cls == "InputLayer":
             continue
         several = len(inbound[layer.name]) > 1
-        if (several and cls not in _MERGE_RULES) or (not several and cls not in _RULES):
-            known = sorted(set(supported_layer_classes()) | set(_MERGE_RULES))
+        if (several and cls not in MERGE_RULES) or (not several and cls not in RULES):
+            known = sorted(set(supported_layer_classes()) | set(MERGE_RULES))
             from edgenn.exporters.layer_advice import nearest_supported
 
-            raise _unsupported(layer, "no conversion rule for this layer type"
+            raise unsupported(layer, "no conversion rule for this layer type"
                                + (" with several inputs" if several else "") + ".", fix=nearest_supported(cls, known))
 
     from edgenn.architectures.extra_inputs import extra_input, primary_input
 
     # one data input; further inputs must be declared extra inputs (integers computed from the data, e.g. n_vertices)
     input_layer = model.get_layer(primary_input(model))
-    input_fp, source = _input_type(consumers.get(input_layer.name, []), ctx, input_fraction_bits, input_layer)
+    input_fp, source = input_type(consumers.get(input_layer.name, []), ctx, input_fraction_bits, input_layer)
     shape = tuple(int(d) for d in input_layer.output.shape[1:])
-    tensors = {input_layer.name: _Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp)}
+    tensors = {input_layer.name: Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp)}
     extra_types = []
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer" and layer is not input_layer:
             lo, hi = extra_input(layer.name).bounds(shape)  # type: ignore[union-attr]
             fp = smallest_holding(float(lo), float(hi), 0)  # an integer type: ap_(u)fixed<b, b>
             extra_shape = tuple(int(d) for d in layer.output.shape[1:])
-            tensors[layer.name] = _Tensor(np.full(extra_shape, float(lo)), np.full(extra_shape, float(hi)), fp)
+            tensors[layer.name] = Tensor(np.full(extra_shape, float(lo)), np.full(extra_shape, float(hi)), fp)
             extra_types.append((layer.name, fp))
 
     derived: dict[str, LayerPrecision] = {}
@@ -148,7 +134,7 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
             continue
         ins = [tensors[name] for name in inbound[layer.name]]
         cls = type(layer).__name__
-        prec, t = _MERGE_RULES[cls](layer, ins, ctx) if len(ins) > 1 else _RULES[cls](layer, ins[0], ctx)
+        prec, t = MERGE_RULES[cls](layer, ins, ctx) if len(ins) > 1 else RULES[cls](layer, ins[0], ctx)
         tensors[layer.name] = t
         if prec is not None:
             derived[layer.name] = prec

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
-from edgenn.exporters.precision import FLOAT32_SIGNIFICAND_BITS, LayerPrecision, _Context, _rule, _Tensor, _unsupported
+from edgenn.exporters.precision_rules import Context, Tensor, rule, unsupported
+from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
 from edgenn.exporters.precision_conv import windows
 
 
@@ -35,38 +36,38 @@ def _spatial_rank(layer: Any) -> int:
     return 2 if type(layer).__name__.endswith("2D") else 1
 
 
-def _check(layer: Any, t: _Tensor, rank: int) -> None:
+def _check(layer: Any, t: Tensor, rank: int) -> None:
     if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise _unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
+        raise unsupported(layer, "channels_first data format.", fix="use data_format='channels_last'.")
     if t.lo.ndim != rank + 1:
         shape = "(length, channels)" if rank == 1 else "(height, width, channels)"
-        raise _unsupported(layer, f"expects a {shape} input, got bounds of shape {t.lo.shape}.")
+        raise unsupported(layer, f"expects a {shape} input, got bounds of shape {t.lo.shape}.")
 
 
-def _geometry(layer: Any, t: _Tensor) -> tuple[tuple[int, ...], tuple[int, ...], str, int]:
+def _geometry(layer: Any, t: Tensor) -> tuple[tuple[int, ...], tuple[int, ...], str, int]:
     rank = _spatial_rank(layer)
     _check(layer, t, rank)
     pool = tuple(int(p) for p in np.atleast_1d(layer.pool_size))
     strides = tuple(int(s) for s in np.atleast_1d(layer.strides))
     if layer.padding not in ("valid", "same"):
-        raise _unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
+        raise unsupported(layer, f"padding '{layer.padding}'.", fix="use padding='valid' or 'same'.")
     return pool, strides, layer.padding, rank
 
 
-def _pooled(layer: Any, t: _Tensor, fp: FixedPoint, lo: np.ndarray, hi: np.ndarray, note: str,
-            accum: FixedPoint | None = None, float32_exact: bool = True) -> tuple[LayerPrecision, _Tensor]:
+def _pooled(layer: Any, t: Tensor, fp: FixedPoint, lo: np.ndarray, hi: np.ndarray, note: str,
+            accum: FixedPoint | None = None, float32_exact: bool = True) -> tuple[LayerPrecision, Tensor]:
     # both end up as the layer's accum_t; global pooling has kept it in the accum field since it was added
     kind = {"accum": accum or fp} if "Global" in type(layer).__name__ else {"tables": (("accum", accum or fp),)}
     prec = LayerPrecision(layer.name, type(layer).__name__, fp, exact=t.exact, float32_exact=float32_exact,
                           output_min=float(lo.min()), output_max=float(hi.max()), notes=(note,), **kind)
-    return prec, _Tensor(lo, hi, fp, t.exact)
+    return prec, Tensor(lo, hi, fp, t.exact)
 
 
-@_rule("MaxPooling1D", "MaxPooling2D")
-def _max_pooling(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("MaxPooling1D", "MaxPooling2D")
+def _max_pooling(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     pool, strides, padding, rank = _geometry(layer, t)
     if padding == "same" and not t.fp.signed:
-        raise _unsupported(layer, "'same' max pooling of unsigned values: hls4ml pads with the top bit set, a large "
+        raise unsupported(layer, "'same' max pooling of unsigned values: hls4ml pads with the top bit set, a large "
                                   "positive value for an unsigned type, where TensorFlow ignores the padded cells.",
                            fix="use padding='valid', or pool before the ReLU (a signed type).")
     axes = tuple(range(rank, 2 * rank))
@@ -78,12 +79,12 @@ def _max_pooling(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision,
 _AVERAGE_FIX = "use a window (or map) whose area is a power of two (2, 4, 2x2, 4x4) or max pooling."
 
 
-def _average(layer: Any, t: _Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, counts: np.ndarray,
-             fix: str = _AVERAGE_FIX) -> tuple[LayerPrecision, _Tensor]:
+def _average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, counts: np.ndarray,
+             fix: str = _AVERAGE_FIX) -> tuple[LayerPrecision, Tensor]:
     """Types of ``sum / count`` (per output element), exact when every count is a power of two."""
     bad = sorted({int(c) for c in np.unique(counts) if int(c) & (int(c) - 1)})
     if bad:
-        raise _unsupported(layer, f"average over {bad[0]} values: dividing by {bad[0]} (not a power of two) has no "
+        raise unsupported(layer, f"average over {bad[0]} values: dividing by {bad[0]} (not a power of two) has no "
                                   "exact fixed-point result.",
                            fix=fix)
     shift = int(counts.max()).bit_length() - 1
@@ -97,8 +98,8 @@ def _average(layer: Any, t: _Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, cou
                    "the division exact", accum=accum, float32_exact=float32_exact)
 
 
-@_rule("AveragePooling1D", "AveragePooling2D")
-def _average_pooling(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("AveragePooling1D", "AveragePooling2D")
+def _average_pooling(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     pool, strides, padding, rank = _geometry(layer, t)
     axes = tuple(range(rank, 2 * rank))
     sum_lo = windows(t.lo, pool, strides, padding).sum(axis=axes)  # padded cells add 0
@@ -107,23 +108,23 @@ def _average_pooling(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecis
     return _average(layer, t, sum_lo, sum_hi, counts)
 
 
-def _global_axes(layer: Any, t: _Tensor) -> tuple[int, ...]:
+def _global_axes(layer: Any, t: Tensor) -> tuple[int, ...]:
     rank = _spatial_rank(layer)
     _check(layer, t, rank)
     if getattr(layer, "keepdims", False):
-        raise _unsupported(layer, "keepdims=True.", fix="use keepdims=False (then Reshape if the axes are needed).")
+        raise unsupported(layer, "keepdims=True.", fix="use keepdims=False (then Reshape if the axes are needed).")
     return tuple(range(rank))
 
 
-@_rule("GlobalMaxPooling1D", "GlobalMaxPooling2D")
-def _global_max(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("GlobalMaxPooling1D", "GlobalMaxPooling2D")
+def _global_max(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     axes = _global_axes(layer, t)
     lo, hi = t.lo.max(axis=axes), t.hi.max(axis=axes)
     return _pooled(layer, t, t.fp, lo, hi, "max pooling selects an input value: the input type passes through")
 
 
-@_rule("GlobalAveragePooling1D", "GlobalAveragePooling2D")
-def _global_average(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("GlobalAveragePooling1D", "GlobalAveragePooling2D")
+def _global_average(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     axes = _global_axes(layer, t)
     n = int(np.prod([t.lo.shape[a] for a in axes]))
     sum_lo, sum_hi = t.lo.sum(axis=axes), t.hi.sum(axis=axes)
@@ -132,8 +133,8 @@ def _global_average(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecisi
     return _average(layer, t, sum_lo, sum_hi, np.full(sum_lo.shape, float(n)), fix)
 
 
-@_rule("ZeroPadding1D", "ZeroPadding2D")
-def _zero_padding(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision, _Tensor]:
+@rule("ZeroPadding1D", "ZeroPadding2D")
+def _zero_padding(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     rank = _spatial_rank(layer)
     _check(layer, t, rank)
     pad = layer.padding
@@ -142,4 +143,4 @@ def _zero_padding(layer: Any, t: _Tensor, ctx: _Context) -> tuple[LayerPrecision
     hi = np.pad(t.hi, (*pads, (0, 0)))
     prec = LayerPrecision(layer.name, type(layer).__name__, t.fp, exact=t.exact, output_min=float(lo.min()),
                           output_max=float(hi.max()), notes=("zero padding: zeros fit every type",))
-    return prec, _Tensor(lo, hi, t.fp, t.exact)
+    return prec, Tensor(lo, hi, t.fp, t.exact)

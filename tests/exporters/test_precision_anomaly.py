@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 
 from edgenn.exporters.fixed_point import FixedPoint
-from edgenn.exporters.precision import _Tensor
+from edgenn.exporters.precision_rules import Tensor
 from edgenn.exporters.precision_anomaly import product_bounds
 
 
 def test_square_bounds_are_tight_and_non_negative():
-    t = _Tensor(np.array([-3.0, 1.0, -4.0]), np.array([2.0, 5.0, -1.0]), FixedPoint(8, 4, True))
+    t = Tensor(np.array([-3.0, 1.0, -4.0]), np.array([2.0, 5.0, -1.0]), FixedPoint(8, 4, True))
     lo, hi = product_bounds([t, t])
     assert lo.tolist() == [0.0, 1.0, 1.0] and hi.tolist() == [9.0, 25.0, 16.0]
-    other = _Tensor(t.lo.copy(), t.hi.copy(), t.fp)  # same bounds, another tensor: a general product may be < 0
+    other = Tensor(t.lo.copy(), t.hi.copy(), t.fp)  # same bounds, another tensor: a general product may be < 0
     lo2, hi2 = product_bounds([t, other])
     assert lo2.tolist() == [-6.0, 1.0, 1.0] and hi2.tolist() == [9.0, 25.0, 16.0]
 

@@ -100,12 +100,12 @@ def test_conv_accumulator_holds_every_value_and_its_bound_is_reached(tiny_cnn):
 
 def test_same_padding_shrinks_the_border_bounds():
     model = build_tiny_cnn(padding="same")
-    from edgenn.exporters.precision import _Tensor
+    from edgenn.exporters.precision_rules import Tensor
     from edgenn.exporters.precision_conv import _qconv
 
     layer = model.get_layer("conv_0")
     fp = FixedPoint(8, 1, True)
-    t = _Tensor(np.full((8, 8, 1), fp.min), np.full((8, 8, 1), fp.max), fp)
+    t = Tensor(np.full((8, 8, 1), fp.min), np.full((8, 8, 1), fp.max), fp)
     _, out = _qconv(layer, t, None)
     assert out.lo.shape == (8, 8, 2)
     assert (out.hi[0, 0] <= out.hi[4, 4]).all() and (out.hi[0, 0] < out.hi[4, 4]).any()  # corner sees 4 of 9 pixels
