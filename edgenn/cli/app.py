@@ -3,164 +3,17 @@
 Each command builds its arguments, calls exactly one API function, renders the typed result, and maps
 ``EdgennError`` subclasses to exit codes (0 ok, 1 budget broken, 2 invalid input, 3 external tool missing) with a
 one-line message and no traceback. Under ``--json`` the same outcome is one JSON document on stdout (``jsonout``).
+
+This module is the entry point (``main``); the app object, its root options and what commands share are in
+``common``, the commands in ``commands`` and the ``*_cmd`` modules.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
-import sys
-from dataclasses import dataclass
 
-import typer
-from rich.console import Console
-from typer.core import TyperGroup
-
-from edgenn.errors import EdgennError
-
-# Pipeline first, then the tools around it; `edgenn --help` lists commands in this order.
-PIPELINE = ("data", "train", "compress", "export", "check")
-TOOLS = ("report", "synth", "report-vendor", "scan", "compare", "doctor")
-
-
-# typer 0.29 vendors its own click (typer._click), so click.UsageError is not what its parser raises; the vendored
-# UsageError is found as the public typer.BadParameter's base class, which also holds for a typer on plain click.
-UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-
-
-class PipelineOrder(TyperGroup):
-    """The root command: lists commands in pipeline order, and answers usage errors under ``--json`` in JSON.
-
-    click rejects a bad option, a missing argument or an unknown command while parsing, before any edgenn code runs,
-    so ``handles_errors`` never sees them. A script that asked for ``--json`` must still get its one document on
-    stdout: the error is written as one (status "error", exit code 2) and then shown by click as usual on stderr.
-    """
-
-    def list_commands(self, ctx) -> list[str]:
-        order = {name: i for i, name in enumerate(PIPELINE + TOOLS)}
-        return sorted(self.commands, key=lambda name: order.get(name, len(order)))
-
-    def parse_args(self, ctx, args: list[str]) -> list[str]:
-        ctx.meta[_ARGV_KEY] = list(args)  # meta is shared with the sub-command contexts parsed later
-        try:
-            return super().parse_args(ctx, args)
-        except UsageError as exc:
-            _usage_error_as_json(exc, ctx.meta[_ARGV_KEY], self.commands)
-            raise
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except UsageError as exc:  # from a sub-command's parsing, or an unknown command
-            _usage_error_as_json(exc, ctx.meta.get(_ARGV_KEY, []), self.commands)
-            raise
-
-
-_ARGV_KEY = "edgenn.argv"
-
-
-def _usage_error_as_json(exc: Exception, argv: list[str], commands) -> None:
-    if "--json" not in argv or getattr(exc, "_edgenn_json_done", False):
-        return
-    from edgenn.cli import jsonout
-
-    exc._edgenn_json_done = True  # a nested group re-raises through the root's invoke: one document only
-    words = [a for a in argv if not a.startswith("-")]
-    name = words[0] if words and words[0] in commands else "edgenn"  # an unknown command has no schema of its own
-    if name == "data":  # `data` itself has no document: only its sub-command does
-        name = "data generate" if words[1:2] == ["generate"] else "edgenn"
-    jsonout.emit(sys.stdout, jsonout.usage_error_document(name, exc))
-
-
-app = typer.Typer(cls=PipelineOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  help="edgenn: physics data -> compact model -> bit-exact FPGA firmware, with budgets for CI.",
-                  epilog="Example: edgenn data generate jets --out data/jets --fast && edgenn train "
-                         "models/jet_mlp.yml\n\nExample (CI): edgenn check firmware/jet_mlp/fpga --budget "
-                         "firmware/budgets/jet_mlp.yml --json > check.json")
-data_app = typer.Typer(no_args_is_help=True, help="Make or inspect datasets.")
-app.add_typer(data_app, name="data", rich_help_panel="Pipeline")
-
-console = Console()
-err_console = Console(stderr=True)
-
-JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document with the result on stdout "
-                                                 "(tables go to stderr); schema in docs/cli-json/.")
-
-
-@dataclass(frozen=True)
-class CliSettings:
-    progress: bool = True
-    verbose: bool = False
-
-
-def settings(ctx: typer.Context) -> CliSettings:
-    return ctx.obj if isinstance(ctx.obj, CliSettings) else CliSettings()
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from edgenn._version import __version__
-
-        typer.echo(f"edgenn {__version__}")
-        raise typer.Exit(0)
-
-
-def progress_wanted(no_progress: bool) -> bool:
-    """Bars only for a person watching: not under --no-progress, not in CI (CI=true), not into a file or pipe."""
-    if no_progress or os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-        return False
-    return sys.stderr.isatty()
-
-
-@app.callback()
-def _root(ctx: typer.Context,
-          no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars (also off when CI=true "
-                                                                       "or stderr is not a terminal)."),
-          verbose: bool = typer.Option(False, "-v", "--verbose", help="Show TensorFlow/Keras logging and library "
-                                                                       "warnings (hidden by default)."),
-          version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="Print edgenn's version and exit.")) -> None:
-    from edgenn.cli import quiet
-
-    quiet.configure(verbose)  # before any command imports TensorFlow
-    ctx.obj = CliSettings(progress=progress_wanted(no_progress), verbose=verbose)
-
-
-def handles_errors(fn):
-    """Turn user-caused failures into one clear message and the documented exit code.
-
-    A command returns None or a payload dict (``paths``, ``figures``, ``exit_code`` and its own keys); when it was
-    called with ``json_out=True`` the payload is wrapped by ``jsonout.document`` and printed as the only stdout.
-    """
-    from edgenn.cli import jsonout
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        as_json = bool(kwargs.get("json_out"))
-        name = jsonout.command_name(fn)
-        with jsonout.stdout_to_stderr(as_json) as real_stdout:
-            try:
-                payload = fn(*args, **kwargs) or {}
-            except EdgennError as exc:
-                for line in str(exc).splitlines():
-                    err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
-                if as_json:
-                    jsonout.emit(real_stdout, jsonout.error_document(name, exc))
-                raise typer.Exit(exc.exit_code) from None
-            except KeyboardInterrupt:
-                err_console.print("[bold red]interrupted:[/] no partial output was left behind; re-run the "
-                                  "same command to finish the job.")
-                if as_json:
-                    jsonout.emit(real_stdout, jsonout.interrupted_document(name))
-                raise typer.Exit(130) from None
-            code = int(payload.pop("exit_code", 0))
-            if as_json:
-                jsonout.emit(real_stdout, jsonout.document(name, payload, code))
-        if code:
-            raise typer.Exit(code)
-
-    return wrapper
+from edgenn.cli.common import app
 
 
 def _terminate_as_interrupt(signum, frame) -> None:

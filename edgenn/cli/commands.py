@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from edgenn.cli.app import JSON_OPTION, app, console, data_app, handles_errors, settings
+from edgenn.cli.common import JSON_OPTION, app, console, data_app, handles_errors, settings
 from edgenn.cli import render
 from edgenn.cli.jsonout import figures as report_figures
 from edgenn.cli.payloads import model_payload

@@ -64,7 +64,7 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     """Versions of the pinned stack and the external tools on PATH, each with what it enables."""
     from rich.table import Table
 
-    from edgenn.cli.app import console
+    from edgenn.cli.common import console
 
     rows = environment()
     table = Table(title="edgenn doctor")
@@ -77,7 +77,7 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
 
 
 def register(app: typer.Typer) -> None:
-    from edgenn.cli.app import handles_errors
+    from edgenn.cli.common import handles_errors
 
     app.command("doctor", rich_help_panel="Tools",
                 epilog="Example: edgenn doctor\n\nExample: edgenn doctor --json | jq '.components[] | "

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from edgenn.cli.app import console
+from edgenn.cli.common import console
 
 events_app = typer.Typer(add_completion=False, help="Options of `edgenn data generate events`.")
 

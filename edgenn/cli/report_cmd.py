@@ -14,7 +14,7 @@ def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train
            , json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout.")) -> dict:
     """Write a self-contained report.html (plots inline, no network) and print its path."""
     from edgenn.api import report as api_report
-    from edgenn.cli.app import console
+    from edgenn.cli.common import console
 
     out = api_report(path, budget=budget)
     console.print(f"report: [bold]{out}[/]")
@@ -23,7 +23,7 @@ def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train
 
 def register(app: typer.Typer) -> None:
     """Add the ``report`` command to ``app`` (errors mapped to exit codes like every other command)."""
-    from edgenn.cli.app import handles_errors
+    from edgenn.cli.common import handles_errors
 
     app.command("report", rich_help_panel="Tools",
                 epilog="Example: edgenn report runs/jet_mlp\n\n"

@@ -26,7 +26,7 @@ def scan(ctx: typer.Context,
     from rich.table import Table
 
     from edgenn.api import scan as api_scan
-    from edgenn.cli.app import console, settings
+    from edgenn.cli.common import console, settings
 
     result = api_scan(recipe, space, trials=trials, out=out, budget=budget, workers=workers,
                       ray_address=ray_address, export_best=export_best, progress=settings(ctx).progress)
@@ -69,7 +69,7 @@ def compare(ctx: typer.Context,
     from rich.table import Table
 
     from edgenn.api import compare as api_compare
-    from edgenn.cli.app import console
+    from edgenn.cli.common import console
 
     result = api_compare(run_a, run_b, folds=folds, seeds=seeds, metric=metric, test=test, alpha=alpha, out=out,
                          workers=workers, ray_address=ray_address)
@@ -90,7 +90,7 @@ def compare(ctx: typer.Context,
 
 def register(app: typer.Typer) -> None:
     """Add ``scan`` and ``compare`` to ``app`` (errors mapped to exit codes like every other command)."""
-    from edgenn.cli.app import handles_errors
+    from edgenn.cli.common import handles_errors
 
     app.command("scan", rich_help_panel="Tools",
                 epilog="Example: edgenn scan models/jet_mlp.yml --space benchmarks/scan/jet_mlp_space.yml --trials 30\n\n"

@@ -17,7 +17,7 @@ def synth(ctx: typer.Context,
     """Synthesise an export and write figures labelled by method (yosys / vendor); exit 3 if the tool is missing."""
     from edgenn.api import synth as api_synth
     from edgenn.cli.jsonout import figures
-    from edgenn.cli.app import console, err_console, settings
+    from edgenn.cli.common import console, err_console, settings
 
     if settings(ctx).progress:
         with err_console.status(f"{tool}: synthesising...") as status:
@@ -37,7 +37,7 @@ def report_vendor(project: Path = typer.Argument(..., help="hls4ml project direc
     """Read existing csynth / Vivado synthesis reports into edgenn's figures (method: vendor)."""
     from edgenn.api import report_vendor as api_report_vendor
     from edgenn.cli.jsonout import figures
-    from edgenn.cli.app import console
+    from edgenn.cli.common import console
 
     result = api_report_vendor(project, out=out)
     figures_table(console, result.report["figures"], title="vendor report")
@@ -59,7 +59,7 @@ def figures_table(console, figures: dict, *, title: str) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``synth`` and ``report-vendor`` to ``app`` (errors mapped to exit codes like every other command)."""
-    from edgenn.cli.app import handles_errors
+    from edgenn.cli.common import handles_errors
 
     app.command("synth", rich_help_panel="Tools",
                 epilog="Example: edgenn synth runs/jet_mlp --tool yosys\n\n"

@@ -21,7 +21,7 @@ import pytest
 from rich.console import Console
 
 from edgenn.cli import render
-from edgenn.cli.app import progress_wanted
+from edgenn.cli.common import progress_wanted
 
 ROOT = Path(__file__).resolve().parents[2]
 EDGENN = Path(sys.executable).parent / "edgenn"
