@@ -56,7 +56,7 @@ def conv2d(torch, qnn):
             self.conv = qnn.QuantConv2d(2, 4, 3, padding=1, weight_quant=weight, weight_bit_width=4,
                                         bias_quant=bias, return_quant_tensor=True)
             self.relu = qnn.QuantReLU(act_quant=act_relu, bit_width=6, return_quant_tensor=True)
-            self.pool = qnn.QuantMaxPool2d(2, return_quant_tensor=True)
+            self.pool = torch.nn.MaxPool2d(2)  # Brevitas passes quant tensors through max pooling
             self.fc = qnn.QuantLinear(64, 3, bias=True, weight_quant=weight, weight_bit_width=4, bias_quant=bias)
 
         def forward(self, x):
@@ -130,7 +130,8 @@ def main() -> None:
             x = rng.normal(0, 1.5, (2000, *shape)).astype(np.float32)
             y = None
         model.eval()
-        export_qonnx(model, torch.zeros((1, *shape)), export_path=str(args.out / f"{name}.onnx"))
+        # the TorchScript exporter: the dynamo one needs onnxscript and torch.export support of every quant op
+        export_qonnx(model, torch.zeros((1, *shape)), export_path=str(args.out / f"{name}.onnx"), dynamo=False)
         rows = x[:2000] if y is None else x
         np.savez(args.out / f"{name}.npz", x=rows, **({} if y is None else {"y": y}))
         print(f"wrote {args.out / (name + '.onnx')} and {len(rows)} input rows")

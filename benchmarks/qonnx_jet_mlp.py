@@ -82,14 +82,16 @@ def main() -> int:
     from edgenn.qonnx.evaluate import evaluate_qonnx
     from edgenn.reference import evaluate
     from edgenn.seeding import seed_everything
+    from edgenn.datasets import HLF16
 
     seed_everything(args.seed)
     jets = load_jets(args.data)
     order = np.random.default_rng(args.seed).permutation(len(jets.labels))
     n_train = int(args.train_fraction * len(order))
     train, test = order[:n_train], order[n_train:]
-    mean, std = jets.features[train].mean(0), jets.features[train].std(0) + 1e-6
-    x = ((jets.features - mean) / std).astype(np.float32)
+    features = jets.features[:, [jets.feature_names.index(name) for name in HLF16]]  # hls4ml's 16 HLF inputs
+    mean, std = features[train].mean(0), features[train].std(0) + 1e-6
+    x = ((features - mean) / std).astype(np.float32)
     y = jets.labels
 
     model = build_qkeras(x.shape[1], len(jets.class_names))
