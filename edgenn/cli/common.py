@@ -39,6 +39,7 @@ class PipelineOrder(TyperGroup):
         return sorted(self.commands, key=lambda name: order.get(name, len(order)))
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
+        args = hoist_global_flags(args)
         ctx.meta[_ARGV_KEY] = list(args)  # meta is shared with the sub-command contexts parsed later
         try:
             return super().parse_args(ctx, args)
@@ -55,6 +56,16 @@ class PipelineOrder(TyperGroup):
 
 
 _ARGV_KEY = "edgenn.argv"
+# The root's flags, accepted after the command too: `edgenn train r.yml --no-progress` is how people type it, and
+# no command has an option of the same spelling (tests/cli/test_json_usage_errors.py checks that).
+GLOBAL_FLAGS = ("--no-progress", "-v", "--verbose")
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """Move the root's flags from after the command name to before it (up to a ``--``)."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+    return flags + [a for a in args[:end] if a not in GLOBAL_FLAGS] + args[end:]
 
 
 def _usage_error_as_json(exc: Exception, argv: list[str], commands) -> None:

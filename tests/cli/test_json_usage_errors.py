@@ -48,3 +48,20 @@ def test_usage_error_under_json_is_one_document(argv, command, error_type, needl
 def test_usage_error_without_json_prints_nothing_on_stdout():
     res = runner.invoke(app, ["check", "fw", "--bogus"])
     assert res.exit_code == 2 and res.stdout == "" and "--bogus" in res.stderr
+
+
+def test_global_flags_work_after_the_command(tmp_path):
+    """`--no-progress` and `-v` are the root's options; typed after the command they mean the same."""
+    import typer.main
+
+    from edgenn.cli.common import GLOBAL_FLAGS
+
+    group = typer.main.get_command(app)
+    commands_ = [c for n, c in group.commands.items() if n != "data"] + list(group.commands["data"].commands.values())
+    for cmd in commands_:  # no command may own one of these spellings, or moving it would change its meaning
+        assert not {o for p in cmd.params for o in p.opts} & set(GLOBAL_FLAGS), cmd.name
+    (tmp_path / "b.yml").write_text("lut: {max: -1}\n")
+    for flag in GLOBAL_FLAGS:
+        res = runner.invoke(app, ["check", str(tmp_path), "--budget", str(tmp_path / "b.yml"), flag, "--json"])
+        assert res.exit_code == 2, res.output  # the budget's error, not "No such option"
+        assert "lut.max" in json.loads(res.stdout)["errors"][0]["message"]
