@@ -32,7 +32,6 @@ def tiny_events(tmp_path_factory) -> Path:
     hundred background training events are too few for the distilled student to learn the teacher."""
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     base = tmp_path_factory.mktemp("tiny_events")

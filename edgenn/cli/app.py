@@ -4,8 +4,9 @@ Each command builds its arguments, calls exactly one API function, renders the t
 ``EdgennError`` subclasses to exit codes (0 ok, 1 budget broken, 2 invalid input, 3 external tool missing) with a
 one-line message and no traceback. Under ``--json`` the same outcome is one JSON document on stdout (``jsonout``).
 
-This module is the entry point (``main``); the app object, its root options and what commands share are in
-``common``, the commands in ``commands`` and the ``*_cmd`` modules.
+This module builds the app and is the entry point (``main``): the app object, its root options and what commands
+share are in ``common``; the pipeline verbs register on it with decorators in ``commands``, and the tools around
+the pipeline through each ``*_cmd`` module's ``register(app)``, called below.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from __future__ import annotations
 import os
 import signal
 
+from edgenn.cli import commands  # noqa: F401  its @app.command decorators register the pipeline verbs
+from edgenn.cli import doctor_cmd, report_cmd, scan_cmd, synth_cmd
 from edgenn.cli.common import app
+
+for _tool in (report_cmd, synth_cmd, scan_cmd, doctor_cmd):  # `edgenn --help` lists them after the pipeline
+    _tool.register(app)
 
 
 def _terminate_as_interrupt(signum, frame) -> None:
@@ -32,6 +38,5 @@ def _terminate_as_interrupt(signum, frame) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-    from edgenn.cli import commands  # noqa: F401  registers the commands on ``app``
 
     app(prog_name="edgenn")

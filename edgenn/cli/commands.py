@@ -172,15 +172,3 @@ def check(export_dir: Path = typer.Argument(..., help="Export directory, e.g. fi
     return {"exit_code": 0 if report.passed else 1, "paths": {"junit": junit} if junit else {},
             "figures": {x["figure"]: {"value": x["value"], "unit": x["unit"], "method": x["method"]} for x in lines},
             "source": report.source, "passed": report.passed, "lines": lines}
-
-
-# the tools around the pipeline; `edgenn --help` lists them after it (app.PipelineOrder)
-from edgenn.cli.report_cmd import register as _register_report  # noqa: E402
-from edgenn.cli.synth_cmd import register as _register_synth  # noqa: E402
-from edgenn.cli.scan_cmd import register as _register_scan  # noqa: E402
-from edgenn.cli.doctor_cmd import register as _register_doctor  # noqa: E402
-
-_register_report(app)
-_register_synth(app)
-_register_scan(app)
-_register_doctor(app)

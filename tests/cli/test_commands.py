@@ -7,7 +7,6 @@ from typer.testing import CliRunner
 
 import edgenn.api
 from edgenn.cli.app import app
-from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.errors import ExternalToolError, InvalidInputError
 from edgenn.verification.budget import CheckLine, CheckReport
 

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 import edgenn.api
 from edgenn.artifacts import ModelArtifact
-from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 from edgenn.config.load import load_recipe
 from edgenn.scan.compare import CompareResult, MetricComparison

@@ -14,7 +14,6 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "cli-json"

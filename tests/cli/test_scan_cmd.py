@@ -5,7 +5,6 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import edgenn.api
-from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.cli.app import app
 from edgenn.errors import ConfigError
 from edgenn.scan.compare import CompareResult, MetricComparison

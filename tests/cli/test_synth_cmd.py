@@ -6,7 +6,6 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 from edgenn.synth import SynthResult
 

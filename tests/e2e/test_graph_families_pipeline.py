@@ -9,7 +9,6 @@ import yaml
 from typer.testing import CliRunner
 
 from edgenn_testing import ROOT
-from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.cli.app import app
 
 runner = CliRunner()

@@ -7,7 +7,6 @@ import pytest
 from typer.testing import CliRunner
 
 from edgenn_testing import ROOT, write_recipe
-from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.cli.app import app
 
 runner = CliRunner()

@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from edgenn_testing import ROOT
-from edgenn.cli import commands  # noqa: F401  registers commands
 from edgenn.cli.app import app
 from edgenn.qonnx.brevitas_graphs import GraphWriter, mlp_graph
 from edgenn.qonnx.evaluate import evaluate_qonnx

@@ -32,7 +32,6 @@ def exported(tiny_jets, tmp_path_factory):
     import tensorflow as tf
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
     from edgenn.datasets.jet_data import load_jets
 

@@ -17,7 +17,6 @@ import yaml
 from typer.testing import CliRunner
 
 from hardening_support import hidden_leftovers
-from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 
 runner = CliRunner()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 
 runner = CliRunner()  # res.stdout: the --json document alone (tables go to stderr)

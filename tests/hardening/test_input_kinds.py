@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from edgenn.cli import commands  # noqa: F401  registers the commands
 from edgenn.cli.app import app
 from edgenn.config.budget import Budget
 from edgenn.config.examples import EXAMPLES

@@ -50,7 +50,6 @@ def _model_with(cls):
 def test_every_unconvertible_keras_layer_is_refused_in_one_line(tmp_path):
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     runner = CliRunner()

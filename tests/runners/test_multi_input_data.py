@@ -21,7 +21,6 @@ def two_input_model(tmp_path_factory):
 def _export(model, data, tmp):
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     return CliRunner().invoke(app, ["--no-progress", "export", str(model), "--data", str(data), "--target", "onnx",

@@ -100,7 +100,6 @@ def test_sequential_exports_to_onnx_via_cli(saved, tmp_path):
 
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     _, paths, data, _ = saved

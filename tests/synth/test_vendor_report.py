@@ -148,7 +148,6 @@ def test_project_without_reports_names_the_fix(tmp_path):
 
 def test_vendor_tool_missing_is_exit_3(tmp_path, monkeypatch):
     from edgenn.cli.app import app
-    from edgenn.cli import commands  # noqa: F401  registers commands
     from edgenn.synth.vendor import require_tool
 
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: no vitis-run / vivado_hls

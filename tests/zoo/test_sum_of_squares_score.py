@@ -13,7 +13,6 @@ def test_sum_of_squares_score_exports_exactly(tmp_path):
     from qkeras import QActivation, QDense, quantized_bits
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     tf.keras.utils.set_random_seed(4)
