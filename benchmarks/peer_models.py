@@ -22,7 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 PEERS: list[tuple[str, str, bool, Callable]] = []  # (name, hls4ml test, hls4ml asserts exact, builder)
 

@@ -5,6 +5,6 @@ The public API mirrors the CLI: ``generate_data``, ``train``, ``compress``, ``ex
 
 from edgenn._version import __version__
 
-from edgenn.api import check, compress, export, generate_data, report, train  # noqa: E402
+from edgenn.api import check, compress, export, generate_data, report, train
 
 __all__ = ["__version__", "check", "compress", "export", "generate_data", "report", "train"]

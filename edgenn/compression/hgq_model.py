@@ -22,7 +22,7 @@ PROXY_QUANTIZER = "FixedPointQuantizer"
 
 def _hgq():
     with contextlib.redirect_stdout(io.StringIO()):  # HGQ prints while importing hls4ml handlers
-        import HGQ  # noqa: F401
+        import HGQ
         from HGQ.layers import HDense, HQuantize
     return HGQ, HDense, HQuantize
 

@@ -232,7 +232,7 @@ def export_qonnx_hls(prepared: PreparedQonnx, out_dir: Path, settings: HlsSettin
             write_reproducible(hls_model, out_dir, stamp)
             if compile:
                 hls_model._compile()  # what ModelGraph.compile() does after write()
-    except Exception as exc:  # noqa: BLE001  g++ / hls4ml's writer
+    except Exception as exc:
         raise ExternalToolError(f"g++ failed to compile the C simulation in {out_dir}: {exc}",
                                 fix="see the compiler output in the project directory.") from exc
     compile_seconds = time.perf_counter() - start

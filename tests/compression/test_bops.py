@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from edgenn.compression.bops import dense_bops, model_bops  # noqa: E402
-from edgenn.config.recipe import QatSpec, QuantBits  # noqa: E402
+from edgenn.compression.bops import dense_bops, model_bops
+from edgenn.config.recipe import QatSpec, QuantBits
 
 
 def test_dense_bops_matches_equation_by_hand():

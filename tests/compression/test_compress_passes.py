@@ -11,11 +11,11 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from edgenn.artifacts import ModelArtifact, write_recipe  # noqa: E402
-from edgenn.config.recipe import (CompressSpec, DistillSpec, ModelSpec, PruneSpec, QatSpec, Recipe,  # noqa: E402
+from edgenn.artifacts import ModelArtifact, write_recipe
+from edgenn.config.recipe import (CompressSpec, DistillSpec, ModelSpec, PruneSpec, QatSpec, Recipe,
                                   TrainSpec)
-from edgenn.errors import InvalidInputError, MissingArtifactError  # noqa: E402
-from edgenn.training.inputs import PreparedData, Split, Standardizer, stratified_split  # noqa: E402
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.training.inputs import PreparedData, Split, Standardizer, stratified_split
 
 CLASSES = ("q", "g", "W", "Z", "t")
 HIDDEN = [16, 8]

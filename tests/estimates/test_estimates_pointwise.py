@@ -8,7 +8,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from edgenn.config.recipe import FpgaSpec, QatSpec, QuantBits  # noqa: E402
+from edgenn.config.recipe import FpgaSpec, QatSpec, QuantBits
 
 QAT = QatSpec(input=QuantBits(bits=10, integer=3), weight=QuantBits(bits=6, integer=1),
               activation=QuantBits(bits=8, integer=3))
