@@ -144,7 +144,8 @@ def derive_tensor_types(model) -> dict[str, TensorType]:
             fp, lo, hi = _quant_type(node, consts, attrs)
             src = ins[0]
             if src is not None:  # the cast cannot leave the interval its input already lies in
-                lo, hi = max(lo, fp.quantize(np.array([src.lo]))[0]), min(hi, fp.quantize(np.array([src.hi]))[0])
+                lo = max(lo, float(fp.quantize(np.array([src.lo]))[0]))
+                hi = min(hi, float(fp.quantize(np.array([src.hi]))[0]))
             types[node.output[0]] = TensorType(fp, lo, hi, node.name)
             continue
         if ins[0] is None and op not in PASS_THROUGH:
