@@ -112,3 +112,29 @@ def check_table(console: Console, report) -> None:
 def _either(names) -> str:
     names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def pareto_tables(console: Console, result) -> None:
+    """The Pareto front with one column per trial and one row per parameter or objective, split into as many tables
+    as the terminal width needs. One column per quantity (13 for a full jet MLP scan) could not fit 80 columns:
+    every header and number was folded into three-letter pieces."""
+    params = sorted({k for r in result.pareto for k in r if k.startswith("param.")})
+    labels = [p.removeprefix("param.") for p in params] + list(result.objectives) + ["bit-exact"]
+    columns = []
+    for r in result.pareto:
+        objs = [r.get(f"objective.{o}") for o in result.objectives]
+        columns.append((f"trial {r['trial']}", [f"{r.get(p)}" for p in params]
+                        + [f"{v:.4f}" if isinstance(v, float) and v < 1.5 else f"{v:,.0f}" for v in objs]
+                        + ["-" if r.get("bit_exact") is None else str(r["bit_exact"])]))
+    title = f"Pareto front: {len(result.pareto)} of {result.num_complete} complete trials ({result.num_trials} in the study)"
+    label_width = max(map(len, labels), default=0)
+    cell_width = max([len(h) for h, _ in columns] + [len(c) for _, cells in columns for c in cells] or [1])
+    per_table = max(1, (console.width - label_width - 3) // (cell_width + 3))
+    for start in range(0, max(len(columns), 1), per_table):
+        table = Table(title=title if start == 0 else None, title_justify="left")
+        table.add_column("", overflow="fold")
+        for header, _ in columns[start:start + per_table]:
+            table.add_column(header, justify="right", overflow="fold")
+        for i, label in enumerate(labels):
+            table.add_row(label, *[cells[i] for _, cells in columns[start:start + per_table]])
+        console.print(table)

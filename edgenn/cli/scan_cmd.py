@@ -23,24 +23,13 @@ def scan(ctx: typer.Context,
          json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
          ) -> dict:
     """Multi-objective search over bits, sparsity, widths, reuse factor and strategy (Optuna; resumable)."""
-    from rich.table import Table
-
     from edgenn.api import scan as api_scan
+    from edgenn.cli import render
     from edgenn.cli.common import console, settings
 
     result = api_scan(recipe, space, trials=trials, out=out, budget=budget, workers=workers,
                       ray_address=ray_address, export_best=export_best, progress=settings(ctx).progress)
-    table = Table(title=f"Pareto front: {len(result.pareto)} of {result.num_complete} complete trials "
-                        f"({result.num_trials} in the study)")
-    params = sorted({k for r in result.pareto for k in r if k.startswith("param.")})
-    for col in ["trial", *[p.removeprefix("param.") for p in params], *result.objectives, "bit-exact"]:
-        table.add_column(col, justify="right", overflow="fold")
-    for r in result.pareto:
-        objs = [r.get(f"objective.{o}") for o in result.objectives]
-        table.add_row(str(r["trial"]), *[f"{r.get(p)}" for p in params],
-                      *[f"{v:.4f}" if isinstance(v, float) and v < 1.5 else f"{v:,.0f}" for v in objs],
-                      "-" if r.get("bit_exact") is None else str(r["bit_exact"]))
-    console.print(table)
+    render.pareto_tables(console, result)
     for line in result.unchecked_budget_lines:
         console.print(f"[yellow]budget line not checked by the scan:[/] {line}")
     console.print(f"written: [bold]{result.directory}[/] (trials.csv, pareto.csv, pareto.png, study.db)")

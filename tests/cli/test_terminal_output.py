@@ -232,3 +232,21 @@ def test_every_shipped_budget_checks_into_80_columns(budget):
     assert "…" not in out and max(map(len, out.splitlines())) <= 80, out
     first_words = {line.split()[0] for line in out.splitlines() if line.strip()}
     assert {name for name, _, _ in spec.limits()} <= first_words, out
+
+
+def test_pareto_front_of_a_full_scan_fits_80_columns():
+    """Eight parameters and three objectives (the jet MLP scan space): one column per trial, split as needed."""
+    from edgenn.scan.driver import ScanResult
+
+    params = {"weight_bits": 6, "activation_bits": 8, "sparsity": 0.7, "hidden.0": 64, "hidden.1": 32,
+              "hidden.2": 32, "reuse_factor": 2, "strategy": "Resource"}
+    rows = tuple({"trial": t, **{f"param.{k}": v for k, v in params.items()}, "objective.accuracy": 0.7412,
+                  "objective.lut_dsp": 123456.0 + t, "objective.latency_cycles": 12.0, "bit_exact": True}
+                 for t in (3, 12, 17, 21, 30, 44, 51, 60, 71))
+    out = _render(render.pareto_tables, ScanResult(Path("scans/x"), 100, 90, rows,
+                                                   ("accuracy", "lut_dsp", "latency_cycles"), ()))
+    assert "…" not in out and max(map(len, out.splitlines())) <= 80, out
+    for t in (3, 12, 17, 21, 30, 44, 51, 60, 71):
+        assert f"trial {t} " in out and f"{123456 + t:,}" in out
+    for name in [*params, "accuracy", "lut_dsp", "latency_cycles", "bit-exact"]:
+        assert re.search(rf"^\S* ?{re.escape(name)} ", out, re.M), name  # each quantity labels a whole row
