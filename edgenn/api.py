@@ -104,6 +104,16 @@ def train(recipe: Recipe | str | Path, *, out: str | Path | None = None, progres
     return _with_report(result, result.directory, report)
 
 
+def fold_batchnorm(model: str | Path, *, data: str | Path, out: str | Path | None = None, epochs: int = 5,
+                   trust_model: bool = False):
+    """Fold every BatchNorm of a user's QKeras model into the QDense/QConv2D before it and fine-tune ``epochs`` on
+    ``data`` (x, y), so its export is exact; returns (path of the folded .h5, ``FoldRecord``)."""
+    from edgenn.compression.batchnorm_fold import fold_user_model
+
+    return fold_user_model(Path(model), Path(data), Path(out) if out else None, epochs=epochs,
+                           trust_model=trust_model)
+
+
 def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out: str | Path | None = None,
              progress: bool = True, report: bool = True):
     """Prune / quantize / distill a trained run (``runs/<name>`` or its ``train`` directory) as its recipe says."""
