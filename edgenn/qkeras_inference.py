@@ -15,6 +15,12 @@ really performs at inference:
   same TensorFlow ops as ``call``), with the layer's own quantizers and activation, so the quantized weights are
   those of the model. hls4ml 1.3 folds the same way but in float64 numpy, which can move a weight across a
   quantizer's rounding boundary; the rewrite keeps QKeras's numbers.
+* A ``QDense`` / ``QConv`` / ``QDepthwiseConv2D`` / ``QSeparableConv`` whose weight quantizer is not a plain
+  fixed-point cast (``binary``, ``ternary``, ``quantized_po2``, ``quantized_bits(alpha='auto_po2')``, none at all)
+  computes, at inference, ``x * q(W) + q(b)`` with constant quantized weights: it becomes the float layer holding
+  ``q(W)`` and ``q(b)``. hls4ml would otherwise re-derive those values its own way (an XNOR product for binary
+  kernels, alpha factored out into an extra scaling layer); stored as numbers, they reach the firmware unchanged and
+  the precision rules type them exactly when they are short fixed-point values.
 """
 
 from __future__ import annotations
@@ -37,7 +43,51 @@ def inference_layer(layer: Any) -> tuple[type, dict, list[np.ndarray]] | None:
         return _batchnorm(layer)
     if cls in ("QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm"):
         return _folded_conv(layer)
+    if cls in _FLOAT_TWIN and not all(_plain_cast(getattr(layer, q, None)) for q in _WEIGHT_QUANTIZERS[cls]
+                                      if layer.use_bias or not q.startswith("bias")):
+        return _float_twin(layer)
     return None
+
+
+# weight quantizer attributes, in the order of the layer's weights
+_WEIGHT_QUANTIZERS = {
+    "QDense": ("kernel_quantizer_internal", "bias_quantizer_internal"),
+    "QConv1D": ("kernel_quantizer_internal", "bias_quantizer_internal"),
+    "QConv2D": ("kernel_quantizer_internal", "bias_quantizer_internal"),
+    "QDepthwiseConv2D": ("depthwise_quantizer_internal", "bias_quantizer_internal"),
+    "QSeparableConv1D": ("depthwise_quantizer_internal", "pointwise_quantizer_internal", "bias_quantizer_internal"),
+    "QSeparableConv2D": ("depthwise_quantizer_internal", "pointwise_quantizer_internal", "bias_quantizer_internal"),
+}
+_FLOAT_TWIN = {"QDense": "Dense", "QConv1D": "Conv1D", "QConv2D": "Conv2D", "QDepthwiseConv2D": "DepthwiseConv2D",
+               "QSeparableConv1D": "SeparableConv1D", "QSeparableConv2D": "SeparableConv2D"}
+
+
+def _plain_cast(quantizer: Any) -> bool:
+    """A quantizer that an ``ap_fixed`` cast reproduces (what hls4ml and edgenn's rules read directly)."""
+    if not quantizer:
+        return False
+    cfg = quantizer.get_config() if hasattr(quantizer, "get_config") else {}
+    kind = type(quantizer).__name__
+    if kind == "quantized_bits":
+        return cfg.get("alpha") in (None, 1, 1.0) and int(cfg["bits"]) - int(bool(cfg.get("keep_negative", 1))) >= 1
+    return kind == "quantized_relu" and not cfg.get("negative_slope")
+
+
+def _float_twin(layer: Any) -> tuple[type, dict, list[np.ndarray]]:
+    import tensorflow as tf
+
+    cls = type(layer).__name__
+    twin = getattr(tf.keras.layers, _FLOAT_TWIN[cls])
+    own = layer.get_config()
+    probe = twin(**({"units": 1} if twin is tf.keras.layers.Dense else {"kernel_size": 1,
+                                                                          **({} if "Depthwise" in cls else
+                                                                             {"filters": 1})}))
+    config = {key: own[key] for key in probe.get_config() if key in own}
+    config["activation"] = "linear" if not isinstance(own.get("activation"), str) else own["activation"]
+    quantizers = [q for q in _WEIGHT_QUANTIZERS[cls]
+                  if not (q.startswith("bias") and not layer.use_bias)]
+    weights = [_quantized(getattr(layer, q, None), w) for q, w in zip(quantizers, layer.get_weights())]
+    return twin, config, weights
 
 
 def _batchnorm(layer: Any) -> tuple[type, dict, list[np.ndarray]]:

@@ -192,3 +192,17 @@ def lsb_exponent(values: np.ndarray) -> int | None:
     while not np.all(np.mod(v, 2.0**e) == 0):
         e -= 1
     return e
+
+
+# Widest stored float weight taken as already quantized: one DSP48E2 multiplier input (18 bits)
+MAX_STORED_WEIGHT_BITS = 18
+
+
+def stored_fixed_point(values: np.ndarray) -> FixedPoint | None:
+    """The narrowest type holding every stored float value exactly, or None when that needs more than
+    ``MAX_STORED_WEIGHT_BITS`` bits (the values are not quantized numbers)."""
+    e = lsb_exponent(values)
+    if e is None:
+        return FixedPoint(1, 1, True)
+    fp = smallest_holding(float(min(values.min(), 0.0)), float(max(values.max(), 0.0)), -e, signed=True)
+    return fp if fp.width <= MAX_STORED_WEIGHT_BITS else None

@@ -34,8 +34,10 @@ from typing import Any
 import numpy as np
 
 from edgenn.errors import UnsupportedModelError
-from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
+from edgenn.exporters.fixed_point import FixedPoint, smallest_holding, stored_fixed_point
 from edgenn.exporters.precision_rules import (
+    ACTIVATION_RULES,
+    QUANTIZER_RULES,
     RULES,
     Context,
     Tensor,
@@ -70,6 +72,10 @@ def _cast_interval(t: Tensor, fp: FixedPoint) -> tuple[np.ndarray, np.ndarray]:
 # ----- rules -----------------------------------------------------------------------------------------------------
 @rule("QActivation")
 def _qactivation(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
+    for special_rule in QUANTIZER_RULES:  # binary, ternary, hard sigmoid/tanh, leaky quantized_relu
+        special = special_rule(layer, t)
+        if special is not None:
+            return special
     fp = quantizer_type(layer.quantizer, layer)
     lo, hi = _cast_interval(t, fp)
     prec = LayerPrecision(layer.name, type(layer).__name__, fp, exact=t.exact,
@@ -110,7 +116,9 @@ def _activation(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision | N
         prec = LayerPrecision(layer.name, type(layer).__name__, fp, exact=False, output_min=low, output_max=1.0,
                               notes=(f"{name} uses a lookup table: agreement with the model measured, not bit-exact",))
         return prec, Tensor(np.full(n, low), np.ones(n), fp, False)
-    raise unsupported(layer, f"activation '{name}' is not supported (relu, sigmoid, tanh, softmax, linear are).",
+    if name in ACTIVATION_RULES:
+        return ACTIVATION_RULES[name](layer, t)
+    raise unsupported(layer, f"activation '{name}' is not supported (relu, elu, sigmoid, tanh, softmax, linear are).",
                        fix="use Activation('relu') or QActivation(quantized_relu(bits)), which convert exactly.")
 
 
@@ -182,6 +190,11 @@ def _dense_float(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, T
     require_linear(layer)
     kernel = np.asarray(layer.kernel.numpy(), dtype=np.float64)
     bias = np.asarray(layer.bias.numpy(), dtype=np.float64) if layer.use_bias else np.zeros(kernel.shape[1])
+    stored_w, stored_b = stored_fixed_point(kernel), stored_fixed_point(bias)
+    if stored_w is not None and stored_b is not None:
+        # stored weights that are already fixed-point numbers (a binary/ternary/po2 QDense rewritten to its values,
+        # or a quantization step's output): the same exact arithmetic as a QDense
+        return _dense_exact(layer, t, kernel, bias, stored_w, stored_b)
     f = ctx.float_fraction_bits
     weight_t = _profiled_type(float(np.max(np.abs(kernel))), f, "RND")
     bias_t = _profiled_type(float(np.max(np.abs(bias))), f, "RND")
@@ -262,6 +275,14 @@ def derive_precisions(
             derived.append(prec)
     if not derived:
         raise UnsupportedModelError("model has no convertible layers after the input.")
+    if len(derived) == 1 and derived[0].result == input_fp:
+        # the input quantizer alone: hls4ml drops a cast to the same type and then declares the input twice (C++
+        # 'redefinition'); a different rounding mode keeps the node, and the host-quantized input is on its grid
+        from dataclasses import replace
+
+        derived[0] = replace(derived[0], result=input_fp.with_modes("TRN", "WRAP"),
+                             notes=derived[0].notes + ("the input quantizer alone: an identity on the host-quantized "
+                                                       "input",))
 
     output_layer = derived[-1]
     logits = derived[-2] if output_layer.table_size is not None and len(derived) > 1 else output_layer

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from edgenn.exporters.fixed_point import FixedPoint, lsb_exponent, smallest_holding
+from edgenn.exporters.fixed_point import MAX_STORED_WEIGHT_BITS, FixedPoint, smallest_holding, stored_fixed_point
 from edgenn.exporters.precision_rules import (
     Context,
     Tensor,
@@ -45,8 +45,6 @@ from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrec
 
 # Widest accumulator whose values the float64 numpy interval arithmetic (and the reference check) holds exactly.
 MAX_EXACT_ACCUM_BITS = 53
-# Widest stored float weight accepted as already quantized: one DSP48E2 multiplier input (18 bits)
-MAX_STORED_WEIGHT_BITS = 18
 
 
 def _pad_amounts(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int, int]:
@@ -83,17 +81,14 @@ def _check_spatial_layer(layer: Any, t: Tensor, rank: int) -> None:
 
 def stored_weights(layer: Any, attr: str, values: np.ndarray) -> FixedPoint:
     """The type of a float layer's stored weights, which must already be fixed-point values: a float Conv has no
-    quantizer, so the firmware can compute it exactly only when the file holds quantized numbers (a QAT or
-    post-training-quantization step wrote them)."""
-    e = lsb_exponent(values)
-    if e is None:
-        return FixedPoint(1, 1, True)
-    fp = smallest_holding(float(min(values.min(), 0.0)), float(max(values.max(), 0.0)), -e, signed=True)
-    if fp.width > MAX_STORED_WEIGHT_BITS:
-        raise unsupported(layer, f"float {attr}s that are not fixed-point values (they need {fp.width} bits, more "
-                                  f"than {MAX_STORED_WEIGHT_BITS}): no firmware type computes this layer exactly.",
-                           fix=f"export with --ptq (post-training quantization), or use Q{type(layer).__name__} "
-                               "with kernel_quantizer and bias_quantizer.")
+    quantizer, so the firmware computes it exactly only when the file holds quantized numbers (a QAT or
+    post-training-quantization step, or edgenn's rewrite of binary/ternary/po2-quantized layers, wrote them)."""
+    fp = stored_fixed_point(values)
+    if fp is None:
+        raise unsupported(layer, f"float {attr}s that are not fixed-point values (more than "
+                                 f"{MAX_STORED_WEIGHT_BITS} bits): no firmware type computes this layer exactly.",
+                          fix=f"export with --ptq (post-training quantization), or use Q{type(layer).__name__} "
+                              "with kernel_quantizer and bias_quantizer.")
     return fp
 
 

@@ -56,6 +56,10 @@ class Context:
 
 Rule = Callable[[Any, Tensor, Context], tuple[LayerPrecision | None, Tensor]]
 RULES: dict[str, Rule] = {}
+# Filled by the rule modules (precision_qactivation) at import: QActivation quantizers that are no plain cast (a rule
+# returns None when the quantizer is not its kind) and Activation('<name>') functions beyond precision.py's own.
+QUANTIZER_RULES: list[Callable[[Any, Tensor], tuple[LayerPrecision, Tensor] | None]] = []
+ACTIVATION_RULES: dict[str, Callable[[Any, Tensor], tuple[LayerPrecision, Tensor]]] = {}
 
 
 def rule(*class_names: str) -> Callable[[Rule], Rule]:

@@ -77,6 +77,8 @@ def apply_activation(name: str, x: np.ndarray, where: str) -> Out:
         return np.maximum(x, 0.0), True, ""
     if name == "softmax":
         return softmax(x), False, f"{where}: softmax is a real function, evaluated in float64"
+    if name == "binary_tanh":  # QKeras: 2 round(hard_sigmoid(x)) - 1, round half to even: 0 -> -1
+        return np.where(x > 0, 1.0, -1.0), True, ""
     fn = _REAL_FUNCTIONS.get(name)
     if fn is None:
         raise UnsupportedModelError(f"{where}: activation '{name}' is not evaluated by the exact reference.")
@@ -130,18 +132,23 @@ def _relu(layer: Any, ins: list[np.ndarray]) -> Out:
     return y, exact, "" if exact else f"{_where(layer)}: negative slope {slope} is not a power of two"
 
 
+def _sloped(layer: Any, x: np.ndarray, alpha: np.ndarray, what: str) -> Out:
+    """``x >= 0 ? x : alpha * x``: exact when every product is a float64 value (checked on these operands)."""
+    y = np.where(x >= 0, x, alpha * x)
+    e_x, e_a = grid_exponent(x), grid_exponent(alpha)
+    exact = e_a is None or e_a > -1000 and _elementwise_exact(
+        float(np.max(np.abs(alpha * x), initial=0.0)), None if e_x is None else e_x + e_a)
+    return y, exact, "" if exact else f"{_where(layer)}: {what} times the input is rounded in float64"
+
+
 @rule("LeakyReLU")
 def _leaky(layer: Any, ins: list[np.ndarray]) -> Out:
-    alpha = float(layer.alpha)
-    exact = _pow2(alpha)
-    return np.where(ins[0] >= 0, ins[0], alpha * ins[0]), exact, \
-        "" if exact else f"{_where(layer)}: slope {alpha} (float32) times the input is rounded in float64"
+    return _sloped(layer, ins[0], np.asarray(float(layer.alpha)), f"slope {float(layer.alpha)}")
 
 
 @rule("PReLU")
 def _prelu(layer: Any, ins: list[np.ndarray]) -> Out:
-    alpha = np.asarray(layer.alpha.numpy(), np.float64)
-    return np.where(ins[0] >= 0, ins[0], alpha * ins[0]), False, f"{_where(layer)}: learned float slopes"
+    return _sloped(layer, ins[0], np.asarray(layer.alpha.numpy(), np.float64), "a learned slope")
 
 
 @rule("ELU")

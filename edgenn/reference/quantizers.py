@@ -89,6 +89,24 @@ def quantize_activation(quantizer: Any, x: np.ndarray, where: str) -> tuple[np.n
         use_01 = bool(cfg.get("use_01", False))
         values = np.where(x >= 0, 1.0, 0.0 if use_01 else -1.0) * scale
         return values, _is_power_of_two(scale), ""
+    if kind == "ternary":  # |x| >= threshold (float32, as QKeras compares) -> sign(x), times the scale
+        alpha = cfg.get("alpha")
+        if isinstance(alpha, str):
+            raise UnsupportedModelError(f"{where}: ternary alpha={alpha!r} on activations depends on the batch.")
+        threshold = cfg.get("threshold")
+        threshold = float(np.float32(quantizer.default_threshold if threshold is None else threshold))
+        scale = 1.0 if alpha is None else float(alpha)
+        return np.where(np.abs(x) >= threshold, np.sign(x), 0.0) * scale, _is_power_of_two(scale), ""
+    if kind in ("quantized_sigmoid", "quantized_tanh") and not (cfg.get("use_real_sigmoid") or
+                                                                 cfg.get("use_real_tanh")):
+        # the hard functions (QKeras's default): clip(0.5 x + 0.5, 0, 1), for tanh 2 s - 1; exact in float64
+        bits, sym = int(cfg["bits"]), float(bool(cfg.get("symmetric", 0)))
+        hard = np.clip(0.5 * x + 0.5, 0.0, 1.0)
+        if kind == "quantized_sigmoid":
+            m = 2.0 ** bits
+            return np.clip(np.rint(hard * m) / m, sym / m, 1.0 - 1.0 / m), True, ""
+        m = 2.0 ** (bits - 1)
+        return np.clip(np.rint((2.0 * hard - 1.0) * m) / m, -1.0 + sym / m, 1.0 - 1.0 / m), True, ""
     raise UnsupportedModelError(f"{where}: activation quantizer {kind} is not evaluated by the exact reference.")
 
 
