@@ -30,6 +30,10 @@ ROUNDING_TO_AP = {"ROUND": "RND_CONV", "HALF_EVEN": "RND_CONV", "FLOOR": "TRN"} 
 PASS_THROUGH = ("Transpose", "Reshape", "Flatten", "Identity", "MaxPool", "Squeeze", "Unsqueeze")
 
 
+class NotFixedPointError(UnsupportedModelError):
+    """Quant nodes whose outputs are no fixed-point numbers (the export route adds the re-quantization's cost)."""
+
+
 @dataclass(frozen=True)
 class TensorType:
     """A tensor's firmware type and the exact interval of its values."""
@@ -109,7 +113,7 @@ def check_fixed_point_quants(model) -> None:
         elif np.any(np.asarray(zp) != 0):
             bad.append(f"'{node.name}' (zero point {np.ravel(zp)[:3]})")
     if bad:
-        raise UnsupportedModelError(
+        raise NotFixedPointError(
             f"QONNX graph: {len(bad)} Quant node(s) without a single power-of-two scale and zero point 0: "
             f"{'; '.join(bad)}. Their outputs are not fixed-point numbers, so hls4ml's fixed-point firmware cannot "
             "equal the graph bit for bit.",

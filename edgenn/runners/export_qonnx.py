@@ -27,7 +27,7 @@ def export_qonnx_fpga(source: ExportSource, out: Path, overrides: dict, *, progr
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import quantize_inputs, trace_layers
     from edgenn.exporters.hls import HlsSettings
-    from edgenn.exporters.qonnx_hls import export_qonnx_hls, layer_value_tensors, prepare_qonnx
+    from edgenn.exporters.qonnx_hls import export_qonnx_hls, layer_value_tensors
     from edgenn.qonnx.evaluate import evaluate_qonnx
     from edgenn.reporting import CSIM_OUTPUTS
     from edgenn.runners.fpga_report import fpga_figures, fpga_markdown
@@ -39,7 +39,7 @@ def export_qonnx_fpga(source: ExportSource, out: Path, overrides: dict, *, progr
     notes = list(source.notes)
     status = stage_status(progress)
     t0 = time.perf_counter()
-    prepared = prepare_qonnx(source.model.proto)
+    prepared = _prepare_or_measure(source, x, y)
     with atomic_dir(out) as staging:
         with status("qonnx cleanup + hls4ml ONNX front end: converting and compiling the C simulation (g++)..."):
             project = export_qonnx_hls(prepared, staging / "hls", settings)
@@ -86,6 +86,26 @@ def export_qonnx_fpga(source: ExportSource, out: Path, overrides: dict, *, progr
         write_manifest(staging, stage="export-fpga", recipe=None, inputs=source.lineage, metrics=figures,
                        timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
     return ExportResult("fpga", out, report)
+
+
+def _prepare_or_measure(source: ExportSource, x: np.ndarray, y):
+    """``prepare_qonnx``; a refusal of non-power-of-two scales gets the measured cost of the nearest power-of-two
+    re-quantization on the user's rows appended (issue 18: say what exactness would cost, not only that it fails)."""
+    from edgenn.errors import EdgennError
+    from edgenn.exporters.precision_qonnx import NotFixedPointError
+    from edgenn.exporters.qonnx_hls import prepare_qonnx
+    from edgenn.qonnx.requantize import requantization_cost
+
+    try:
+        return prepare_qonnx(source.model.proto)
+    except NotFixedPointError as err:
+        rows = slice(0, min(len(x), 2000))
+        try:
+            cost = requantization_cost(source.model.proto, x[rows].astype(np.float64),
+                                       None if y is None else y[rows])
+        except EdgennError:
+            cost = ""  # the graph has other problems too; the refusal itself still stands
+        raise NotFixedPointError(f"{err.message} {cost}".strip(), fix=err.fix) from None
 
 
 def _layer_pairs(prepared, project, traced: dict, xq: np.ndarray, value_tensors: dict[str, str],

@@ -84,14 +84,19 @@ def test_onnx_target_measures_qonnx_float32_executor_against_the_exact_evaluatio
     assert onnx.load(out / "model.onnx").graph.node
 
 
-def test_non_power_of_two_scale_exits_2_naming_the_node(tmp_path):
-    g = GraphWriter()
-    x = g.quant("global_in", 0.3, 8, stem="in_quant")
-    model = g.model([("global_in", (1, 4))], g.node("Relu", [x]), (1, 4))
+def test_non_power_of_two_scale_exits_2_naming_the_node_with_the_measured_po2_cost(tmp_path):
+    rng = np.random.default_rng(2)
+    model = mlp_graph([rng.normal(0, 0.5, (4, 6)), rng.normal(0, 0.5, (6, 3))], [np.zeros(6), np.zeros(3)],
+                      weight_scales=[0.3, 0.1])  # Brevitas' default float scales: not powers of two
     onnx.save(model, tmp_path / "odd.onnx")
-    np.savez(tmp_path / "val.npz", x=np.zeros((4, 4), np.float32))
+    x = rng.normal(0, 1, (300, 4)).astype(np.float32)
+    np.savez(tmp_path / "val.npz", x=x, y=rng.integers(0, 3, 300))
     res = run("export", tmp_path / "odd.onnx", "--data", tmp_path / "val.npz", "--target", "fpga")
-    assert res.exit_code == 2 and re.search(r"'in_quant_\d+' \(scale 0.3\)", res.output) and "Traceback" not in res.output
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert re.search(r"4 Quant node\(s\) without a single power-of-two scale .*'WeightQuant_\d+' \(scale 0.3\)", text)
+    assert re.search(r"Measured on 300 rows of --data: rounding the 4 scale\(s\) to the nearest power of two keeps "
+                     r"the predicted class of \d+\.\d+% of the rows \(accuracy 0\.\d+ -> 0\.\d+\)", text)
 
 
 def test_float_onnx_and_missing_data_are_refused(tmp_path, qonnx_files):
