@@ -24,6 +24,7 @@ REPORT_MD = "report.md"
 # Why the autoencoder's score is not computed in firmware (issue 4): the decoder doubles the network, and the error
 # adds 57 subtractions, 57 squares and a 57-input sum for one number; a distilled student regresses the same score
 # with a network a fraction of the encoder's size.
+QONNX_TARGETS = ("fpga", "onnx")  # the targets with a QONNX route (runners/export_qonnx.py)
 MIN_BITEXACT_SAMPLES = 10_000  # the brief's bar for a bit-exactness claim
 # Default cap on the --data rows a user model is validated on: every row up to it (the C simulation runs ~1,000
 # rows/s for a jet tagger on one core, so 100k rows stay within minutes); --validation-samples sets another cap.
@@ -291,6 +292,9 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
     where = "--hls-config layers" if request.hls_config else "export.fpga.layers"
     if not is_qonnx_model(source.model):  # a QONNX graph's layer names are checked against hls4ml's ONNX parse
         check_layer_names(source.model, source.fpga.get("layers", {}), where=where)
+    elif request.target not in QONNX_TARGETS:
+        raise InvalidInputError(f"{request.source}: target {request.target} does not take QONNX models yet (it works "
+                                "on Keras layers).", fix=f"use --target {' or --target '.join(QONNX_TARGETS)}.")
     out = request.out or Path("firmware") / source.name / request.target
     return target.run(source, out, request.fpga_overrides, progress=progress)
 

@@ -109,3 +109,5 @@ def test_float_onnx_and_missing_data_are_refused(tmp_path, qonnx_files):
     assert res.exit_code == 2 and "needs validation data" in res.output
     res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", tmp_path / "val.npz", "--target", "onnx")
     assert res.exit_code == 2 and "expects (16,)" in res.output
+    res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", qonnx_files / "val.npz", "--target", "rtl")
+    assert res.exit_code == 2 and "target rtl does not take QONNX models yet" in res.output
