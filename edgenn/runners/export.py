@@ -181,6 +181,9 @@ def _qonnx_source(request: ExportRequest) -> ExportSource:
     from edgenn.qonnx.source import load_qonnx
 
     model = load_qonnx(request.source)
+    if request.ptq:
+        raise InvalidInputError(f"{request.source}: --ptq quantizes float Keras models; a QONNX graph is quantized "
+                                "already (its Quant nodes define the firmware types).", fix="drop --ptq.")
     if request.data is None:
         raise InvalidInputError(f"{request.source}: a QONNX model needs validation data to check the export against.",
                                 fix="pass --data val.npz (arrays x, shaped as the graph input, and optionally y).")

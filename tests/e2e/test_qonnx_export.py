@@ -111,3 +111,5 @@ def test_float_onnx_and_missing_data_are_refused(tmp_path, qonnx_files):
     assert res.exit_code == 2 and "expects (16,)" in res.output
     res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", qonnx_files / "val.npz", "--target", "rtl")
     assert res.exit_code == 2 and "target rtl does not take QONNX models yet" in res.output
+    res = run("export", qonnx_files / "qonnx_mlp_tiny.onnx", "--data", qonnx_files / "val.npz", "--ptq")
+    assert res.exit_code == 2 and "a QONNX graph is quantized already" in " ".join(res.output.split())
