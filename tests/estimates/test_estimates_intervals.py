@@ -1,0 +1,35 @@
+"""The stored error quantiles (edgenn/estimates/error_intervals.json) turned into intervals on the real value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edgenn.estimates.intervals import DATA, interval
+
+
+def test_stored_table_records_its_designs_and_validation():
+    table = json.loads(DATA.read_text())
+    for figure in ("lut", "ff", "dsp", "latency_cycles"):
+        row = table["figures"][figure]
+        assert row["designs"] == len(row["designs_ids"]) >= 20
+        assert row["q5"] < 0 < row["q95"] and 0 < row["lodo_coverage"] <= 1
+
+
+def test_latency_interval_has_an_offset_and_scales_with_the_clock():
+    lo, hi, note = interval("latency_cycles", 0.0)
+    assert lo == 0.0 and hi > 0  # a 0-cycle estimate still has an upper end (many real designs take 1-2 cycles)
+    c_lo, c_hi, _ = interval("latency_cycles", 11.0)
+    assert c_lo <= 11.0 <= c_hi
+    ns_lo, ns_hi, ns_note = interval("latency_ns", 55.0, 5.0)
+    assert (ns_lo, ns_hi) == pytest.approx((c_lo * 5.0, c_hi * 5.0))
+    assert interval("latency_ns", 55.0) is None  # without the clock the cycles cannot become ns
+    assert note == ns_note and note.startswith("90 % over")
+
+
+def test_resource_interval_is_relative():
+    lo, hi, _ = interval("lut", 1000.0)
+    lo2, hi2, _ = interval("lut", 2000.0)
+    assert (lo2, hi2) == pytest.approx((2 * lo, 2 * hi)) and lo < 1000.0 < hi
+    assert interval("bram", 10.0) is None  # no measured error, no interval claimed
