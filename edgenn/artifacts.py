@@ -19,6 +19,8 @@ MODEL_FILE = "model.h5"
 RECIPE_FILE = "recipe.yml"
 METRICS_FILE = "metrics.json"
 STANDARDIZER_FILE = "standardizer.json"
+# the model as trained, when the saved model is only its firmware part (the VAE: encoder + sum(mu^2))
+TRAINING_MODEL_FILE = "training_model.h5"
 
 
 def _require_complete(directory: Path, what: str, command: str) -> None:
@@ -84,7 +86,8 @@ class ModelArtifact:
         return cls(directory, manifest["stage"], recipe, metrics)
 
 
-def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None, split=None) -> None:
+def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None, split=None,
+                      training_model=None) -> None:
     """The files of every model directory (train, compress, scan trials): the model, its standardiser, the rows it
     was split on and its recipe; the one writer, so the directory format lives here and nowhere else."""
     from edgenn.modelio import save_model
@@ -96,6 +99,8 @@ def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None
         standardizer.save(staging / STANDARDIZER_FILE)
     if split is not None:
         split.save(staging / SPLIT_FILE)
+    if training_model is not None:
+        save_model(training_model, staging / TRAINING_MODEL_FILE)
     write_recipe(recipe, staging / RECIPE_FILE)
 
 

@@ -111,7 +111,12 @@ def _encode(x, params: AutoencoderParams, qat: QatSpec | None):
 
 
 @register_family("autoencoder", params_model=AutoencoderParams, input_kind="events", quantizable_layers=_ae_layers,
-                 task="anomaly", description="dense autoencoder on 57 trigger inputs; score = reconstruction MSE")
+                 task="anomaly", description="dense autoencoder on 57 trigger inputs; score = reconstruction MSE",
+                 objective="reconstruct", score="reconstruction", fine_tune_layer="output",
+                 compress_refusal=(
+                     "the autoencoder is scored on the host (decoder + 57-input squared error); it has no firmware "
+                     "form to compress.", "compress its distilled student instead (models/ae_student.yml), or "
+                                          "remove the compress section."))
 def build_autoencoder(params: AutoencoderParams, input_shape: tuple[int, ...], num_classes: int = 0,
                       qat: QatSpec | None = None):
     import tensorflow as tf
@@ -163,7 +168,8 @@ def vae_score_model(vae, params: VaeParams):
 
 
 @register_family("vae", params_model=VaeParams, input_kind="events", quantizable_layers=_vae_layers,
-                 task="anomaly", description="VAE; firmware = encoder + sum(mu^2) (AXOL1TL)", deploy=vae_score_model)
+                 task="anomaly", description="VAE; firmware = encoder + sum(mu^2) (AXOL1TL)", deploy=vae_score_model,
+                 objective="vae", fine_tune_layer="mu")
 def build_vae(params: VaeParams, input_shape: tuple[int, ...], num_classes: int = 0, qat: QatSpec | None = None):
     """Training model: inputs (x, eps) -> outputs (mu, log_var, reconstruction); z = mu + exp(log_var / 2) * eps."""
     import tensorflow as tf
@@ -190,7 +196,8 @@ def build_vae(params: VaeParams, input_shape: tuple[int, ...], num_classes: int 
 
 
 @register_family("ae_student", params_model=StudentParams, input_kind="events", quantizable_layers=_student_layers,
-                 task="anomaly", description="small MLP regressing log(teacher reconstruction error) (CICADA)")
+                 task="anomaly", description="small MLP regressing log(teacher reconstruction error) (CICADA)",
+                 objective="regress_teacher", teacher="autoencoder", fine_tune_layer="score")
 def build_student(params: StudentParams, input_shape: tuple[int, ...], num_classes: int = 0,
                   qat: QatSpec | None = None):
     import tensorflow as tf

@@ -19,7 +19,10 @@ from pydantic import BaseModel
 from edgenn.errors import InvalidInputError
 
 InputKind = Literal["features", "constituents", "images", "events"]
-Task = Literal["classify", "anomaly"]  # anomaly: trained on background only, scored without labels
+# What the model is trained to do: the name of a registered task (edgenn.task_protocol; "classify", "anomaly").
+Task = str
+# How an anomaly family is trained: reconstruct its inputs, the VAE objective, or regress its teacher's score.
+Objective = Literal["classify", "reconstruct", "vae", "regress_teacher"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,11 @@ class Family:
     # The part of a built model that runs in firmware, when it is not the whole training model (the VAE's encoder +
     # sum(mu^2)): (built model, params) -> model. Compression quantizes the family's build, then takes this part.
     deploy: Callable[[Any, BaseModel], Any] | None = None
+    objective: Objective = "classify"
+    score: Literal["output", "reconstruction"] = "output"  # the anomaly score: the output, or the masked input MSE
+    teacher: str | None = None  # the family this one is distilled from (the recipe's anomaly.teacher run)
+    fine_tune_layer: str = "logits"  # compression fine-tunes the sub-model ending here
+    compress_refusal: tuple[str, str] | None = None  # (why, fix) when the family has no firmware form to compress
 
 
 _FAMILIES: dict[str, Family] = {}
@@ -42,11 +50,14 @@ _loaded = False
 
 def register_family(name: str, *, params_model: type[BaseModel], input_kind: InputKind,
                     quantizable_layers: Callable[[BaseModel], list[str]], description: str = "",
-                    task: Task = "classify", deploy: Callable[[Any, BaseModel], Any] | None = None):
+                    task: Task = "classify", deploy: Callable[[Any, BaseModel], Any] | None = None,
+                    **behaviour: Any):
+    """``behaviour``: the optional ``Family`` fields after ``deploy`` (objective, score, teacher, ...)."""
     def decorator(build: Callable[..., Any]) -> Callable[..., Any]:
         if name in _FAMILIES:
             raise ValueError(f"model family {name!r} is registered twice")
-        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description, task, deploy)
+        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description, task, deploy,
+                                 **behaviour)
         return build
 
     return decorator

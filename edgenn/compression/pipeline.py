@@ -70,7 +70,7 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
     if spec.prune is not None:
         passes.append(PruneWeights(spec.prune))
     if spec.distill is not None:
-        if family.task != "classify":
+        if family.objective != "classify":
             raise InvalidInputError(f"compress.distill: the {family.task} family {family.name!r} has no class "
                                     "probabilities to distill.", fix="remove compress.distill.")
         passes.append(DistillFromTeacher(spec.distill, teacher=resolve_teacher(spec.distill, recipe, trained)))

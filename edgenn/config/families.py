@@ -24,6 +24,7 @@ class FamilySchema(Protocol):
     task: str
     input_kind: str
     quantizable_layers: Callable[[BaseModel], list[str]]
+    teacher: str | None
 
 
 def lookup_family(name: str) -> FamilySchema:

@@ -280,16 +280,19 @@ class Recipe(Strict):
     @model_validator(mode="after")
     def _task_matches_data(self) -> Recipe:
         from edgenn.config.families import lookup_family
+        from edgenn.task_protocol import get_task
 
-        task = lookup_family(self.model.family).task
-        if task == "anomaly" and self.data.kind != "events":
-            raise ValueError(f"model.family {self.model.family!r} detects anomalies in trigger events: set "
-                             "data.kind: events (and data.path to `edgenn data generate events` output)")
-        if task == "classify" and self.data.kind == "events":
-            raise ValueError(f"data.kind events needs an anomaly family (autoencoder, vae, ae_student), "
-                             f"not {self.model.family!r}")
-        if self.model.family == "ae_student" and (self.anomaly is None or self.anomaly.teacher is None):
-            raise ValueError("model.family ae_student needs anomaly.teacher: the trained autoencoder run to distill")
+        family = lookup_family(self.model.family)
+        task = get_task(family.task)
+        if self.data.kind != task.data_kind:
+            if task.data_kind == "events":
+                raise ValueError(f"model.family {self.model.family!r} detects anomalies in trigger events: set "
+                                 "data.kind: events (and data.path to `edgenn data generate events` output)")
+            raise ValueError(f"data.kind {self.data.kind} needs a family that reads {self.data.kind}, not "
+                             f"{self.model.family!r} (which reads {task.data_kind})")
+        if family.teacher and (self.anomaly is None or self.anomaly.teacher is None):
+            raise ValueError(f"model.family {self.model.family} needs anomaly.teacher: the trained {family.teacher} "
+                             "run to distill")
         return self
 
     def family_params(self) -> BaseModel:

@@ -87,7 +87,9 @@ def anomaly_stage_scores(stage_dir: Path) -> AnomalyScores:
 
     artifact = ModelArtifact.load(stage_dir)
     data = prepare_events(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
-    s = scores(artifact.recipe.model.family, artifact.load_model(), data.x_test)
+    from edgenn.architectures.registry import get_family
+
+    s = scores(get_family(artifact.recipe.model.family), artifact.load_model(), data.x_test)
     return AnomalyScores(np.asarray(s, np.float64).reshape(-1), np.asarray(data.test_process).astype(int),
                          np.asarray(data.test_background, bool), tuple(data.process_names), tuple(data.signals),
                          f"{stage_dir / 'model.h5'} re-run on the test events of {data.source}")

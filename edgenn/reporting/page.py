@@ -37,7 +37,7 @@ def sections_for(src: Sources) -> Sequence[SectionFn]:
         from edgenn.reporting.sections_scan import SCAN_SECTIONS
 
         return SCAN_SECTIONS
-    if src.task() == "anomaly":  # a score, not class probabilities: trigger metrics replace the ROC section
+    if not src.task().has_classes:  # a score, not class probabilities: trigger metrics replace the ROC section
         from edgenn.reporting.sections_anomaly import anomaly_dataset, anomaly_performance
 
         swap = {dataset: anomaly_dataset, performance: anomaly_performance}

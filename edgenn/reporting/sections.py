@@ -120,7 +120,7 @@ def training(src: Sources) -> str:
     if d is None:
         return section("training", "Training", missing("training stage directory", "run `edgenn train <recipe>`"))
     metrics = src.stage_metrics("train")
-    if metrics and metrics.get("task") == "anomaly":
+    if metrics and not src.task().has_classes:
         body += note("Trigger metrics (AUC, efficiency at the target rate) are in the anomaly-detection section.")
     elif metrics:
         body += _metrics_table({"float (train stage)": metrics})

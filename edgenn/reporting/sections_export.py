@@ -51,7 +51,7 @@ def numerical_profile(src: Sources) -> str:
         if name in outputs.layers and "result" in types:
             act_rows.append(typed(f"{name} ({layer.get('class_name', '?')})", outputs.layers[name], types["result"]))
     body = (f"<p>Weights and biases as the layers compute with them; activations measured on {len(outputs.y):,} "
-            f"test {'events' if src.task() == 'anomaly' else 'jets'} through the {esc(stage)} model. Grey: the range a value can take in its firmware type "
+            f"test {src.task().data_kind} through the {esc(stage)} model. Grey: the range a value can take in its firmware type "
             f"(from one lsb to the largest magnitude). Overflow: a value outside [min, max] of its type; underflow: a "
             f"non-zero value smaller than one lsb.</p>")
     body += img(plot({"weights and biases": weight_rows, "activations (layer outputs)": act_rows}),

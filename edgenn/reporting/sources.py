@@ -76,12 +76,13 @@ class Sources:
                 return stage
         return None
 
-    def task(self) -> str:
-        """"anomaly" if any stage or the export says so (their ``task`` key), else "classify"."""
-        for stage in STAGES:
-            if (self.stage_metrics(stage) or {}).get("task") == "anomaly":
-                return "anomaly"
-        return "anomaly" if (self.export_report() or {}).get("task") == "anomaly" else "classify"
+    def task(self):
+        """The task (``edgenn.task_protocol.Task``) the stages or the export name (their ``task`` key); runs written
+        before classifiers recorded theirs are classifiers."""
+        from edgenn.task_protocol import get_task
+
+        records = [self.stage_metrics(stage) or {} for stage in STAGES] + [self.export_report() or {}]
+        return get_task(next((r["task"] for r in records if r.get("task")), "classify"))
 
     def recipe(self) -> dict | None:
         import yaml

@@ -77,6 +77,11 @@ class ExportSource:
     softmax: str = "drop"  # what the firmware does with a softmax head (exporters.softmax_policy)
     float_outputs: np.ndarray | None = None  # --ptq: the float model's outputs on x, for the cost of quantizing
 
+    @property
+    def task(self) -> str:
+        """The task the export is judged by (a registered task's name): the anomaly family's, else classification."""
+        return self.anomaly.task if self.anomaly is not None else "classify"
+
 
 @dataclass(frozen=True)
 class AnomalyEval:
@@ -90,6 +95,8 @@ class AnomalyEval:
     signals: tuple[str, ...]
     fpr: float
     teacher: np.ndarray | None = None  # students: the teacher's log reconstruction error of the test rows
+    score: str = "output"  # the family's score (Family.score): its output, or the host's reconstruction error
+    task: str = "anomaly"  # the family's task
 
 
 def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -264,13 +271,16 @@ def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSo
         x = np.concatenate([x, extra])
     else:
         notes.append(f"validation inputs: {len(x)} held-out test events")
+    from edgenn.architectures.registry import get_family
+
+    family = get_family(recipe.model.family)
     teacher = None
-    if recipe.model.family == "ae_student":
+    if family.teacher:
         from edgenn.training.anomaly import load_teacher, log_error, reconstruction_error
 
-        teacher = log_error(reconstruction_error(load_teacher(recipe).load_model(), x_test))
-    anomaly = AnomalyEval(recipe.model.family, len(x_test), process, data.process_names, background, data.signals,
-                          recipe.anomaly.fpr if recipe.anomaly else 1e-5, teacher)
+        teacher = log_error(reconstruction_error(load_teacher(recipe, family).load_model(), x_test))
+    anomaly = AnomalyEval(family.name, len(x_test), process, data.process_names, background, data.signals,
+                          recipe.anomaly.fpr if recipe.anomaly else 1e-5, teacher, family.score, family.task)
     return ExportSource(recipe.name, artifact.load_model(), x, None, None, recipe.export.fpga.model_dump(), len(x),
                         {"model_dir": str(artifact.directory)}, reference, recipe.model_dump(mode="json"),
                         x_calibration=data.x_train, notes=tuple(notes), anomaly=anomaly)

@@ -121,11 +121,11 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         notes.extend(resources.assumptions)
         if not bitexact.bit_exact and bitexact.first_diverging_layer:
             notes.append(f"firmware and model first diverge at layer '{bitexact.first_diverging_layer}'")
-        if source.anomaly is not None and source.anomaly.family == "autoencoder":
+        if source.anomaly is not None and source.anomaly.score == "reconstruction":
             notes.append(HOST_SCORE_NOTE)
         report = {
             "schema_version": 1, "target": "fpga", "name": source.name, "settings": settings.to_dict(),
-            "task": "anomaly" if source.anomaly is not None else "classify",
+            "task": source.task,
             "figures": figures, "bitexact": bitexact.to_dict(), "bitexact_record": bitexact.record(),
             "resources": resources.to_dict(),
             "precision": project.precision.to_dict(), "project": project.to_dict(), "lineage": source.lineage,

@@ -51,7 +51,7 @@ def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None =
                   "onnx": onnx_report.to_dict(), "lineage": source.lineage,
                   "notes": list(source.notes) + ([] if onnx_report.passed else
                   [f"onnxruntime differs from Keras by {onnx_report.max_abs_diff:.3g} > {onnx_report.tolerance:g}"])
-                  + ([HOST_SCORE_NOTE] if source.anomaly and source.anomaly.family == "autoencoder" else [])}
+                  + ([HOST_SCORE_NOTE] if source.anomaly and source.anomaly.score == "reconstruction" else [])}
         atomic_write_json(staging / REPORT_JSON, report)
         atomic_write_text(staging / REPORT_MD, _onnx_markdown(report))
         write_manifest(staging, stage="export-onnx", recipe=source.recipe, inputs=source.lineage,
@@ -65,7 +65,7 @@ def _onnx_scores(path: Path, source: ExportSource, x: np.ndarray) -> np.ndarray:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     rows = x[: source.anomaly.num_test].astype(np.float32)
     out = session.run(None, {session.get_inputs()[0].name: rows})[0]
-    return anomaly_score(source.anomaly.family, out, rows)
+    return anomaly_score(source.anomaly.score, out, rows)
 
 
 def _onnx_markdown(report: dict) -> str:

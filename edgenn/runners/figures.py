@@ -12,11 +12,11 @@ def fig(value, unit: str, method: str, note: str = "") -> dict:
     return {"value": value, "unit": unit, "method": method, **({"note": note} if note else {})}
 
 
-def anomaly_score(family: str, output: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The anomaly score from a network output: the autoencoder's masked reconstruction error is computed here, on the
-    host (see models/ae.yml); the VAE and the student output their score themselves."""
+def anomaly_score(score: str, output: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The anomaly score from a network output (``score``: ``Family.score``): a reconstruction error is computed here,
+    on the host (see models/ae.yml); the VAE and the student output their score themselves."""
     output = np.asarray(output, dtype=np.float64).reshape(len(output), -1)
-    if family == "autoencoder":
+    if score == "reconstruction":
         from edgenn.training.anomaly_mask import masked_error
 
         return masked_error(x, output, np.float64)  # absent objects masked, as in training

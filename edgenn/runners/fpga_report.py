@@ -20,11 +20,11 @@ def fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.nda
                                        f"{bitexact.num_values} {what} values on {bitexact.num_samples} samples")}
     if source.anomaly is not None:
         a = source.anomaly
-        fw = anomaly_score(a.family, firmware_out, x)
+        fw = anomaly_score(a.score, firmware_out, x)
         figs["score_max_abs_diff"] = fig(bitexact.max_abs_diff, "absolute", "csim",
                                           "C simulation vs QKeras, network output")
         if reference_out is not None:
-            ref = anomaly_score(a.family, reference_out, x)
+            ref = anomaly_score(a.score, reference_out, x)
             figs["score_exact_fraction"] = fig(float(np.mean(fw == ref)), "fraction", "csim",
                                                 f"anomaly scores equal on {len(fw)} samples")
         figs.update(anomaly_figures(a, fw, "csim", "firmware C simulation score", save_to=staging))
@@ -70,7 +70,10 @@ def float_agreement_figures(csim, y) -> dict:
 
 
 def fpga_markdown(report: dict, resources_md: str) -> str:
+    from edgenn.task_protocol import get_task
+
     b, s = report["bitexact"], report["settings"]
+    has_classes = get_task(report.get("task", "classify")).has_classes
     lines = [f"# FPGA export: {report['name']}", "",
              f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
              f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
@@ -78,9 +81,9 @@ def fpga_markdown(report: dict, resources_md: str) -> str:
              f"- reference: {b.get('reference_kind', 'exact reference')}",
              f"- {b['claim']}",
              f"- {b['num_samples']} samples, {b['num_values']} "
-             f"{'anomaly-score' if report.get('task') == 'anomaly' else 'logit'} values: "
+             f"{'logit' if has_classes else 'anomaly-score'} values: "
              f"**{b['exact_fraction']:.3%} exact**, max |Δ| = {b['max_abs_diff']:.3g}"
-             + ("" if report.get("task") == "anomaly" else f", argmax agreement {b['argmax_agreement']:.4%}")]
+             + (f", argmax agreement {b['argmax_agreement']:.4%}" if has_classes else "")]
     for o in b["outputs"][1:]:
         lines.append(f"- {o['name']}: {o['label']}: max |Δ| = {o['max_abs_diff']:.3g}, "
                      f"argmax agreement {o['argmax_agreement']:.4%}")

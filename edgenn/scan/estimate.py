@@ -53,16 +53,19 @@ def _num_features(recipe: Recipe) -> int:
 
 
 def prior_design(recipe: Recipe) -> DesignSpec | None:
-    """Pre-training design of a dense-family recipe with QAT; None for other families (no prior, no early pruning).
+    """Pre-training design of a recipe with QAT whose family has a prior (``PRIORS``); None otherwise (no prior, no
+    early pruning)."""
+    qat = recipe.compress.qat if recipe.compress else None
+    prior = PRIORS.get(recipe.model.family)
+    return prior(recipe) if prior is not None and qat is not None else None
 
-    Accumulators are given the worst-case width w + x + ceil(log2 n_in) and every kept weight its full declared
-    width, as the estimator does when it has no weight values.
-    """
+
+def dense_prior(recipe: Recipe) -> DesignSpec:
+    """The dense family's design from its widths: accumulators get the worst-case width w + x + ceil(log2 n_in) and
+    every kept weight its full declared width, as the estimator does when it has no weight values."""
     from edgenn.architectures.quantizers import layer_quant
 
-    qat = recipe.compress.qat if recipe.compress else None
-    if recipe.model.family != "dense" or qat is None:
-        return None
+    qat = recipe.compress.qat
     hidden = list(recipe.family_params().hidden)
     sparsity = recipe.compress.prune.final_sparsity if recipe.compress.prune else 0.0
     fpga = recipe.export.fpga
@@ -86,6 +89,10 @@ def prior_design(recipe: Recipe) -> DesignSpec | None:
                                     accum_width=18))
         n_in = n_out
     return DesignSpec(tuple(layers), clock_period_ns=fpga.clock_period_ns, part=fpga.part, io_type=fpga.io_type)
+
+
+# family name -> its pre-training design; a family without one is scanned without early pruning
+PRIORS = {"dense": dense_prior}
 
 
 def figures_of(report: ResourceReport) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""The train stage for anomaly-detection families: background-only training, trigger-style evaluation.
+"""The anomaly-detection task's data and training pieces (used by ``edgenn.tasks.anomaly``).
 
 Data: the events of ``data.path`` are split per process (train/val/test, seeded); the model is fitted on the SM
 *mixture* of the train and val rows (``EventData.background_mixture``: each process in proportion to sigma x
@@ -7,36 +7,25 @@ signal listed in ``data.signals`` (default: all signals in the dataset). Inputs 
 standardised per object type and feature (pooled over slots, absent objects kept at zero; pT scaled but not
 centred) with statistics of the training background (saved as ``standardizer.json``).
 
-Losses: autoencoder = MSE reconstruction over the objects present (``anomaly_mask``: zero-padded slots are masked,
-as in the ADC2021 tutorial); vae = the same masked MSE + beta * KL, with the reparametrisation noise fed as an input so
-the model holds only standard Keras layers; ae_student = MSE regression of log(teacher reconstruction error) on the
-training events plus teacher-labelled noisy copies of them (``anomaly.student_augment``, ``distillation_inputs``).
-Scores: autoencoder = masked mean squared error (host; also the student's teacher score), vae = sum(mu^2) (what the
-firmware computes), student = its output.
-
-Writes ``model.h5`` (autoencoder / student; for the VAE the firmware scoring model, with the full training model in
-``vae_full.h5``), ``metrics.json``, ``scores.npz`` (per-event test scores), ``scores.png``, ``history.json``,
-``recipe.yml``, ``manifest.json``.
+Losses: reconstruction = MSE over the objects present (``anomaly_mask``: zero-padded slots are masked, as in the
+ADC2021 tutorial); VAE = the same masked MSE + beta * KL, with the reparametrisation noise fed as an input so the
+model holds only standard Keras layers; student = MSE regression of log(teacher reconstruction error) on the training
+events plus teacher-labelled noisy copies of them (``anomaly.student_augment``, ``distillation_inputs``).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from edgenn.splits import SplitRecord
-from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
+from edgenn.artifacts import ModelArtifact
 from edgenn.config.recipe import Recipe
 from edgenn.standardize import Standardizer
 from edgenn.errors import InvalidInputError, MissingArtifactError
-from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.seeding import stage_seed
-
-VAE_FULL_FILE = "vae_full.h5"
-
 
 @dataclass(frozen=True)
 class AnomalyData:
@@ -152,14 +141,14 @@ def distillation_inputs(x: np.ndarray, copies: float, seed: int) -> np.ndarray:
     return np.concatenate([x, noisy])
 
 
-def scores(family: str, model, x: np.ndarray) -> np.ndarray:
-    """The anomaly score each family reports (higher = more anomalous)."""
-    if family == "autoencoder":
+def scores(family, model, x: np.ndarray) -> np.ndarray:
+    """The anomaly score ``family`` (a registered ``Family``) reports: higher = more anomalous."""
+    if family.score == "reconstruction":
         return reconstruction_error(model, x)
     return np.asarray(model.predict(x, batch_size=4096, verbose=0)).reshape(-1)
 
 
-def _fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool, loss="mse") -> dict:
+def fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool, loss="mse") -> dict:
     import tensorflow as tf
 
     from edgenn.training.callbacks import progress_callback
@@ -176,7 +165,7 @@ def _fit_plain(model, x, y, x_val, y_val, recipe: Recipe, progress: bool, loss="
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
 
-def _fit_vae(model, data: AnomalyData, recipe: Recipe, beta: float, latent: int, seed: int) -> dict:
+def fit_vae(model, data: AnomalyData, recipe: Recipe, beta: float, latent: int, seed: int) -> dict:
     import tensorflow as tf
 
     from edgenn.training.anomaly_mask import masked_mse_tf
@@ -216,76 +205,13 @@ def _fit_vae(model, data: AnomalyData, recipe: Recipe, beta: float, latent: int,
     return history
 
 
-def load_teacher(recipe: Recipe):
-    """The trained autoencoder named by ``anomaly.teacher`` (a run or its train directory)."""
+def load_teacher(recipe: Recipe, family):
+    """The trained model named by ``anomaly.teacher`` (a run or its train directory), of ``family.teacher``."""
     from edgenn.artifacts import resolve_model_dir
 
     teacher = ModelArtifact.load(resolve_model_dir(Path(recipe.anomaly.teacher)))
-    if teacher.recipe.model.family != "autoencoder":
+    if teacher.recipe.model.family != family.teacher:
         raise InvalidInputError(f"anomaly.teacher: {teacher.directory} holds a {teacher.recipe.model.family!r} model, "
-                                "the student distills an 'autoencoder'.", fix="point it at an autoencoder run.")
+                                f"the {family.name!r} family distills a {family.teacher!r}.",
+                                fix=f"point it at a {family.teacher} run.")
     return teacher
-
-
-def run_anomaly_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> ModelArtifact:
-    from edgenn.architectures.autoencoder import vae_score_model
-    from edgenn.architectures.registry import get_family
-    from edgenn.manifest import write_manifest
-    from edgenn.modelio import save_model
-    from edgenn.seeding import seed_everything
-    from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
-    from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores
-
-    t0 = time.perf_counter()
-    family_name = recipe.model.family
-    teacher = load_teacher(recipe) if family_name == "ae_student" else None
-    data = prepare_events(recipe, standardizer=teacher.standardizer() if teacher else None)
-    family = get_family(family_name)
-    params = recipe.family_params()
-    seed = stage_seed(recipe.seed, "train")
-    seed_everything(seed)
-    model = family.build(params, data.x_train.shape[1:], 0, None)
-    teacher_model = teacher.load_model() if teacher else None
-    with atomic_dir(out_dir) as staging:
-        if family_name == "vae":
-            history = _fit_vae(model, data, recipe, params.beta, params.latent, seed)
-            save_model(model, staging / VAE_FULL_FILE)
-            model = vae_score_model(model, params)
-        elif family_name == "ae_student":
-            x_tr = distillation_inputs(data.x_train, recipe.anomaly.student_augment, stage_seed(recipe.seed, "augment"))
-            y_tr, y_va = (student_target(reconstruction_error(teacher_model, x)) for x in (x_tr, data.x_val))
-            history = _fit_plain(model, x_tr, y_tr, data.x_val, y_va, recipe, progress)
-        else:
-            from edgenn.training.anomaly_mask import masked_mse_tf
-
-            history = _fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress,
-                                 loss=masked_mse_tf)
-        write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
-        fpr = recipe.anomaly.fpr if recipe.anomaly else 1e-5
-        s = scores(family_name, model, data.x_test)
-        metrics = {"task": "anomaly", "family": family_name,
-                   **anomaly_metrics(s, data.test_process, data.process_names, data.test_background, data.signals,
-                                     fpr=fpr)}
-        t = None
-        if teacher_model is not None:
-            t = log_error(reconstruction_error(teacher_model, data.x_test))
-            metrics["teacher_correlation"] = float(np.corrcoef(s, t)[0, 1])
-            metrics["teacher"] = anomaly_metrics(t, data.test_process, data.process_names, data.test_background,
-                                                 data.signals, fpr=fpr)
-        AnomalyScores(s, data.test_process, data.test_background, data.process_names, data.signals,
-                      f"{recipe.name} train stage, test events", t).save(staging / SCORES_FILE)
-        groups = {"background": data.test_background,
-                  **{n: data.test_process == data.process_names.index(n) for n in data.signals}}
-        plot_score_distributions(s, groups, staging / "scores.png", title=f"{recipe.name}: anomaly score",
-                                 threshold=metrics["threshold"])
-        atomic_write_json(staging / "history.json", history)
-        metrics.update(num_params=int(model.count_params()), epochs_run=len(history.get("loss", [])),
-                       split_sizes={"train": len(data.x_train), "val": len(data.x_val), "test": len(data.x_test)})
-        atomic_write_json(staging / METRICS_FILE, metrics)
-        inputs = {"dataset": str(data.source)}
-        if teacher:
-            inputs["teacher"] = str(teacher.directory)
-        write_manifest(staging, stage="train", recipe=recipe.model_dump(mode="json"), inputs=inputs,
-                       seeds={"root": recipe.seed, "train": seed, "split": stage_seed(recipe.seed, "split")},
-                       metrics=metrics, timings_s={"total": time.perf_counter() - t0})
-    return ModelArtifact(Path(out_dir), "train", recipe, metrics)

@@ -54,5 +54,5 @@ def test_autoencoder_score_ignores_its_output_on_absent_objects():
     after = reconstruction_error(model, x)
     np.testing.assert_allclose(after[:32], before[:32], rtol=1e-6)
     assert np.all(after[32:] > before[32:] + 100)
-    host = anomaly_score("autoencoder", model.predict(x, verbose=0), x)
+    host = anomaly_score("reconstruction", model.predict(x, verbose=0), x)
     np.testing.assert_allclose(host, after, rtol=1e-5)
