@@ -10,7 +10,6 @@ adding a task is one module and no edit elsewhere); this module, the contract th
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -78,14 +77,17 @@ def register_task(task_cls):
     return task_cls
 
 
+TASKS_PACKAGE = "edgenn.tasks"  # found by name at first lookup: the implementations sit above the stages using this
+
+
 def _scan() -> None:
-    # Import every module of edgenn.tasks once, so registrations run without a hand-kept list of modules.
     global _scanned
     if _scanned:
         return
-    package = importlib.import_module("edgenn.tasks")
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+    from edgenn.plugins import import_package_modules
+
+    package = importlib.import_module(TASKS_PACKAGE)
+    import_package_modules(TASKS_PACKAGE, Path(package.__file__).parent)
     _scanned = True
 
 
