@@ -1,0 +1,268 @@
+"""The model zoo (issue 13 item 8): Keras / QKeras models written the way users write them, each exported as saved.
+
+Every entry builds a model (Sequential or functional, as its users would write it), saves it to ``.h5`` and gives
+validation inputs of the right shape; ``export_args`` are the extra ``edgenn export`` flags the user would pass.
+``origin`` says where the way of writing it comes from: "rebuilt from" entries follow published models written by
+other people (layer stacks and quantizers read from the public source; the code is written here). Only layers
+already on main are used; residual Add, LeakyReLU and two-input models join when their conversion lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ZooModel:
+    name: str
+    origin: str
+    build: Callable[[], object]
+    input_shape: tuple[int, ...]
+    export_args: tuple[str, ...] = ()
+    classes: int | None = None  # labels for --data (accuracy figures); None: no labels
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def write(self, directory: Path, rows: int = 400, seed: int = 0) -> tuple[Path, Path]:
+        import tensorflow as tf
+
+        tf.keras.utils.set_random_seed(seed)
+        model = self.build()
+        _randomise_batchnorm(model, np.random.default_rng(seed))
+        path, data = directory / f"{self.name}.h5", directory / f"{self.name}.npz"
+        model.save(path)
+        rng = np.random.default_rng(seed + 1)
+        x = rng.normal(0, 1.5, (rows, *self.input_shape)).astype(np.float32)
+        arrays = {"x": x} if self.classes is None else {"x": x, "y": rng.integers(0, self.classes, rows)}
+        np.savez(data, **arrays)
+        return path, data
+
+
+def _randomise_batchnorm(model, rng) -> None:
+    """Trained-looking BatchNorm statistics (a fresh layer is the identity up to epsilon)."""
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.3, n), rng.normal(0, 0.5, n),
+                               rng.uniform(0.5, 2.0, n)])
+
+
+def _q(bits=6, integer=0):
+    from qkeras import quantized_bits
+
+    return quantized_bits(bits, integer, alpha=1)
+
+
+def _tutorial_part4():
+    """hls4ml-tutorial part 4 (QKeras jet tagger): Sequential 16-64-32-32-5, quantized_bits(6,0,alpha=1),
+    quantized_relu(6), softmax head."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    layers = []
+    for i, width in enumerate((64, 32, 32)):
+        kw = {"input_shape": (16,)} if i == 0 else {}
+        layers += [QDense(width, kernel_quantizer=_q(), bias_quantizer=_q(), name=f"fc{i + 1}", **kw),
+                   QActivation(quantized_relu(6), name=f"relu{i + 1}")]
+    layers += [QDense(5, kernel_quantizer=_q(), bias_quantizer=_q(), name="output"),
+               tf.keras.layers.Activation("softmax", name="softmax")]
+    return tf.keras.Sequential(layers, name="tutorial_part4")
+
+
+def _baseline_bn():
+    """The public 6-bit QKeras jet-tagging baseline (QDense + BatchNormalization + quantized_relu, softmax)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    layers = []
+    for i, width in enumerate((64, 32, 32)):
+        kw = {"input_shape": (16,)} if i == 0 else {}
+        layers += [QDense(width, kernel_quantizer=_q(), bias_quantizer=_q(), name=f"fc{i + 1}", **kw),
+                   tf.keras.layers.BatchNormalization(name=f"bn{i + 1}"),
+                   QActivation(quantized_relu(6), name=f"relu{i + 1}")]
+    layers += [QDense(5, kernel_quantizer=_q(), bias_quantizer=_q(), name="output"),
+               tf.keras.layers.Activation("softmax", name="softmax")]
+    return tf.keras.Sequential(layers, name="baseline_bn")
+
+
+def _functional_mlp():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((10,), name="features")
+    h = QActivation(_q(8, 3), name="q_in")(inp)
+    h = QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1")(h)
+    h = QActivation(quantized_relu(8, 3), name="relu1")(h)
+    out = QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h)
+    return tf.keras.Model(inp, out, name="functional_mlp")
+
+
+def _fused_activations():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(12,), name="q_in"),
+        QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(), activation=quantized_relu(6, 2), name="fc1"),
+        QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(), activation="relu", name="fc2"),
+        QDense(4, kernel_quantizer=_q(), bias_quantizer=_q(), activation="softmax", name="out")], name="fused")
+
+
+def _dropout_seq():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(16,), name="q_in"),
+        QDense(32, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"), QActivation(quantized_relu(6), name="r1"),
+        tf.keras.layers.Dropout(0.2, name="drop1"),
+        QDense(5, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="dropout_seq")
+
+
+def _conv2d_bn():
+    """A trigger-style CNN: QConv2D + BatchNormalization + quantized_relu, pooled, flattened, QDense head."""
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(8, 8, 1), name="q_in"),
+        QConv2D(4, (3, 3), kernel_quantizer=_q(), bias_quantizer=_q(), name="conv1"),
+        tf.keras.layers.BatchNormalization(name="bn1"), QActivation(quantized_relu(6), name="relu1"),
+        tf.keras.layers.MaxPooling2D((2, 2), name="pool1"), tf.keras.layers.Flatten(name="flat"),
+        QDense(5, kernel_quantizer=_q(), bias_quantizer=_q(), name="out"),
+        tf.keras.layers.Activation("softmax", name="softmax")], name="conv2d_bn")
+
+
+def _conv2d_pool():
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(8, 8, 2), name="q_in"),
+        QConv2D(4, (3, 3), padding="same", kernel_quantizer=_q(), bias_quantizer=_q(), name="conv1"),
+        QActivation(quantized_relu(6), name="relu1"), tf.keras.layers.AveragePooling2D((2, 2), name="pool1"),
+        tf.keras.layers.Flatten(name="flat"),
+        QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="conv2d_pool")
+
+
+def _conv1d():
+    import tensorflow as tf
+    from qkeras import QActivation, QConv1D, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(16, 3), name="q_in"),
+        QConv1D(4, 3, kernel_quantizer=_q(), bias_quantizer=_q(), name="conv1"),
+        QActivation(quantized_relu(6), name="relu1"), tf.keras.layers.Flatten(name="flat"),
+        QDense(4, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="conv1d")
+
+
+def _global_pool_1d():
+    """Deep-Sets-like: a per-particle QDense, global average pooling, a QDense head."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((8, 3), name="particles")
+    h = QActivation(_q(8, 3), name="q_in")(inp)
+    h = QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(), name="phi")(h)
+    h = QActivation(quantized_relu(6), name="phi_relu")(h)
+    h = tf.keras.layers.GlobalAveragePooling1D(name="pool")(h)
+    return tf.keras.Model(inp, QDense(2, kernel_quantizer=_q(), bias_quantizer=_q(), name="rho")(h), name="gpool")
+
+
+def _branches_concat():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((12,), name="x")
+    h = QActivation(_q(8, 3), name="q_in")(inp)
+    a = QActivation(quantized_relu(6), name="ra")(QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(), name="a")(h))
+    b = QActivation(quantized_relu(6), name="rb")(QDense(4, kernel_quantizer=_q(), bias_quantizer=_q(), name="b")(h))
+    h = tf.keras.layers.Concatenate(name="join")([a, b])
+    return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h), name="branches")
+
+
+def _sigmoid_out():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(10,), name="q_in"),
+        QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"), QActivation(quantized_relu(6), name="r1"),
+        QDense(1, kernel_quantizer=_q(), bias_quantizer=_q(), name="score"),
+        tf.keras.layers.Activation("sigmoid", name="sigmoid")], name="sigmoid_out")
+
+
+def _tanh_hidden():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(10,), name="q_in"),
+        QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"),
+        tf.keras.layers.Activation("tanh", name="tanh1"),
+        QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="tanh_hidden")
+
+
+def _sum_of_squares():
+    """A trigger encoder's anomaly score written with TF ops (rebuilt from published CMS L1 AD encoder headers)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((19,), name="objects")
+    h = QActivation(_q(10, 5), name="q_in")(inp)
+    h = QActivation(quantized_relu(6), name="r1")(QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(),
+                                                         name="enc1")(h))
+    mu = QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="mu")(h)
+    return tf.keras.Model(inp, tf.reduce_sum(tf.square(mu), axis=-1, keepdims=True), name="ad_score")
+
+
+def _float_mlp():
+    import tensorflow as tf
+
+    return tf.keras.Sequential([
+        tf.keras.layers.Dense(32, input_shape=(16,), name="fc1"), tf.keras.layers.BatchNormalization(name="bn1"),
+        tf.keras.layers.Activation("relu", name="relu1"),
+        tf.keras.layers.Dense(16, activation="relu", name="fc2"),
+        tf.keras.layers.Dense(5, activation="softmax", name="out")], name="float_mlp")
+
+
+def _float_cnn():
+    import tensorflow as tf
+
+    return tf.keras.Sequential([
+        tf.keras.layers.Conv2D(4, (3, 3), input_shape=(8, 8, 1), activation="relu", name="conv1"),
+        tf.keras.layers.MaxPooling2D((2, 2), name="pool1"), tf.keras.layers.Flatten(name="flat"),
+        tf.keras.layers.Dense(4, name="out")], name="float_cnn")
+
+
+ZOO = [
+    ZooModel("tutorial_part4", "rebuilt from hls4ml-tutorial part 4 (QKeras, Sequential)", _tutorial_part4, (16,),
+             classes=5),
+    ZooModel("baseline_bn", "public 6-bit QKeras jet-tagging baseline (Sequential, BatchNorm)", _baseline_bn, (16,),
+             classes=5),
+    ZooModel("softmax_table", "tutorial part 4 with the softmax kept (--softmax table)", _tutorial_part4, (16,),
+             ("--softmax", "table"), classes=5),
+    ZooModel("softmax_argmax", "tutorial part 4 with --softmax argmax", _tutorial_part4, (16,),
+             ("--softmax", "argmax"), classes=5),
+    ZooModel("functional_mlp", "functional QKeras MLP with an input quantizer", _functional_mlp, (10,)),
+    ZooModel("fused_activations", "QDense(activation=quantized_relu / 'relu' / 'softmax')", _fused_activations,
+             (12,)),
+    ZooModel("dropout_seq", "Sequential with Dropout", _dropout_seq, (16,)),
+    ZooModel("conv2d_bn", "QConv2D + BatchNormalization + MaxPooling2D (trigger CNN)", _conv2d_bn, (8, 8, 1)),
+    ZooModel("conv2d_pool", "QConv2D 'same' + AveragePooling2D", _conv2d_pool, (8, 8, 2)),
+    ZooModel("conv1d", "QConv1D over a sequence", _conv1d, (16, 3)),
+    ZooModel("global_pool_1d", "per-particle QDense + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
+             (8, 3)),
+    ZooModel("branches_concat", "two branches joined by Concatenate", _branches_concat, (12,)),
+    ZooModel("sigmoid_out", "binary classifier with a sigmoid output", _sigmoid_out, (10,)),
+    ZooModel("tanh_hidden", "Activation('tanh') hidden layer", _tanh_hidden, (10,)),
+    ZooModel("ad_score_tfops", "rebuilt from the CMS L1 anomaly-detection encoder: score = reduce_sum(square(mu))",
+             _sum_of_squares, (19,)),
+    ZooModel("float_mlp_ptq", "float Keras MLP with BatchNorm through --ptq", _float_mlp, (16,), ("--ptq",),
+             classes=5),
+    ZooModel("float_cnn_ptq", "float Keras Conv2D through --ptq", _float_cnn, (8, 8, 1), ("--ptq",)),
+]
+BY_NAME = {m.name: m for m in ZOO}
