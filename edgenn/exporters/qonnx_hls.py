@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from edgenn.errors import ExternalToolError, UnsupportedModelError
+from edgenn.errors import EdgennError, ExternalToolError, UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint, lsb_exponent, smallest_holding
 from edgenn.exporters.hls import PROJECT_NAME, HlsProject, HlsSettings, apply_layer_settings, check_compiler
 from edgenn.exporters.precision import LayerPrecision, ModelPrecision
@@ -207,7 +207,7 @@ def export_qonnx_hls(prepared: PreparedQonnx, out_dir: Path, settings: HlsSettin
                 model, output_dir=str(out_dir), project_name=PROJECT_NAME, backend=settings.backend,
                 hls_config=config, io_type=settings.io_type, part=settings.part,
                 clock_period=settings.clock_period_ns)
-    except UnsupportedModelError:
+    except EdgennError:  # edgenn's own refusals (e.g. an unknown layer in --hls-config) pass unchanged
         raise
     except Exception as exc:  # noqa: BLE001  hls4ml raises bare Exception for unsupported ONNX ops
         raise UnsupportedModelError(f"hls4ml's ONNX front end could not convert the graph: {exc}") from None

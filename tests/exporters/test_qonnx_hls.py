@@ -78,3 +78,15 @@ def test_qcdq_graph_becomes_quant_nodes_with_the_same_values(tmp_path):
     # ONNX QuantizeLinear: round half to even, saturate to int8; DequantizeLinear rescales
     np.testing.assert_array_equal(ref.values[ref.output_names[0]],
                                   (np.clip(np.round(x * 16), -128, 127) / 16) @ w.astype(np.float64))
+
+
+def test_per_layer_settings_name_hls4ml_onnx_layers(tmp_path):
+    from edgenn.errors import InvalidInputError
+
+    prepared = prepare_qonnx(residual_graph(np.random.default_rng(4)))
+    with pytest.raises(InvalidInputError, match=r"unknown layer\(s\) \['nosuch'\].*'MatMul_0'"):
+        export_qonnx_hls(prepared, tmp_path, HlsSettings(layers={"nosuch": {"reuse_factor": 2}}), compile=False)
+    project = export_qonnx_hls(prepared, tmp_path / "rf", HlsSettings(layers={"MatMul_0": {"reuse_factor": 2}}),
+                               compile=False)
+    dense = {layer.name: layer for layer in project.hls_model.get_layers()}["Dense_MatMul_0"]
+    assert dense.get_attr("reuse_factor") == 2
