@@ -1,6 +1,6 @@
 """The trigger-event dataset stage: per-process shards -> worker processes -> shard cache -> ``events.h5`` + manifest.
 
-It runs on the jet stage's machinery (``generate.ShardScheduler``, ``ShardCache``, spawned workers, rich progress);
+It runs on the shared shard machinery (``shard_scheduler.ShardScheduler``, ``ShardCache``, spawned workers, rich progress);
 only the shard content (``events_pythia``) and the assembly differ. Contract, as for jets: the output depends only
 on the config. Each process draws shards 0, 1, 2, ... and uses the shortest prefix holding its target
 (``events_per_process`` or its entry in ``process_events``) of preselected events, truncated to exactly that many; a process whose efficiency is so low that
@@ -35,8 +35,8 @@ from edgenn.datasets.event_streams import (
     event_stream,
 )
 from edgenn.datasets.events_pythia import GENERATOR_VERSION, EventShardSpec, generate_event_shard
-from edgenn.datasets.generate import ShardJob, ShardProgress, ShardScheduler
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
+from edgenn.datasets.shard_scheduler import ShardJob, ShardProgress, ShardScheduler
 from edgenn.errors import InvalidInputError
 from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json
 from edgenn.manifest import sha256_file

@@ -7,7 +7,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from edgenn.datasets.cache import ShardCache
-from edgenn.datasets.generate import ShardJob, ShardProgress, ShardScheduler
+from edgenn.datasets.shard_scheduler import ShardJob, ShardProgress, ShardScheduler
 
 
 def _shard(spec, cache_dir, key):
@@ -40,7 +40,7 @@ def test_far_targets_are_served_round_robin(tmp_path):
     executor = InlineExecutor()
     job = ShardJob(classes=("a", "b", "c"), target=10_000, events_per_shard=10, workers=1,
                    spec=lambda cls, index: (cls, index), key=lambda spec: f"{spec[0]}-{spec[1]}", run=_shard,
-                   count_array="features", max_shards=4)
+                   count_array="features", default_yield=1.0, unit="rows", max_shards=4)
     with ShardProgress(job, enabled=False) as bar, ShardScheduler(job, ShardCache(tmp_path), bar, executor) as s:
         states = s.run()
     assert [states[c].prefix_shards() for c in "abc"] == [4, 4, 4]
