@@ -20,6 +20,8 @@ from edgenn.qonnx.ops import RULES
 
 EXACT_KIND = "exact QONNX reference (Quant node definitions and ONNX op arithmetic, provably exact in float64)"
 INEXACT_KIND = "float64 QONNX reference (exact except: {})"
+CHANNELS_LAST = "qonnx.custom_op.channels_last"
+CHANNELS_LAST_OPS = ("Conv", "MaxPool", "AveragePool")
 QONNX_DOMAINS = ("", "ai.onnx", "qonnx.custom_op.general", "onnx.brevitas", "finn.custom_op.general",
                  "qonnx.custom_op.channels_last")
 
@@ -65,6 +67,19 @@ def _attrs(node) -> dict:
         v = helper.get_attribute_value(a)
         out[a.name] = v.decode() if isinstance(v, bytes) else v
     return out
+
+
+def _channels_last(node, ins, attrs):
+    """qonnx's channels-last ops (ConvertToChannelsLastAndClean): the same op on (N, spatial..., C) tensors, with
+    Conv weights stored (M, k..., C / group); evaluated as the channels-first rule between two transposes."""
+    if node.op_type not in CHANNELS_LAST_OPS:
+        raise UnsupportedModelError(f"node '{node.name}' ({node.op_type}, {CHANNELS_LAST}): not evaluated by the "
+                                    "exact QONNX reference.")
+    first = [np.moveaxis(ins[0], -1, 1), *ins[1:]]
+    if node.op_type == "Conv":
+        first[1] = np.moveaxis(ins[1], -1, 1)
+    out, ok, why = RULES[node.op_type](node, first, attrs)
+    return np.moveaxis(out, 1, -1), ok, why
 
 
 def graph_inputs(model) -> list[str]:
@@ -130,7 +145,10 @@ def evaluate_qonnx(model: Any, inputs: np.ndarray | list | dict) -> QonnxResult:
                     False, why
                 del constants[node.output[0]]
             continue
-        out, ok, why = RULES[node.op_type](node, ins, attrs)
+        if node.domain == CHANNELS_LAST:
+            out, ok, why = _channels_last(node, ins, attrs)
+        else:
+            out, ok, why = RULES[node.op_type](node, ins, attrs)
         values[node.output[0]] = np.asarray(out, np.float64)
         exact[node.output[0]] = bool(ok) and all(in_exact)
         node_outputs[node.name] = node.output[0]

@@ -110,18 +110,16 @@ def _prepare_or_measure(source: ExportSource, x: np.ndarray, y):
 
 def _layer_pairs(prepared, project, traced: dict, xq: np.ndarray, value_tensors: dict[str, str],
                  notes: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """Per-layer (name, reference, firmware), from the exact evaluation of the graph hls4ml converted.
-
-    That graph is evaluable when qonnx's channels-last rewrite left no channels-last ops (an MLP); otherwise only
-    the output is compared (the channels-first reference and the firmware's NHWC traces are laid out differently)."""
+    """Per-layer (name, reference, firmware), from the exact evaluation of the graph hls4ml converted (channels last,
+    as the firmware traces are); if that graph cannot be evaluated, only the output is compared."""
     from edgenn.errors import UnsupportedModelError
     from edgenn.qonnx.evaluate import evaluate_qonnx
 
     try:
         ready = evaluate_qonnx(prepared.hls_ready, xq)
     except UnsupportedModelError:
-        notes.append("per-layer comparison: only the output (the channels-last graph hls4ml converts has no "
-                     "channels-first reference per layer)")
+        notes.append("per-layer comparison: only the output (the graph hls4ml converts has ops the exact "
+                     "evaluator does not cover)")
         return []
     n = len(xq)
     pairs = []

@@ -52,9 +52,22 @@ def test_c_simulation_equals_the_exact_qonnx_evaluation(name, tmp_path):
     x = np.random.default_rng(9).normal(0, 2.0, (2000, *shape))
     ref = evaluate_qonnx(prepared.clean, x)
     want = ref.values[ref.output_names[0]].reshape(len(x), -1)
-    got = project.hls_model.predict(np.ascontiguousarray(quantize_inputs(project, x))).reshape(len(x), -1)
+    xq = np.ascontiguousarray(quantize_inputs(project, x))
+    got = project.hls_model.predict(xq).reshape(len(x), -1)
     assert ref.is_exact(ref.output_names[0]) and len(np.unique(want)) > 20
     np.testing.assert_array_equal(got, want)
+    # every traced layer equals the exact evaluation of the (channels-last) graph hls4ml converted, at its tensor
+    from edgenn.exporters.csim import trace_layers
+    from edgenn.exporters.qonnx_hls import layer_value_tensors
+
+    _, traced = trace_layers(project.hls_model, xq)
+    ready = evaluate_qonnx(prepared.hls_ready, xq)
+    tensors = layer_value_tensors(project.hls_model, prepared.hls_ready)
+    compared = [layer for layer in traced if tensors.get(layer) in ready.values]
+    assert len(compared) >= 3
+    for layer in compared:
+        np.testing.assert_array_equal(traced[layer].reshape(len(x), -1),
+                                      ready.values[tensors[layer]].reshape(len(x), -1), err_msg=layer)
 
 
 def test_qcdq_graph_becomes_quant_nodes_with_the_same_values(tmp_path):

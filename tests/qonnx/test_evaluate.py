@@ -87,3 +87,15 @@ def test_trunc_and_bipolar_follow_qonnx_definitions():
     t_ref = trunc_v1(q_ref, 2.0 ** -4, 0.0, 10.0, 6.0, "FLOOR")
     np.testing.assert_array_equal(r.values[t], t_ref)
     np.testing.assert_array_equal(r.values[b], binary_quant(t_ref, 0.5))
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv1d"])
+def test_channels_last_graph_hls4ml_converts_computes_the_same_outputs(name):
+    from edgenn.exporters.qonnx_hls import prepare_qonnx
+
+    model, shape = _graphs()[name]
+    prepared = prepare_qonnx(model)
+    assert any(n.domain == "qonnx.custom_op.channels_last" for n in prepared.hls_ready.graph.node)
+    x = np.random.default_rng(5).normal(0, 1.5, (20, *shape))
+    a, b = evaluate_qonnx(prepared.clean, x), evaluate_qonnx(prepared.hls_ready, x)
+    np.testing.assert_array_equal(a.values[a.output_names[0]], b.values[b.output_names[0]])
