@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "edgenn"
@@ -81,6 +82,12 @@ def build_graph(pkg: Path = PKG) -> tuple[dict[str, Path], list[Edge]]:
                 if plain:
                     edges.append(Edge(module, target, tuple(plain), where))
     return modules, [e for e in edges if e.source != e.target]
+
+
+@lru_cache(maxsize=1)
+def _package_graph() -> tuple[dict[str, Path], list[Edge]]:
+    """edgenn's own graph, parsed once for all the checks below."""
+    return build_graph()
 
 
 def _unit(module: str) -> str:
@@ -169,21 +176,21 @@ def test_every_module_is_placed():
 
 
 def test_no_import_cycles():
-    modules, edges = build_graph()
+    modules, edges = _package_graph()
     found = cycles(modules, edges)
     assert not found, f"{len(found)} import cycles (edges inside each):\n" + "\n".join(
         _show_cycle(g, edges) for g in found)
 
 
 def test_no_backward_edges_between_stages():
-    _, edges = build_graph()
+    _, edges = _package_graph()
     found = backward_edges(edges)
     assert not found, f"{len(found)} imports of a later stage (ORDER: {' < '.join(ORDER)}):\n" + "\n".join(
         f"  {e}" for e in found)
 
 
 def test_no_private_names_imported_across_modules():
-    _, edges = build_graph()
+    _, edges = _package_graph()
     found = private_imports(edges)
     assert not found, "imports of private names (make the name public in the module that owns it):\n" + "\n".join(
         f"  {e}" for e in found)
