@@ -11,16 +11,17 @@ from pathlib import Path
 
 import yaml
 
+import edgenn.filenames as filenames
 from edgenn.config.recipe import Recipe
 from edgenn.errors import MissingArtifactError
 from edgenn.io import is_complete, read_json
 
-MODEL_FILE = "model.h5"
-RECIPE_FILE = "recipe.yml"
-METRICS_FILE = "metrics.json"
-STANDARDIZER_FILE = "standardizer.json"
+MODEL_FILE = filenames.MODEL
+RECIPE_FILE = filenames.RECIPE
+METRICS_FILE = filenames.METRICS
+STANDARDIZER_FILE = filenames.STANDARDIZER
 # the model as trained, when the saved model is only its firmware part (the VAE: encoder + sum(mu^2))
-TRAINING_MODEL_FILE = "training_model.h5"
+TRAINING_MODEL_FILE = filenames.TRAINING_MODEL
 
 
 def _require_complete(directory: Path, what: str, command: str) -> None:
@@ -77,7 +78,7 @@ class ModelArtifact:
     def load(cls, directory: Path) -> ModelArtifact:
         directory = Path(directory)
         _require_complete(directory, "trained or compressed model", "edgenn train <recipe>")
-        manifest = read_json(directory / "manifest.json")
+        manifest = read_json(directory / filenames.MANIFEST)
         from edgenn.config.load import read_yaml, validate
 
         # a run written by another edgenn version may not fit today's schema: report it, never a traceback
@@ -118,7 +119,7 @@ def write_recipe(recipe: Recipe, path: Path) -> None:
 def resolve_model_dir(path: Path) -> Path:
     """A run directory (``runs/<name>``) resolves to its latest model stage: compress if present, else train."""
     path = Path(path)
-    if (path / "manifest.json").is_file():
+    if (path / filenames.MANIFEST).is_file():
         return path
     for stage in ("compress", "train"):
         if is_complete(path / stage):

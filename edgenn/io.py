@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, LockedError
 
-MANIFEST_NAME = "manifest.json"
+MANIFEST_NAME = filenames.MANIFEST
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
 
-SPLIT_FILE = "splits.npz"
+SPLIT_FILE = filenames.SPLITS
 SCHEMA_VERSION = 1
 
 

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+import edgenn.filenames as filenames
 from edgenn.cli.common import JSON_OPTION, app, console, data_app, handles_errors, settings
 from edgenn.cli import render
 from edgenn.cli.jsonout import figures as report_figures
@@ -59,7 +60,7 @@ def data_generate(
                          definition=definition, workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                          progress=settings(ctx).progress, ray_address=ray_address)
     console.print(f"dataset written: [bold]{path}[/]")
-    return {"paths": {"dataset": path, "manifest": Path(path).parent / "manifest.json"}}
+    return {"paths": {"dataset": path, "manifest": Path(path).parent / filenames.MANIFEST}}
 
 
 @app.command(rich_help_panel="Pipeline",
@@ -158,7 +159,7 @@ def export(ctx: typer.Context,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target,
                         softmax=softmax, hls_config=hls_config, ptq=ptq, ptq_bits=ptq_bits)
     render.export_summary(console, result)
-    return {"paths": {"directory": result.directory, "report": result.directory / "report.md"},
+    return {"paths": {"directory": result.directory, "report": result.directory / filenames.REPORT_MD},
             "figures": report_figures(result.report), "target": result.target,
             "notes": list(result.report.get("notes", []))}
 

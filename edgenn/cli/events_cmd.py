@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+import edgenn.filenames as filenames
 from edgenn.cli.common import console
 
 events_app = typer.Typer(add_completion=False, help="Options of `edgenn data generate events`.")
@@ -73,4 +74,4 @@ def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fas
                            workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                            progress=progress, **options)
     console.print(f"dataset written: [bold]{path}[/]")
-    return {"paths": {"dataset": path, "manifest": Path(path).parent / "manifest.json"}}
+    return {"paths": {"dataset": path, "manifest": Path(path).parent / filenames.MANIFEST}}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import edgenn.filenames as filenames
+
 # metric name (first dotted part) -> unit; a metric not listed here is a dimensionless number ("1")
 _UNITS = {"accuracy": "fraction", "auc": "fraction", "num_params": "count", "num_samples": "count",
           "rejection_at_50": "1/eps_B", "loss": "1", "val_loss": "1", "epochs": "count",
@@ -41,7 +43,7 @@ def model_payload(artifact) -> dict[str, Any]:
     shown = compression["after"] if isinstance(compression, dict) and "after" in compression else metrics
     payload: dict[str, Any] = {
         "paths": {"directory": artifact.directory, "model": artifact.model_path,
-                  "report": artifact.directory / "report.html"},
+                  "report": artifact.directory / filenames.REPORT_HTML},
         "figures": metric_figures(shown, method=method), "stage": artifact.stage, "recipe": artifact.recipe.name}
     if compression is not None:
         payload["compression"] = compression

@@ -9,6 +9,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+import edgenn.filenames as filenames
+
 
 def _fmt(value, digits: int = 4) -> str:
     if value is None:
@@ -63,7 +65,7 @@ def export_summary(console: Console, result) -> None:
     console.print(table)
     for note in result.report.get("notes", []):
         console.print(f"note: {note}", highlight=False)
-    console.print(f"report: [bold]{result.directory / 'report.md'}[/]")
+    console.print(f"report: [bold]{result.directory / filenames.REPORT_MD}[/]")
 
 
 def _compact(value, unit: str | None) -> str:

@@ -25,13 +25,14 @@ from typing import Any
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.datasets.events_pythia import NUM_OBJECTS, OBJECT_FEATURES
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import atomic_path
 
 FORMAT_NAME = "edgenn.events"
 SCHEMA_VERSION = 1
-DATASET_FILE = "events.h5"
+DATASET_FILE = filenames.EVENTS
 NUM_INPUTS = NUM_OBJECTS * len(OBJECT_FEATURES)
 
 _MAKE_COMMAND = "edgenn data generate events --out <dir>"

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import edgenn.filenames as filenames
 from edgenn._version import __version__
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
 from edgenn.datasets.jet_data import CLASS_NAMES, CONSTITUENT_NAMES, FEATURE_NAMES, JetData, save_jets
@@ -46,7 +47,7 @@ _SEED_STRIDE = len(CLASS_NAMES) * _SHARDS_PER_CLASS
 MAX_SEED = (PYTHIA_SEED_MAX - _SEED_STRIDE) // _SEED_STRIDE + 1
 
 _DEFAULT_YIELD = 1.5  # accepted jets per event before the first shard of a class reports (measured 1.6-1.8)
-DATASET_FILE = "jets.h5"
+DATASET_FILE = filenames.JETS
 
 
 class JetGenConfig(BaseModel):

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import atomic_path
 
@@ -222,7 +223,7 @@ def load_jets(path: Path) -> JetData:
 
     path = Path(path)
     if path.is_dir():
-        path = path / "jets.h5"
+        path = path / filenames.JETS
     if not path.is_file():
         raise MissingArtifactError(f"{path}: jet dataset not found.", fix=f"create it with `{_MAKE_COMMAND}`.")
     try:

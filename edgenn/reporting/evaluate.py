@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores, load_anomaly_scores
 
 
@@ -92,7 +93,7 @@ def anomaly_stage_scores(stage_dir: Path) -> AnomalyScores:
     s = scores(get_family(artifact.recipe.model.family), artifact.load_model(), data.x_test)
     return AnomalyScores(np.asarray(s, np.float64).reshape(-1), np.asarray(data.test_process).astype(int),
                          np.asarray(data.test_background, bool), tuple(data.process_names), tuple(data.signals),
-                         f"{stage_dir / 'model.h5'} re-run on the test events of {data.source}")
+                         f"{stage_dir / filenames.MODEL} re-run on the test events of {data.source}")
 
 
 def efficiency_vs_fpr(scores: AnomalyScores) -> dict[str, tuple[np.ndarray, np.ndarray]]:

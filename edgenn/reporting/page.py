@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import edgenn.filenames as filenames
 from edgenn.reporting.html import PAGE_CSS, esc, missing, section
 from edgenn.reporting.sections import SectionFn, compression, dataset, overview, performance, training
 from edgenn.reporting.sections_export import bit_exactness, budget, numerical_profile, onnx, resources
 from edgenn.reporting.sources import Sources
 
-REPORT_HTML = "report.html"
+REPORT_HTML = filenames.REPORT_HTML
 
 
 # ----- what could not be read -------------------------------------------------------------------------------------

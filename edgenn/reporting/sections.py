@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.reporting.numbers import fmt, num
 from edgenn.reporting.html import esc, img, img_file, missing, note, section, table
 from edgenn.reporting.sources import CSIM_OUTPUTS, Sources
@@ -127,10 +128,10 @@ def training(src: Sources) -> str:
         if metrics.get("epochs_run") is not None:
             body += f"<p>Epochs run: {fmt(metrics.get('epochs_run'))}; parameters: {fmt(metrics.get('num_params'))}.</p>"
     else:
-        body += missing(f"{d / 'metrics.json'}", f"re-run `{_model_cmd(src, 'train')}`")
+        body += missing(f"{d / filenames.METRICS}", f"re-run `{_model_cmd(src, 'train')}`")
     body += "<h3>Loss and accuracy per epoch (train vs validation)</h3>"
-    history = src.read_json(d / "history.json") if not (d / "history.png").is_file() and \
-        (d / "history.json").is_file() else None
+    history = src.read_json(d / filenames.HISTORY) if not (d / "history.png").is_file() and \
+        (d / filenames.HISTORY).is_file() else None
     if isinstance(history, Mapping) and history:  # anomaly stages save the numbers but no plot
         from edgenn.reporting.figures import history as plot_history
 
@@ -244,7 +245,7 @@ def stage_outputs(src: Sources, stage: str):
     if key not in src.memo:
         d = src.stage_dirs.get(stage)
         src.memo[key] = None
-        if d is not None and (d / "model.h5").is_file():
+        if d is not None and (d / filenames.MODEL).is_file():
             from edgenn.reporting.evaluate import run_stage_model
 
             try:
@@ -276,7 +277,7 @@ def compression(src: Sources) -> str:
     comp = metrics.get("compression") if isinstance(metrics.get("compression"), Mapping) else None
     body = ""
     if comp is None:
-        body += missing(f"{d / 'metrics.json'}: compression section", f"re-run `edgenn compress runs/{src.name}`")
+        body += missing(f"{d / filenames.METRICS}: compression section", f"re-run `edgenn compress runs/{src.name}`")
     else:
         before = comp.get("before") if isinstance(comp.get("before"), Mapping) else {}
         after = comp.get("after") if isinstance(comp.get("after"), Mapping) else {}

@@ -11,6 +11,7 @@ piece: ``Sources.read_json`` returns ``None`` and remembers why, for the page to
 
 from __future__ import annotations
 
+import edgenn.filenames as filenames
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 SCAN_SUMMARY = "scan.json"  # written by edgenn.scan.driver at the end of a scan (the tables after every batch)
 SCAN_FILES = ("trials.csv", "pareto.csv")
-EXPORT_REPORT = "report.json"  # written by edgenn.runners.export (reporting must not import runners)
+EXPORT_REPORT = filenames.REPORT_JSON  # written by edgenn.runners.export (reporting must not import runners)
 CSIM_OUTPUTS = "csim_outputs.npz"  # per-value C-simulation and software outputs, if the export saved them
 STAGES = ("train", "compress")
 
@@ -55,7 +56,7 @@ class Sources:
 
     def stage_metrics(self, stage: str) -> dict | None:
         d = self.stage_dirs.get(stage)
-        value = self.read_json(d / "metrics.json") if d else None
+        value = self.read_json(d / filenames.METRICS) if d else None
         return value if isinstance(value, dict) else None
 
     def export_report(self, target: str | None = None) -> dict | None:
@@ -89,11 +90,11 @@ class Sources:
 
         for stage in reversed(STAGES):
             d = self.stage_dirs.get(stage)
-            if d and (d / "recipe.yml").is_file():
+            if d and (d / filenames.RECIPE).is_file():
                 try:
-                    value = yaml.safe_load((d / "recipe.yml").read_text())
+                    value = yaml.safe_load((d / filenames.RECIPE).read_text())
                 except (OSError, yaml.YAMLError) as exc:
-                    self.problems[str(d / "recipe.yml")] = f"unreadable ({exc})"
+                    self.problems[str(d / filenames.RECIPE)] = f"unreadable ({exc})"
                     continue
                 return value if isinstance(value, dict) else None
         return None
@@ -108,7 +109,7 @@ class Sources:
         found = resolve_recorded(str(data["path"]), anchor)
         if found is None:
             return None
-        h5 = found / "jets.h5" if found.is_dir() else found
+        h5 = found / filenames.JETS if found.is_dir() else found
         return h5 if h5.is_file() else None
 
 
@@ -130,7 +131,7 @@ def is_scan_dir(directory: Path) -> bool:
 
 
 def _stage_of(directory: Path) -> str | None:
-    manifest = directory / "manifest.json"
+    manifest = directory / filenames.MANIFEST
     try:
         stage = json.loads(manifest.read_text()).get("stage")
     except (OSError, ValueError, AttributeError):
@@ -139,7 +140,7 @@ def _stage_of(directory: Path) -> str | None:
         return stage
     if (directory / EXPORT_REPORT).is_file():
         return "export"
-    if directory.name in STAGES and ((directory / "metrics.json").is_file() or (directory / "model.h5").is_file()):
+    if directory.name in STAGES and ((directory / filenames.METRICS).is_file() or (directory / filenames.MODEL).is_file()):
         return directory.name
     return None
 

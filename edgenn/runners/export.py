@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
 
-REPORT_JSON = "report.json"
-REPORT_MD = "report.md"
+REPORT_JSON = filenames.REPORT_JSON
+REPORT_MD = filenames.REPORT_MD
 # Why the autoencoder's score is not computed in firmware (issue 4): the decoder doubles the network, and the error
 # adds 57 subtractions, 57 squares and a 57-input sum for one number; a distilled student regresses the same score
 # with a network a fraction of the encoder's size.
@@ -168,10 +169,10 @@ def resolve_source(request: ExportRequest) -> ExportSource:
     artifact = ModelArtifact.load(resolve_model_dir(src))
     reference = {}
     float_dir = artifact.directory.parent / "train"
-    if (float_dir / "metrics.json").is_file():
+    if (float_dir / filenames.METRICS).is_file():
         from edgenn.io import read_json
 
-        reference["float"] = read_json(float_dir / "metrics.json")
+        reference["float"] = read_json(float_dir / filenames.METRICS)
     reference[artifact.stage] = artifact.metrics
     if artifact.recipe.data.kind == "events":
         return _event_source(artifact, request, reference)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text, is_complete, read_json
 from edgenn.manifest import write_manifest
@@ -30,7 +31,7 @@ class SynthResult:
 def _export_dir(path: Path, target: str) -> Path:
     """``path`` itself when it is an export of ``target``, else ``firmware/<run name>/<target>``."""
     path = Path(path)
-    report = path / "report.json"
+    report = path / filenames.REPORT_JSON
     if report.is_file():
         found = read_json(report).get("target")
         if found != target:
@@ -58,7 +59,7 @@ def run_synth(path: Path, tool: str, *, out: Path | None = None,
         find_yosys()  # fail before touching anything
         export = _export_dir(path, "rtl")
         rtl_dir = export / "rtl"
-        top = read_json(export / "report.json").get("project", {}).get("top", TOP)
+        top = read_json(export / filenames.REPORT_JSON).get("project", {}).get("top", TOP)
         out = out or export.parent / "synth-yosys"
         with atomic_dir(out) as staging:
             result = run_yosys(verilog_sources(rtl_dir, top), top, staging / "work", cache_dir=cache_root(),
@@ -100,12 +101,12 @@ def report_vendor(project_dir: Path, *, out: Path | None = None) -> SynthResult:
 
 
 def _write(staging: Path, report: dict, seconds: float, source: Path) -> None:
-    atomic_write_json(staging / "report.json", report)
+    atomic_write_json(staging / filenames.REPORT_JSON, report)
     lines = [f"# Synthesis ({report['tool']}): {report['source']}", "", "| figure | value | unit | method | note |",
              "|---|---:|---|---|---|"]
     lines += [f"| {k} | {f['value']:,} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
               for k, f in report["figures"].items()]
     lines += [""] + [f"- {n}" for n in report["notes"]]
-    atomic_write_text(staging / "report.md", "\n".join(lines) + "\n")
+    atomic_write_text(staging / filenames.REPORT_MD, "\n".join(lines) + "\n")
     write_manifest(staging, stage=report["target"], inputs={"export": str(source)}, metrics=report["figures"],
                    timings_s={"total": seconds})

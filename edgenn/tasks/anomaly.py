@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
 from edgenn.task_protocol import Fitted, register_task
 
@@ -99,7 +100,7 @@ class AnomalyTask:
                                  threshold=metrics["threshold"])
         if history:
             plot_history(history, out / "history.png")
-            atomic_write_json(out / "history.json", history)
+            atomic_write_json(out / filenames.HISTORY, history)
         return metrics
 
     def split_sizes(self, data) -> dict[str, int]:

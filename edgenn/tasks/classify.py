@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import edgenn.filenames as filenames
 from edgenn.task_protocol import Fitted, register_task
 
 
@@ -51,7 +52,7 @@ class ClassifyTask:
         plot_confusion(probs, data.test.y, data.class_names, out / "confusion.png")
         if history:
             plot_history(history, out / "history.png")
-            atomic_write_json(out / "history.json", history)
+            atomic_write_json(out / filenames.HISTORY, history)
         metrics["class_names"] = list(data.class_names)
         return metrics
 

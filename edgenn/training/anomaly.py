@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.splits import SplitRecord
 from edgenn.artifacts import ModelArtifact
 from edgenn.config.recipe import Recipe
@@ -71,7 +72,7 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None,
 
     spec = recipe.data
     path = Path(spec.path)
-    if not (path / "events.h5").is_file() and not path.is_file():
+    if not (path / filenames.EVENTS).is_file() and not path.is_file():
         raise MissingArtifactError(f"event dataset {path} not found.",
                                    fix=f"make it with `edgenn data generate events --out {path}`.")
     data = load_events(path)

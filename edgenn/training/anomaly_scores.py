@@ -8,12 +8,13 @@ stored too (``teacher``), which is what the student-teacher correlation is compu
 
 from __future__ import annotations
 
+import edgenn.filenames as filenames
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-SCORES_FILE = "scores.npz"
+SCORES_FILE = filenames.SCORES
 
 
 @dataclass(frozen=True)

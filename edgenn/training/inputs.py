@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.config.recipe import DataSpec
 from edgenn.standardize import Standardizer
 from edgenn.errors import InvalidInputError, MissingArtifactError
@@ -43,7 +44,7 @@ def dataset_file(spec: DataSpec) -> Path | list[Path]:
             raise MissingArtifactError(f"{path}: no hls4ml jet HDF5 files found.",
                                        fix="point data.path at the .h5 file(s) of the public hls4ml jet dataset.")
         return files
-    h5 = path / "jets.h5" if path.suffix not in (".h5", ".hdf5") else path
+    h5 = path / filenames.JETS if path.suffix not in (".h5", ".hdf5") else path
     if not h5.is_file():
         raise MissingArtifactError(
             f"dataset {h5} not found.",

@@ -7,11 +7,12 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import edgenn.filenames as filenames
 from edgenn.config.budget import Budget
 from edgenn.errors import MissingArtifactError
 from edgenn.io import is_complete, read_json
 
-REPORT_FILE = "report.json"
+REPORT_FILE = filenames.REPORT_JSON
 
 
 @dataclass(frozen=True)
