@@ -1,6 +1,6 @@
-"""What every command module shares: the typer apps they register on (with the root options), the consoles, the
-settings on the context, the ``--json`` option and ``handles_errors``. ``app`` imports the command modules; they
-import this module, never ``app``.
+"""What every verb module shares: the ``Verb`` record, the root group class, the consoles, the settings on the
+context, the ``--json`` option and ``handles_errors``. ``app`` imports the verb modules and builds the app from
+them; they import this module, never ``app``.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import typer
@@ -16,26 +17,24 @@ from typer.core import TyperGroup
 
 from edgenn.errors import EdgennError
 
-# Pipeline first, then the tools around it; `edgenn --help` lists commands in this order.
-PIPELINE = ("data", "train", "compress", "export", "check")
-TOOLS = ("report", "synth", "report-vendor", "scan", "compare", "doctor")
-
-
 # typer 0.29 vendors its own click (typer._click), so click.UsageError is not what its parser raises; the vendored
 # UsageError is found as the public typer.BadParameter's base class, which also holds for a typer on plain click.
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 class PipelineOrder(TyperGroup):
-    """The root command: lists commands in pipeline order, and answers usage errors under ``--json`` in JSON.
+    """The root command: lists commands in ``order`` (``ordered_group`` sets it), and answers usage errors under
+    ``--json`` in JSON.
 
     click rejects a bad option, a missing argument or an unknown command while parsing, before any edgenn code runs,
     so ``handles_errors`` never sees them. A script that asked for ``--json`` must still get its one document on
     stdout: the error is written as one (status "error", exit code 2) and then shown by click as usual on stderr.
     """
 
+    order: tuple[str, ...] = ()
+
     def list_commands(self, ctx) -> list[str]:
-        order = {name: i for i, name in enumerate(PIPELINE + TOOLS)}
+        order = {name: i for i, name in enumerate(self.order)}
         return sorted(self.commands, key=lambda name: order.get(name, len(order)))
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
@@ -53,6 +52,12 @@ class PipelineOrder(TyperGroup):
         except UsageError as exc:  # from a sub-command's parsing, or an unknown command
             _usage_error_as_json(exc, ctx.meta.get(_ARGV_KEY, []), self.commands)
             raise
+
+
+def ordered_group(order: tuple[str, ...]) -> type[PipelineOrder]:
+    """The root group class listing commands in ``order``: typer lists sub-groups (``data``) after every command
+    whatever the registration order, so the order is applied here."""
+    return type("PipelineOrder", (PipelineOrder,), {"order": tuple(order)})
 
 
 _ARGV_KEY = "edgenn.argv"
@@ -81,14 +86,6 @@ def _usage_error_as_json(exc: Exception, argv: list[str], commands) -> None:
     jsonout.emit(sys.stdout, jsonout.usage_error_document(name, exc))
 
 
-app = typer.Typer(cls=PipelineOrder, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  help="edgenn: physics data -> compact model -> bit-exact FPGA firmware, with budgets for CI.",
-                  epilog="Example: edgenn data generate jets --out data/jets --fast && edgenn train "
-                         "models/jet_mlp.yml\n\nExample (CI): edgenn check firmware/jet_mlp/fpga --budget "
-                         "firmware/budgets/jet_mlp.yml --json > check.json")
-data_app = typer.Typer(no_args_is_help=True, help="Make or inspect datasets.")
-app.add_typer(data_app, name="data", rich_help_panel="Pipeline")
-
 console = Console()
 err_console = Console(stderr=True)
 
@@ -106,33 +103,11 @@ def settings(ctx: typer.Context) -> CliSettings:
     return ctx.obj if isinstance(ctx.obj, CliSettings) else CliSettings()
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        from edgenn._version import __version__
-
-        typer.echo(f"edgenn {__version__}")
-        raise typer.Exit(0)
-
-
 def progress_wanted(no_progress: bool) -> bool:
     """Bars only for a person watching: not under --no-progress, not in CI (CI=true), not into a file or pipe."""
     if no_progress or os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
         return False
     return sys.stderr.isatty()
-
-
-@app.callback()
-def _root(ctx: typer.Context,
-          no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars (also off when CI=true "
-                                                                       "or stderr is not a terminal)."),
-          verbose: bool = typer.Option(False, "-v", "--verbose", help="Show TensorFlow/Keras logging and library "
-                                                                       "warnings (hidden by default)."),
-          version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="Print edgenn's version and exit.")) -> None:
-    from edgenn.cli import quiet
-
-    quiet.configure(verbose)  # before any command imports TensorFlow
-    ctx.obj = CliSettings(progress=progress_wanted(no_progress), verbose=verbose)
 
 
 def handles_errors(fn):
@@ -169,3 +144,20 @@ def handles_errors(fn):
             raise typer.Exit(code)
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One command of ``edgenn``: its function and how ``--help`` lists it. Defining one registers nothing;
+    ``app.build_app`` adds each with ``add_to``, so the app is built in one place and in one order."""
+
+    name: str
+    function: Callable[..., dict]
+    epilog: str
+    panel: str | None = None
+    context_settings: dict | None = None
+
+    def add_to(self, group: typer.Typer) -> None:
+        """Register on ``group``, errors mapped to exit codes (and ``--json`` documents) by ``handles_errors``."""
+        group.command(self.name, rich_help_panel=self.panel, epilog=self.epilog,
+                      context_settings=self.context_settings)(handles_errors(self.function))

@@ -7,7 +7,7 @@ command's own keys. While the command runs, stdout is pointed at stderr so that 
 there and stdout holds the document alone.
 
 A command line click cannot parse (unknown option, missing argument, bad value, unknown command) still gets a
-document, written by ``app.PipelineOrder`` with ``usage_error_document``: the command's own when it is known, else
+document, written by ``common.PipelineOrder`` with ``usage_error_document``: the command's own when it is known, else
 ``command: "edgenn"`` (docs/cli-json/edgenn.schema.json). ``--help`` and ``--version`` stay plain text: they are
 for people, and a script has ``edgenn doctor --json`` for versions.
 """

@@ -140,3 +140,15 @@ def pareto_tables(console: Console, result) -> None:
         for i, label in enumerate(labels):
             table.add_row(label, *[cells[i] for _, cells in columns[start:start + per_table]])
         console.print(table)
+
+
+def figures_table(console, figures: dict, *, title: str) -> None:
+    """One row per figure (value, unit, method, note): the table of ``synth`` and ``report-vendor``."""
+    table = Table(title=title)
+    for col in ("figure", "value", "unit", "method", "note"):
+        table.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
+    for name, fig in figures.items():
+        value = fig.get("value")
+        shown = f"{value:,.0f}" if isinstance(value, (int, float)) and fig.get("unit") != "ns" else f"{value:g}"
+        table.add_row(name, shown, fig.get("unit", ""), fig.get("method", ""), fig.get("note", ""))
+    console.print(table)

@@ -164,7 +164,7 @@ def test_export_summary_fits_80_columns():
 
 
 def test_synth_table_fits_80_columns():
-    from edgenn.cli.synth_cmd import figures_table
+    from edgenn.cli.render import figures_table
 
     figs = {"lut": {"value": 15065, "unit": "count", "method": "yosys", "note": "LUT6 after abc9 mapping, before "
                                                                                  "place and route"},

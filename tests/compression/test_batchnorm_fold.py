@@ -38,7 +38,6 @@ def _baseline(bn_after_relu: bool = False):
 def _cli(args):
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     return CliRunner().invoke(app, ["--no-progress", *args])

@@ -113,7 +113,6 @@ def test_family_builds_on_its_input_kind(name, tiny_jets, tiny_events, tmp_path)
 def run(args: list[str]) -> None:
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     res = CliRunner().invoke(app, ["--no-progress", *map(str, args)])

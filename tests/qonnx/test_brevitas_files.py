@@ -65,7 +65,6 @@ def test_real_export_converts_with_edgenn_types(name, tmp_path):
 def test_real_export_c_simulation_is_bit_exact(name, tmp_path):
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers commands
     from edgenn.cli.app import app
 
     np.savez(tmp_path / "val.npz", x=_inputs(name, 1000).astype(np.float32))

@@ -5,12 +5,12 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from edgenn.cli.report_cmd import register
+from edgenn.cli.verbs.report import VERB
 
 
 def _app() -> typer.Typer:
     app = typer.Typer()
-    register(app)
+    VERB.add_to(app)
 
     @app.callback()
     def _root() -> None:  # a callback keeps `report` a named sub-command, as in edgenn's app

@@ -160,7 +160,6 @@ def test_vendor_tool_missing_is_exit_3(tmp_path, monkeypatch):
 
 def test_report_vendor_cli_prints_vendor_figures(tmp_path):
     from edgenn.cli.app import app
-    from edgenn.cli import commands  # noqa: F401
 
     (tmp_path / "hls").mkdir()
     write_project(tmp_path / "hls", lut=12345)  # an FPGA export directory holds the project in hls/
@@ -257,7 +256,6 @@ def test_project_tcl_without_backend_is_read(tmp_path):
 
 def test_project_tcl_without_name_is_a_clear_cli_error(tmp_path):
     from edgenn.cli.app import app
-    from edgenn.cli import commands  # noqa: F401
 
     (tmp_path / "hls").mkdir()
     (tmp_path / "hls" / "project.tcl").write_text("variable part\nset part \"xc7z020clg400-1\"\n")

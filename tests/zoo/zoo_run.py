@@ -10,7 +10,6 @@ from pathlib import Path
 def export_zoo_model(entry, directory: Path, rows: int = 400) -> dict:
     from typer.testing import CliRunner
 
-    from edgenn.cli import commands  # noqa: F401  registers the commands
     from edgenn.cli.app import app
 
     directory.mkdir(parents=True, exist_ok=True)

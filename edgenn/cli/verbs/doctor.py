@@ -10,6 +10,8 @@ import subprocess
 
 import typer
 
+from edgenn.cli.common import Verb
+
 # (distribution, what it enables); versions are those pinned in constraints.txt
 PACKAGES = (
     ("tensorflow", "training and every model export"), ("qkeras", "quantization-aware training"),
@@ -76,9 +78,6 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     return {"components": rows}
 
 
-def register(app: typer.Typer) -> None:
-    from edgenn.cli.common import handles_errors
-
-    app.command("doctor", rich_help_panel="Tools",
-                epilog="Example: edgenn doctor\n\nExample: edgenn doctor --json | jq '.components[] | "
-                       "select(.version == null) | .name'")(handles_errors(doctor))
+VERB = Verb("doctor", doctor, panel="Tools",
+            epilog="Example: edgenn doctor\n\nExample: edgenn doctor --json | jq '.components[] | "
+                   "select(.version == null) | .name'")

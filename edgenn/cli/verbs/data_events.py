@@ -1,6 +1,6 @@
 """``edgenn data generate events``: the options specific to trigger events, parsed after the shared ones.
 
-``data generate`` (commands.py) owns the options shared by every dataset kind (--out, --seed, --fast, --workers,
+``data generate`` (``verbs/data``) owns the options shared by every dataset kind (--out, --seed, --fast, --workers,
 --events-per-shard, --cache-dir) and hands the rest of the command line to ``events_command`` when the kind is
 ``events``; a typer command cannot be both a command and a group, so the kind stays a positional argument.
 """

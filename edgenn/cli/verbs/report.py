@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from edgenn.cli.common import Verb
+
 
 def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train|compress, firmware/<name>/<target> or scans/<name>."),
            budget: Optional[Path] = typer.Option(None, help="Budget YAML for the budget table "
@@ -21,11 +23,6 @@ def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train
     return {"paths": {"report": out}}
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``report`` command to ``app`` (errors mapped to exit codes like every other command)."""
-    from edgenn.cli.common import handles_errors
-
-    app.command("report", rich_help_panel="Tools",
-                epilog="Example: edgenn report runs/jet_mlp\n\n"
-                       "Example: edgenn report firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml"
-                )(handles_errors(report))
+VERB = Verb("report", report, panel="Tools",
+            epilog="Example: edgenn report runs/jet_mlp\n\n"
+                   "Example: edgenn report firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml")

@@ -1,0 +1,1 @@
+"""One module per ``edgenn`` verb; each defines its command and a ``Verb`` record and registers nothing."""
