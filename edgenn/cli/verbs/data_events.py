@@ -15,10 +15,6 @@ import typer
 import edgenn.filenames as filenames
 from edgenn.cli.common import console
 
-events_app = typer.Typer(add_completion=False, help="Options of `edgenn data generate events`.")
-
-
-@events_app.command()
 def events_command(
     events_per_process: int = typer.Option(1000, help="Preselected events per process (SM and each signal)."),
     stream: Optional[str] = typer.Option(None, help="Event stream: 'adc2021' (default: lepton-filtered, isolated "
@@ -40,6 +36,14 @@ def events_command(
                                   process_events=_process_events(events) if events else None,
                                   qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
                                   max_shards_per_process=max_shards_per_process).items() if v is not None}
+
+
+def events_parser() -> typer.Typer:
+    """A parser of its own for the options only events have, run on what ``data generate`` left unparsed; built
+    when needed, so importing this module registers nothing."""
+    parser = typer.Typer(add_completion=False, help="Options of `edgenn data generate events`.")
+    parser.command()(events_command)
+    return parser
 
 
 def _process_events(values: list[str]) -> dict[str, int]:
@@ -64,7 +68,7 @@ def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fas
     from edgenn.errors import InvalidInputError
 
     try:
-        options = events_app(extra_args, standalone_mode=False, prog_name="edgenn data generate events")
+        options = events_parser()(extra_args, standalone_mode=False, prog_name="edgenn data generate events")
     except click.ClickException as exc:  # unknown option, bad number: one line, exit 2, as for every command
         raise InvalidInputError(f"data generate events: {exc.format_message()}",
                                 fix="see `edgenn data generate events --help`.") from None
