@@ -16,20 +16,23 @@ FEATURES = ["rel_pt", "deta", "dphi", "log_pt", "delta_r"]
 
 
 def test_constituents_are_standardised_over_real_training_particles(tiny_jets):
-    spec = DataSpec(path=tiny_jets, num_constituents=16, constituent_features=FEATURES, val_fraction=0.2,
-                    test_fraction=0.3)
+    from edgenn.datasets.jet_data import NUM_CONSTITUENTS
+
+    # all stored slots: with the faithful 1 TeV jets every jet fills 16 slots, but not all of them fill every slot
+    spec = DataSpec(path=tiny_jets, num_constituents=NUM_CONSTITUENTS, constituent_features=FEATURES,
+                    val_fraction=0.2, test_fraction=0.3)
     data = prepare(spec, "constituents", seed=3)
     s = data.standardizer
     assert s is not None and s.zero_padded and s.feature_names == tuple(FEATURES)
     train = data.train.x
     real = real_particles(train)
-    assert (~real).any()  # some jets have fewer than 16 particles
+    assert (~real).any()  # some jets have fewer particles than slots
     np.testing.assert_allclose(train[real].mean(axis=0), 0.0, atol=1e-4)
     np.testing.assert_allclose(train[real].std(axis=0), 1.0, atol=1e-4)
     # padding positions of the raw data are exactly zero after preparation, in every split
     raw = load_jets(tiny_jets / "jets.h5")
     cols = [raw.constituent_names.index(n) for n in FEATURES]
-    raw_x = raw.constituents[:, :16][..., cols]
+    raw_x = raw.constituents[:, :NUM_CONSTITUENTS][..., cols]
     num_padded_raw = int((~real_particles(raw_x)).sum())
     num_padded = sum(int((~real_particles(split.x)).sum()) for split in (data.train, data.val, data.test))
     assert num_padded == num_padded_raw
