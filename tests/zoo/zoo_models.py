@@ -160,13 +160,14 @@ def _conv1d():
 
 
 def _global_pool_1d():
-    """Deep-Sets-like: a per-particle QDense, global average pooling, a QDense head."""
+    """Deep-Sets-like: a per-particle QConv1D (kernel 1: hls4ml 1.3 drops the quantizers of a QDense on a 2-D
+    input, which edgenn refuses), global average pooling, a QDense head."""
     import tensorflow as tf
-    from qkeras import QActivation, QDense, quantized_relu
+    from qkeras import QActivation, QConv1D, QDense, quantized_relu
 
     inp = tf.keras.Input((8, 3), name="particles")
     h = QActivation(_q(8, 3), name="q_in")(inp)
-    h = QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(), name="phi")(h)
+    h = QConv1D(8, 1, kernel_quantizer=_q(), bias_quantizer=_q(), name="phi")(h)
     h = QActivation(quantized_relu(6), name="phi_relu")(h)
     h = tf.keras.layers.GlobalAveragePooling1D(name="pool")(h)
     return tf.keras.Model(inp, QDense(2, kernel_quantizer=_q(), bias_quantizer=_q(), name="rho")(h), name="gpool")
@@ -254,7 +255,7 @@ ZOO = [
     ZooModel("conv2d_bn", "QConv2D + BatchNormalization + MaxPooling2D (trigger CNN)", _conv2d_bn, (8, 8, 1)),
     ZooModel("conv2d_pool", "QConv2D 'same' + AveragePooling2D", _conv2d_pool, (8, 8, 2)),
     ZooModel("conv1d", "QConv1D over a sequence", _conv1d, (16, 3)),
-    ZooModel("global_pool_1d", "per-particle QDense + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
+    ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
     ZooModel("branches_concat", "two branches joined by Concatenate", _branches_concat, (12,)),
     ZooModel("sigmoid_out", "binary classifier with a sigmoid output", _sigmoid_out, (10,)),
