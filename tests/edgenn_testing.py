@@ -9,9 +9,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def write_recipe(path: Path, dataset: Path, **overrides) -> Path:
-    """The shipped jet recipe, pointed at ``dataset`` and shortened for tests; ``overrides`` replace top-level keys."""
-    recipe = yaml.safe_load((ROOT / "models" / "jet_mlp.yml").read_text())
+def write_recipe(path: Path, dataset: Path, *, base: str = "jet_mlp", **overrides) -> Path:
+    """A shipped jet recipe (``models/<base>.yml``), pointed at ``dataset`` and shortened for tests; ``overrides``
+    replace top-level keys."""
+    recipe = yaml.safe_load((ROOT / "models" / f"{base}.yml").read_text())
     recipe["data"]["path"] = str(dataset)
     recipe["data"]["val_fraction"] = 0.2
     recipe["data"]["test_fraction"] = 0.3
