@@ -80,6 +80,7 @@ def test_export_says_in_one_line_what_ptq_did(exported):
     assert len(lines) == 1 and "8-bit" in lines[0] and "bn1" in lines[0] and "1000" in lines[0]
 
 
+@pytest.mark.slow  # tf2onnx on the QKeras model takes ~50 s on 2 cores; the default suite keeps the fpga check
 def test_onnx_export_of_the_quantized_model(float_model):
     tmp, _ = float_model
     res = _cli(["export", str(tmp / "float.h5"), "--data", str(tmp / "val.npz"), "--ptq", "--target", "onnx",
