@@ -38,7 +38,11 @@ def write_cnn_recipe(path, dataset, size):
     return path
 
 
-@pytest.fixture(scope="module", params=["8x8", pytest.param("16x16", marks=pytest.mark.slow)])
+# Slow, both sizes: the default suite keeps the CNN's bit-exactness through tests/exporters/test_precision_conv.py
+# (io_parallel, every layer) and test_hls_conv_stream.py (io_stream), and its build through the conformance battery;
+# this whole chain (train, compress, both exports, budget) cost 130 s of the 20-minute default suite.
+@pytest.fixture(scope="module", params=[pytest.param("8x8", marks=pytest.mark.slow),
+                                        pytest.param("16x16", marks=pytest.mark.slow)])
 def cnn_pipeline(request, tiny_jets, tmp_path_factory):
     size = SIZES[request.param]
     tmp = tmp_path_factory.mktemp("e2e_cnn")

@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgenn.errors import UnsupportedModelError
 from edgenn.estimates import design_from_hls_model, estimate
-from edgenn.exporters import HlsSettings, derive_precisions, export_hls, simulate_csim
+from edgenn.exporters import HlsSettings, export_hls, simulate_csim
 
 from test_precision_conv import build_tiny_cnn
 
@@ -45,13 +44,3 @@ def test_io_stream_estimate_follows_the_pixel_schedule(stream_project):
     assert layers["conv_1"].ii_cycles.value == 4 * 4   # after conv 8x8 and 2x2 average pooling
     assert report.total.ii_cycles.value == 100
     assert report.total.latency_cycles.value >= 100
-
-
-def test_pooling_with_same_padding_is_refused_naming_the_layer():
-    import tensorflow as tf
-
-    inp = tf.keras.Input((6, 6, 1), name="image")
-    x = tf.keras.layers.MaxPooling2D(2, padding="same", name="pool_same")(inp)
-    model = tf.keras.Model(inp, tf.keras.layers.Flatten(name="flatten")(x))
-    with pytest.raises(UnsupportedModelError, match=r"'pool_same' \(MaxPooling2D\).*padding='valid'"):
-        derive_precisions(model, x_calibration=np.zeros((4, 6, 6, 1), np.float32))
