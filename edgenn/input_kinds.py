@@ -1,7 +1,7 @@
 """Which kinds of model input edgenn reads, decided from the path alone, in one table.
 
 A path handed to ``edgenn export`` is a run directory (``runs/<name>``), a Keras SavedModel directory, or a model file
-whose suffix says its kind. Files of a kind edgenn does not read (ONNX, PyTorch, TFLite, pickles, ...) are refused
+whose suffix says its kind. Files of a kind edgenn does not read (PyTorch, TFLite, pickles, ...; .onnx is read as QONNX) are refused
 by naming that kind, before anything is opened: "model.onnx/train: no trained model here" says nothing about ONNX.
 
 To add a reader (e.g. QONNX), move its suffix from ``REFUSED`` to ``ACCEPTED`` with the kind name its loader
@@ -27,8 +27,8 @@ QONNX = "qonnx"
 
 # suffix -> (what the file is, what to do instead)
 REFUSED: dict[str, tuple[str, str]] = {
-    ".pt": ("a PyTorch checkpoint", "rebuild the model in Keras/QKeras"),
-    ".pth": ("a PyTorch checkpoint", "rebuild the model in Keras/QKeras"),
+    ".pt": ("a PyTorch checkpoint", "export it to QONNX (Brevitas: export_qonnx) and pass the .onnx, or rebuild it in Keras/QKeras"),
+    ".pth": ("a PyTorch checkpoint", "export it to QONNX (Brevitas: export_qonnx) and pass the .onnx, or rebuild it in Keras/QKeras"),
     ".ckpt": ("a training checkpoint (TensorFlow or PyTorch Lightning)", "save the whole Keras model with "
                                                                          "model.save('x.keras')"),
     ".bin": ("a raw weights file (e.g. pytorch_model.bin)", "save the whole Keras model with model.save('x.keras')"),
