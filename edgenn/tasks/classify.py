@@ -24,11 +24,9 @@ class ClassifyTask:
         return None  # a classifier's teacher is a compression pass (compress.distill), not a training input
 
     def prepare(self, recipe, family, *, standardizer=None, split=None):
-        from edgenn.seeding import stage_seed
-        from edgenn.training.inputs import prepare
+        from edgenn.training.stage import prepared_data
 
-        return prepare(recipe.data, family.input_kind, stage_seed(recipe.seed, "split"), standardizer=standardizer,
-                       split=split)
+        return prepared_data(recipe, standardizer=standardizer, split=split)
 
     def build(self, family, params, data):
         return family.build(params, data.train.x.shape[1:], len(data.class_names), None)
