@@ -80,10 +80,7 @@ def _folded_layer(layer: Any, bn: Any) -> Any:
 
     kernel = layer.get_weights()[0]
     bias = layer.get_weights()[1] if layer.use_bias else np.zeros(kernel.shape[-1], np.float32)
-    gamma = bn.gamma.numpy() if bn.scale else 1.0
-    beta = bn.beta.numpy() if bn.center else 0.0
-    scale = gamma / np.sqrt(bn.moving_variance.numpy() + bn.epsilon)
-    kernel, bias = kernel * scale, (bias - bn.moving_mean.numpy()) * scale + beta
+    kernel, bias = fold_affine(kernel, bias, bn)
     kq = _quantizer_like(layer.kernel_quantizer_internal, kernel)
     bq = _quantizer_like(layer.bias_quantizer_internal or layer.kernel_quantizer_internal, bias)
     if type(layer).__name__ == "QDense":
@@ -94,6 +91,14 @@ def _folded_layer(layer: Any, bn: Any) -> Any:
     new.build(layer.input_shape)
     new.set_weights([kernel.astype(np.float32), np.asarray(bias, np.float32)])
     return new
+
+
+def fold_affine(kernel: np.ndarray, bias: np.ndarray, bn: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``kernel`` and ``bias`` of a layer followed by the inference-mode BatchNormalization ``bn``, folded into one."""
+    gamma = bn.gamma.numpy() if bn.scale else 1.0
+    beta = bn.beta.numpy() if bn.center else 0.0
+    scale = gamma / np.sqrt(bn.moving_variance.numpy() + bn.epsilon)
+    return kernel * scale, (bias - bn.moving_mean.numpy()) * scale + beta
 
 
 def fold_batchnorm(model: Any) -> tuple[Any, dict[str, str], list[str]]:

@@ -164,10 +164,9 @@ def _quantized_mac(layer: Any, bn: Any, bits: int):
     kernel = weights[0]
     bias = weights[1] if layer.use_bias else np.zeros(kernel.shape[-1], kernel.dtype)
     if bn is not None:
-        gamma = bn.gamma.numpy() if bn.scale else 1.0
-        beta = bn.beta.numpy() if bn.center else 0.0
-        scale = gamma / np.sqrt(bn.moving_variance.numpy() + bn.epsilon)
-        kernel, bias = kernel * scale, (bias - bn.moving_mean.numpy()) * scale + beta
+        from edgenn.compression.batchnorm_fold import fold_affine
+
+        kernel, bias = fold_affine(kernel, bias, bn)
     kq = quantized_bits(bits, integer_bits(float(np.max(np.abs(kernel)))), alpha=1)
     bq = quantized_bits(bits, integer_bits(float(np.max(np.abs(bias)))), alpha=1)
     if type(layer).__name__ == "Dense":
