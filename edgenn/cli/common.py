@@ -20,6 +20,7 @@ from edgenn.errors import EdgennError
 # typer 0.29 vendors its own click (typer._click), so click.UsageError is not what its parser raises; the vendored
 # UsageError is found as the public typer.BadParameter's base class, which also holds for a typer on plain click.
 UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+ClickException = next(c for c in UsageError.__mro__ if c.__name__ == "ClickException")
 
 
 class PipelineOrder(TyperGroup):

@@ -51,8 +51,12 @@ def _envelope(command: str, status: str, exit_code: int) -> dict[str, Any]:
 
 
 def document(command: str, payload: dict[str, Any], exit_code: int) -> dict[str, Any]:
+    from edgenn.cli.quiet import said
+
     doc = _envelope(command, "ok" if exit_code == 0 else "failed", exit_code)
     doc.update(payload)
+    if said():  # the library warnings turned into edgenn lines go to stderr; a script reads them here
+        doc["warnings"] = said()
     return doc
 
 

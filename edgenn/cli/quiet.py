@@ -42,6 +42,7 @@ TRANSLATIONS: tuple[tuple[re.Pattern, str], ...] = (
 
 def configure(verbose: bool) -> None:
     """Quiet (default) or verbose library output for the rest of the process."""
+    _said.clear()  # one command per configure: a document lists its own command's lines only
     if verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
         warnings.simplefilter("default")
@@ -68,7 +69,12 @@ def _absl_verbosity(level: str) -> None:
     absl_logging.set_verbosity(level)
 
 
-_said: set[str] = set()
+_said: list[str] = []  # in the order said: --json documents carry them too (jsonout.document)
+
+
+def said() -> list[str]:
+    """The edgenn lines translated from library warnings so far in this process."""
+    return list(_said)
 
 
 def translate(text: str) -> str | None:
@@ -83,5 +89,5 @@ def translate(text: str) -> str | None:
 def _translate_warning(message, category, filename, lineno, file=None, line=None) -> None:
     edgenn_line = translate(str(message))
     if edgenn_line is not None and edgenn_line not in _said:  # each distinct line once per run
-        _said.add(edgenn_line)
+        _said.append(edgenn_line)
         print(edgenn_line, file=sys.stderr)

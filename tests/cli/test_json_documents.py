@@ -118,3 +118,13 @@ def test_bad_input_gives_an_error_document(tmp_path):
     assert res.exit_code == 2 and doc["status"] == "error" and doc["exit_code"] == 2
     assert any("train.epocs" in e["message"] for e in doc["errors"])
     assert "error:" in res.stderr  # the human line still goes to stderr
+
+
+def test_doctor_table_keeps_each_name_and_version_on_one_line_at_80_columns():
+    res = runner.invoke(app, ["doctor"], env={"COLUMNS": "80"})
+    lines = res.stdout.splitlines()
+    assert res.exit_code == 0 and max(len(line) for line in lines) <= 80
+    by_name = {c["name"]: c for c in json.loads(runner.invoke(app, ["doctor", "--json"]).stdout)["components"]}
+    for name, component in by_name.items():
+        version = component["version"] or "missing"
+        assert any(f"│ {name} " in line and f" {version} " in line for line in lines), (name, version)

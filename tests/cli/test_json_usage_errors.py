@@ -31,6 +31,8 @@ runner = CliRunner()
     (["chek", "fw", "--json"], "edgenn", "UsageError", "chek"),
     (["--json", "check", "fw"], "check", "NoSuchOption", "--json"),  # --json belongs after the command
     (["data", "gen", "--json"], "edgenn", "UsageError", "gen"),
+    # events' own options are parsed by a second parser (verbs/data_events): its errors must be edgenn's too
+    (["data", "generate", "events", "--bogus", "--json"], "data generate", "InvalidInputError", "--bogus"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_usage_error_under_json_is_one_document(argv, command, error_type, needle):
     res = runner.invoke(app, argv)
@@ -47,6 +49,13 @@ def test_usage_error_under_json_is_one_document(argv, command, error_type, needl
 def test_usage_error_without_json_prints_nothing_on_stdout():
     res = runner.invoke(app, ["check", "fw", "--bogus"])
     assert res.exit_code == 2 and res.stdout == "" and "--bogus" in res.stderr
+
+
+def test_unknown_events_option_is_one_line_without_a_box():
+    res = runner.invoke(app, ["data", "generate", "events", "--out", "ev", "--bogus"])
+    assert res.exit_code == 2 and res.stdout == ""
+    [line] = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert "No such option: --bogus" in line and "╭" not in res.stderr
 
 
 def test_global_flags_work_after_the_command(tmp_path):

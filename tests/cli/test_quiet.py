@@ -98,3 +98,29 @@ def test_translations_match_the_library_source_text(pattern):
     assert pattern.search(rendered.replace("Valid ReuseFactor(s): 7", "Valid ReuseFactor(s): 1,7")
                           .replace("Valid ParallelizationFactor(s): 7", "Valid ParallelizationFactor(s): 1,7")), \
         pattern.pattern
+
+
+def test_translated_warnings_reach_the_json_document(monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    import edgenn.cli.verbs.doctor as doctor
+    from edgenn.cli.app import app
+
+    def environment():
+        warnings.warn('hls4ml: WARNING: Invalid ReuseFactor=3 in layer "fc9".Using ReuseFactor=2 instead. '
+                      "Valid ReuseFactor(s): 1,2,4.", UserWarning)
+        return []
+
+    monkeypatch.setattr(doctor, "environment", environment)
+    saved = warnings.showwarning, warnings.filters[:]
+    try:
+        runs = [CliRunner().invoke(app, ["doctor", "--json"]) for _ in range(2)]
+    finally:
+        warnings.showwarning, warnings.filters[:] = saved
+    for res in runs:  # the second run's document does not inherit the first run's lines
+        doc = json.loads(res.stdout)
+        assert doc["warnings"] == [quiet.translate("Invalid ReuseFactor=3 in layer \"fc9\".Using ReuseFactor=2 "
+                                                   "instead. Valid ReuseFactor(s): 1,2,4")]
+        assert "reuse factor 3 does not fit layer 'fc9'" in res.stderr

@@ -63,13 +63,12 @@ def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fas
     """Runs inside ``data generate``'s ``handles_errors``: errors and --json are handled there."""
     from edgenn.api import generate_events
 
-    import click
-
+    from edgenn.cli.common import ClickException
     from edgenn.errors import InvalidInputError
 
     try:
         options = events_parser()(extra_args, standalone_mode=False, prog_name="edgenn data generate events")
-    except click.ClickException as exc:  # unknown option, bad number: one line, exit 2, as for every command
+    except ClickException as exc:  # unknown option, bad number: one line, exit 2, as for every command
         raise InvalidInputError(f"data generate events: {exc.format_message()}",
                                 fix="see `edgenn data generate events --help`.") from None
     if not isinstance(options, dict):  # --help was printed

@@ -5,6 +5,7 @@ Only looks (package metadata, PATH); imports nothing heavy, so it answers in wel
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -47,9 +48,16 @@ def _program(name: str, flag: str) -> tuple[str | None, str | None]:
     try:  # vendor tools can take seconds to print a version; a short timeout keeps doctor fast
         out = subprocess.run([path, flag], capture_output=True, text=True, timeout=10)
         first = (out.stdout or out.stderr).strip().splitlines()
-        return path, first[0][:60] if first else "found"
+        return path, _version_number(first[0]) if first else "found"
     except (OSError, subprocess.TimeoutExpired):
         return path, "found (version not readable)"
+
+
+def _version_number(line: str) -> str:
+    """The last dotted number of a program's version line ("g++ (Debian 12.2.0-14) 12.2.0" -> "12.2.0"): the
+    whole line wraps the table at 80 columns and says nothing more."""
+    numbers = re.findall(r"\d+(?:\.\d+)+", line)
+    return numbers[-1] if numbers else line[:40]
 
 
 def environment() -> list[dict]:
@@ -70,8 +78,11 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
 
     rows = environment()
     table = Table(title="edgenn doctor")
-    for col in ("component", "version", "enables"):
-        table.add_column(col, overflow="fold")
+    # names and versions never wrap (a package name split over two lines reads as two packages); only the
+    # free-text column folds
+    table.add_column("component", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("enables", overflow="fold")
     for r in rows:
         table.add_row(r["name"], r["version"] or "[yellow]missing[/]", r["enables"])
     console.print(table)
