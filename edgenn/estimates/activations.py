@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from edgenn.estimates.analytic import BRAM18_BITS, ModelConstants, csd_digits
+from edgenn.estimates.from_hls import quantize
+from edgenn.estimates.hls_layers import HlsLayerContext, register_hls_layer
 from edgenn.estimates.layer_models import register_layer_model
 from edgenn.estimates.resources import Estimate, LayerSpec
 
@@ -70,3 +72,13 @@ def param_relu_spec_from_hls(layer: Any, in_width: int, out_width: int, n_par: i
     adders = sum(max(0, csd_digits(int(c)) - 1) for c in codes if c not in (0, one))
     return LayerSpec(layer.name, "param_relu", n_par, n_par, input_width=in_width, result_width=out_width,
                      num_nonzero_weights=selects, lut_mult_csd_digits=adders, op=layer.class_name)
+
+
+@register_hls_layer(when=lambda layer, context: context.kind_name in ("LeakyReLU", "PReLU"))
+def read_param_relu(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return param_relu_spec_from_hls(layer, context.in_width, context.out_width, context.n_par, quantize)
+
+
+@register_hls_layer(when=lambda layer, context: context.activation in TABLE_ACTIVATIONS)
+def read_table(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return table_spec_from_hls(layer, context.activation, context.in_width, context.out_width, context.n_par)

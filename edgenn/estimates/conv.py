@@ -30,6 +30,8 @@ import math
 from dataclasses import dataclass, fields
 
 from edgenn.estimates.analytic import ModelConstants, dense_layer_estimate
+from edgenn.estimates.from_hls import dense_spec
+from edgenn.estimates.hls_layers import HlsLayerContext, register_hls_layer
 from edgenn.estimates.layer_models import register_layer_model
 from edgenn.estimates.resources import Estimate, LayerSpec
 
@@ -211,3 +213,21 @@ class _WithAttrs:
 
     def __getattr__(self, name):
         return getattr(self._layer, name)
+
+
+# ----------------------------------------------------------------------------- hls4ml layers read by this module
+
+@register_hls_layer("Conv2D", "Pooling2D")
+@register_hls_layer("Reshape", when=lambda layer, context: context.io_type != "io_parallel")  # io_parallel: wiring
+def read_conv2d(layer, context: HlsLayerContext) -> LayerSpec:
+    return conv_spec_from_hls(layer, dense_spec, context.in_width, context.io_type)
+
+
+@register_hls_layer("Pooling1D", "GlobalPooling1D")
+def read_pool1d(layer, context: HlsLayerContext) -> LayerSpec:
+    return pool1d_spec_from_hls(layer, context.in_width, context.io_type)
+
+
+@register_hls_layer("PointwiseConv1D", "Conv1D", when=lambda layer, context: int(layer.get_attr("filt_width", 1)) == 1)
+def read_pointwise(layer, context: HlsLayerContext) -> LayerSpec:
+    return pointwise_spec_from_hls(layer, dense_spec, context.in_width, context.io_type)

@@ -39,6 +39,8 @@ from edgenn.estimates.analytic import (
     dsp_per_product,
     weight_statistics,
 )
+from edgenn.estimates.from_hls import quantize
+from edgenn.estimates.hls_layers import HlsLayerContext, register_hls_layer
 from edgenn.estimates.layer_models import register_layer_model
 from edgenn.estimates.resources import Estimate, LayerSpec
 
@@ -112,3 +114,17 @@ def batchnorm_spec_from_hls(layer: Any, in_width: int, out_width: int, n_out: in
                      num_nonzero_weights=nonzero, reuse_factor=int(layer.get_attr("reuse_factor", 1)),
                      num_power_of_two_weights=pow2, mult_sig_bits_hist=hist, lut_mult_csd_digits=lut_digits,
                      csd_digits_hist=csd_histogram(codes))
+
+
+def _parallel(layer: Any, context: HlsLayerContext) -> bool:
+    return context.io_type == "io_parallel"
+
+
+@register_hls_layer("Merge", when=_parallel)
+def read_merge(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return merge_spec_from_hls(layer, list(context.in_widths), context.out_width, context.n_out)
+
+
+@register_hls_layer("BatchNormalization", when=_parallel)
+def read_batchnorm(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return batchnorm_spec_from_hls(layer, context.in_width, context.out_width, context.n_out, quantize)

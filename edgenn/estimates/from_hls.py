@@ -2,6 +2,8 @@
 
 Weights are quantized here exactly as the generated C++ would (the weight type's rounding: TRN floors, RND rounds)
 so that zeros, shift-only (+-2^k) weights and the width each constant really needs are counted from real values.
+This module walks the graph and reads the layers it knows (input, Dense, wiring, ReLU/cast, softmax); every other
+layer is read by the reader its own module registers with `edgenn.estimates.hls_layers.register_hls_layer`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from edgenn.errors import UnsupportedModelError
 from edgenn.estimates.analytic import csd_histogram, weight_statistics
+from edgenn.estimates.hls_layers import HlsLayerContext, hls_layer_reader, register_hls_layer
 from edgenn.estimates.resources import DesignSpec, LayerSpec
 
 
@@ -25,7 +28,7 @@ def _width_signed_frac(precision: Any) -> tuple[int, bool, int]:
     return width, signed, frac
 
 
-def _quantize(data: np.ndarray, precision: Any) -> np.ndarray:
+def quantize(data: np.ndarray, precision: Any) -> np.ndarray:
     """Integer codes of ``data`` in the fixed-point type (value = code * 2^-frac), with wrap-around overflow."""
     width, signed, frac = _width_signed_frac(precision)
     scaled = np.asarray(data, dtype=np.float64) * (2.0**frac)
@@ -49,11 +52,11 @@ def _n_elements(shape: Any) -> int:
     return int(math.prod(int(s) for s in shape)) if shape else 1
 
 
-def _dense_spec(layer: Any, in_width: int) -> LayerSpec:
+def dense_spec(layer: Any, in_width: int) -> LayerSpec:
     weight = layer.get_weights("weight")
     wprec = weight.type.precision
     w_width, w_signed, _ = _width_signed_frac(wprec)
-    codes = _quantize(weight.data, wprec)
+    codes = quantize(weight.data, wprec)
     nonzero, pow2, hist, lut_digits = weight_statistics(codes, w_signed)
     strategy = str(layer.get_attr("strategy", "latency")).lower()
     if strategy not in ("latency", "resource"):
@@ -103,40 +106,50 @@ _WIRING = ("Reshape", "Transpose", "Concatenate")  # hls4ml io_parallel: values 
 
 def _layer_spec(layer: Any, in_width: int, in_widths: list[int], out_width: int, n_out: int,
                 io_type: str) -> LayerSpec:
-    from edgenn.estimates import activations, conv, elementwise  # layers other than Dense: their own modules
-
     out = layer.get_output_variable()
     cls = layer.class_name
-    activation = str(layer.get_attr("activation", "") or "").lower()
-    if cls == "Input":
-        return LayerSpec(layer.name, "input", n_out, n_out, result_width=out_width)
-    if cls == "Dense":
-        return _dense_spec(layer, in_width)
-    if cls in _WIRING and io_type == "io_parallel":
-        return LayerSpec(layer.name, "reshape", n_out, n_out, result_width=out_width)
-    if cls in ("Conv2D", "Pooling2D", "Reshape"):
-        return conv.conv_spec_from_hls(layer, _dense_spec, in_width, io_type)
-    if cls in ("Pooling1D", "GlobalPooling1D"):
-        return conv.pool1d_spec_from_hls(layer, in_width, io_type)
-    if cls in ("PointwiseConv1D", "Conv1D") and int(layer.get_attr("filt_width", 1)) == 1:
-        return conv.pointwise_spec_from_hls(layer, _dense_spec, in_width, io_type)
-    if cls == "Merge" and io_type == "io_parallel":
-        return elementwise.merge_spec_from_hls(layer, in_widths, out_width, n_out)
-    if cls == "BatchNormalization" and io_type == "io_parallel":
-        return elementwise.batchnorm_spec_from_hls(layer, in_width, out_width, n_out, _quantize)
     # io_stream activations handle one pixel (its channels) per cycle, not the whole feature map
     n_par = int(out.shape[-1]) if io_type == "io_stream" and len(out.shape) > 1 else n_out
-    kind_name = str(layer.get_attr("class_name", cls))
-    if kind_name in ("LeakyReLU", "PReLU"):
-        return activations.param_relu_spec_from_hls(layer, in_width, out_width, n_par, _quantize)
-    if activation in activations.TABLE_ACTIVATIONS:
-        return activations.table_spec_from_hls(layer, activation, in_width, out_width, n_par)
-    if cls in ("Activation", "ReLU") and activation in ("relu", "linear"):
-        return LayerSpec(layer.name, "relu" if activation == "relu" else "cast", n_par, n_par, input_width=in_width,
-                         result_width=out_width)
-    if cls == "Softmax" or activation == "softmax":
-        table = _type(layer, "exp_table_t")
-        return LayerSpec(layer.name, "softmax", n_out, n_out, input_width=in_width, result_width=out_width,
-                         accum_width=_width_signed_frac(table)[0] if table is not None else 18,
-                         table_size=int(layer.get_attr("table_size", 0) or 0))
-    return LayerSpec(layer.name, "other", n_out, n_out, result_width=out_width)
+    context = HlsLayerContext(in_width=in_width, in_widths=tuple(in_widths), out_width=out_width, n_out=n_out,
+                              n_par=n_par, io_type=io_type,
+                              activation=str(layer.get_attr("activation", "") or "").lower(),
+                              kind_name=str(layer.get_attr("class_name", cls)))
+    read = hls_layer_reader(layer, context)
+    if read is None:
+        return LayerSpec(layer.name, "other", n_out, n_out, result_width=out_width)
+    return read(layer, context)
+
+
+def _parallel(layer: Any, context: HlsLayerContext) -> bool:
+    return context.io_type == "io_parallel"
+
+
+@register_hls_layer("Input")
+def read_input(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return LayerSpec(layer.name, "input", context.n_out, context.n_out, result_width=context.out_width)
+
+
+@register_hls_layer("Dense")
+def read_dense(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return dense_spec(layer, context.in_width)
+
+
+@register_hls_layer(*_WIRING, when=_parallel)
+def read_wiring(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return LayerSpec(layer.name, "reshape", context.n_out, context.n_out, result_width=context.out_width)
+
+
+@register_hls_layer(when=lambda layer, context: layer.class_name in ("Activation", "ReLU")
+                    and context.activation in ("relu", "linear"))
+def read_relu_or_cast(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    return LayerSpec(layer.name, "relu" if context.activation == "relu" else "cast", context.n_par, context.n_par,
+                     input_width=context.in_width, result_width=context.out_width)
+
+
+@register_hls_layer(when=lambda layer, context: layer.class_name == "Softmax" or context.activation == "softmax")
+def read_softmax(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    table = _type(layer, "exp_table_t")
+    return LayerSpec(layer.name, "softmax", context.n_out, context.n_out, input_width=context.in_width,
+                     result_width=context.out_width,
+                     accum_width=_width_signed_frac(table)[0] if table is not None else 18,
+                     table_size=int(layer.get_attr("table_size", 0) or 0))
