@@ -28,17 +28,19 @@ def _budget(budget: Budget | str | Path) -> Budget:
 def generate_data(kind: Literal["jets"] = "jets", *, out: str | Path = "data/jets", jets_per_class: int = 2000,
                   classes: list[str] | None = None, seed: int = 1, fast: bool = False, workers: int | None = None,
                   events_per_shard: int | None = None, cache_dir: str | Path | None = None,
-                  progress: bool = True, ray_address: str | None = None, definition: str | None = None) -> Path:
+                  progress: bool = True, ray_address: str | None = None, definition: str | None = None,
+                  detector: bool = False) -> Path:
     """Generate a seeded, cached jet dataset with Pythia 8 + FastJet; returns the HDF5 path.
 
     ``ray_address`` runs the shards as Ray tasks ('local' starts a local cluster); the output does not change.
     ``definition`` names a ``jet_definitions`` entry (default ``hls4ml``; ``legacy`` is edgenn's first recipe).
+    ``detector`` measures the constituents with ``datasets.detector_response`` (tracker + calorimeter towers).
     Example: ``edgenn.generate_data(out="data/jets", jets_per_class=500, fast=True)``.
     """
     from edgenn.config.load import validate
     from edgenn.datasets import JetGenConfig, generate_jets
 
-    fields = {"jets_per_class": jets_per_class, "seed": seed, "fast": fast}
+    fields = {"jets_per_class": jets_per_class, "seed": seed, "fast": fast, "detector": detector}
     if classes is not None:
         fields["classes"] = classes
     if workers is not None:
@@ -63,12 +65,13 @@ def generate_events(*, out: str | Path = "data/events", events_per_process: int 
                     events_per_shard: int | None = None, qcd_pt_hat_min: float | None = None,
                     lepton_pt_min: float | None = None, ht_min: float | None = None,
                     max_shards_per_process: int | None = None, cache_dir: str | Path | None = None,
-                    progress: bool = True, stream: str | None = None) -> Path:
+                    progress: bool = True, stream: str | None = None, pileup_mu: float | None = None) -> Path:
     """Generate trigger-level SM + BSM events (ADC2021 layout) with Pythia 8; returns the ``events.h5`` path.
 
     Example: ``edgenn.generate_events(out="data/events", events_per_process=2000, fast=True)``;
     ``process_events={"wlnu": 200_000}`` overrides the target of single processes; ``stream`` names an
-    ``event_streams`` entry (default ``adc2021``; ``ht_legacy`` is edgenn's first stream).
+    ``event_streams`` entry (default ``adc2021``; ``ht_legacy`` is edgenn's first stream); ``pileup_mu`` overlays
+    a Poisson number of minimum-bias interactions with that mean on every event (``datasets.pileup``; default none).
     """
     from edgenn.config.load import validate
     from edgenn.datasets.events_generate import EventGenConfig, generate_events as _generate
@@ -76,7 +79,7 @@ def generate_events(*, out: str | Path = "data/events", events_per_process: int 
     given = dict(stream=stream, processes=processes, process_events=process_events, workers=workers,
                  events_per_shard=events_per_shard,
                  qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
-                 max_shards_per_process=max_shards_per_process)
+                 max_shards_per_process=max_shards_per_process, pileup_mu=pileup_mu)
     fields = {"events_per_process": events_per_process, "seed": seed, "fast": fast,
               **{k: v for k, v in given.items() if v is not None}}
     config = validate(EventGenConfig, fields, source="edgenn data generate events")

@@ -23,6 +23,13 @@ class GenerateSpec(Strict):
 
     jets_per_class: int = Field(2000, ge=1)
     fast: bool = True
+    detector: bool = Field(False, description="jets measured by the simple tracker + calorimeter response "
+                                              "(`edgenn data generate jets --detector`)")
+
+    def command(self, out: Path) -> str:
+        """The ``edgenn data generate jets`` command that makes this dataset at ``out``."""
+        flags = (" --fast" if self.fast else "") + (" --detector" if self.detector else "")
+        return f"edgenn data generate jets --out {out} --jets-per-class {self.jets_per_class}{flags}"
 
 
 class DataSpec(Strict):

@@ -65,6 +65,8 @@ class EventGenConfig(BaseModel):
     lepton_pt_min: float = Field(23.0, ge=0, description="single e/mu trigger threshold in GeV")
     ht_min: float = Field(350.0, ge=0, description="jet HT trigger threshold in GeV")
     events_per_shard: int = Field(500, ge=1, le=100_000)
+    # Mean number of overlaid minimum-bias interactions per event (ADC2021's files say PU 20); 0: no pileup.
+    pileup_mu: float = Field(0.0, ge=0, le=200, description="mean pileup (Poisson) overlaid on every event")
     # None: the stream's cap per process (adc2021 caps its QCD slices, whose filter efficiency is ~1e-5, so that the
     # default command ends in minutes; ask for QCD statistics explicitly), else 200.
     max_shards_per_process: int | None = Field(None, ge=1, le=_SHARDS_PER_PROCESS,
@@ -111,11 +113,14 @@ def shard_spec(config: EventGenConfig, process: str, shard_index: int) -> EventS
                           pythia_seed=pythia_seed(config.seed, process, shard_index, config.stream),
                           num_events=config.events_per_shard, fast=config.fast,
                           qcd_pt_hat_min=config.qcd_pt_hat_min, lepton_pt_min=config.lepton_pt_min,
-                          ht_min=config.ht_min, stream=config.stream)
+                          ht_min=config.ht_min, stream=config.stream, pileup_mu=config.pileup_mu)
 
 
 def shard_cache_key(spec: EventShardSpec, versions: dict[str, str]) -> str:
-    return cache_key({"generator": GENERATOR_VERSION, "spec": dataclasses.asdict(spec), "settings": spec.settings(),
+    fields = dataclasses.asdict(spec)
+    if not spec.pileup_mu:  # shards without pileup keep the keys they had before the option existed
+        del fields["pileup_mu"], fields["pileup_pool_events"]
+    return cache_key({"generator": GENERATOR_VERSION, "spec": fields, "settings": spec.settings(),
                       "versions": versions})
 
 

@@ -18,6 +18,9 @@ removes the leptons' photon radiation); lepton, jet and MET resolutions are para
 shard's Pythia seed (``RESOLUTION``). Generator-level streams (ht_legacy, ``truth_objects``): every final-state e/mu,
 jets of all visible particles, MET = minus the vector pT sum of the visible particles with |eta| < 4.9.
 
+Pileup (``pileup_mu`` > 0): a Poisson number of minimum-bias interactions from a per-shard pool is overlaid on each
+event before its objects are built (``pileup``), so it reaches isolation, jets and MET.
+
 Preselection: an electron or muon with pT > lepton_pt_min (23 GeV: the ADC2021 filter); the ht_legacy stream also
 accepts jet HT > ht_min (350 GeV), which is what let its QCD in with a measurable efficiency.
 """
@@ -48,7 +51,8 @@ from edgenn.datasets.event_layout import (  # noqa: F401 - the layout names are 
     fill_rows,
 )
 from edgenn.datasets.event_reco import reco_objects
-from edgenn.datasets.jets_pythia import make_pythia, quiet_stdout
+from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, make_pythia, quiet_stdout
+from edgenn.datasets.pileup import DEFAULT_POOL_EVENTS, final_state, minimum_bias_settings, overlay, pool_seed
 
 # Bump when the physics or object code changes: it is part of every shard's cache key.
 GENERATOR_VERSION = "events-pythia-2"
@@ -66,6 +70,8 @@ class EventShardSpec:
     lepton_pt_min: float
     ht_min: float
     stream: str = DEFAULT_EVENT_STREAM
+    pileup_mu: float = 0.0  # mean number of overlaid minimum-bias interactions (``pileup``); 0: none
+    pileup_pool_events: int = DEFAULT_POOL_EVENTS
 
     def settings(self) -> list[str]:
         """The Pythia settings strings, in the order they are read."""
@@ -104,6 +110,11 @@ def _generate(spec: EventShardSpec) -> EventShardResult:
     info = pythia.infoPython()
     sigma_pb, sigma_err_pb = float(info.sigmaGen()) * 1e9, float(info.sigmaErr()) * 1e9  # Pythia reports mb
     prt = events.prt
+    if spec.pileup_mu > 0:
+        pool, _ = make_pythia(minimum_bias_settings(pool_seed(spec.pythia_seed, PYTHIA_SEED_MAX)))
+        pool_prt = final_state(pool.nextBatch(spec.pileup_pool_events).prt)
+        # Its own stream: the reconstruction's random numbers below stay those of the shard without pileup.
+        prt, _ = overlay(final_state(prt), pool_prt, spec.pileup_mu, np.random.default_rng((spec.pythia_seed, 1)))
     stream = event_stream(spec.stream)
     if stream.reconstructed:
         objects = reco_objects(prt, np.random.default_rng(spec.pythia_seed))

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import edgenn.filenames as filenames
 from edgenn._version import __version__
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
+from edgenn.datasets.detector_response import DEFAULT_DETECTOR
 from edgenn.datasets.jet_data import CLASS_NAMES, CONSTITUENT_NAMES, FEATURE_NAMES, JetData, save_jets
 from edgenn.datasets.jet_definitions import DEFAULT_JET_DEFINITION, JET_DEFINITIONS
 from edgenn.datasets.jets_pythia import (
@@ -59,6 +60,9 @@ class JetGenConfig(BaseModel):
     classes: tuple[ClassName, ...] = CLASS_NAMES
     seed: int = Field(1, ge=1, le=MAX_SEED)
     fast: bool = False  # MPI off: 3-5x faster generation, slightly lower multiplicity
+    # Constituents measured by a simple tracker + calorimeter (detector_response, Delphes CMS card values); off: the
+    # generator-level particles, as in the public hls4ml dataset.
+    detector: bool = False
     # A registered jet_definitions entry: processes, hard-process pT window and feature conventions.
     definition: Literal[tuple(JET_DEFINITIONS)] = DEFAULT_JET_DEFINITION  # type: ignore[valid-type]
     # Hard-process pT window in GeV; None takes the definition's (hls4ml 995-1005, legacy >= 950).
@@ -125,12 +129,19 @@ def shard_spec(config: JetGenConfig, cls: str, shard_index: int) -> ShardSpec:
     return ShardSpec(cls=cls, shard_index=shard_index, pythia_seed=pythia_seed(config.seed, cls, shard_index),
                      num_events=config.events_per_shard, fast=config.fast, pt_hat_min=low, pt_hat_max=high,
                      pt_min=config.pt_min, pt_max=config.pt_max, eta_max=config.eta_max, jet_r=config.jet_r,
-                     definition=config.definition)
+                     definition=config.definition, detector=config.detector)
 
 
 def shard_cache_key(spec: ShardSpec, versions: dict[str, str]) -> str:
-    return cache_key({"generator": GENERATOR_VERSION, "spec": dataclasses.asdict(spec), "settings": spec.settings(),
-                      "features": FEATURE_NAMES, "constituents": CONSTITUENT_NAMES, "versions": versions})
+    fields = dataclasses.asdict(spec)
+    # Generator-level shards keep the keys they had before the detector option existed; measured ones are keyed by
+    # every response parameter, so a changed resolution never reuses a shard.
+    detector = fields.pop("detector")
+    payload = {"generator": GENERATOR_VERSION, "spec": fields, "settings": spec.settings(),
+               "features": FEATURE_NAMES, "constituents": CONSTITUENT_NAMES, "versions": versions}
+    if detector:
+        payload["detector"] = dataclasses.asdict(DEFAULT_DETECTOR)
+    return cache_key(payload)
 
 
 def _run_shard(spec: ShardSpec, cache_dir: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

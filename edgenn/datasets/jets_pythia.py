@@ -4,6 +4,9 @@ A shard is (class, shard index) with its own Pythia seed; it is a pure function 
 pythia8mc/fastjet versions), which is what makes on-disk caching and byte-identical reruns possible. Pythia objects
 live only inside the call that uses them, so shards can run in separate worker processes.
 
+With ``detector`` on, the jets are clustered from measured particles (``detector_response``: tracks and calorimeter
+towers); truth matching still uses the generator record.
+
 Physics (13 TeV; processes and hard-process pT window from the named ``jet_definitions`` entry): the two leading jets of each event are kept if they lie in the pT window and
 |eta| < eta_max and match the truth object of the class within dR < R: a light quark (q), a gluon (g), or a W / Z /
 top resonance whose decay quarks (2 for W, Z; 3 for t) all lie within R of the jet (contained decays).
@@ -20,6 +23,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from edgenn.datasets.detector_response import measured_particles
 from edgenn.datasets.jet_data import CLASS_NAMES
 from edgenn.datasets.jet_definitions import DEFAULT_JET_DEFINITION, jet_definition
 from edgenn.datasets.jet_features import compute_jet_features, quiet_fastjet_warnings
@@ -49,6 +53,7 @@ class ShardSpec:
     jet_r: float
     pt_hat_max: float | None = None
     definition: str = DEFAULT_JET_DEFINITION
+    detector: bool = False  # constituents through detector_response (tracker + calorimeter towers)
 
     def settings(self) -> list[str]:
         """The Pythia settings strings, in the order they are read."""
@@ -165,8 +170,12 @@ def _generate(spec: ShardSpec) -> ShardResult:
     prt = events.prt
     aid = abs(prt.id)
     visible = prt[(prt.status > 0) & (aid != 12) & (aid != 14) & (aid != 16)]
-    parts = ak.zip({"px": visible.p.px, "py": visible.p.py, "pz": visible.p.pz, "E": visible.p.e},
-                   with_name="Momentum4D")
+    if spec.detector:
+        # Seeded from the shard's own Pythia seed, so a shard stays a pure function of its spec.
+        parts = measured_particles(visible, pythia.particleData.charge, np.random.default_rng(spec.pythia_seed))
+    else:
+        parts = ak.zip({"px": visible.p.px, "py": visible.p.py, "pz": visible.p.pz, "E": visible.p.e},
+                       with_name="Momentum4D")
     cluster = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, spec.jet_r))
     min_pt = 0.5 * spec.pt_min  # loose pre-cut; the real window is applied below
     jets, cons = cluster.inclusive_jets(min_pt=min_pt), cluster.constituents(min_pt=min_pt)

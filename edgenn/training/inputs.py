@@ -48,8 +48,8 @@ def dataset_file(spec: DataSpec) -> Path | list[Path]:
     if not h5.is_file():
         raise MissingArtifactError(
             f"dataset {h5} not found.",
-            fix=f"make it with `edgenn data generate jets --out {path if h5 != path else path.parent}` "
-                "(or set data.path in the recipe to an existing dataset).")
+            fix=f"make it with `{spec.generate.command(path if h5 != path else path.parent)}` "
+                "(data.generate in the recipe; or set data.path to an existing dataset).")
     return h5
 
 

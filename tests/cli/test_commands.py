@@ -93,11 +93,11 @@ def test_data_generate_passes_flags(monkeypatch):
     monkeypatch.setattr(edgenn.api, "generate_data", lambda kind, **kw: seen.update(kw, kind=kind) or Path("d/jets.h5"))
     res = runner.invoke(app, ["--no-progress", "data", "generate", "jets", "--out", "d", "--jets-per-class", "50",
                               "--class", "W", "--class", "Z", "--fast", "--seed", "3", "--workers", "1",
-                              "--definition", "legacy"])
+                              "--definition", "legacy", "--detector"])
     assert res.exit_code == 0, res.output
     assert seen == {"kind": "jets", "out": Path("d"), "jets_per_class": 50, "classes": ["W", "Z"], "seed": 3,
                     "fast": True, "workers": 1, "events_per_shard": None, "cache_dir": None, "progress": False,
-                    "ray_address": None, "definition": "legacy"}
+                    "ray_address": None, "definition": "legacy", "detector": True}
 
 
 def test_data_generate_bad_seed_is_one_line_error():

@@ -23,6 +23,9 @@ def data_generate(
     definition: Optional[str] = typer.Option(None, help="Jets: sample definition, 'hls4ml' (default: the public "
                                                         "dataset's recipe) or 'legacy' (edgenn's first one); see "
                                                         "docs/jet_definitions.md."),
+    detector: bool = typer.Option(False, "--detector", help="Jets: measure constituents with a simple tracker + "
+                                                           "calorimeter towers (Delphes CMS card values; see "
+                                                           "docs/jet_definitions.md). Default: generator level."),
     workers: Optional[int] = typer.Option(None, help="Worker processes (default: one per core)."),
     events_per_shard: Optional[int] = typer.Option(None, help="Pythia events per cached shard (default 500)."),
     cache_dir: Optional[Path] = typer.Option(None, help="Shard cache (default ~/.cache/edgenn or $EDGENN_CACHE_DIR)."),
@@ -40,6 +43,9 @@ def data_generate(
         if definition is not None:
             raise InvalidInputError("--definition names a jet-sample definition; events have streams.",
                                     fix="drop --definition for `data generate events` (see `events --help`).")
+        if detector:
+            raise InvalidInputError("--detector applies to jets; events have their own parametrised resolution.",
+                                    fix="drop --detector for `data generate events`.")
 
         return generate_events_from_cli(ctx.args, out=out, seed=seed, fast=fast, workers=workers,
                                         events_per_shard=events_per_shard, cache_dir=cache_dir,
@@ -50,7 +56,8 @@ def data_generate(
     if ctx.args:
         raise InvalidInputError(f"unknown option(s) for jets: {' '.join(ctx.args)}.", fix="see --help.")
     path = generate_data(kind, out=out, jets_per_class=jets_per_class, classes=classes, seed=seed, fast=fast,
-                         definition=definition, workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
+                         definition=definition, detector=detector, workers=workers,
+                         events_per_shard=events_per_shard, cache_dir=cache_dir,
                          progress=settings(ctx).progress, ray_address=ray_address)
     console.print(f"dataset written: [bold]{path}[/]")
     return {"paths": {"dataset": path, "manifest": Path(path).parent / filenames.MANIFEST}}

@@ -28,6 +28,10 @@ def events_command(
     qcd_pt_hat_min: Optional[float] = typer.Option(None, help="ht_legacy: QCD p-hat-T floor in GeV (default 100)."),
     lepton_pt_min: Optional[float] = typer.Option(None, help="Single e/mu trigger threshold in GeV (default 23)."),
     ht_min: Optional[float] = typer.Option(None, help="ht_legacy: jet HT trigger threshold in GeV (default 350)."),
+    pileup_mu: Optional[float] = typer.Option(None, "--pileup-mu", help="Overlay a Poisson number of minimum-bias "
+                                                                      "interactions with this mean on every event "
+                                                                      "(ADC2021: 20; default 0, none); see "
+                                                                      "docs/event_streams.md."),
     max_shards_per_process: Optional[int] = typer.Option(None, help="Give up on a low-efficiency process after "
                                                                     "this many shards (default 200; adc2021's QCD "
                                                                     "slices 4 unless given a target with --events)."),
@@ -35,7 +39,7 @@ def events_command(
     return {k: v for k, v in dict(events_per_process=events_per_process, stream=stream, processes=process,
                                   process_events=_process_events(events) if events else None,
                                   qcd_pt_hat_min=qcd_pt_hat_min, lepton_pt_min=lepton_pt_min, ht_min=ht_min,
-                                  max_shards_per_process=max_shards_per_process).items() if v is not None}
+                                  pileup_mu=pileup_mu, max_shards_per_process=max_shards_per_process).items() if v is not None}
 
 
 def events_parser() -> typer.Typer:

@@ -1,0 +1,49 @@
+"""Pileup overlay for trigger events: soft-QCD minimum-bias interactions added to each hard event.
+
+ADC2021's events carry pileup (its file names say PU 20; Govorkova et al., arXiv:2107.02157, simulated them with
+Delphes, whose ``PileUpMerger`` draws a Poisson number of minimum-bias events per bunch crossing). Here each shard
+generates one pool of ``pool_events`` minimum-bias events with Pythia (``SoftQCD:inelastic``: non-diffractive plus
+single, double and central diffraction, multi-parton interactions always on since they are what minimum bias is),
+and every hard event receives a Poisson(``mu``) number of pool events drawn with replacement. The pool's own seed
+comes from the shard's Pythia seed, so a shard stays a pure function of its spec.
+
+What it does not model (edgenn's choice, said so in docs/event_streams.md): vertex or timing separation, so no
+charged-hadron subtraction or PUPPI-like mitigation: pileup particles enter isolation cones, jets and the MET sums
+as they would in a detector without mitigation. A pool event is reused about ``num_events * mu / pool_events`` times
+per shard; the reuse is random, so no two hard events share the same overlay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Minimum-bias events generated once per shard, then sampled with replacement.
+DEFAULT_POOL_EVENTS = 1000
+MINIMUM_BIAS = ("SoftQCD:inelastic = on",)
+
+
+def pool_seed(pythia_seed: int, seed_max: int) -> int:
+    """The pool's Pythia seed: one-to-one with the shard's own seed and inside Pythia's 1..seed_max."""
+    return seed_max + 1 - pythia_seed
+
+
+def minimum_bias_settings(seed: int) -> list[str]:
+    return ["Beams:eCM = 13000.", "Print:quiet = on", "Next:numberCount = 0", "Random:setSeed = on",
+            f"Random:seed = {seed}", *MINIMUM_BIAS]
+
+
+def final_state(prt):  # noqa: ANN001, ANN201 - awkward particle records of Pythia.nextBatch
+    """The final-state particles of each event, keeping only the fields the object builders read."""
+    return prt[prt.status > 0][["id", "status", "p"]]
+
+
+def overlay(hard, pool, mu: float, rng: np.random.Generator):  # noqa: ANN001, ANN201 - awkward records
+    """``hard`` (events x particles) with a Poisson(``mu``) number of ``pool`` events' particles appended to each
+    event; both are ``final_state`` records. Returns (merged records, number of overlaid interactions per event)."""
+    import awkward as ak
+
+    counts = rng.poisson(mu, size=len(hard))
+    draws = rng.integers(0, len(pool), size=int(counts.sum()))
+    per_event = ak.unflatten(pool[draws], counts)  # (events, interactions, particles)
+    added = ak.flatten(per_event, axis=2)
+    return ak.concatenate([hard, added], axis=1), counts
