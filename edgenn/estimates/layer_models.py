@@ -36,7 +36,7 @@ def _load_builtins() -> None:
 
 
 def layer_model(kind: str) -> LayerModel:
-    """The model for ``kind`` (a ``resources.LayerKind``); KeyError for a kind no module registers."""
+    """The model for ``kind`` (a ``LayerSpec.kind``); KeyError for a kind no module registers."""
     _load_builtins()
     return _MODELS[kind]
 

@@ -12,17 +12,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from edgenn.errors import InvalidInputError
+from edgenn.estimates.layer_models import layer_model_kinds
 
 METHOD = "analytic"
 LATENCY_NS_NOTE = "at target clock, timing not verified"
 SCHEMA_VERSION = 1
 
-LayerKind = Literal["dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm",
-                    "cast", "table", "param_relu"]
+# A kind is whatever a module registers with ``estimates.layer_models.register_layer_model``: a new layer model adds its
+# kind there, and LayerSpec accepts it, without a list here to keep in step.
+LayerKind = str
 Strategy = Literal["Latency", "Resource"]
-# conv kinds: estimates/conv.py; merge, batchnorm, cast: estimates/elementwise.py; table, param_relu: activations.py
-_KINDS = ("dense", "relu", "softmax", "input", "other", "conv2d", "pool2d", "reshape", "merge", "batchnorm", "cast",
-          "table", "param_relu")
 IO_TYPES = ("io_parallel", "io_stream")
 _STRATEGIES = ("Latency", "Resource")
 
@@ -63,8 +62,9 @@ class LayerSpec:
 
     def __post_init__(self) -> None:
         where = f"layer {self.name!r}"
-        if self.kind not in _KINDS:
-            raise InvalidInputError(f"{where}: kind must be one of {_KINDS} (got {self.kind!r}).")
+        kinds = layer_model_kinds()
+        if self.kind not in kinds:
+            raise InvalidInputError(f"{where}: kind must be one of {tuple(kinds)} (got {self.kind!r}).")
         if self.strategy not in _STRATEGIES:
             raise InvalidInputError(
                 f"{where}: strategy must be one of {_STRATEGIES} (got {self.strategy!r}).",

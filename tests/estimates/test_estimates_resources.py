@@ -48,3 +48,23 @@ def test_figures_use_the_units_the_budget_schema_expects():
     total = _report().total
     for name, fig in total.figures().items():
         assert fig.unit == UNITS[name], name
+
+
+def test_layer_kinds_are_the_registered_layer_models(monkeypatch):
+    """A kind is accepted because a model is registered for it (no second list to keep in step), and an unknown kind
+    is refused naming the registered ones."""
+    from edgenn.estimates import layer_models
+    from edgenn.estimates.resources import Estimate
+
+    with pytest.raises(InvalidInputError, match=r"kind must be one of .*'conv2d'.*'dense'.* \(got 'lstm'\)"):
+        LayerSpec("rnn", "lstm", 4, 4)
+    layer_models.layer_model_kinds()  # built-ins loaded before the registry is copied
+    monkeypatch.setattr(layer_models, "_MODELS", dict(layer_models._MODELS))
+
+    @layer_models.register_layer_model("lstm")
+    def _lstm(layer, clock_ns, constants):
+        return Estimate.build(layer.name, lut=7 * layer.n_in, ff=0, dsp=0, bram=0, latency_cycles=3, ii_cycles=1,
+                              clock_period_ns=clock_ns)
+
+    report = estimate(DesignSpec((LayerSpec("rnn", "lstm", 4, 4),), 5.0))
+    assert report.layers[0].lut.value == 28 and report.layers[0].latency_cycles.value == 3
