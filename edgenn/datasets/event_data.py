@@ -38,6 +38,10 @@ NUM_INPUTS = NUM_OBJECTS * len(OBJECT_FEATURES)
 _MAKE_COMMAND = "edgenn data generate events --out <dir>"
 
 
+# A background process with fewer rows than this does not set the size of a mixture (``background_mixture``).
+MIN_MIXTURE_EVENTS = 20
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class EventData:
     """Trigger-level events of several processes; validated at construction (see module docstring)."""
@@ -98,12 +102,19 @@ class EventData:
         """Indices (sorted) of a background sample whose process shares follow ``mixture_fractions``.
 
         ``rows`` restricts the draw to those row indices (e.g. one split). Each process contributes
-        round(M * fraction) events, M being the largest size every process can supply without replacement.
+        round(M * fraction) events, M being the largest size every process can supply without replacement. A process
+        with fewer than ``MIN_MIXTURE_EVENTS`` rows does not limit M: a weighted QCD slice with one or two events
+        passing a 1e-5 filter would otherwise shrink the whole mixture to a handful of events (or to none in a split
+        it has no event in). Such a process contributes the rows it has, so it is under-represented; its true share
+        is in the weights (``weights``), which a weighted evaluation uses.
         """
         fractions = self.mixture_fractions()
         pool = np.arange(self.num_events) if rows is None else np.asarray(rows)
         per_process = {b: pool[self.process[pool] == self.process_names.index(b)] for b in self.background_names}
-        limits = [len(per_process[b]) / f for b, f in fractions.items() if f > 0]
+        limits = [len(per_process[b]) / f for b, f in fractions.items()
+                  if f > 0 and len(per_process[b]) >= MIN_MIXTURE_EVENTS]
+        if not limits:  # every process is sparse: the plain rule, so that the mixture is still in proportion
+            limits = [len(per_process[b]) / f for b, f in fractions.items() if f > 0]
         size = min(limits) if limits else 0.0
         chosen = []
         for b, f in fractions.items():

@@ -119,8 +119,11 @@ DEFAULT_EVENT_STREAM = "adc2021"
 # Seeds are laid out per stream-local process index; this many slots per stream keeps every seed unique.
 MAX_PROCESSES_PER_STREAM = 16
 
-# ADC2021's published SM composition of the lepton-filtered background, in % (arXiv:2107.02157, Table 1).
+# ADC2021's published SM composition of the lepton-filtered background, in % of its events (the dataset paper's
+# table of SM processes; docs/event_streams.md says how far this could be checked here).
 ADC2021_COMPOSITION_PERCENT = {"W -> l nu": 59.2, "QCD multijet": 33.8, "Z -> l l": 6.7, "ttbar": 0.3}
+ADC2021_COMPOSITION_SOURCE = ("Govorkova et al., LHC physics dataset for unsupervised New Physics detection at 40 MHz, "
+                              "Sci. Data 9, 118 (2022), doi:10.1038/s41597-022-01187-8, arXiv:2107.02157")
 
 
 def event_stream(name: str) -> EventStream:

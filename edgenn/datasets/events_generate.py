@@ -28,6 +28,7 @@ from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
 from edgenn.datasets.event_data import DATASET_FILE, EventData, save_events
 from edgenn.datasets.event_streams import (
     ADC2021_COMPOSITION_PERCENT,
+    ADC2021_COMPOSITION_SOURCE,
     DEFAULT_EVENT_STREAM,
     EVENT_STREAMS,
     MAX_PROCESSES_PER_STREAM,
@@ -243,17 +244,32 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
 def background_summary(data: EventData) -> dict[str, Any]:
     """Background composition by ADC2021 group (% of the accepted cross-section) beside ADC2021's published one, and
     the effective number of background events (sum w)^2 / sum w^2: the weighted QCD slices can make it far smaller
-    than the raw count, and it is what sets the statistical precision of a background rate such as FPR 1e-5."""
+    than the raw count, and it is what sets the statistical precision of a background rate such as FPR 1e-5.
+
+    A process with no selected event contributes 0 to the composition, which says only that its share is small:
+    ``composition_upper_percent`` gives, for each group holding such a process, the group's share with those
+    processes at their 95 % CL upper efficiency (3 / events generated, the zero-count Poisson bound)."""
     w = data.weights[data.is_background()]
     total = float(w.sum())
+    info = data.meta.get("processes", {})
     groups: dict[str, float] = {}
+    bound: dict[str, float] = {}
     for name, sigma in data.accepted_cross_sections_pb().items():
         if name in data.background_names:
             group = composition_group(name)
             groups[group] = groups.get(group, 0.0) + sigma
+            record = info.get(name, {})
+            if record.get("events_selected") == 0 and record.get("events_generated"):
+                bound[group] = bound.get(group, 0.0) + 3.0 * record["sigma_gen_pb"] / record["events_generated"]
+    upper = {}
+    for group, extra in bound.items():
+        with_bound = groups[group] + extra
+        upper[group] = round(100.0 * with_bound / (total + extra), 3)
     return {
         "composition_percent": {g: round(100.0 * s / total, 3) if total > 0 else 0.0 for g, s in groups.items()},
+        "composition_upper_percent": upper,
         "adc2021_composition_percent": ADC2021_COMPOSITION_PERCENT,
+        "adc2021_source": ADC2021_COMPOSITION_SOURCE,
         "events": int(w.size),
         "effective_events": round(total**2 / float((w**2).sum()), 1) if w.size else 0.0,
     }

@@ -41,6 +41,18 @@ def test_mixture_follows_accepted_cross_sections():
     assert counts[1] == 12
 
 
+def test_a_sparse_heavy_process_does_not_starve_the_mixture():
+    # 2 QCD events carrying a third of the accepted cross-section (a weighted slice past a 1e-5 filter)
+    d = _data(n_per=(2, 300, 10), xs=(50.0, 100.0, 1.0))
+    idx = d.background_mixture(np.random.default_rng(1))
+    counts = np.bincount(d.process[idx], minlength=3)
+    assert counts[1] == 300 and counts[0] == 2  # W sets the size; QCD gives what it has (under-represented)
+    # without the rule the mixture would be 2 / (1/3) = 6 events
+    dense = _data(n_per=(30, 300, 10), xs=(50.0, 100.0, 1.0))
+    counts = np.bincount(dense.process[dense.background_mixture(np.random.default_rng(1))], minlength=3)
+    assert counts[0] == 30 and counts[1] == 60  # a process with enough rows still limits it
+
+
 def test_rejects_nan_rows_and_wrong_shapes():
     d = _data()
     bad = d.objects.copy()

@@ -70,3 +70,28 @@ def test_per_process_target_for_an_unknown_process_is_refused():
 
     with pytest.raises(ConfigError, match="unknown process.*'zprime'"):
         validate(EventGenConfig, {"process_events": {"zprime": 10}}, source="edgenn data generate events")
+
+
+def test_a_background_process_with_no_selected_event_gets_a_95cl_upper_share():
+    from rich.console import Console
+
+    from edgenn.cli.verbs.data_events import composition_table
+    from edgenn.datasets.event_data import EventData
+    from edgenn.datasets.events_generate import background_summary
+
+    w_sigma, qcd_sigma, qcd_generated = 2.0e4, 5.0e8, 1_000_000
+    data = EventData(objects=np.zeros((10, 19, 3), np.float32), process=np.zeros(10, np.int64),
+                     weights=np.full(10, w_sigma / 10), process_names=("wlnu", "qcd_pt50"),
+                     background_names=("wlnu", "qcd_pt50"),
+                     meta={"processes": {"wlnu": {"events_selected": 10, "events_generated": 30, "sigma_gen_pb": 6e4},
+                                         "qcd_pt50": {"events_selected": 0, "events_generated": qcd_generated,
+                                                      "sigma_gen_pb": qcd_sigma}}})
+    summary = background_summary(data)
+    assert summary["composition_percent"] == {"W -> l nu": 100.0, "QCD multijet": 0.0}
+    bound = 3.0 * qcd_sigma / qcd_generated  # zero-count Poisson 95 % CL, per generated event
+    assert summary["composition_upper_percent"] == {"QCD multijet": round(100 * bound / (w_sigma + bound), 3)}
+    assert "W -> l nu" not in summary["composition_upper_percent"]
+    console = Console(record=True, width=200)
+    console.print(composition_table(summary))
+    text = console.export_text()
+    assert "QCD multijet" in text and "< 6.98" in text and "33.8" in text and "effective 10" in text

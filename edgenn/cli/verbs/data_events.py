@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -81,4 +82,25 @@ def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fas
                            workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                            progress=progress, **options)
     console.print(f"dataset written: [bold]{path}[/]")
-    return {"paths": {"dataset": path, "manifest": Path(path).parent / filenames.MANIFEST}}
+    manifest = Path(path).parent / filenames.MANIFEST
+    console.print(composition_table(json.loads(manifest.read_text())["background"]))
+    return {"paths": {"dataset": path, "manifest": manifest}}
+
+
+def composition_table(background: dict):  # noqa: ANN201 - rich Table
+    """The manifest's background composition beside ADC2021's published one, with the effective event count."""
+    from rich.table import Table
+
+    ours, upper = background["composition_percent"], background.get("composition_upper_percent", {})
+    published = background["adc2021_composition_percent"]
+    table = Table(title="background composition (% of the accepted cross-section)",
+                  caption=f"{background['events']:,} background events, effective {background['effective_events']:,}"
+                          f" ((sum w)^2 / sum w^2); ADC2021: {background.get('adc2021_source', 'arXiv:2107.02157')}")
+    for column in ("group", "generated", "ADC2021"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for group in dict.fromkeys([*published, *ours]):
+        value = f"{ours[group]:.2f}" if group in ours else "-"
+        if group in upper:  # a process of the group passed no event: its share is only bounded
+            value += f" (< {upper[group]:.2f}, 95 % CL)"
+        table.add_row(group, value, f"{published[group]:.1f}" if group in published else "-")
+    return table
