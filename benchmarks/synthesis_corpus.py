@@ -1,6 +1,8 @@
 """Read corpus/synthesis/*.json and rebuild each design as the hls4ml 1.3 ModelGraph it was synthesised from.
 
-Two entry layouts exist:
+Three entry layouts exist:
+- ``keras`` (public projects that commit the hls4ml project with its ``keras_model.h5``): the Keras model JSON and
+  every layer's trained weights as recorded in that file, and the project's ``HLSConfig``; one report.
 - ``layers`` (projects that commit their trained weights): Dense/ReLU/softmax layers with per-layer types, reuse
   factor, strategy and the weight values; one report (``tool``, ``tool_version``, ``reported``).
 - ``model`` (hls4ml's CI baselines): a Keras layer list, one default precision, the strategy, and ``weights``:
@@ -50,9 +52,36 @@ def _convert(model, cfg, entry: dict, backend: str, out_dir: str):
 
 
 def build_hls_model(entry: dict, backend: str, out_dir: str, seed: int | None = None):
+    if "keras" in entry:
+        return _build_from_keras(entry, backend, out_dir)
     if "model" in entry:
         return _build_from_model(entry, backend, out_dir, seed)
     return _build_from_layers(entry, backend, out_dir)
+
+
+def _build_from_keras(entry: dict, backend: str, out_dir: str):
+    """The project's own Keras model (architecture and trained weights as recorded) with its hls4ml configuration."""
+    import copy
+
+    import tensorflow as tf
+    from qkeras.utils import _add_supported_quantized_objects
+
+    custom: dict = {}
+    _add_supported_quantized_objects(custom)
+    model = tf.keras.models.model_from_json(json.dumps(entry["keras"]["model_json"]), custom_objects=custom)
+    for name, arrays in entry["keras"]["weights"].items():
+        model.get_layer(name).set_weights(
+            [np.asarray(a["values"], dtype=np.float32).reshape(a["shape"]) for a in arrays])
+    return _convert(model, _current_config(copy.deepcopy(entry["hls_config"])), entry, backend, out_dir)
+
+
+def _current_config(cfg: dict) -> dict:
+    """The recorded HLSConfig in hls4ml 1.3's vocabulary: older projects wrote ``ConvImplementation: Pointwise``,
+    which 1.3 chooses by itself for a width-1 kernel and refuses as a value."""
+    for layer in (cfg.get("LayerName") or {}).values():
+        if isinstance(layer, dict) and layer.get("ConvImplementation") == "Pointwise":
+            del layer["ConvImplementation"]
+    return cfg
 
 
 def _initializer(name: str):

@@ -5,6 +5,8 @@ on a few small designs (the whole corpus is benchmarks/estimator_accuracy.py).""
 from __future__ import annotations
 
 import importlib.util
+import math
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -33,7 +35,7 @@ def report_for(key: str, backend: str, version: str):
 
 
 def test_corpus_entries_carry_provenance_and_figures():
-    assert len(CORPUS) >= 28
+    assert len(CORPUS) >= 60
     for entry in CORPUS.values():
         assert len(entry["source"]["commit"]) == 40 and entry["licence"]
         for report in reports_of(entry):
@@ -41,6 +43,28 @@ def test_corpus_entries_carry_provenance_and_figures():
         for layer in entry.get("layers", []):
             if layer["kind"] == "dense":
                 assert len(layer["weights"]) == layer["n_in"] * layer["n_out"]
+        for arrays in entry.get("keras", {}).get("weights", {}).values():
+            for array in arrays:
+                assert len(array["values"]) == math.prod(array["shape"])
+
+
+def test_corpus_has_trigger_sized_designs_from_independent_repositories():
+    big = [e for e in CORPUS.values() if max(r["reported"]["lut"] for r in reports_of(e)) >= 5000]
+    assert len(big) >= 20 and len({e["source"]["repository"] for e in big}) >= 5
+
+
+def test_committed_keras_project_rebuilds_with_its_recorded_precisions():
+    """A public project's own model and HLSConfig (QKeras layers, per-layer types) come back through hls4ml."""
+    entry = CORPUS["brainz22_l1jettagger_a216d84"]
+    with tempfile.TemporaryDirectory() as tmp:
+        hls_model = build_hls_model(entry, "Vivado", tmp)
+    layers = {layer.name: layer for layer in hls_model.get_layers()}
+    recorded = entry["hls_config"]["LayerName"]["q_dense"]["Precision"]["weight"]  # e.g. fixed<8,4>
+    width, integer = (int(x) for x in re.fullmatch(r"\w*fixed<(\d+),\s*(\d+).*>", recorded).groups())
+    weight = layers["q_dense"].get_weights("weight")
+    assert (weight.type.precision.width, weight.type.precision.integer) == (width, integer)
+    stored = entry["keras"]["weights"]["q_dense"][0]
+    assert weight.data.size == math.prod(stored["shape"])
 
 
 @pytest.mark.parametrize("key", ["hector_tutorial_model1_a", "nrp_tutorial_model1"])
