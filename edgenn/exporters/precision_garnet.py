@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
-from edgenn.exporters.garnet_reference import WEIGHT_FRACTION_BITS, GarNetTypes, firmware_weights
+from edgenn.exporters.garnet_reference import WEIGHT_FRACTION_BITS, GarNetTypes, firmware_weights, garnet_firmware
 from edgenn.exporters.precision_rules import Context, Tensor, unsupported
 from edgenn.exporters.precision_types import LayerPrecision
 from edgenn.exporters.precision_rules import merge_rule
+from edgenn.exporters.software_model import register_software_model
 
 EDGE_WEIGHT_T = FixedPoint(10, 0, False, "TRN", "SAT")
 NORM_T = FixedPoint(14, 4, False, "TRN", "SAT")  # used only with mean_by_nvert, which edgenn refuses
@@ -107,3 +108,10 @@ def layer_types(layer: Any, precision: LayerPrecision, data: FixedPoint) -> GarN
     """The GarNetTypes of an exported layer, read back from its LayerPrecision."""
     cfg = dict(precision.config_types)
     return GarNetTypes(data, cfg["edge_weight"], cfg["edge_weight_aggr"], cfg["aggr"], precision.result)
+
+
+@register_software_model("GarNet")
+def garnet_software_model(layer: Any, values: list[np.ndarray], input_types: list[FixedPoint], precision: LayerPrecision,
+                          reuse_factor: int) -> np.ndarray:
+    """GarNet's table-based firmware, bit for bit (``garnet_reference``), as the bit-exactness reference."""
+    return garnet_firmware(layer, values[0], values[1], layer_types(layer, precision, input_types[0]), reuse_factor)

@@ -10,13 +10,18 @@ are the same). Casts follow ``ap_fixed``: round, then overflow. da4ml rounds onl
 ``tf.round`` is half-to-even (``AP_RND_CONV``), so ``_round_half_even`` builds it from a truncation (derivation there).
 
 The output is the logits layer: a final softmax is table-based in hls4ml and is not part of the RTL (argmax and
-trigger thresholds use logits). Supported layers: QActivation (quantized_bits, quantized_relu), QDense, Activation
-relu/linear, ReLU, Dropout; anything else is an ``UnsupportedModelError`` naming the layer.
+trigger thresholds use logits). Each layer class is traced by the function registered for it with
+``@register_rtl_layer(class_name, ...)`` where it is defined (here: QActivation with quantized_bits/quantized_relu,
+QDense, Activation relu/linear/final softmax, ReLU, Dropout; modules ``rtl_*`` of this package are imported on first
+lookup, so a new layer is one decorated function); a layer of any other class is an ``UnsupportedModelError``
+naming it and the supported classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +30,47 @@ from edgenn.errors import UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint
 from edgenn.exporters.precision import ModelPrecision, quantizer_type
 
-SUPPORTED = ("QActivation", "QDense", "Activation", "ReLU", "Dropout")
+
+
+@dataclass(frozen=True)
+class RtlStep:
+    """How one layer enters the traced function."""
+
+    step: Callable[[Any], Any] | None  # x -> y on numpy and da4ml arrays; None: the layer moves no value
+    fraction: int                      # fraction bits of the layer's output grid
+    ends: bool = False                 # the RTL stops before this layer (a final softmax: hls4ml's table, not RTL)
+
+
+# (layer, precision of the model, fraction bits of the layer's input grid) -> RtlStep
+RtlLayer = Callable[[Any, ModelPrecision, int], RtlStep]
+_LAYERS: dict[str, RtlLayer] = {}
+_loaded = False
+
+
+def register_rtl_layer(*class_names: str) -> Callable[[RtlLayer], RtlLayer]:
+    def register(fn: RtlLayer) -> RtlLayer:
+        for class_name in class_names:
+            if class_name in _LAYERS:
+                raise ValueError(f"RTL trace for {class_name} is registered twice")
+            _LAYERS[class_name] = fn
+        return fn
+
+    return register
+
+
+def _load_builtins() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from edgenn.plugins import import_package_modules
+
+        import_package_modules(__package__, Path(__file__).parent, select=lambda name: name.startswith("rtl_"))
+
+
+def rtl_layer_classes() -> tuple[str, ...]:
+    """The Keras/QKeras layer classes the RTL target traces."""
+    _load_builtins()
+    return tuple(sorted(_LAYERS))
 
 
 def kif(fp: FixedPoint) -> tuple[int, int, int]:
@@ -77,30 +122,19 @@ def model_function(model: Any, precision: ModelPrecision) -> Callable[[Any], Any
         layers = layers[1:]
     steps: list[Callable[[Any], Any]] = []
     fraction = precision.input.fraction
+    supported = rtl_layer_classes()
     for layer in layers:
         cls = type(layer).__name__
-        if cls not in SUPPORTED:
+        if cls not in supported:
             raise UnsupportedModelError(f"layer '{layer.name}' ({cls}): the RTL target supports Dense chains only "
-                                        f"({', '.join(SUPPORTED)}).", fix="export this model with --target fpga.")
-        if cls == "Activation" and _act_name(layer) == "softmax":
-            if layer.name != precision.output_layer:
-                raise UnsupportedModelError(f"layer '{layer.name}': softmax before the last layer.")
-            break  # the RTL ends at the logits
-        if cls == "Dropout" or (cls == "Activation" and _act_name(layer) == "linear"):
+                                        f"({', '.join(supported)}).", fix="export this model with --target fpga.")
+        traced = _LAYERS[cls](layer, precision, fraction)
+        if traced.ends:
+            break
+        if traced.step is None:
             continue
-        lp = precision.layer(layer.name)
-        if cls == "QDense":
-            kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), np.float64)
-            bias = (np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), np.float64) if layer.use_bias
-                    else None)
-            steps.append(_dense_step(kernel, bias))
-            fraction = lp.result.fraction
-        elif cls == "QActivation":
-            fp = quantizer_type(layer.quantizer, layer)
-            steps.append(_cast_step(fp, fraction))
-            fraction = fp.fraction
-        else:  # exact relu: no rounding, the type only grows
-            steps.append(_relu_step())
+        steps.append(traced.step)
+        fraction = traced.fraction
         if layer.name == precision.logits_layer:
             break
 
@@ -137,3 +171,37 @@ def _relu_step() -> Callable[[Any], Any]:
 def _act_name(layer: Any) -> str:
     act = layer.activation
     return act if isinstance(act, str) else getattr(act, "__name__", str(act))
+
+
+@register_rtl_layer("QDense")
+def trace_dense(layer: Any, precision: ModelPrecision, fraction: int) -> RtlStep:
+    kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), np.float64)
+    bias = np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), np.float64) if layer.use_bias else None
+    return RtlStep(_dense_step(kernel, bias), precision.layer(layer.name).result.fraction)
+
+
+@register_rtl_layer("QActivation")
+def trace_quantizer(layer: Any, precision: ModelPrecision, fraction: int) -> RtlStep:
+    fp = quantizer_type(layer.quantizer, layer)
+    return RtlStep(_cast_step(fp, fraction), fp.fraction)
+
+
+@register_rtl_layer("Activation", "ReLU")
+def trace_activation(layer: Any, precision: ModelPrecision, fraction: int) -> RtlStep:
+    # a capped or leaky ReLU layer never gets here: its precision rule refuses it
+    name = _act_name(layer) if type(layer).__name__ == "Activation" else "relu"
+    if name == "softmax":
+        if layer.name != precision.output_layer:
+            raise UnsupportedModelError(f"layer '{layer.name}': softmax before the last layer.")
+        return RtlStep(None, fraction, ends=True)
+    if name == "linear":
+        return RtlStep(None, fraction)
+    if name != "relu":
+        raise UnsupportedModelError(f"layer '{layer.name}' (Activation {name!r}): the RTL target traces relu, linear "
+                                    "and a final softmax only.", fix="export this model with --target fpga.")
+    return RtlStep(_relu_step(), fraction)  # exact relu: no rounding, the type only grows
+
+
+@register_rtl_layer("Dropout")
+def trace_dropout(layer: Any, precision: ModelPrecision, fraction: int) -> RtlStep:
+    return RtlStep(None, fraction)  # inference: identity

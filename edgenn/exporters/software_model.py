@@ -2,7 +2,9 @@
 
 Contract: ``reference_outputs(model, inputs, precision, reuse_factor)`` evaluates ``model`` layer by layer on the
 host-quantized ``inputs`` (one array per model input, by input name) and returns every layer's output (float64,
-batch-first). Layers registered in ``SOFTWARE_MODELS`` are computed by edgenn's numpy model of their firmware;
+batch-first). Layers whose class has a model registered with ``@register_software_model(class_name)`` (in the
+``precision_*`` module that gives the layer its firmware types, imported on first lookup) are computed by edgenn's
+numpy model of their firmware;
 QActivation casts are applied in float64 by the fixed-point type that equals the QKeras quantizer (a wide firmware
 value reaching a quantizer must not be rounded to float32 first); every other layer runs in Keras, as it does in the
 QKeras reference of models without such layers. ``exporters.csim`` uses this as the reference of the bit-exactness
@@ -17,25 +19,38 @@ from typing import Any
 import numpy as np
 
 from edgenn.exporters.precision import ModelPrecision, quantizer_type
+from edgenn.exporters.precision_rules import load_rule_modules
 
 # (layer, input values, input firmware types, layer precision, reuse factor) -> output values
 SoftwareModel = Callable[[Any, list[np.ndarray], list[Any], Any, int], np.ndarray]
 
-
-def _garnet(layer: Any, values: list[np.ndarray], input_types: list[Any], prec: Any, reuse_factor: int) -> np.ndarray:
-    from edgenn.exporters.garnet_reference import garnet_firmware
-    from edgenn.exporters.precision_garnet import layer_types
-
-    return garnet_firmware(layer, values[0], values[1], layer_types(layer, prec, input_types[0]), reuse_factor)
+_MODELS: dict[str, SoftwareModel] = {}
 
 
-SOFTWARE_MODELS: dict[str, SoftwareModel] = {"GarNet": _garnet}
+def register_software_model(*class_names: str) -> Callable[[SoftwareModel], SoftwareModel]:
+    def register(fn: SoftwareModel) -> SoftwareModel:
+        for class_name in class_names:
+            if class_name in _MODELS:
+                raise ValueError(f"software model for {class_name} is registered twice")
+            _MODELS[class_name] = fn
+        return fn
+
+    return register
+
+
+def software_model_classes() -> tuple[str, ...]:
+    """Layer classes the firmware computes through lookup tables that edgenn models in numpy."""
+    load_rule_modules()
+    return tuple(sorted(_MODELS))
+
+
 REFERENCE_LABEL = "QKeras layers with edgenn's numpy model of the table-based firmware layer(s) ({})"
 
 
 def software_layers(model: Any) -> list[str]:
     """Names of the layers of ``model`` that the firmware computes through lookup tables edgenn models in numpy."""
-    return [layer.name for layer in model.layers if type(layer).__name__ in SOFTWARE_MODELS]
+    classes = software_model_classes()
+    return [layer.name for layer in model.layers if type(layer).__name__ in classes]
 
 
 def reference_outputs(model: Any, inputs: dict[str, np.ndarray], precision: ModelPrecision,
@@ -48,15 +63,16 @@ def reference_outputs(model: Any, inputs: dict[str, np.ndarray], precision: Mode
     values: dict[str, np.ndarray] = {}
     types: dict[str, Any] = {precision.input_name: precision.input, **dict(precision.extra_inputs)}
     types.update({p.name: p.result for p in precision.layers})
+    classes = software_model_classes()
     for layer in model.layers:
         cls = type(layer).__name__
         if cls == "InputLayer":
             values[layer.name] = np.asarray(inputs[layer.name], np.float64)
             continue
         ins = [values[name] for name in inbound[layer.name]]
-        if cls in SOFTWARE_MODELS:
+        if cls in classes:
             in_types = [types.get(_typed_source(name, inbound, types)) for name in inbound[layer.name]]
-            out = SOFTWARE_MODELS[cls](layer, ins, in_types, precision.layer(layer.name), reuse_factor)
+            out = _MODELS[cls](layer, ins, in_types, precision.layer(layer.name), reuse_factor)
         elif cls == "QActivation":
             out = quantizer_type(layer.quantizer, layer).quantize(ins[0])
         else:

@@ -5,23 +5,35 @@ from __future__ import annotations
 
 from edgenn.exporters.precision_rules import MERGE_RULES, load_rule_modules, supported_layer_classes
 
-# Converted, but checked against their own reference instead of the generic exact evaluator (and why).
-OWN_REFERENCE = {
-    "GarNet": "exporters/garnet_reference.py evaluates hls4ml's GarNet arithmetic (its aggregation has no Keras twin)",
-    "GarNetStack": "as GarNet",
-}
+# Registered by a precision rule only to be refused with a message of its own (and why).
+REFUSED = {"GarNetStack": "precision_garnet refuses it: edgenn models one GarNet layer, not a stack"}
 
 
 def test_every_converted_layer_class_has_an_exact_reference():
+    """Each converted class is checked against the generic exact evaluator or its own registered software model."""
     import edgenn.reference.layers as reference
+    from edgenn.exporters.software_model import software_model_classes
 
     load_rule_modules()
     converted = set(supported_layer_classes()) | set(MERGE_RULES)  # single-input and multi-input rules
-    missing = sorted(converted - set(reference.RULES) - set(OWN_REFERENCE))
+    own = set(software_model_classes())
+    missing = sorted(converted - set(reference.RULES) - own - set(REFUSED))
     assert not missing, (f"layer classes with a precision rule but no exact-reference rule (add @rule in "
-                         f"edgenn/reference/layers.py): {missing}")
-    stale = sorted(set(OWN_REFERENCE) - converted)
-    assert not stale, f"OWN_REFERENCE names classes that are no longer converted: {stale}"
+                         f"edgenn/reference/layers.py) or software model: {missing}")
+    stale = sorted((set(REFUSED) | own) - converted)
+    assert not stale, f"software models or REFUSED entries for classes that are no longer converted: {stale}"
+
+
+def test_every_rtl_traced_class_is_converted_and_has_an_exact_reference():
+    """The RTL target derives its types through the precision rules and is checked against the exact reference, so a
+    class it traces without either could never be exported or checked."""
+    import edgenn.reference.layers as reference
+    from edgenn.exporters.rtl_trace import rtl_layer_classes
+
+    traced = set(rtl_layer_classes())
+    assert {"QDense", "QActivation"} <= traced
+    assert sorted(traced - set(supported_layer_classes())) == []
+    assert sorted(traced - set(reference.RULES)) == []
 
 
 def test_reference_rules_name_real_layer_classes():

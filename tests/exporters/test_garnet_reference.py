@@ -198,3 +198,27 @@ def test_csim_equals_numpy_model_on_10000_graphs_and_ignores_vertex_order(tmp_pa
     assert np.mean(float_logits.argmax(1) == result.firmware["logits"].argmax(1)) > 0.9
     shuffled = simulate_csim(project, model, permute_real(x, n))
     assert np.array_equal(shuffled.firmware["logits"], result.firmware["logits"])
+
+
+def test_the_reference_computes_garnet_by_its_registered_software_model():
+    """GarNet's class is registered with a software model, so the bit-exactness reference evaluates the numpy firmware
+    (values on the result type's grid, not the float layer's) and feeds it to the Keras layers after it."""
+    import tensorflow as tf
+
+    from edgenn.exporters.precision import derive_precisions
+    from edgenn.exporters.software_model import reference_outputs, software_layers, software_model_classes
+
+    assert "GarNet" in software_model_classes()
+    model = garnet_model()
+    precision = derive_precisions(model)
+    assert software_layers(model) == ["garnet"]
+    x, n = graphs(300)
+    inputs = {"constituents": precision.input.quantize(x), "n_vertices": n[:, None].astype(np.float64)}
+    values = reference_outputs(model, inputs, precision, reuse_factor=1)
+    garnet = values["garnet"]
+    result_t = precision.layer("garnet").result
+    assert np.array_equal(result_t.quantize(garnet), garnet)
+    keras_garnet = tf.keras.Model(model.inputs, model.get_layer("garnet").output).predict(
+        [inputs["constituents"].astype(np.float32), inputs["n_vertices"].astype(np.float32)], verbose=0)
+    assert not np.allclose(keras_garnet, garnet, atol=1e-6)
+    assert values["logits"].shape == (300, CLASSES)

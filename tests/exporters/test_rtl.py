@@ -79,6 +79,22 @@ def test_unsupported_layer_is_named(tmp_path):
         model_function(model, derive_precisions(model))
 
 
+def test_an_activation_the_rtl_cannot_trace_is_refused_not_traced_as_relu():
+    import tensorflow as tf
+
+    from edgenn.exporters.precision import derive_precisions
+    from edgenn.exporters.rtl_trace import model_function
+    from qkeras import QActivation, QDense, quantized_bits
+
+    inp = tf.keras.Input((4,), name="x")
+    x = QActivation(quantized_bits(8, 3, alpha=1), name="q")(inp)
+    x = QDense(3, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1),
+               name="fc")(x)
+    model = tf.keras.Model(inp, tf.keras.layers.Activation("tanh", name="act")(x))  # a table in hls4ml
+    with pytest.raises(UnsupportedModelError, match=r"'act' \(Activation 'tanh'\)"):
+        model_function(model, derive_precisions(model, x_calibration=np.zeros((4, 4), np.float32)))
+
+
 def test_verilator_is_bit_exact_and_cached(tiny, tiny_rtl, tmp_path, monkeypatch):
     from edgenn.errors import ExternalToolError
     from edgenn.exporters.verilator import build_simulator, rtl_hash, run_simulator, verilator_env
