@@ -120,6 +120,12 @@ def apply_detector(event: np.ndarray, pid: np.ndarray, charge: np.ndarray, px: n
             "E": np.concatenate([t_e, tower_e])[order]}
 
 
+def charges(pid: np.ndarray, charge_of) -> np.ndarray:  # noqa: ANN001 - callable PDG id -> charge
+    """Electric charge of each particle of a flat PDG-id array, asking ``charge_of`` once per species."""
+    species = np.unique(pid)
+    return np.array([charge_of(int(s)) for s in species], dtype=np.float64)[np.searchsorted(species, pid)]
+
+
 def measured_particles(visible, charge_of, rng: np.random.Generator,  # noqa: ANN001 - awkward, callable
                        det: DetectorResponse = DEFAULT_DETECTOR):  # noqa: ANN201 - awkward Momentum4D
     """Jagged (events x particles) Momentum4D (px, py, pz, E) of the measured particles of ``visible`` (Pythia's
@@ -128,8 +134,7 @@ def measured_particles(visible, charge_of, rng: np.random.Generator,  # noqa: AN
 
     counts = ak.to_numpy(ak.num(visible.id))
     pid = ak.to_numpy(ak.flatten(visible.id)).astype(np.int64)
-    species = np.unique(pid)
-    charge = np.array([charge_of(int(s)) for s in species], dtype=np.float64)[np.searchsorted(species, pid)]
+    charge = charges(pid, charge_of)
     flat = {k: ak.to_numpy(ak.flatten(getattr(visible.p, k))).astype(np.float64) for k in ("px", "py", "pz", "e")}
     event = np.repeat(np.arange(counts.size), counts)
     out = apply_detector(event, pid, charge, flat["px"], flat["py"], flat["pz"], flat["e"], rng, det)

@@ -35,7 +35,7 @@ from edgenn.datasets.event_streams import (
     composition_group,
     event_stream,
 )
-from edgenn.datasets.events_pythia import GENERATOR_VERSION, EventShardSpec, generate_event_shard
+from edgenn.datasets.events_pythia import GENERATOR_VERSION, PILEUP_VERSION, EventShardSpec, generate_event_shard
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
 from edgenn.datasets.shard_scheduler import ShardJob, ShardProgress, ShardScheduler
 from edgenn.errors import InvalidInputError
@@ -119,10 +119,12 @@ def shard_spec(config: EventGenConfig, process: str, shard_index: int) -> EventS
 
 def shard_cache_key(spec: EventShardSpec, versions: dict[str, str]) -> str:
     fields = dataclasses.asdict(spec)
-    if not spec.pileup_mu:  # shards without pileup keep the keys they had before the option existed
+    payload = {"generator": GENERATOR_VERSION, "spec": fields, "settings": spec.settings(), "versions": versions}
+    if spec.pileup_mu:
+        payload["pileup"] = PILEUP_VERSION
+    else:  # shards without pileup keep the keys they had before the option existed
         del fields["pileup_mu"], fields["pileup_pool_events"]
-    return cache_key({"generator": GENERATOR_VERSION, "spec": fields, "settings": spec.settings(),
-                      "versions": versions})
+    return cache_key(payload)
 
 
 def _run_event_shard(spec: EventShardSpec, cache_dir: str, key: str) -> tuple[dict[str, np.ndarray], dict]:

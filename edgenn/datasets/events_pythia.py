@@ -52,10 +52,19 @@ from edgenn.datasets.event_layout import (  # noqa: F401 - the layout names are 
 )
 from edgenn.datasets.event_reco import reco_objects
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, make_pythia, quiet_stdout
-from edgenn.datasets.pileup import DEFAULT_POOL_EVENTS, final_state, minimum_bias_settings, overlay, pool_seed
+from edgenn.datasets.pileup import (
+    DEFAULT_POOL_EVENTS,
+    charged_hadron_subtracted,
+    final_state,
+    minimum_bias_settings,
+    overlay,
+    pool_seed,
+)
 
 # Bump when the physics or object code changes: it is part of every shard's cache key.
 GENERATOR_VERSION = "events-pythia-2"
+# Part of the key of shards with pileup only (shards without keep theirs): bump when the overlay changes.
+PILEUP_VERSION = "pileup-2"  # 2: charged pileup in the tracker subtracted
 
 @dataclasses.dataclass(frozen=True)
 class EventShardSpec:
@@ -112,7 +121,8 @@ def _generate(spec: EventShardSpec) -> EventShardResult:
     prt = events.prt
     if spec.pileup_mu > 0:
         pool, _ = make_pythia(minimum_bias_settings(pool_seed(spec.pythia_seed, PYTHIA_SEED_MAX)))
-        pool_prt = final_state(pool.nextBatch(spec.pileup_pool_events).prt)
+        pool_prt = charged_hadron_subtracted(final_state(pool.nextBatch(spec.pileup_pool_events).prt),
+                                             pool.particleData.charge)
         # Its own stream: the reconstruction's random numbers below stay those of the shard without pileup.
         prt, _ = overlay(final_state(prt), pool_prt, spec.pileup_mu, np.random.default_rng((spec.pythia_seed, 1)))
     stream = event_stream(spec.stream)

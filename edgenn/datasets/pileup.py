@@ -7,9 +7,10 @@ single, double and central diffraction, multi-parton interactions always on sinc
 and every hard event receives a Poisson(``mu``) number of pool events drawn with replacement. The pool's own seed
 comes from the shard's Pythia seed, so a shard stays a pure function of its spec.
 
-What it does not model (edgenn's choice, said so in docs/event_streams.md): vertex or timing separation, so no
-charged-hadron subtraction or PUPPI-like mitigation: pileup particles enter isolation cones, jets and the MET sums
-as they would in a detector without mitigation. A pool event is reused about ``num_events * mu / pool_events`` times
+Mitigation: charged pileup particles inside the tracker (|eta| < ``TRACKER_ETA_MAX``) are removed before the
+overlay, as charged-hadron subtraction does (CMS particle flow + CHS; Delphes' ``TrackPileUpSubtractor``): their
+tracks point to another vertex. Neutral pileup and charged pileup outside the tracker stay, and enter isolation
+cones, jets and the MET sums; no PUPPI-like or area-based correction (edgenn's choice, docs/event_streams.md). A pool event is reused about ``num_events * mu / pool_events`` times
 per shard; the reuse is random, so no two hard events share the same overlay.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 
 # Minimum-bias events generated once per shard, then sampled with replacement.
 DEFAULT_POOL_EVENTS = 1000
+TRACKER_ETA_MAX = 2.5  # charged pileup inside it is subtracted (the tracker acceptance of detector_response)
 MINIMUM_BIAS = ("SoftQCD:inelastic = on",)
 
 
@@ -35,6 +37,17 @@ def minimum_bias_settings(seed: int) -> list[str]:
 def final_state(prt):  # noqa: ANN001, ANN201 - awkward particle records of Pythia.nextBatch
     """The final-state particles of each event, keeping only the fields the object builders read."""
     return prt[prt.status > 0][["id", "status", "p"]]
+
+
+def charged_hadron_subtracted(pool, charge_of):  # noqa: ANN001, ANN201 - awkward records, callable
+    """``pool`` (``final_state`` records) without its charged particles inside the tracker."""
+    import awkward as ak
+
+    from edgenn.datasets.detector_response import charges
+
+    flat_charge = charges(ak.to_numpy(ak.flatten(pool.id)).astype(np.int64), charge_of)
+    charged = ak.unflatten(flat_charge != 0, ak.num(pool.id))
+    return pool[~(charged & (abs(pool.p.eta) < TRACKER_ETA_MAX))]
 
 
 def overlay(hard, pool, mu: float, rng: np.random.Generator):  # noqa: ANN001, ANN201 - awkward records

@@ -13,7 +13,7 @@ from edgenn.datasets.event_layout import NUM_ELECTRONS, NUM_MUONS
 from edgenn.datasets.events_generate import EventGenConfig, shard_cache_key, shard_spec
 from edgenn.datasets.events_pythia import generate_event_shard
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
-from edgenn.datasets.pileup import overlay, pool_seed
+from edgenn.datasets.pileup import charged_hadron_subtracted, overlay, pool_seed
 from edgenn.errors import ConfigError
 
 vector.register_awkward()
@@ -39,6 +39,15 @@ def test_overlay_appends_a_poisson_number_of_whole_pool_events():
     assert merged.p.pt[0, 0] == 1.0  # the vector behaviour survives the merge
     again, _ = overlay(hard, pool, 6.0, np.random.default_rng(0))
     assert ak.all(ak.num(again.id) == ak.num(merged.id))
+
+
+def test_charged_pileup_inside_the_tracker_is_subtracted():
+    pt, eta = np.array([5.0, 5.0, 5.0, 5.0]), np.array([0.0, 3.0, 0.0, -1.0])
+    pid = np.array([211, -211, 22, 2112], np.int32)  # pi+ central, pi- forward, photon, neutron
+    p = ak.zip({"px": pt, "py": np.zeros(4), "pz": pt * np.sinh(eta), "e": pt * np.cosh(eta)}, with_name="Momentum4D")
+    pool = ak.unflatten(ak.zip({"id": pid, "status": np.ones(4, np.int32), "p": p}), [4])
+    kept = charged_hadron_subtracted(pool, {211: 1.0, -211: -1.0, 22: 0.0, 2112: 0.0}.__getitem__)
+    assert ak.to_list(kept.id) == [[-211, 22, 2112]]
 
 
 def test_pool_seed_is_one_to_one_and_in_range():
