@@ -1,4 +1,4 @@
-"""Constituent families (Deep Sets, interaction network): structure, permutation invariance in Keras, and (slow) the
+"""Constituent families (Deep Sets, interaction network, linear graph network): structure, permutation invariance in Keras, and (slow) the
 C simulation: bit-exact against QKeras on 10,000 random in-range inputs and unchanged under particle shuffles."""
 
 import numpy as np
@@ -13,6 +13,7 @@ CASES = {
     "deepsets_mean": ("deepsets", {"phi": [8, 8], "head": [8], "pooling": "mean"}),
     "deepsets_max": ("deepsets", {"phi": [8, 8], "head": [8], "pooling": "max"}),
     "interaction_net": ("interaction_net", {"edge": [8, 4], "node": [8, 4], "head": [8]}),
+    "jedi_linear": ("jedi_linear", {"phi": [8, 8], "node": [8, 4], "head": [8]}),
 }
 
 
@@ -83,13 +84,43 @@ def test_float_interaction_net_is_permutation_invariant_up_to_float_rounding():
     np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(shuffled(x), verbose=0), rtol=1e-5, atol=1e-6)
 
 
-def test_fixed_matrices_are_neither_trained_nor_pruned():
+@pytest.mark.parametrize("case, fixed_names, trained", [
+    ("interaction_net", ("gather_receivers", "gather_senders", "aggregate"), "edge_0"),
+    ("jedi_linear", ("aggregate", "broadcast"), "node_0")])
+def test_fixed_matrices_are_neither_trained_nor_pruned(case, fixed_names, trained):
     from edgenn.compression.layers import is_prunable
 
-    model = quantized_model("interaction_net")
-    fixed = [model.get_layer(n) for n in ("gather_receivers", "gather_senders", "aggregate")]
+    model = quantized_model(case)
+    fixed = [model.get_layer(n) for n in fixed_names]
     assert all(not layer.trainable and not is_prunable(layer) for layer in fixed)
-    assert is_prunable(model.get_layer("edge_0"))
+    assert is_prunable(model.get_layer(trained))
+
+
+def test_jedi_linear_weights_grow_linearly_with_the_particle_count():
+    """Kernels shared by every particle do not grow with N; the fixed sum/broadcast kernels hold N ones each (the
+    interaction network's fixed matrices grow as N^2 (N - 1))."""
+    fam = get_family("jedi_linear")
+    params = fam.params_model(phi=[8], node=[8], head=[8])
+
+    def weights(n):
+        model = fam.build(params, (n, P), CLASSES, QAT)
+        fixed = sum(int(np.count_nonzero(model.get_layer(k).get_weights()[0])) for k in ("aggregate", "broadcast"))
+        return model.count_params() - sum(model.get_layer(k).count_params() for k in ("aggregate", "broadcast")), fixed
+
+    (shared_8, fixed_8), (shared_32, fixed_32) = weights(8), weights(32)
+    assert shared_8 == shared_32
+    assert (fixed_8, fixed_32) == (16, 64)
+
+
+def test_jedi_linear_gives_every_particle_the_jet_sum():
+    from tensorflow import keras
+
+    model = quantized_model("jedi_linear")
+    x = jets(32)
+    probe = keras.Model(model.input, [model.get_layer("phi_relu_1").output,
+                                      model.get_layer("global_to_particles").output])
+    h, spread = probe.predict(x, verbose=0)
+    assert np.array_equal(spread, np.repeat(h.sum(axis=1, keepdims=True), N, axis=1))
 
 
 @pytest.mark.slow

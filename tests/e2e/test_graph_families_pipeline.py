@@ -1,4 +1,4 @@
-"""Each constituent family (Deep Sets, interaction network) end to end on its tiny recipe through the CLI:
+"""Each constituent family (Deep Sets, interaction network, linear graph network) end to end on its tiny recipe through the CLI:
 train -> compress -> export (onnx, fpga) -> check against its tiny budget."""
 
 import json
@@ -30,6 +30,8 @@ def tiny_recipe(family: str, dataset: Path, out: Path, params: dict, data: dict)
 TINY = {
     "deepsets": ({"phi": [8, 8], "head": [8]}, {"num_constituents": 8}),
     "interaction_net": ({"edge": [8, 4], "node": [8, 4], "head": [8]}, {"num_constituents": 4}),
+    # distributed arithmetic, as shipped: hls4ml's da4ml conversion and the g++ compile take minutes
+    "jedi_linear": ({"phi": [8, 8], "node": [8, 4], "head": [8]}, {"num_constituents": 8}),
 }
 SLOW = {
     "deepsets": ({"phi": [8, 8], "head": [8]}, {"num_constituents": 16}),

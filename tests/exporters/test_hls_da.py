@@ -90,3 +90,24 @@ def test_estimate_da_sums_kernels_and_keeps_softmax_analytic():
     assert by_name["sm"].bram.value > 0 and by_name["sm"].lut.method == "analytic"
     assert report.total.lut.value == sum(e.lut.value for e in report.layers)
     assert report.total.bram.method == "analytic" and report.total.dsp.value == by_name["sm"].dsp.value
+
+
+def test_estimate_da_counts_every_parallel_copy_of_a_per_particle_kernel():
+    from edgenn.estimates.da4ml_cost import estimate_da
+
+    source = type("S", (), {"code": "v1 = a + b; // 3\n"})()
+    config = type("C", (), {"get_config_value": lambda self, k, d=None: {"ClockPeriod": 5}.get(k, d)})()
+
+    def report(n_partitions):
+        conv = _Layer("phi", "PointwiseConv1D", 8, 16, da_kernel_cost=100.0, da_codegen=source,
+                      n_partitions=n_partitions)
+        conv._out.shape = (16, 8)  # 16 particles x 8 filters
+        return estimate_da(type("M", (), {"get_layers": lambda self: [conv], "config": config})())
+
+    full, half = report(1), report(2)
+    layers = [_Layer("t", "Transpose", 128, 8), _Layer("relu", "Activation", 128, 8, activation="relu")]
+    wiring = estimate_da(type("M", (), {"get_layers": lambda self: layers, "config": config})())
+    assert [e.name for e in wiring.layers] == ["relu"]  # a transpose is wires: no LUTs
+    assert full.total.lut.value == 1600 and full.total.ii_cycles.value == 1  # 16 kernels side by side
+    assert half.total.lut.value == 800 and half.total.ii_cycles.value == 2
+    assert half.total.latency_cycles.value == full.total.latency_cycles.value + 1

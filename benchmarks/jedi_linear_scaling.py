@@ -1,0 +1,66 @@
+"""How the linear graph family's firmware cost grows with the number of particles (issue 16): LUT, latency and II of
+``models/jedi_linear.yml``'s architecture at N = 8, 16, 32, exported with its own settings (distributed arithmetic,
+ii_target 1).
+
+    PYTHONPATH=. python benchmarks/jedi_linear_scaling.py [--particles 8,16,32] [--recipe models/jedi_linear.yml]
+
+Weights: the recipe's QAT bit widths on Keras' initial weights, quantized, half of each kernel pruned at random
+(``ii_target_cost.stand_in``; a stand-in for a trained model, the same for every N up to the N-sized fixed layers).
+Method: hls4ml 1.3's DA conversion (da4ml solves every Dense/Conv kernel) and ``estimates.da4ml_cost``: LUT = the
+kernels' da4ml adder-bit cost times their parallel copies plus one LUT per output bit of the other layers; latency =
+da4ml adder depth at 1 ns per level, one register per layer; no g++ compile, no synthesis, no Vivado.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    from ii_target_cost import stand_in
+
+    from edgenn.config.load import load_recipe
+    from edgenn.estimates.da4ml_cost import estimate_da
+    from edgenn.exporters import HlsSettings, export_hls
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--particles", default="8,16,32")
+    parser.add_argument("--recipe", type=Path, default=ROOT / "models" / "jedi_linear.yml")
+    args = parser.parse_args()
+    recipe = load_recipe(args.recipe)
+    fpga = recipe.export.fpga
+    settings = HlsSettings(**fpga.model_dump())
+    print(f"recipe {args.recipe.name}: strategy {fpga.strategy}, ii_target {fpga.ii_target}, "
+          f"clock {fpga.clock_period_ns} ns")
+    print("| N | II (cycles) | latency (cycles) | latency (ns) | LUT (da4ml) | per-particle kernel LUT | "
+          "aggregate+broadcast LUT | LUT / N | convert (s) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in (int(v) for v in args.particles.split(",")):
+        model = stand_in(recipe, n, np.random.default_rng(0))
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="edgenn-jedi-") as tmp:
+            project = export_hls(model, Path(tmp) / "hls", settings, compile=False)
+            report = estimate_da(project.hls_model)
+        seconds = time.perf_counter() - t0
+        by_name = {e.name: e for e in report.layers}
+        fixed = sum(by_name[k].lut.value for k in ("aggregate", "broadcast") if k in by_name)
+        kernels = sum(e.lut.value for e in report.layers if e.lut.method == "da4ml") - fixed
+        t = report.total
+        print(f"| {n} | {t.ii_cycles.value:g} | {t.latency_cycles.value:g} | {t.latency_ns.value:g} | "
+              f"{t.lut.value:,.0f} | {kernels:,.0f} | {fixed:,.0f} | {t.lut.value / n:,.0f} | {seconds:.0f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
