@@ -5,7 +5,8 @@ ii_target 1).
     PYTHONPATH=. python benchmarks/jedi_linear_scaling.py [--particles 8,16,32] [--recipe models/jedi_linear.yml]
 
 Weights: the recipe's QAT bit widths on Keras' initial weights, quantized, half of each kernel pruned at random
-(``ii_target_cost.stand_in``; a stand-in for a trained model, the same for every N up to the N-sized fixed layers).
+(``ii_target_cost.stand_in``, a stand-in for a trained model), seeded so that every N gets the same per-particle
+kernels: only the number of their copies and the N-sized fixed sum/broadcast layers change with N.
 Method: hls4ml 1.3's DA conversion (da4ml solves every Dense/Conv kernel) and ``estimates.da4ml_cost``: LUT = the
 kernels' da4ml adder-bit cost times their parallel copies plus one LUT per output bit of the other layers; latency =
 da4ml adder depth at 1 ns per level, one register per layer; no g++ compile, no synthesis, no Vivado.
@@ -46,7 +47,10 @@ def main() -> None:
     print("| N | II (cycles) | latency (cycles) | latency (ns) | LUT (da4ml) | per-particle kernel LUT | "
           "aggregate+broadcast LUT | LUT / N | convert (s) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    import tensorflow as tf
+
     for n in (int(v) for v in args.particles.split(",")):
+        tf.keras.utils.set_random_seed(0)  # the same shared per-particle kernels at every N
         model = stand_in(recipe, n, np.random.default_rng(0))
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="edgenn-jedi-") as tmp:
