@@ -72,7 +72,7 @@ def weighted_trigger_metrics(scores: np.ndarray, process: np.ndarray, background
            "num_background": int(b_scores.size), "effective_background": round(effective_events(b_weights), 1),
            "background_above_threshold": int(above.sum()),
            "weight_fraction_above_threshold": float(b_weights[above].sum() / b_weights.sum()),
-           "largest_weight_fraction": min_fpr, "signals": {}}
+           "largest_weight_fraction": float(b_weights.max() / b_weights.sum()), "signals": {}}
     for name in signals:
         sig = scores[process == process_names.index(name)]
         if sig.size == 0:

@@ -50,6 +50,12 @@ def test_metrics_carry_the_threshold_spread_and_the_background_counts():
                                  {"sm": 1.0}, fpr=0.01, bootstrap=100)
     assert m["fpr_resolved"] and m["background_above_threshold"] == 20 and m["effective_background"] == 2000.0
     assert m["weight_fraction_above_threshold"] == pytest.approx(0.01)
+    assert m["largest_weight_fraction"] == pytest.approx(1 / 2000)
+    heavy = weighted_trigger_metrics(np.r_[scores, -5.0], np.r_[process, 3], np.r_[process == 0, True],
+                                     ("sm", "near", "far", "qcd"), ("far",), {"sm": 1.0, "qcd": 1.0}, bootstrap=5)
+    # one low-scoring event carrying half the rate: it does not resolve the top, but it dominates the count
+    assert heavy["largest_weight_fraction"] == pytest.approx(0.5) and heavy["min_resolvable_fpr"] < 0.001
+    assert heavy["effective_background"] == pytest.approx(1 / (0.5**2 + 2000 * (0.5 / 2000) ** 2), rel=1e-3)
     far_m, near_m = m["signals"]["far"], m["signals"]["near"]
     assert far_m["auc"] == pytest.approx(1.0) and far_m["efficiency"] == 1.0 and far_m["err_threshold"] == 0.0
     assert 0.5 < near_m["auc"] < 1.0 and near_m["auc"] == pytest.approx(near_m["auc_unweighted"])
