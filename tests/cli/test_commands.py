@@ -100,6 +100,20 @@ def test_data_generate_passes_flags(monkeypatch):
                     "ray_address": None, "definition": "legacy", "detector": True}
 
 
+def test_detector_is_refused_for_events_and_pileup_reaches_the_api(monkeypatch):
+    res = runner.invoke(app, ["data", "generate", "events", "--detector", "--out", "unused"])
+    assert res.exit_code == 2 and "--detector applies to jets" in res.output and "Traceback" not in res.output
+    seen = {}
+
+    def fake(**kw):
+        seen.update(kw)
+        raise InvalidInputError("stop here.")  # the flags are what is tested, not the generation
+
+    monkeypatch.setattr(edgenn.api, "generate_events", fake)
+    res = runner.invoke(app, ["data", "generate", "events", "--out", "e", "--pileup-mu", "20"])
+    assert res.exit_code == 2 and seen["pileup_mu"] == 20.0
+
+
 def test_data_generate_bad_seed_is_one_line_error():
     res = runner.invoke(app, ["data", "generate", "jets", "--seed", "0", "--out", "unused"])
     assert res.exit_code == 2 and "seed" in res.output and "Traceback" not in res.output
