@@ -3,13 +3,15 @@
 ii_target 1).
 
     PYTHONPATH=. python benchmarks/jedi_linear_scaling.py [--particles 8,16,32] [--recipe models/jedi_linear.yml]
+    PYTHONPATH=. python benchmarks/jedi_linear_scaling.py --recipe models/deepsets.yml --distributed-arithmetic
 
 Weights: the recipe's QAT bit widths on Keras' initial weights, quantized, half of each kernel pruned at random
 (``ii_target_cost.stand_in``, a stand-in for a trained model), seeded so that every N gets the same per-particle
 kernels: only the number of their copies and the N-sized fixed sum/broadcast layers change with N.
 Method: hls4ml 1.3's DA conversion (da4ml solves every Dense/Conv kernel) and ``estimates.da4ml_cost``: LUT = the
 kernels' da4ml adder-bit cost times their parallel copies plus one LUT per output bit of the other layers; latency =
-da4ml adder depth at 1 ns per level, one register per layer; no g++ compile, no synthesis, no Vivado.
+da4ml adder depth at 1 ns per level, one register per layer; the recipe's softmax policy applied as the export does
+(``drop``: the firmware ends at the logits); no g++ compile, no synthesis, no Vivado.
 """
 
 from __future__ import annotations
@@ -34,13 +36,19 @@ def main() -> None:
     from edgenn.config.load import load_recipe
     from edgenn.estimates.da4ml_cost import estimate_da
     from edgenn.exporters import HlsSettings, export_hls
+    from edgenn.exporters.softmax_policy import apply_policy
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--particles", default="8,16,32")
     parser.add_argument("--recipe", type=Path, default=ROOT / "models" / "jedi_linear.yml")
+    parser.add_argument("--distributed-arithmetic", action="store_true",
+                        help="export another family's recipe with DA at ii_target 1 too, for a like-for-like row")
     args = parser.parse_args()
     recipe = load_recipe(args.recipe)
     fpga = recipe.export.fpga
+    if args.distributed_arithmetic:
+        fpga = fpga.model_copy(update={"strategy": "distributed_arithmetic", "reuse_factor": 1, "ii_target": 1,
+                                       "input_rate_mhz": None})
     settings = HlsSettings(**fpga.model_dump())
     print(f"recipe {args.recipe.name}: strategy {fpga.strategy}, ii_target {fpga.ii_target}, "
           f"clock {fpga.clock_period_ns} ns")
@@ -51,7 +59,7 @@ def main() -> None:
 
     for n in (int(v) for v in args.particles.split(",")):
         tf.keras.utils.set_random_seed(0)  # the same shared per-particle kernels at every N
-        model = stand_in(recipe, n, np.random.default_rng(0))
+        model, _ = apply_policy(stand_in(recipe, n, np.random.default_rng(0)), recipe.export.softmax)
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="edgenn-jedi-") as tmp:
             project = export_hls(model, Path(tmp) / "hls", settings, compile=False)
