@@ -68,13 +68,19 @@ def primary_input(model: Any) -> str:
     return primary[0]
 
 
-def feed(model: Any, x: np.ndarray) -> Any:
+def feed(model: Any, x: np.ndarray | list[np.ndarray]) -> Any:
     """``x`` for a single-input model, else a list of float32 arrays in the model's input order.
 
-    float32 for every input: hls4ml's ``predict`` picks its C entry point from the first array's dtype and passes all
-    arrays with that one type (hls4ml/model/graph.py ``_get_top_function``).
+    ``x`` is one array, or (a model with several data inputs, e.g. read from a user's ``--data`` file) a list of one
+    array per model input, in input order, which is returned as float32. float32 for every input: hls4ml's
+    ``predict`` picks its C entry point from the first array's dtype and passes all arrays with that one type
+    (hls4ml/model/graph.py ``_get_top_function``).
     """
     names = input_names(model)
+    if isinstance(x, (list, tuple)):
+        if len(x) != len(names):
+            raise UnsupportedModelError(f"model '{model.name}' has {len(names)} inputs {names}, got {len(x)} arrays.")
+        return [np.ascontiguousarray(a, dtype=np.float32) for a in x]
     if len(names) == 1:
         return x
     primary = primary_input(model)
@@ -84,6 +90,16 @@ def feed(model: Any, x: np.ndarray) -> Any:
         out.append(x32 if name == primary else
                    np.ascontiguousarray(extra_input(name).compute(x32), dtype=np.float32))  # type: ignore[union-attr]
     return out
+
+
+def num_rows(x: np.ndarray | list[np.ndarray]) -> int:
+    """Samples in ``x``: one array, or one array per model input (all with the same rows)."""
+    return len(x[0]) if isinstance(x, (list, tuple)) else len(x)
+
+
+def take_rows(x: np.ndarray | list[np.ndarray], stop: int) -> np.ndarray | list[np.ndarray]:
+    """The first ``stop`` samples of ``x`` (every input's array cut alike)."""
+    return [a[:stop] for a in x] if isinstance(x, (list, tuple)) else x[:stop]
 
 
 def vertex_count(x: np.ndarray) -> np.ndarray:

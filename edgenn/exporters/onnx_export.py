@@ -88,9 +88,10 @@ def export_onnx(
     """Convert ``model`` to ONNX at ``out_path``, verify it on ``x_check`` and benchmark batch-1 latency.
 
     Args:
-        model: a built single-input, single-output tf.keras model (float or QKeras).
+        model: a built tf.keras model (float or QKeras): one or several data inputs, one or several outputs.
         out_path: where the ``.onnx`` file goes; written atomically, parent directories created.
-        x_check: float samples shaped like the model input with a leading batch axis, at least one sample.
+        x_check: float samples shaped like the model input with a leading batch axis, at least one sample (a list
+            of one array per input for a model with several data inputs); every output is compared.
         opset: ONNX opset, MIN_OPSET..MAX_OPSET.
         tolerance: largest accepted |onnxruntime - Keras| over all outputs; sets ``OnnxReport.passed``.
         benchmark_runs: timed runs per engine after warm-up (>= 1); one batch-1 ``model.predict`` costs tens of
@@ -99,14 +100,14 @@ def export_onnx(
 
     Raises:
         InvalidInputError: bad ``x_check``, opset, tolerance, run count or metadata.
-        UnsupportedModelError: several inputs/outputs, or a layer whose ops tf2onnx cannot map (named).
+        UnsupportedModelError: a layer whose ops tf2onnx cannot map (named).
 
     Example:
         >>> report = export_onnx(model, Path("out/model.onnx"), x_check=x_test[:1000])
         >>> report.passed, report.max_abs_diff
     """
     _check_arguments(opset, tolerance, benchmark_runs, metadata)
-    _check_single_io(model)
+    _check_inputs(model)
     x_check = _check_samples(model, x_check)
 
     start = time.perf_counter()
@@ -122,23 +123,28 @@ def export_onnx(
     data = proto.SerializeToString()
     atomic_write_bytes(Path(out_path), data)
 
-    from edgenn.architectures.extra_inputs import feed
+    from edgenn.architectures.extra_inputs import feed, num_rows, take_rows
 
     session = _ort_session(data)
     feeds = _ort_feeds(model, session, x_check)
-    y_ort = session.run(None, feeds)[0]
-    y_keras = np.asarray(model(feed(model, x_check), training=False))
-    max_abs_diff = float(np.max(np.abs(y_ort.astype(np.float64) - y_keras.astype(np.float64))))
-    argmax_agreement = float(np.mean(_argmax_last(y_ort) == _argmax_last(y_keras)))
+    # every output of a multi-output model is compared (ONNX graph outputs keep the Keras output order)
+    y_ort = session.run(None, feeds)
+    y_keras = model(feed(model, x_check), training=False)
+    y_keras = [np.asarray(y) for y in (y_keras if isinstance(y_keras, (list, tuple)) else [y_keras])]
+    max_abs_diff = max(float(np.max(np.abs(o.astype(np.float64) - k.astype(np.float64))))
+                       for o, k in zip(y_ort, y_keras))
+    argmax_agreement = float(np.mean(np.concatenate([_argmax_last(o) == _argmax_last(k)
+                                                     for o, k in zip(y_ort, y_keras)])))
 
-    x_one, feeds_one = feed(model, x_check[:1]), _ort_feeds(model, session, x_check[:1])
+    one = take_rows(x_check, 1)
+    x_one, feeds_one = feed(model, one), _ort_feeds(model, session, one)
     ort_latency = _latency_us(lambda: session.run(None, feeds_one), benchmark_runs)
     keras_latency = _latency_us(lambda: model.predict(x_one, verbose=0), benchmark_runs)
     keras_call_latency = _latency_us(lambda: model(x_one, training=False), benchmark_runs)
 
     return OnnxReport(
         opset=opset,
-        num_samples=int(x_check.shape[0]),
+        num_samples=num_rows(x_check),
         max_abs_diff=max_abs_diff,
         argmax_agreement=argmax_agreement,
         tolerance=float(tolerance),
@@ -184,24 +190,34 @@ def _ort_feeds(model: Any, session: Any, x: np.ndarray) -> dict[str, np.ndarray]
     return {inp.name: np.ascontiguousarray(a, np.float32) for inp, a in zip(session.get_inputs(), arrays)}
 
 
-def _check_single_io(model: Any) -> None:
-    """One output and one data input; further inputs must be declared extra inputs (computed from the data)."""
-    from edgenn.architectures.extra_inputs import primary_input
+def _check_inputs(model: Any) -> None:
+    """Several data inputs, or one data input plus declared extra inputs (computed from the data); any outputs."""
+    from edgenn.architectures.extra_inputs import extra_input, primary_input
 
-    if len(model.outputs) == 1 and len(model.inputs) > 1:
+    names = list(model.input_names)
+    if len(names) > 1 and any(extra_input(n) is not None for n in names):
         primary_input(model)  # raises, naming the inputs, unless all but one are declared extra inputs
-        return
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise UnsupportedModelError(
-            f"model {model.name!r}: has {len(model.inputs)} inputs and {len(model.outputs)} outputs; the ONNX "
-            "exporter handles exactly one of each.",
-            fix="export a single-input, single-output model (wrap extra heads in separate models).")
 
 
-def _check_samples(model: Any, x_check: Any) -> np.ndarray:
-    from edgenn.architectures.extra_inputs import primary_input
+def _check_samples(model: Any, x_check: Any) -> np.ndarray | list[np.ndarray]:
+    """``x_check`` as float32: one array, or for a model with several data inputs a list of one per input."""
+    from edgenn.architectures.extra_inputs import extra_input, primary_input
 
-    expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])
+    if isinstance(x_check, (list, tuple)):
+        names = list(model.input_names)
+        if len(x_check) != len(names) or any(extra_input(n) is not None for n in names):
+            raise InvalidInputError(f"x_check: {len(x_check)} arrays for the model's inputs {names}.",
+                                    fix="pass one array per model input, in input order.")
+        checked = [_check_array(model, name, a) for name, a in zip(names, x_check)]
+        if len({len(a) for a in checked}) != 1:
+            raise InvalidInputError("x_check: the input arrays have different row counts.",
+                                    fix="give every input the same rows, one per sample.")
+        return checked
+    return _check_array(model, primary_input(model), x_check)
+
+
+def _check_array(model: Any, input_name: str, x_check: Any) -> np.ndarray:
+    expected = tuple(model.get_layer(input_name).output.shape[1:])
     if not isinstance(x_check, np.ndarray) or x_check.ndim != len(expected) + 1 or x_check.shape[0] < 1:
         got = getattr(x_check, "shape", type(x_check).__name__)
         raise InvalidInputError(f"x_check: must be a numpy array shaped (N >= 1, {', '.join(map(str, expected))}) "

@@ -85,15 +85,21 @@ def inbound_names(model: Any) -> dict[str, list[str]]:
 
 def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_fraction_bits: int,
                             float_fraction_bits: int) -> ModelPrecision:
-    """Firmware types of every layer of a functional Keras/QKeras graph with one data input (plus declared extra
-    inputs, typed as the smallest integer holding their range) and one output.
+    """Firmware types of every layer of a functional Keras/QKeras graph: one or several data inputs (each typed by
+    its input quantizer or its calibration range), declared extra inputs (typed as the smallest integer holding their
+    range), one or several outputs.
 
+    ``x_calibration`` is one array, or a list of one per model input (in input order) for several data inputs.
     Arguments and errors as ``precision.derive_precisions``; additionally UnsupportedModelError for a layer with
-    several inputs that has no merge rule, a shared layer, or several model outputs.
+    several inputs that has no merge rule, or a shared layer.
     """
-    if len(model.outputs) != 1:
-        raise UnsupportedModelError(f"model '{model.name}' has {len(model.outputs)} outputs; one is supported.")
-    calib = None if x_calibration is None else np.asarray(x_calibration, np.float32)
+    several_arrays = isinstance(x_calibration, (list, tuple))
+    if x_calibration is None:
+        calib = None
+    elif several_arrays:
+        calib = [np.asarray(a, np.float32) for a in x_calibration]
+    else:
+        calib = np.asarray(x_calibration, np.float32)
     ctx = Context(model, calib, float_fraction_bits)
     inbound = inbound_names(model)
     consumers: dict[str, list[Any]] = {}
@@ -112,16 +118,28 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
             raise unsupported(layer, "no conversion rule for this layer type"
                                + (" with several inputs" if several else "") + ".", fix=nearest_supported(cls, known))
 
-    from edgenn.architectures.extra_inputs import extra_input, primary_input
+    from edgenn.architectures.extra_inputs import extra_input
 
-    # one data input; further inputs must be declared extra inputs (integers computed from the data, e.g. n_vertices)
-    input_layer = model.get_layer(primary_input(model))
-    input_fp, source = input_type(consumers.get(input_layer.name, []), ctx, input_fraction_bits, input_layer)
+    names = list(model.input_names)
+    data_names = [n for n in names if extra_input(n) is None]
+    if not data_names:
+        raise UnsupportedModelError(f"model '{model.name}' has no data input (inputs {names}).")
+    tensors: dict[str, Tensor] = {}
+    data_types: list[tuple[str, FixedPoint, str]] = []
+    for name in data_names:  # every data input: typed by its input quantizer or its own calibration range
+        layer = model.get_layer(name)
+        own = calib[names.index(name)] if several_arrays and calib is not None else calib
+        fp, source = input_type(consumers.get(name, []), Context(model, own, float_fraction_bits),
+                                input_fraction_bits, layer)
+        shape = tuple(int(d) for d in layer.output.shape[1:])
+        tensors[name] = Tensor(np.full(shape, fp.min), np.full(shape, fp.max), fp)
+        data_types.append((name, fp, source))
+    input_layer = model.get_layer(data_names[0])
+    input_fp, source = data_types[0][1], data_types[0][2]
     shape = tuple(int(d) for d in input_layer.output.shape[1:])
-    tensors = {input_layer.name: Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp)}
     extra_types = []
     for layer in model.layers:
-        if type(layer).__name__ == "InputLayer" and layer is not input_layer:
+        if type(layer).__name__ == "InputLayer" and layer.name not in tensors:
             lo, hi = extra_input(layer.name).bounds(shape)  # type: ignore[union-attr]
             fp = smallest_holding(float(lo), float(hi), 0)  # an integer type: ap_(u)fixed<b, b>
             extra_shape = tuple(int(d) for d in layer.output.shape[1:])
@@ -141,22 +159,30 @@ def derive_graph_precisions(model: Any, *, x_calibration: Any = None, input_frac
     if not derived:
         raise UnsupportedModelError("model has no convertible layers after the input.")
 
-    output_name = _source_with_precision(model.outputs[0].node.layer.name, inbound, derived)
-    output = derived[output_name]
-    logits = output
-    if output.table_size is not None:
-        logits = derived[_source_with_precision(inbound[output_name][0], inbound, derived)]
-    upstream = _ancestors(logits.name, inbound) | {logits.name}
+    # every model output; the first is the headline (logits_layer / output_layer), the others are checked alike
+    outputs = [_source_with_precision(t.node.layer.name, inbound, derived) for t in model.outputs]
+    logit_names = []
+    for name in outputs:
+        if derived[name].table_size is not None:
+            name = _source_with_precision(inbound[name][0], inbound, derived)
+        logit_names.append(name)
+    upstream: set[str] = set()
+    for name in logit_names:
+        upstream |= _ancestors(name, inbound) | {name}
     inexact = [p for name, p in derived.items() if name in upstream and not (p.exact and p.float32_exact)]
     notes: list[str] = []
-    if source == "calibration":
-        notes.append(f"no input quantizer: input type {input_fp.to_hls()} chosen from the calibration range with "
-                     f"{input_fraction_bits} fraction bits; comparisons feed both sides the host-quantized inputs")
+    for name, fp, origin in data_types:
+        if origin == "calibration":
+            notes.append(f"no input quantizer: input type {fp.to_hls()} of '{name}' chosen from the calibration "
+                         f"range with {input_fraction_bits} fraction bits; comparisons feed both sides the "
+                         "host-quantized inputs")
     if inexact:
         notes.append("not bit-exact by construction: " + "; ".join(
             f"{p.name}: " + ("; ".join(p.notes) or "inexact input") for p in inexact))
-    return ModelPrecision(input_layer.name, input_fp, source, tuple(derived.values()), logits.name, output.name,
-                          not inexact, tuple(notes), extra_inputs=tuple(extra_types))
+    return ModelPrecision(input_layer.name, input_fp, source, tuple(derived.values()), logit_names[0], outputs[0],
+                          not inexact, tuple(notes), extra_inputs=tuple(extra_types),
+                          data_inputs=tuple((name, fp) for name, fp, _ in data_types[1:]),
+                          extra_outputs=tuple(dict.fromkeys(n for n in outputs[1:] if n != outputs[0])))
 
 
 def _source_with_precision(name: str, inbound: dict[str, list[str]], derived: dict[str, LayerPrecision]) -> str:
@@ -181,8 +207,8 @@ def _ancestors(name: str, inbound: dict[str, list[str]]) -> set[str]:
 
 
 def is_single_chain(model: Any) -> bool:
-    """One input and a chain of single-input layers: the case ``precision.derive_precisions`` walks itself."""
-    if len(model.inputs) != 1:
+    """One input, one output and a chain of single-input layers: the case ``precision.derive_precisions`` walks."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
         return False
     try:
         inbound = inbound_names(model)

@@ -102,6 +102,14 @@ class ModelPrecision:
     schema_version: int = SCHEMA_VERSION
     # types of the model's further inputs (declared extra inputs such as GarNet's n_vertices), by input name
     extra_inputs: tuple[tuple[str, FixedPoint], ...] = ()
+    # further data inputs of a model with several (after ``input_name``), in input order, with their types
+    data_inputs: tuple[tuple[str, FixedPoint], ...] = ()
+    # further outputs of a multi-output model (after ``output_layer``), each checked like the first
+    extra_outputs: tuple[str, ...] = ()
+
+    def input_types(self) -> dict[str, FixedPoint]:
+        """Every data input's firmware type, in input order."""
+        return {self.input_name: self.input, **dict(self.data_inputs)}
 
     def __post_init__(self) -> None:
         names = [layer.name for layer in self.layers]
@@ -126,7 +134,7 @@ class ModelPrecision:
     def to_hls_config(self) -> dict[str, Any]:
         """The ``LayerName`` part of an hls4ml config: every precision edgenn derived, as ``ap_fixed`` strings."""
         per_layer: dict[str, Any] = {self.input_name: {"Precision": {"result": self.input.to_hls()}}}
-        for name, fp in self.extra_inputs:
+        for name, fp in (*self.data_inputs, *self.extra_inputs):
             per_layer[name] = {"Precision": {"result": fp.to_hls()}}
         for layer in self.layers:
             main = {"result": layer.result, "weight": layer.weight, "bias": layer.bias, "accum": layer.accum}
@@ -159,6 +167,8 @@ class ModelPrecision:
             "input": self.input.to_dict(),
             "input_source": self.input_source,
             **({"extra_inputs": {name: fp.to_dict() for name, fp in self.extra_inputs}} if self.extra_inputs else {}),
+            **({"data_inputs": {name: fp.to_dict() for name, fp in self.data_inputs}} if self.data_inputs else {}),
+            **({"extra_outputs": list(self.extra_outputs)} if self.extra_outputs else {}),
             "layers": [layer.to_dict() for layer in self.layers],
             "logits_layer": self.logits_layer,
             "output_layer": self.output_layer,

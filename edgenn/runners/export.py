@@ -138,22 +138,20 @@ def resolve_source(request: ExportRequest) -> ExportSource:
             raise InvalidInputError(f"{src}: a user model needs validation data to check the export against.",
                                     fix="pass --data val.npz (arrays x, and optionally y).")
         model = flatten_model(load_model(src, trust_model=request.trust_model))  # Sequential / nested -> flat
-        _refuse_several_data_inputs(model, request.data)
-        x, y = _load_npz(request.data)
-        from edgenn.architectures.extra_inputs import primary_input
+        x, y = _user_arrays(model, request.data)
+        from edgenn.architectures.extra_inputs import num_rows, take_rows
 
-        expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])  # extra inputs come from x
-        if tuple(x.shape[1:]) != expected:
-            raise InvalidInputError(f"{request.data}: 'x' rows have shape {tuple(x.shape[1:])}, the model expects "
-                                    f"{expected}.", fix="pass inputs prepared exactly as the model takes them.")
+        total = num_rows(x)
         cap = request.validation_samples or USER_VALIDATION_CAP
-        used = min(len(x), cap)
+        used = min(total, cap)
         origin = "--validation-samples" if request.validation_samples else "the default cap"
-        rows = (f"validation inputs: all {used} rows of {request.data}" if used == len(x) else
-                f"validation inputs: the first {used} of the {len(x)} rows of {request.data} ({origin} {cap})")
-        lineage = {"model": str(src), "data": str(request.data), "validation_rows": f"{used} of {len(x)}"}
+        rows = (f"validation inputs: all {used} rows of {request.data}" if used == total else
+                f"validation inputs: the first {used} of the {total} rows of {request.data} ({origin} {cap})")
+        if isinstance(x, list):
+            rows += f" (one array per input: {', '.join(_data_input_keys(model, request.data))})"
+        lineage = {"model": str(src), "data": str(request.data), "validation_rows": f"{used} of {total}"}
         if request.ptq:
-            return _ptq_source(src.stem, model, x[:used], None if y is None else y[:used], lineage, rows,
+            return _ptq_source(src.stem, model, take_rows(x, used), None if y is None else y[:used], lineage, rows,
                                request.ptq_bits)
         notes = [rows]
         if not any(type(layer).__module__.startswith("qkeras") for layer in model.layers):
@@ -209,23 +207,42 @@ def _qonnx_source(request: ExportRequest) -> ExportSource:
                                "inputs to it, exactly as that node does"))
 
 
-def _refuse_several_data_inputs(model, data: Path) -> None:
-    """A model with several data inputs: its --data arrays are read and checked (one per input, named after the
-    inputs or x0, x1, ...), then the model is refused in one line, as the fixed-point derivation, the C simulation
-    feed and the ONNX check take one data array (declared extra inputs aside)."""
-    from edgenn.errors import UnsupportedModelError
+def _user_arrays(model, data: Path) -> tuple[np.ndarray | list[np.ndarray], np.ndarray | None]:
+    """The ``--data`` arrays for a user model: ``x`` (and ``y``) for one data input; for several, one array per data
+    input (``runners.user_data``: keys named after the inputs, or x0, x1, ... in input order), as a list in input
+    order."""
     from edgenn.runners.user_data import data_inputs, load_input_arrays
 
-    names = data_inputs(model)
-    if len(names) <= 1:
-        return
+    if len(data_inputs(model)) <= 1:
+        x, y = _load_npz(data)
+        from edgenn.architectures.extra_inputs import primary_input
+
+        expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])  # extra inputs come from x
+        if tuple(x.shape[1:]) != expected:
+            raise InvalidInputError(f"{data}: 'x' rows have shape {tuple(x.shape[1:])}, the model expects "
+                                    f"{expected}.", fix="pass inputs prepared exactly as the model takes them.")
+        return x, y
+    if len(data_inputs(model)) != len(model.input_names):
+        from edgenn.errors import UnsupportedModelError
+
+        raise UnsupportedModelError(f"model '{model.name}' mixes several data inputs with declared extra inputs "
+                                    f"({model.input_names}).", fix="give the model one data input, or no extra inputs.")
     if not data.is_file():
         raise MissingArtifactError(f"{data}: validation data file not found.", fix="pass --data with an existing .npz.")
     arrays = load_input_arrays(data, model)
-    shapes = ", ".join(f"{k} {tuple(a.shape)}" for k, a in arrays.items())
-    raise UnsupportedModelError(f"model '{model.name}' has {len(names)} data inputs ({shapes} read from {data}); "
-                                "edgenn exports models with one data input for now.",
-                                fix="concatenate the inputs into one array taken by one Input layer.")
+    with np.load(data, allow_pickle=False) as npz:
+        y = np.asarray(npz["y"]).astype(np.int64) if "y" in npz else None
+    x = [arrays[name] for name in model.input_names]
+    if y is not None and len(y) != len(x[0]):
+        raise InvalidInputError(f"{data}: the inputs have {len(x[0])} rows but 'y' has {len(y)}.",
+                                fix="give one label per row.")
+    return x, y
+
+
+def _data_input_keys(model, data: Path) -> list[str]:
+    with np.load(data, allow_pickle=False) as npz:
+        names = list(model.input_names)
+        return names if all(n in npz for n in names) else [f"x{i}={n}" for i, n in enumerate(names)]
 
 
 def _ptq_source(name: str, model, x: np.ndarray, y, lineage: dict, rows: str, bits: int | None) -> ExportSource:

@@ -38,8 +38,10 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
     hgq = is_proxy_model(source.model)  # learned_precision: hls4ml's bit_exact flow (exporters/hgq_hls.py)
     model, policy_note = (source.model, None) if hgq else apply_policy(source.model, source.softmax)
     settings, unused = _settings_for(model, settings)
-    n = min(len(source.x), source.validation_samples)
-    x, y = source.x[:n], (None if source.y is None else source.y[:n])
+    from edgenn.architectures.extra_inputs import num_rows, take_rows
+
+    n = min(num_rows(source.x), source.validation_samples)
+    x, y = take_rows(source.x, n), (None if source.y is None else source.y[:n])
     notes = list(source.notes)
     if policy_note:
         notes.append(policy_note)
@@ -61,6 +63,9 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
                 notes.extend(project.adjusted)
         with status(f"C simulation of {n} samples, layer by layer..."):
             csim = simulate_hgq(project, source.model, x) if hgq else simulate_csim(project, model, x)
+        if not hgq and project.precision.extra_outputs and y is not None:
+            y = None  # the outputs side by side have no one predicted class to score against the labels
+            notes.append("labels not scored: a model with several outputs has no single predicted class")
         output_label = None
         if policy_note and source.softmax == "argmax" and not hgq:  # the model's class, one-hot, from the exact logits
             csim.reference[csim.output_layer] = one_hot_argmax(csim.reference[csim.logits_layer])

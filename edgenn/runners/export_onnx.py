@@ -28,8 +28,10 @@ def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None =
     from edgenn.exporters.onnx_export import export_onnx
     from edgenn.manifest import content_hash
 
+    from edgenn.architectures.extra_inputs import num_rows, take_rows
+
     t0 = time.perf_counter()
-    x = source.x[: min(len(source.x), source.validation_samples)]
+    x = take_rows(source.x, min(num_rows(source.x), source.validation_samples))
     metadata = {"edgenn_version": __version__, "model_name": source.name}
     if source.recipe is not None:
         metadata["recipe_hash"] = content_hash(source.recipe)

@@ -50,6 +50,12 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
     from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult
     from edgenn.runners.progress import stage_status
 
+    if isinstance(source.x, list) or len(source.model.outputs) != 1:
+        from edgenn.errors import UnsupportedModelError
+
+        raise UnsupportedModelError(f"model '{source.name}': the rtl target traces one data input to one output "
+                                    f"(this model has {len(source.model.inputs)} inputs, {len(source.model.outputs)} "
+                                    "outputs).", fix="use --target fpga (hls4ml, every input and output checked).")
     fpga = {**source.fpga, **overrides}
     settings = RtlSettings(part=fpga.get("part", RtlSettings.part),
                            clock_period_ns=float(fpga.get("clock_period_ns", RtlSettings.clock_period_ns)),

@@ -54,6 +54,6 @@ def test_concatenate_holds_both_inputs_and_unknown_merge_is_refused():
     y = cat.predict(x.astype(np.float32), verbose=0).astype(np.float64)
     assert np.array_equal(fp.quantize(y), y)  # every concatenated value fits the type exactly
     assert fp.fraction == max(prec.layer("a").result.fraction, prec.layer("b").result.fraction)
-    added = tf.keras.Model(inp, tf.keras.layers.Add(name="sum")([a, b]))
-    with pytest.raises(UnsupportedModelError, match="'sum' \\(Add\\).*several inputs"):
-        derive_precisions(added)
+    dotted = tf.keras.Model(inp, tf.keras.layers.Dot(axes=1, name="dot")([a, b]))
+    with pytest.raises(UnsupportedModelError, match="'dot' \\(Dot\\).*several inputs"):
+        derive_precisions(dotted)

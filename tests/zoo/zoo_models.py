@@ -3,8 +3,9 @@
 Every entry builds a model (Sequential or functional, as its users would write it), saves it to ``.h5`` and gives
 validation inputs of the right shape; ``export_args`` are the extra ``edgenn export`` flags the user would pass.
 ``origin`` says where the way of writing it comes from: "rebuilt from" entries follow published models written by
-other people (layer stacks and quantizers read from the public source; the code is written here). Only layers
-already on main are used; residual Add, LeakyReLU and two-input models join when their conversion lands.
+other people (layer stacks and quantizers read from the public source; the code is written here). A model with
+several inputs gives ``input_shape`` as {input name: shape}; its ``--data`` file holds one array per input under the
+input names, as the README tells users to save it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class ZooModel:
     name: str
     origin: str
     build: Callable[[], object]
-    input_shape: tuple[int, ...]
+    input_shape: tuple[int, ...] | dict[str, tuple[int, ...]]
     export_args: tuple[str, ...] = ()
     classes: int | None = None  # labels for --data (accuracy figures); None: no labels
     tags: tuple[str, ...] = field(default_factory=tuple)
@@ -35,8 +36,10 @@ class ZooModel:
         path, data = directory / f"{self.name}.h5", directory / f"{self.name}.npz"
         model.save(path)
         rng = np.random.default_rng(seed + 1)
-        x = rng.normal(0, 1.5, (rows, *self.input_shape)).astype(np.float32)
-        arrays = {"x": x} if self.classes is None else {"x": x, "y": rng.integers(0, self.classes, rows)}
+        shapes = self.input_shape if isinstance(self.input_shape, dict) else {"x": self.input_shape}
+        arrays = {key: rng.normal(0, 1.5, (rows, *shape)).astype(np.float32) for key, shape in shapes.items()}
+        if self.classes is not None:
+            arrays["y"] = rng.integers(0, self.classes, rows)
         np.savez(data, **arrays)
         return path, data
 
@@ -185,6 +188,91 @@ def _branches_concat():
     return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h), name="branches")
 
 
+def _residual_add():
+    """A residual block: two QDense layers whose output is added back to their input (ResNet-style skip)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((12,), name="x")
+    h = QActivation(_q(8, 3), name="q_in")(inp)
+    r = QActivation(quantized_relu(6, 2), name="r1")(QDense(12, kernel_quantizer=_q(), bias_quantizer=_q(),
+                                                            name="res1")(h))
+    r = QDense(12, kernel_quantizer=_q(), bias_quantizer=_q(), name="res2")(r)
+    h = QActivation(quantized_relu(8, 3), name="r2")(tf.keras.layers.Add(name="skip")([h, r]))
+    return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h), name="residual")
+
+
+def _two_inputs():
+    """Jets and muons in separate inputs, each through its own branch, joined by Concatenate."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    jets, muons = tf.keras.Input((10,), name="jets"), tf.keras.Input((4,), name="muons")
+    a = QActivation(_q(8, 3), name="q_jets")(jets)
+    a = QActivation(quantized_relu(6), name="ra")(QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(), name="a")(a))
+    b = QActivation(_q(6, 2), name="q_muons")(muons)
+    h = tf.keras.layers.Concatenate(name="join")([a, b])
+    return tf.keras.Model([jets, muons], QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h),
+                          name="two_inputs")
+
+
+def _two_inputs_residual():
+    """Two inputs joined by Concatenate, then a residual Add around a QDense: both merge kinds in one small graph."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    jets, muons = tf.keras.Input((6,), name="jets"), tf.keras.Input((2,), name="muons")
+    h = tf.keras.layers.Concatenate(name="join")([QActivation(_q(8, 3), name="q_jets")(jets),
+                                                  QActivation(_q(6, 2), name="q_muons")(muons)])
+    r = QActivation(quantized_relu(6, 2), name="r1")(QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(),
+                                                            name="res")(h))
+    h = tf.keras.layers.Add(name="skip")([h, r])
+    return tf.keras.Model([jets, muons], QDense(2, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h),
+                          name="two_inputs_residual")
+
+
+def _merges():
+    """Two inputs combined by Subtract, Average, Maximum, Minimum and Multiply (hls4ml's merge test's operations)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    a, b = tf.keras.Input((6,), name="a"), tf.keras.Input((6,), name="b")
+    qa, qb = QActivation(_q(6, 2), name="qa")(a), QActivation(_q(6, 2), name="qb")(b)
+    L = tf.keras.layers
+    parts = [L.Subtract(name="sub")([qa, qb]), L.Average(name="avg")([qa, qb]), L.Maximum(name="max")([qa, qb]),
+             L.Minimum(name="min")([qa, qb]), L.Multiply(name="mul")([qa, qb])]
+    h = L.Concatenate(name="cat1")(parts[:2])
+    for i, part in enumerate(parts[2:]):
+        h = L.Concatenate(name=f"cat{i + 2}")([h, part])
+    return tf.keras.Model([a, b], QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h), name="merges")
+
+
+def _multi_output():
+    """A shared trunk with a classification head and a regression head (two model outputs)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((10,), name="x")
+    h = QActivation(_q(8, 3), name="q_in")(inp)
+    h = QActivation(quantized_relu(6), name="r1")(QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(),
+                                                         name="trunk")(h))
+    cls = QDense(4, kernel_quantizer=_q(), bias_quantizer=_q(), name="cls")(h)
+    reg = QDense(1, kernel_quantizer=_q(), bias_quantizer=_q(), name="reg")(h)
+    return tf.keras.Model(inp, [cls, reg], name="multi_output")
+
+
+def _leaky_relu():
+    """Float Keras LeakyReLU after a QDense (hls4ml converts it; the negative slope is a float multiply)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(10,), name="q_in"),
+        QDense(16, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"),
+        tf.keras.layers.LeakyReLU(alpha=0.25, name="leaky1"),
+        QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="leaky_relu")
+
+
 def _sigmoid_out():
     import tensorflow as tf
     from qkeras import QActivation, QDense, quantized_relu
@@ -258,6 +346,15 @@ ZOO = [
     ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
     ZooModel("branches_concat", "two branches joined by Concatenate", _branches_concat, (12,)),
+    ZooModel("residual_add", "a residual Add around two QDense layers", _residual_add, (12,)),
+    ZooModel("two_inputs", "two inputs (jets, muons) joined by Concatenate", _two_inputs,
+             {"jets": (10,), "muons": (4,)}, classes=3),
+    ZooModel("two_inputs_residual", "two inputs joined by Concatenate, then a residual Add", _two_inputs_residual,
+             {"jets": (6,), "muons": (2,)}),
+    ZooModel("merges", "two inputs merged by Subtract, Average, Maximum, Minimum, Multiply", _merges,
+             {"a": (6,), "b": (6,)}),
+    ZooModel("multi_output", "two outputs (classification and regression heads)", _multi_output, (10,)),
+    ZooModel("leaky_relu", "LeakyReLU(alpha=0.25) hidden activation", _leaky_relu, (10,)),
     ZooModel("sigmoid_out", "binary classifier with a sigmoid output", _sigmoid_out, (10,)),
     ZooModel("tanh_hidden", "Activation('tanh') hidden layer", _tanh_hidden, (10,)),
     ZooModel("ad_score_tfops", "rebuilt from the CMS L1 anomaly-detection encoder: score = reduce_sum(square(mu))",

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 
-def export_zoo_model(entry, directory: Path, rows: int = 400) -> dict:
+def export_zoo_model(entry, directory: Path, rows: int = 400, targets: tuple[str, ...] = ("fpga", "onnx")) -> dict:
     from typer.testing import CliRunner
 
     from edgenn.cli.app import app
@@ -15,7 +15,7 @@ def export_zoo_model(entry, directory: Path, rows: int = 400) -> dict:
     directory.mkdir(parents=True, exist_ok=True)
     model, data = entry.write(directory, rows=rows)
     out = {}
-    for target in ("fpga", "onnx"):
+    for target in targets:
         start = time.perf_counter()
         res = CliRunner().invoke(app, ["--no-progress", "export", str(model), "--data", str(data), "--target", target,
                                        "--out", str(directory / f"{entry.name}_{target}"), "--no-report",
