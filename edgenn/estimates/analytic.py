@@ -48,8 +48,10 @@ INLINE_MAX_PRODUCTS = 128  # hls4ml default table_size for exp and 1/x tables
 class ModelConstants:
     """The few fitted numbers; defaults are the values `calibration.fit_constants()` returns (a test checks it)."""
 
-    lut_per_adder_bit: float = 1.4        # LUTs per bit of every adder (adder tree and constant-multiplier adders)
-    ff_per_register_bit: float = 2.79     # FFs per bit we count as registered (see _dense_constant)
+    lut_per_adder_bit: float = 1.28       # LUTs per bit of every adder (adder tree and constant-multiplier adders)
+    ff_per_register_bit: float = 3.9      # FFs per bit of a registered softmax/table/shared-multiplier stage
+    ff_per_dsp_vivado: float = 4.91       # pipeline FFs per DSP of a Dense in Vivado HLS (csynth per instance)
+    ff_per_dsp_vitis: float = 7.95        # the same in Vitis HLS, which schedules deeper
     relu_lut_per_bit: float = 1.75        # HLS csynth charges 28 LUTs per 16-bit ReLU output
     table_lut_per_input_bit: float = 6.9  # table activations: index logic per input bit (hls4ml CI baselines)
     compare_lut_per_bit: float = 2.29     # max/min: comparator + multiplexer per bit (hls4ml MaxPooling baselines)
@@ -123,6 +125,16 @@ def csd_histogram(codes: np.ndarray) -> tuple[int, ...]:
     return tuple(hist)
 
 
+def csd_mantissa_bits(codes: np.ndarray) -> tuple[int, ...]:
+    """[d] = odd-mantissa bits (`significant_bits`) summed over the weights with d non-zero CSD digits: a shift-add
+    multiplier's adders span the input plus the weight's mantissa, not the weight type's full width."""
+    pairs = [(csd_digits(int(v)), significant_bits(int(v))) for v in np.asarray(codes).ravel()]
+    out = [0] * (max((d for d, _ in pairs), default=0) + 1)
+    for d, bits in pairs:
+        out[d] += bits
+    return tuple(out)
+
+
 def dsp_kind(part: str) -> str:
     """7-series parts (xc7...) have DSP48E1 (25 x 18 multiplier); UltraScale/UltraScale+/Versal parts DSP48E2 or
     later (27 x 18)."""
@@ -155,7 +167,14 @@ def _constant_products_csd(layer: LayerSpec, port_a_bits: int) -> _Counts:
     lut = sum(c for _, c in lut_hist)
     digits = sum(d * c for d, c in lut_hist)
     mag = max(1, layer.weight_width - sign)
-    adder_bits = max(0, digits - lut) * float(x + mag)  # (digits - 1) adders of about input + weight bits
+    mantissa = layer.csd_mantissa_bits
+    if mantissa is not None:
+        # each of a constant's (d - 1) adders spans the input plus that constant's mantissa: HLS keeps no adder
+        # bits for the leading zeros of a small weight (the declared width overcounted trained weights, most of
+        # which are far below the type's range)
+        adder_bits = sum((d - 1) * (c * x + mantissa[d]) for d, c in lut_hist)
+    else:
+        adder_bits = max(0, digits - lut) * float(x + mag)  # (digits - 1) adders of about input + weight bits
     widest = max((d for d, _ in lut_hist), default=1)
     return _Counts(dsp_weights * dsp_per_product(layer.weight_width, x, port_a_bits), lut, adder_bits, float(widest))
 
@@ -224,7 +243,11 @@ def _dense_constant(layer: LayerSpec, clock_ns: float, k: ModelConstants, allow_
     internal = max(1, math.ceil(depth_ns / clock_ns - 1e-9))
     if layer.strategy == "Resource":
         internal += k.bram_read_cycles  # dense_resource keeps its ReuseLoop even at RF=1
-    ff = k.ff_per_register_bit * (layer.n_in * layer.input_width + internal * layer.n_out * layer.accum_width)
+    # registers: the layer's output at the call boundary, plus the pipeline registers HLS puts around every DSP
+    # product (csynth per instance: 4.9 FF per DSP in Vivado HLS 2019.2, 7.9 in Vitis HLS 2022.2, the same
+    # network; a Dense whose products are all LUT shift-adds has 0 FF of its own, the tutorial's QKeras model)
+    per_dsp = k.ff_per_dsp_vitis if k.tool == "Vitis" else k.ff_per_dsp_vivado
+    ff = layer.n_out * layer.result_width + per_dsp * dsp
     return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=0, latency_cycles=internal + k.call_boundary_cycles,
                           ii_cycles=1, clock_period_ns=clock_ns, notes=notes)
 
@@ -263,6 +286,35 @@ def _dense_shared(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estim
                           clock_period_ns=clock_ns, notes=notes)
 
 
+def multiplier_limit(layer: LayerSpec) -> int:
+    """hls4ml's ``multiplier_limit``: DIV_ROUNDUP(n_in * n_out, RF) - n_zeros / RF (integer division)."""
+    rf = layer.reuse_factor
+    zeros = layer.n_in * layer.n_out - layer.num_nonzero_weights
+    return max(1, math.ceil(layer.n_in * layer.n_out / rf) - zeros // rf)
+
+
+def _dense_latency_reuse(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
+    """Latency strategy at RF > 1 with the weights known: the layer is the RF-1 circuit pipelined at II = RF, with
+    ``#pragma HLS ALLOCATION`` limiting only the multiply operations to `multiplier_limit`. Constant products HLS
+    builds from shifts and adds are not multiplies, the adder tree is not shared, so LUTs stay those of RF 1 (the
+    hector-tutorial RF-2 MLP: 84.8k LUT against 85.1k at RF 1, the same DSP per layer, 349 / 575 / 477, because
+    those counts are below the limit of 512 / 1,024 / 512); DSP products beyond the limit share the limit's DSPs
+    through an input multiplexer (pominiq's RF-8/16 MLPs: DSP = the limit exactly, 8 / 6 / 16 / 12)."""
+    base = _dense_constant(layer, clock_ns, k, allow_inline=False)
+    per_product = dsp_per_product(layer.weight_width, layer.input_width, k.dsp_port_a_bits)
+    dsp_products = int(base.dsp.value) // max(1, per_product)
+    limit = multiplier_limit(layer)
+    lut, dsp, notes = base.lut.value, base.dsp.value, base.notes
+    if dsp_products > limit:
+        share = math.ceil(dsp_products / limit)
+        dsp = limit * per_product
+        lut += limit * layer.input_width * math.ceil(share / 4)  # share:1 input mux per bit, LUT6 = 4:1
+        notes = (*notes, f"{dsp_products} DSP products share {limit} DSPs (multiplier_limit, RF={layer.reuse_factor})")
+    return Estimate.build(layer.name, lut=lut, ff=base.ff.value, dsp=dsp, bram=0,
+                          latency_cycles=int(base.latency_cycles.value), ii_cycles=layer.reuse_factor,
+                          clock_period_ns=clock_ns, notes=notes)
+
+
 @register_layer_model("dense")
 def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants, allow_inline: bool = True) -> Estimate:
     """One Dense layer (or a kernel built like one: a convolution's per-pixel kernel, a diagonal BatchNorm).
@@ -270,6 +322,8 @@ def dense_layer_estimate(layer: LayerSpec, clock_ns: float, k: ModelConstants, a
     which is never merged into the top pipeline."""
     if layer.reuse_factor == 1:
         return _dense_constant(layer, clock_ns, k, allow_inline)
+    if layer.strategy == "Latency" and layer.csd_digits_hist is not None:
+        return _dense_latency_reuse(layer, clock_ns, k)
     return _dense_shared(layer, clock_ns, k)
 
 
@@ -322,10 +376,10 @@ def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
     return slowest + depth
 
 
-def _with_interval(name: str, fig, clock_period_ns: float):
+def _with_interval(name: str, fig, clock_period_ns: float, cls: str):
     from edgenn.estimates.intervals import interval
 
-    found = interval(name, fig.value, clock_period_ns)
+    found = interval(name, fig.value, clock_period_ns, cls)
     return fig if found is None else replace(fig, interval=(found[0], found[1]), interval_note=found[2])
 
 
@@ -359,7 +413,11 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         total = replace(total, **{k: replace(f, bound="lower", note=f"{f.note}; {why}".lstrip("; "))
                                   for k, f in total.figures().items() if k != "ii_cycles"})
     else:
-        total = replace(total, **{k: _with_interval(k, f, design.clock_period_ns) for k, f in total.figures().items()})
+        from edgenn.estimates.intervals import design_class
+
+        cls = design_class(design.io_type, (layer.reuse_factor for layer in design.layers))
+        total = replace(total, **{k: _with_interval(k, f, design.clock_period_ns, cls)
+                                  for k, f in total.figures().items()})
     assumptions = (
         "LUT/FF are scaled to Vivado/Vitis HLS csynth estimates (see docs/estimates.md for the measured error).",
         f"DSP rule: a constant weight with >= {DSP_MIN_CSD_DIGITS} non-zero canonical-signed-digit digits goes to a "

@@ -2,14 +2,19 @@
 
 Every number below was read from the source named beside it; nothing is estimated or remembered. Two HLS reports
 (Vivado HLS 2019.2 and Vitis HLS 2022.2 csynth of the hls4ml-tutorial part-1 model, committed to public repositories)
-carry the fit. The project's own da4ml + Yosys measurement is a different architecture (distributed arithmetic) and
+carry the fit. Both projects commit their trained weights too (corpus/synthesis), so the fit runs on the designs as
+`edgenn export` reads them (`calibration_designs.json`: the per-layer weight statistics of the two rebuilt
+designs), not on the declared widths: fitted without the weights, the LUT-per-adder-bit constant had absorbed the
+constant multipliers that the weight-aware model then counted again (+40 % LUT on the tutorial MLPs). The project's own da4ml + Yosys measurement is a different architecture (distributed arithmetic) and
 is compared, never fitted. Points whose design could not be pinned down are kept as data with `usable=False`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +22,7 @@ from edgenn.estimates.analytic import DEFAULT_CONSTANTS, ModelConstants, estimat
 from edgenn.estimates.resources import DesignSpec, LayerSpec, ResourceReport
 
 JET_MLP_SIZES = (16, 64, 32, 32, 5)
+CALIBRATION_DESIGNS = Path(__file__).with_name("calibration_designs.json")
 FIGURES = ("lut", "ff", "dsp", "bram", "latency_cycles")
 
 
@@ -31,6 +37,7 @@ class ReferencePoint:
     role: str            # 'fit' | 'compare' | 'recorded'
     usable: bool = True
     caveat: str = ""
+    corpus_design: str = ""  # the corpus design (calibration_designs.json) this report synthesised, with weights
 
 
 TUTORIAL_VIVADO_HLS_2019 = ReferencePoint(
@@ -41,9 +48,10 @@ TUTORIAL_VIVADO_HLS_2019 = ReferencePoint(
     design="hls4ml-tutorial part 1: Dense 16-64-32-32-5 + ReLU + softmax, ap_fixed<16,6> everywhere, Latency, RF=1",
     figures={"lut": 85140, "ff": 11100, "dsp": 1520, "bram": 4, "latency_cycles": 13},
     components={"dense_lut": 36101 + 22514 + 18843 + 3392, "dense_ff": 2958 + 2201 + 1960 + 321,
-                "relu_lut": 1792 + 896 + 896, "softmax_lut": 664, "softmax_ff": 236},
+                "dense_dsp": 575 + 477 + 349 + 114, "relu_lut": 1792 + 896 + 896, "softmax_lut": 664,
+                "softmax_ff": 236},
     role="fit",
-    caveat="trained weight values unknown here: DSP counted at the declared 16-bit width is an upper bound",
+    corpus_design="hector_plata_tutorial_model1_4ac4f07",
 )
 
 TUTORIAL_VITIS_HLS_2022 = ReferencePoint(
@@ -54,9 +62,11 @@ TUTORIAL_VITIS_HLS_2022 = ReferencePoint(
     design="hls4ml-tutorial part 1: Dense 16-64-32-32-5 + ReLU + softmax, ap_fixed<16,6> everywhere, Latency, RF=1",
     figures={"lut": 116694, "ff": 24233, "dsp": 2557, "bram": 8, "latency_cycles": 15},
     components={"dense_lut": 4344 + 28385 + 53363 + 26236, "dense_ff": 890 + 5814 + 8686 + 4895,
-                "relu_lut": 1792 + 896 + 896, "softmax_lut": 742, "softmax_ff": 522},
+                "dense_dsp": 122 + 719 + 1097 + 614, "relu_lut": 1792 + 896 + 896, "softmax_lut": 742,
+                "softmax_ff": 522},
     role="fit",
     caveat="a different training run than the 2019.2 report: weights differ, so DSP differs (2,552 vs 1,515 dense)",
+    corpus_design="nrp_tutorial_model1",
 )
 
 DA4ML_YOSYS_PROJECT = ReferencePoint(
@@ -103,7 +113,7 @@ REFERENCE_POINTS = (TUTORIAL_VIVADO_HLS_2019, TUTORIAL_VITIS_HLS_2022, DA4ML_YOS
                     RULE4ML_NOTES)
 
 # Documented bounds on |relative error| over the 'fit' points (docs/estimates.md); tests check the computed errors.
-ERROR_BOUNDS = {"lut": 0.20, "ff": 0.60, "dsp": 2.0, "bram": 0.55, "latency_cycles": 0.15}
+ERROR_BOUNDS = {"lut": 0.15, "ff": 0.10, "dsp": 0.05, "bram": 0.55, "latency_cycles": 0.15}
 
 
 # ----------------------------------------------------------------------------------------------- design builders
@@ -143,7 +153,17 @@ def da4ml_project_design(clock_period_ns: float = 5.0) -> DesignSpec:
     return DesignSpec(tuple(layers), clock_period_ns, part="xcvu13p-flga2577-2-e")
 
 
+def corpus_design(key: str) -> DesignSpec:
+    """A fit point's design as the export path read it (stored weight statistics, calibration_designs.json)."""
+    data = json.loads(CALIBRATION_DESIGNS.read_text())["designs"][key]
+    layers = tuple(LayerSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in layer.items()})
+                   for layer in data["layers"])
+    return DesignSpec(layers, data["clock_period_ns"], part=data["part"], io_type=data["io_type"], tool=data["tool"])
+
+
 def _design_for(point: ReferencePoint) -> DesignSpec:
+    if point.corpus_design:
+        return corpus_design(point.corpus_design)
     return da4ml_project_design() if point is DA4ML_YOSYS_PROJECT else tutorial_design()
 
 
@@ -159,24 +179,28 @@ def _geomean(values: list[float]) -> float:
 
 
 def fit_constants(points: tuple[ReferencePoint, ...] | None = None) -> ModelConstants:
-    """Scale constants = geometric mean over the fit points of (reported component / model component at scale 1)."""
+    """Scale constants = geometric mean over the fit points of (reported component / model component at scale 1);
+    the FF per DSP of a Dense is read per tool generation (reported Dense FF / reported Dense DSP)."""
     points = points or tuple(p for p in REFERENCE_POINTS if p.role == "fit")
     unit = replace(DEFAULT_CONSTANTS, lut_per_adder_bit=1.0, ff_per_register_bit=1.0, relu_lut_per_bit=1.0,
                    softmax_lut_per_table_bit=1.0)
     ratios: dict[str, list[float]] = {"lut": [], "ff": [], "relu": [], "softmax": []}
+    per_dsp: dict[str, float] = {}
     for point in points:
         design = _design_for(point)
         report = estimate(design, unit)
         c = point.components
         ratios["lut"].append(c["dense_lut"] / _kind_sum(report, design, "dense", "lut"))
-        model_ff = _kind_sum(report, design, "dense", "ff") + _kind_sum(report, design, "softmax", "ff")
-        ratios["ff"].append((c["dense_ff"] + c["softmax_ff"]) / model_ff)
+        ratios["ff"].append(c["softmax_ff"] / _kind_sum(report, design, "softmax", "ff"))
         ratios["relu"].append(c["relu_lut"] / _kind_sum(report, design, "relu", "lut"))
         ratios["softmax"].append(c["softmax_lut"] / _kind_sum(report, design, "softmax", "lut"))
+        per_dsp[design.tool] = c["dense_ff"] / c["dense_dsp"]
     return replace(DEFAULT_CONSTANTS, lut_per_adder_bit=round(_geomean(ratios["lut"]), 2),
                    ff_per_register_bit=round(_geomean(ratios["ff"]), 2),
                    relu_lut_per_bit=round(_geomean(ratios["relu"]), 2),
-                   softmax_lut_per_table_bit=round(_geomean(ratios["softmax"]), 2))
+                   softmax_lut_per_table_bit=round(_geomean(ratios["softmax"]), 2),
+                   ff_per_dsp_vivado=round(per_dsp.get("Vivado", DEFAULT_CONSTANTS.ff_per_dsp_vivado), 2),
+                   ff_per_dsp_vitis=round(per_dsp.get("Vitis", DEFAULT_CONSTANTS.ff_per_dsp_vitis), 2))
 
 
 @dataclass(frozen=True)
@@ -226,4 +250,4 @@ def comparison_markdown(rows: tuple[Comparison, ...]) -> str:
 
 
 __all__ = ["REFERENCE_POINTS", "ERROR_BOUNDS", "ReferencePoint", "Comparison", "fit_constants", "compare",
-           "max_abs_error", "comparison_markdown", "tutorial_design", "da4ml_project_design"]
+           "max_abs_error", "comparison_markdown", "tutorial_design", "da4ml_project_design", "corpus_design"]

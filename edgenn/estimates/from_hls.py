@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from edgenn.errors import UnsupportedModelError
-from edgenn.estimates.analytic import csd_histogram, weight_statistics
+from edgenn.estimates.analytic import csd_histogram, csd_mantissa_bits, weight_statistics
 from edgenn.estimates.hls_layers import HlsLayerContext, hls_layer_reader, register_hls_layer
 from edgenn.estimates.resources import DesignSpec, LayerSpec
 
@@ -73,7 +73,7 @@ def dense_spec(layer: Any, in_width: int) -> LayerSpec:
         result_width=_width_signed_frac(result)[0], num_nonzero_weights=nonzero,
         reuse_factor=int(layer.get_attr("reuse_factor", 1)), strategy="Resource" if strategy == "resource" else "Latency",
         num_power_of_two_weights=pow2, mult_sig_bits_hist=hist, lut_mult_csd_digits=lut_digits,
-        csd_digits_hist=csd_histogram(codes),
+        csd_digits_hist=csd_histogram(codes), csd_mantissa_bits=csd_mantissa_bits(codes),
     )
 
 
@@ -148,8 +148,10 @@ def read_relu_or_cast(layer: Any, context: HlsLayerContext) -> LayerSpec:
 
 @register_hls_layer(when=lambda layer, context: layer.class_name == "Softmax" or context.activation == "softmax")
 def read_softmax(layer: Any, context: HlsLayerContext) -> LayerSpec:
+    # io_stream: the softmax of one pixel's channels per cycle, not of the whole feature map (pominiq's CNN: an
+    # 8-channel softmax over 16 pixels, 1 DSP and 1.9k LUT in csynth, not 128 exponentials)
     table = _type(layer, "exp_table_t")
-    return LayerSpec(layer.name, "softmax", context.n_out, context.n_out, input_width=context.in_width,
+    return LayerSpec(layer.name, "softmax", context.n_par, context.n_par, input_width=context.in_width,
                      result_width=context.out_width,
                      accum_width=_width_signed_frac(table)[0] if table is not None else 18,
                      table_size=int(layer.get_attr("table_size", 0) or 0))

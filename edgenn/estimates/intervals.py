@@ -3,18 +3,24 @@
 ``error_intervals.json`` (written by ``benchmarks/estimator_accuracy.py --write-intervals``) holds, per figure, the
 5th and 95th percentile of the error over the corpus designs whose layers are all modelled (each design weighted
 once, whatever its number of tool versions), how many designs that was, and the leave-one-design-out coverage of
-the interval built that way. LUT/FF/DSP errors are relative, (estimate - real) / real, and the interval on the true
-value of an estimate ``e`` is ``[e / (1 + q95), e / (1 + q5)]``; latency errors are in cycles (many real latencies
-are 0), and the interval is ``[e - q95, e - q5]`` (never below 0). A figure with no measured error carries none.
+the interval built that way. The same quantiles are stored per design class (`design_class`: io_parallel with every
+reuse factor 1, io_parallel with reuse, io_stream), because the model's error differs by class: an io_parallel RF-1
+design gets the spread of its own class, not the spread of streamed CNNs. A class with too few measured designs
+falls back to the whole corpus. LUT/FF errors are relative, (estimate - real) / real, and the interval on the true
+value of an estimate ``e`` is ``[e / (1 + q95), e / (1 + q5)]``; latency and DSP errors carry an offset ``c``
+(many real latencies are 0 cycles, many DSP counts a handful): (e + c) / (real + c) - 1, and the interval is
+``[(e + c) / (1 + q95) - c, (e + c) / (1 + q5) - c]`` (never below 0). A figure with no measured error carries none.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).with_name("error_intervals.json")
+DESIGN_CLASSES = ("parallel_rf1", "parallel_reuse", "stream")
 
 
 @lru_cache(maxsize=1)
@@ -22,19 +28,36 @@ def _table() -> dict:
     return json.loads(DATA.read_text()) if DATA.is_file() else {}
 
 
-def interval(figure: str, value: float, clock_period_ns: float = 0.0) -> tuple[float, float, str] | None:
+def design_class(io_type: str, reuse_factors: Iterable[int]) -> str:
+    """The error class of a design: its io type and whether any layer shares multipliers (reuse factor > 1)."""
+    if io_type == "io_stream":
+        return "stream"
+    return "parallel_reuse" if any(int(rf) > 1 for rf in reuse_factors) else "parallel_rf1"
+
+
+def error_row(figure: str, cls: str | None = None) -> dict | None:
+    """The stored quantiles of ``figure`` for design class ``cls`` (the whole corpus when the class has none)."""
+    table = _table()
+    name = "latency_cycles" if figure == "latency_ns" else figure
+    row = (table.get("classes", {}).get(cls or "", {}) or {}).get(name)
+    return row or table.get("figures", {}).get(name)
+
+
+def interval(figure: str, value: float, clock_period_ns: float = 0.0,
+             cls: str | None = None) -> tuple[float, float, str] | None:
     """(low, high, note) for an analytic ``figure`` estimated at ``value``, or None if its error is unmeasured.
-    ``latency_ns`` uses the latency-cycle error times ``clock_period_ns``."""
-    row = _table().get("figures", {}).get("latency_cycles" if figure == "latency_ns" else figure)
+    ``latency_ns`` uses the latency-cycle error times ``clock_period_ns``; ``cls`` is the design's
+    `design_class`."""
+    row = error_row(figure, cls)
     if not row:
         return None
     q5, q95 = float(row["q5"]), float(row["q95"])
-    note = f"90 % over {row['designs']} designs"
+    note = f"90 % over {row['designs']} designs" + (f" ({row['class']})" if row.get("class") else "")
     if row.get("kind") == "offset":
         scale = clock_period_ns if figure == "latency_ns" else 1.0
         if scale <= 0:
             return None
-        c = float(row["offset"]) * scale  # the offset is in cycles; latency_ns is cycles x clock
+        c = float(row["offset"]) * scale  # the offset is in cycles (or DSPs); latency_ns is cycles x clock
         high = (value + c) / (1 + q5) - c if q5 > -1 else float("inf")
         return max(0.0, (value + c) / (1 + q95) - c), max(0.0, high), note
     if value <= 0:

@@ -55,6 +55,7 @@ class LayerSpec:
     lut_mult_csd_digits: int | None = None
     table_size: int = 0  # softmax: entries per lookup table (0: hls4ml's default)
     csd_digits_hist: tuple[int, ...] | None = None  # [d] = weights with d non-zero CSD digits (0 zero, 1 shift)
+    csd_mantissa_bits: tuple[int, ...] | None = None  # [d] = odd-mantissa bits summed over the weights of [d] above
     op: str = ""               # merge: add/subtract/multiply/average/maximum/minimum; pooling: Max/Average
     input2_width: int = 0      # merge: width of the second operand
     table_size: int = 0        # table activations: entries of the lookup table

@@ -33,3 +33,20 @@ def test_resource_interval_is_relative():
     lo2, hi2, _ = interval("lut", 2000.0)
     assert (lo2, hi2) == pytest.approx((2 * lo, 2 * hi)) and lo < 1000.0 < hi
     assert interval("bram", 10.0) is None  # no measured error, no interval claimed
+
+
+def test_each_design_class_has_its_own_spread_and_an_unknown_class_takes_the_whole_corpus():
+    from edgenn.estimates.intervals import DESIGN_CLASSES, design_class, error_row
+
+    table = json.loads(DATA.read_text())
+    assert set(table["classes"]) <= set(DESIGN_CLASSES)
+    assert design_class("io_stream", [1]) == "stream" and design_class("io_parallel", [1, 4]) == "parallel_reuse"
+    for cls, rows in table["classes"].items():
+        for figure, row in rows.items():
+            assert row["class"] == cls and row["designs"] == len(row["designs_ids"]) >= 6
+            assert set(row["designs_ids"]) <= set(table["figures"][figure]["designs_ids"])
+            assert error_row(figure, cls) == row
+    assert error_row("lut", "no_such_class") == table["figures"]["lut"]
+    lo, hi, note = interval("lut", 1000.0, cls="parallel_rf1")
+    assert note.endswith("(parallel_rf1)") and lo < 1000.0 < hi
+

@@ -103,3 +103,16 @@ def test_padded_average_pooling_needs_a_divider_only_in_vivado_hls(backend, vers
     assert abs(report.total.latency_cycles.value - real["latency_cycles"]) <= 1  # 21 in Vivado HLS, 0 in Vitis
     assert report.total.lut.value == pytest.approx(real["lut"], rel=0.15)
     assert report.total.ff.value == pytest.approx(real["ff"], rel=0.15)
+
+
+def test_calibration_designs_are_the_export_path_reading_of_their_corpus_designs():
+    """The fit's stored weight statistics (calibration_designs.json) are what the export path reads from the
+    committed model: a change to the reader or the corpus that moves them fails here, not silently in the fit."""
+    from edgenn.estimates import design_from_hls_model
+    from edgenn.estimates.calibration import corpus_design
+
+    entry = CORPUS["hector_plata_tutorial_model1_4ac4f07"]
+    with tempfile.TemporaryDirectory() as tmp:
+        rebuilt = design_from_hls_model(build_hls_model(entry, "Vivado", tmp))
+    assert rebuilt == corpus_design(entry["id"])
+
