@@ -2,7 +2,7 @@
 
 Each pass is built the way the compress stage builds it (``pipeline.build_passes`` from a shipped recipe, on a model
 trained on real tiny jets) and run in its chain on the stage's own state; every pass of the chain must keep the pass
-contract (``compression/base.py``): its input model's weights and its input data unchanged, a new model only as a copy that shares no
+contract (``compression/base.py``): its input model's trainable weights and outputs and its input data unchanged, a new model only as a copy that shares no
 weight with the input, a record named after the pass holding its params, finite metrics on the same keys before and
 after, and a JSON-serialisable record for the run manifest. A registered pass that no battery chain builds fails
 (it could never run from a recipe).
@@ -75,8 +75,14 @@ def _arrays(obj, depth: int = 0) -> list[np.ndarray]:
     return [a for f in dataclasses.fields(obj) for a in _arrays(getattr(obj, f.name), depth + 1)]
 
 
-def _snapshot(state) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    return ([np.array(w, copy=True) for w in state.model.get_weights()],
+def _outputs(model, rows) -> np.ndarray:
+    from edgenn.architectures.extra_inputs import feed
+
+    return np.asarray(model(feed(model, rows), training=False))
+
+
+def _snapshot(state, rows) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
+    return ([np.array(w, copy=True) for w in state.model.trainable_weights], _outputs(state.model, rows),
             [np.array(a, copy=True) for a in _arrays(state.data)])
 
 
@@ -84,10 +90,14 @@ def _same(now: list[np.ndarray], then: list[np.ndarray]) -> bool:
     return len(now) == len(then) and all(np.array_equal(a, b) for a, b in zip(now, then))
 
 
-def _check_contract(p, before, after, record, snapshot):
+def _check_contract(p, before, after, record, snapshot, rows):
+    """The input model must compute what it computed (its trainable weights and its outputs on fixed rows: HGQ
+    layers update their range trackers, non-trainable state that changes no output, whenever they are run)."""
     where = f"pass {p.name}"
-    weights_then, data_then = snapshot
-    assert _same(before.model.get_weights(), weights_then), f"{where} changed the weights of its input model"
+    weights_then, outputs_then, data_then = snapshot
+    assert _same([np.asarray(w) for w in before.model.trainable_weights], weights_then), \
+        f"{where} changed the trainable weights of its input model"
+    assert np.array_equal(_outputs(before.model, rows), outputs_then), f"{where} changed what its input model computes"
     assert _same(_arrays(before.data), data_then), f"{where} changed the data of its input state in place"
     if after.model is not before.model:
         shared = {id(v) for v in after.model.weights} & {id(v) for v in before.model.weights}
@@ -105,7 +115,6 @@ def _check_contract(p, before, after, record, snapshot):
 
 def run_chain(name: str, trained, tiny_jets, tmp) -> list[str]:
     """Run ``name``'s passes on the compress stage's initial state, checking each; the names of the passes run."""
-    from edgenn.architectures.extra_inputs import feed
     from edgenn.architectures.registry import get_family
     from edgenn.compression.base import CompressionState
     from edgenn.compression.pipeline import build_passes, fine_tune_spec
@@ -121,13 +130,14 @@ def run_chain(name: str, trained, tiny_jets, tmp) -> list[str]:
     model = trained.load_model()
     plan, tuned = task.compression_data(recipe, family, model, data, task.load_teacher(recipe, family))
     state = CompressionState(model=model, data=tuned, fine_tune=fine_tune_spec(recipe), task=plan)
+    rows = data.test.x[:32]
     for p in passes:
-        snapshot = _snapshot(state)
+        snapshot = _snapshot(state, rows)
         after, record = p.apply(state)
-        _check_contract(p, state, after, record, snapshot)
+        _check_contract(p, state, after, record, snapshot, rows)
         state = after
-    out = np.asarray(state.model(feed(state.model, data.test.x[:16]), training=False))
-    assert out.shape == (16, len(data.class_names)) and np.all(np.isfinite(out))
+    out = _outputs(state.model, rows)
+    assert out.shape == (len(rows), len(data.class_names)) and np.all(np.isfinite(out))
     return [p.name for p in passes]
 
 
