@@ -11,6 +11,10 @@ What is quantized, and how (widths from profiling ``x``, the validation inputs, 
 * Dense / Conv2D: ``QDense`` / ``QConv2D`` with ``quantized_bits(bits, I, alpha=1)`` kernel and bias, ``I`` from
   the largest weight; a BatchNormalization directly after one is folded into its kernel and bias first (in float,
   so the quantized layer computes the folded affine map and no BatchNorm is left to round);
+* Conv1D, DepthwiseConv1D / 2D, SeparableConv1D / 2D: the same layer holding its weights quantized the same way
+  (each weight array to ``quantized_bits(bits, I, alpha=1)``, ``I`` from its largest value), stored as numbers: the
+  precision rules and the exact reference treat fixed-point weights of a float layer exactly, and QKeras has no
+  quantized twin of every one of these layers;
 * ReLU activations (fused, ``Activation('relu')`` or ``ReLU()``): ``QActivation(quantized_relu(bits, I))``, ``I``
   from the profiled maximum of that layer's output on ``x``;
 * everything else (softmax / sigmoid heads, reshapes, pooling, merges) is kept as it is; Dropout is removed.
@@ -32,6 +36,7 @@ from edgenn.errors import InvalidInputError
 DEFAULT_BITS = 8
 MAX_BITS = 16  # wider quantizers make a 6-8 layer network's exact accumulators exceed float64's 53 bits
 _FOLDABLE = {"Dense", "Conv2D"}
+_STORED = {"Conv1D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,14 @@ def quantize_float_model(model: Any, x: np.ndarray, *, bits: int = DEFAULT_BITS)
             tensors[layer.name] = _relu(layer.name, bits, ranges[layer.name])(src)
             quantized.append(layer.name)
             continue
+        if kind in _STORED:
+            out = _stored_quantized(layer, bits)(src)
+            quantized.append(layer.name)
+            if _is_relu(layer):
+                out = _relu(f"{layer.name}_relu", bits, ranges[layer.name])(out)
+                quantized.append(f"{layer.name}_relu")
+            tensors[layer.name] = out
+            continue
         clone = type(layer).from_config(layer.get_config())
         tensors[layer.name] = clone(src)
         if layer.get_weights():
@@ -147,7 +160,7 @@ def _is_relu(layer: Any) -> bool:
     if kind == "ReLU":
         return layer.max_value is None and float(layer.negative_slope) == 0.0 and float(layer.threshold) == 0.0
     act = getattr(layer, "activation", None)
-    return kind in _FOLDABLE | {"Activation"} and getattr(act, "__name__", act) == "relu"
+    return kind in _FOLDABLE | _STORED | {"Activation"} and getattr(act, "__name__", act) == "relu"
 
 
 def _relu(name: str, bits: int, abs_max: float):
@@ -176,4 +189,21 @@ def _quantized_mac(layer: Any, bn: Any, bits: int):
                       kernel_quantizer=kq, bias_quantizer=bq, name=layer.name)
     new.build(layer.input_shape)
     new.set_weights([kernel.astype(np.float32), np.asarray(bias, np.float32)])
+    return new
+
+
+def _stored_quantized(layer: Any, bits: int):
+    """A linear copy of ``layer`` (its fused ReLU, if any, becomes a quantized_relu after it) whose weights are their
+    ``quantized_bits`` values, computed by QKeras's own quantizer so they are what a QKeras layer would hold."""
+    import tensorflow as tf
+    from qkeras import quantized_bits
+
+    config = {**layer.get_config(), **({"activation": "linear"} if _is_relu(layer) else {})}
+    new = type(layer).from_config(config)
+    new.build(layer.input_shape)
+    weights = []
+    for w in layer.get_weights():
+        q = quantized_bits(bits, integer_bits(float(np.max(np.abs(w)))), alpha=1)
+        weights.append(np.asarray(q(tf.constant(w, tf.float32)).numpy(), np.float32))
+    new.set_weights(weights)
     return new
