@@ -369,11 +369,13 @@ def estimate_layer(layer: LayerSpec, clock_period_ns: float, constants: ModelCon
     return layer_model(layer.kind)(layer, clock_period_ns, constants)
 
 
-def stream_latency_cycles(layers: tuple[Estimate, ...]) -> int:
-    """io_stream dataflow: the slowest layer's II plus every layer's depth beyond its own II."""
+def stream_latency_cycles(layers: tuple[Estimate, ...], processes: int = 1) -> int:
+    """io_stream dataflow: the slowest layer's II plus every layer's depth beyond its own II, plus a cycle per hand-off
+    between ``processes`` dataflow processes (a FIFO written in one cycle is read in the next: hls4ml's CI Dense(64) +
+    ReLU in io_stream takes 2 cycles in every tool version, with ELU or sigmoid 3-4, one more than its layers' depth)."""
     slowest = max(int(e.ii_cycles.value) for e in layers)
     depth = sum(max(0, int(e.latency_cycles.value) - int(e.ii_cycles.value)) for e in layers)
-    return slowest + depth
+    return slowest + depth + max(0, processes - 1)
 
 
 def _with_interval(name: str, fig, clock_period_ns: float, cls: str):
@@ -402,7 +404,8 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         dsp=sum(e.dsp.value for e in per_layer),
         bram=sum(e.bram.value for e in per_layer),
         latency_cycles=(int(sum(e.latency_cycles.value for e in per_layer)) if design.io_type == "io_parallel"
-                        else stream_latency_cycles(per_layer)),
+                        else stream_latency_cycles(per_layer, sum(1 for layer in design.layers
+                                                                 if layer.kind not in ("input", "reshape")))),
         ii_cycles=int(max(e.ii_cycles.value for e in per_layer)),
         clock_period_ns=design.clock_period_ns,
         notes=(f"layers not modelled (counted as zero): {', '.join(unmodelled)}",) if unmodelled else (),
