@@ -80,9 +80,17 @@ def _examples():
         "GlobalAveragePooling2D": ((4, 4, 2), lambda x: kl.GlobalAveragePooling2D(name=n)(x)),
         "Concatenate": ((8,), lambda x: kl.Concatenate(name=n)(
             [qk.QDense(3, **conv_q, name="a")(x), qk.QDense(2, **conv_q, name="b")(x)])),
-        "Multiply": ((8,), lambda x: kl.Multiply(name=n)(
-            [qk.QDense(3, **conv_q, name="a")(x), qk.QDense(3, **conv_q, name="b")(x)])),
+        **{cls: ((8,), _two_branches(getattr(kl, cls), conv_q))
+           for cls in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")},
     }
+
+
+def _two_branches(merge, conv_q):
+    """``merge`` of two QDense branches of the input, shapes equal (the element-wise merges)."""
+    import qkeras as qk
+
+    return lambda x: merge(name="under_test")([qk.QDense(3, **conv_q, name="a")(x),
+                                               qk.QDense(3, **conv_q, name="b")(x)])
 
 
 RULE_CLASSES = sorted(set(supported_layer_classes()) | set(MERGE_RULES))
