@@ -48,6 +48,15 @@ def test_corpus_entries_carry_provenance_and_figures():
                 assert len(array["values"]) == math.prod(array["shape"])
 
 
+def test_per_instance_figures_add_up_to_no_more_than_the_reported_totals():
+    with_instances = [e for e in CORPUS.values() if e.get("instances")]
+    assert len(with_instances) >= 30
+    for entry in with_instances:
+        for figure in ("dsp", "lut", "ff"):
+            assert sum(i[figure] or 0 for i in entry["instances"]) <= entry["reported"][figure], (entry["id"], figure)
+        assert all(i["module"] for i in entry["instances"])
+
+
 def test_corpus_has_trigger_sized_designs_from_independent_repositories():
     big = [e for e in CORPUS.values() if max(r["reported"]["lut"] for r in reports_of(e)) >= 5000]
     assert len(big) >= 20 and len({e["source"]["repository"] for e in big}) >= 5
