@@ -25,3 +25,6 @@ REPORT_HTML = "report.html"
 # dataset directories
 JETS = "jets.h5"
 EVENTS = "events.h5"
+
+# scan directories
+SCAN_SUMMARY = "scan.json"  # written when a scan call finishes (edgenn.records.scan.ScanSummary)

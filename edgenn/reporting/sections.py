@@ -33,16 +33,14 @@ def overview(src: Sources) -> str:
     report = src.export_report()
     body = table(["", ""], rows, header=False)
     if report:
-        settings = report.get("settings")
+        settings = report.sections.get("settings")
         if isinstance(settings, dict):
             body += "<h3>Firmware settings</h3>" + table(["setting", "value"],
                                                          [(k, fmt(v)) for k, v in settings.items()])
-        figures = report.get("figures")
-        if isinstance(figures, dict):
-            body += "<h3>Figures (report.json)</h3>" + figure_table(figures)
-        notes = report.get("notes")
-        if isinstance(notes, list) and notes:
-            body += "<h3>Notes from the export</h3><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+        body += "<h3>Figures (report.json)</h3>" + figure_table(report.figures)
+        if report.notes:
+            body += "<h3>Notes from the export</h3><ul>" + "".join(f"<li>{esc(n)}</li>" for n in report.notes) + \
+                "</ul>"
     elif src.kind == "export":
         body += missing("export report.json", f"re-run `edgenn export runs/{src.name} --target {src.primary_export}`")
     if src.kind != "export":
@@ -51,24 +49,40 @@ def overview(src: Sources) -> str:
     return section("overview", "Overview", body)
 
 
-def figure_value(f: Mapping) -> str:
-    """``40,500 (34,000–48,000)`` with the figure's 90 % interval, ``≥ 40,500`` for a lower bound."""
+def _as_figure(f):
+    from edgenn.errors import EdgennError
+    from edgenn.records import Figure
+
+    if isinstance(f, Figure) or not isinstance(f, Mapping):
+        return f if isinstance(f, Figure) else None
+    try:
+        return Figure.from_dict(dict(f))
+    except EdgennError:
+        return None
+
+
+def figure_value(f) -> str:
+    """``40,500 (34,000–48,000)`` with the figure's 90 % interval, ``≥ 40,500`` for a lower bound (a figure record,
+    or a figure dict of an estimate's per-layer table)."""
     def show(v) -> str:  # counts read as counts (52,428), not 5.243e+04
         return f"{v:,.0f}" if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 100 else fmt(v)
 
-    text = ("≥ " if f.get("bound") == "lower" else "") + show(f.get("value"))
-    iv = f.get("interval")
-    if isinstance(iv, (list, tuple)) and len(iv) == 2 and not f.get("bound"):
-        text += f" ({show(iv[0])}–{show(iv[1])})"
+    f = _as_figure(f)
+    if f is None:
+        return "n/a"
+    text = ("≥ " if f.is_lower_bound else "") + show(f.value)
+    if f.interval is not None and not f.is_lower_bound:
+        text += f" ({show(f.interval.low)}–{show(f.interval.high)})"
     return text
 
 
 def figure_table(figures: Mapping) -> str:
     rows = []
     for name, f in figures.items():
-        if isinstance(f, Mapping):
-            note_text = "; ".join(x for x in (f.get("note", ""), f.get("interval_note", "")) if x)
-            rows.append((name, figure_value(f), f.get("unit", ""), f.get("method", ""), note_text))
+        f = _as_figure(f)
+        if f is not None:
+            note_text = "; ".join(x for x in (f.note, f.interval_note) if x)
+            rows.append((name, figure_value(f), f.unit, f.method, note_text))
     return table(["figure", "value (90 % interval)", "unit", "method", "note"], rows)
 
 
@@ -193,13 +207,12 @@ def performance(src: Sources) -> str:
     return section("performance", "Classifier performance", body)
 
 
-def _firmware_metrics(report: Mapping) -> dict | None:
-    figs = report.get("figures") if isinstance(report.get("figures"), Mapping) else {}
-    acc = figs.get("accuracy")
-    if not isinstance(acc, Mapping):
+def _firmware_metrics(report) -> dict | None:
+    acc = report.figure("accuracy")
+    if acc is None:
         return None
-    auc = {k.split(".", 1)[1]: v.get("value") for k, v in figs.items() if k.startswith("auc.") and isinstance(v, Mapping)}
-    return {"accuracy": acc.get("value"), "auc": auc}
+    auc = {k.split(".", 1)[1]: f.value for k, f in report.figures.items() if k.startswith("auc.")}
+    return {"accuracy": acc.value, "auc": auc}
 
 
 def _roc_curves(src: Sources) -> dict:

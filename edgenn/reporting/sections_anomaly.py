@@ -60,11 +60,10 @@ def anomaly_dataset(src: Sources) -> str:
 
 
 # ----- trigger performance -----------------------------------------------------------------------------------------
-def _firmware_columns(report: Mapping | None) -> dict | None:
-    figs = report.get("figures") if isinstance(report, Mapping) and isinstance(report.get("figures"), Mapping) else {}
-    auc = {k.split(".", 1)[1]: f.get("value") for k, f in figs.items() if k.startswith("auc.") and isinstance(f, Mapping)}
-    eff = {k.split(".", 1)[1]: f.get("value") for k, f in figs.items()
-           if k.startswith("efficiency.") and isinstance(f, Mapping)}
+def _firmware_columns(report) -> dict | None:
+    figs = report.figures if report is not None else {}
+    auc = {k.split(".", 1)[1]: f.value for k, f in figs.items() if k.startswith("auc.")}
+    eff = {k.split(".", 1)[1]: f.value for k, f in figs.items() if k.startswith("efficiency.")}
     return {"auc": auc, "efficiency": eff} if auc or eff else None
 
 

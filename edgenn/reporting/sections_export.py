@@ -21,7 +21,7 @@ def numerical_profile(src: Sources) -> str:
 
     title = "Numerical profile per layer (values vs fixed-point types)"
     report = src.export_report("fpga")
-    precision = report.get("precision") if isinstance(report, Mapping) else None
+    precision = report.sections.get("precision") if report is not None else None
     if not isinstance(precision, Mapping) or not isinstance(precision.get("layers"), list):
         return section("profile", title, missing("per-layer fixed-point types (report.json 'precision')",
                                                  f"run `edgenn export runs/{src.name} --target fpga`"))
@@ -31,7 +31,7 @@ def numerical_profile(src: Sources) -> str:
         return section("profile", title, _precision_table(precision) + missing(
             "the exported model and its test data (to measure weights and activations)",
             f"keep runs/{src.name} and its dataset where the export recorded them "
-            f"({(report.get('lineage') or {}).get('model_dir', '?')})"))
+            f"({report.lineage.get('model_dir', '?')})"))
 
     def typed(label, values, fp) -> ProfileRow:
         fp = fp if isinstance(fp, Mapping) else {}
@@ -86,20 +86,20 @@ def bit_exactness(src: Sources) -> str:
 
     title = "Bit-exactness: firmware C simulation vs software model"
     report = src.export_report("fpga")
-    b = report.get("bitexact") if isinstance(report, Mapping) else None
-    if not isinstance(b, Mapping):
+    b = report.bitexact if report is not None else None
+    if b is None:
         return section("bitexact", title, missing("bit-exactness results (report.json 'bitexact')",
                                                   f"run `edgenn export runs/{src.name} --target fpga`"))
-    exact = num(b.get("exact_fraction"))
-    ok = exact == 1.0
-    body = f"<p><b>{esc(b.get('claim', ''))}</b></p>"
-    body += (f"<p class='big {'pass' if ok else 'fail'}'>exact fraction {pct(exact)} of {fmt(b.get('num_values'))} "
-             f"logit values on {fmt(b.get('num_samples'))} samples</p>")
-    rows = [(o.get("name", "?"), o.get("label", ""), fmt(o.get("num_values")), pct(num(o.get("exact_fraction"))),
-             fmt(num(o.get("max_abs_diff"))), pct(num(o.get("argmax_agreement"))))
-            for o in b.get("outputs", []) if isinstance(o, Mapping)]
+    ok = b.bit_exact
+    body = f"<p><b>{esc(b.claim)}</b></p>"
+    if b.compared:
+        body += f"<p>Compared: {esc(b.compared)}.</p>"
+    body += (f"<p class='big {'pass' if ok else 'fail'}'>exact fraction {pct(b.exact_fraction)} of "
+             f"{fmt(b.num_values)} logit values on {fmt(b.num_samples)} samples</p>")
+    rows = [(o.name, o.label, fmt(o.num_values), pct(o.exact_fraction), fmt(o.max_abs_diff), pct(o.argmax_agreement))
+            for o in b.outputs]
     body += table(["output", "comparison", "values", "exact", "max |Δ|", "argmax agreement"], rows)
-    first = b.get("first_diverging_layer")
+    first = b.first_diverging_layer
     body += f"<p>First diverging layer: <b>{esc(first) if first else 'none (every traced layer agrees)'}</b></p>"
     csim = csim_outputs(src)
     diffs = {}
@@ -112,8 +112,8 @@ def bit_exactness(src: Sources) -> str:
     else:
         body += missing(f"per-value outputs for the |Δ| histogram ({CSIM_OUTPUTS} in the export directory)",
                         "re-export with an edgenn that saves them: `edgenn export runs/<name> --target fpga`")
-    for n in b.get("notes", []) or []:
-        body += note(str(n))
+    for n in b.notes:
+        body += note(n)
     return section("bitexact", title, body)
 
 
@@ -123,7 +123,7 @@ def resources(src: Sources) -> str:
 
     title = "Resources and latency per layer"
     report = src.export_report("fpga")
-    res = report.get("resources") if isinstance(report, Mapping) else None
+    res = report.sections.get("resources") if report is not None else None
     if not isinstance(res, Mapping) or not isinstance(res.get("layers"), list):
         return section("resources", title, missing("resource estimates (report.json 'resources')",
                                                    f"run `edgenn export runs/{src.name} --target fpga`"))
@@ -158,19 +158,19 @@ def _cell(fig) -> str:
 def onnx(src: Sources) -> str:
     report = src.export_report("onnx")
     title = "ONNX export"
-    if not isinstance(report, Mapping):
+    if report is None:
         return section("onnx", title, missing("ONNX export report",
                                               f"run `edgenn export runs/{src.name} --target onnx`"))
     body = ""
-    o = report.get("onnx") if isinstance(report.get("onnx"), Mapping) else {}
+    o = report.sections.get("onnx") if isinstance(report.sections.get("onnx"), Mapping) else {}
     if o:
         ok = o.get("passed")
         body += (f"<p>onnxruntime vs Keras on {fmt(o.get('num_samples'))} samples: max |Δ| = "
                  f"{fmt(num(o.get('max_abs_diff')))} (tolerance {fmt(num(o.get('tolerance')))}), argmax agreement "
                  f"{pct(num(o.get('argmax_agreement')))}: <span class='{'pass' if ok else 'fail'}'>"
                  f"{'pass' if ok else 'FAIL'}</span>.</p>")
-    if isinstance(report.get("figures"), Mapping):
-        body += figure_table(report["figures"])
+    if report.figures:
+        body += figure_table(report.figures)
     return section("onnx", title, body or missing("'onnx' section of the ONNX report", "re-run the ONNX export"))
 
 
@@ -190,8 +190,7 @@ def budget(src: Sources) -> str:
     except EdgennError as exc:
         return section("budget", title, missing(f"a valid budget ({exc.message if hasattr(exc, 'message') else exc})",
                                                 f"fix {src.budget_path}"))
-    figures = report.get("figures") if isinstance(report, Mapping) else None
-    check = check_figures(figures if isinstance(figures, Mapping) else {}, spec, source=str(src.budget_path))
+    check = check_figures(report.figures if report is not None else {}, spec, source=str(src.budget_path))
     rows = [(l.figure, l.limit, fmt(l.value), l.unit or "", l.method or "",
              f"<span class='{'pass' if l.passed else 'fail'}'>{'pass' if l.passed else 'FAIL'}</span>", l.reason)
             for l in check.lines]

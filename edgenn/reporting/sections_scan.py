@@ -55,9 +55,6 @@ def read_table(src: Sources, path: Path) -> list[dict] | None:
     return src.memo[key]
 
 
-def _summary(src: Sources) -> dict:
-    s = src.read_json(src.target / SCAN_SUMMARY) if (src.target / SCAN_SUMMARY).is_file() else None
-    return s if isinstance(s, dict) else {}
 
 
 def _quality(rows: Sequence[Mapping], objectives: Sequence[str]) -> str | None:
@@ -89,19 +86,19 @@ def _cells(rows: Sequence[Mapping], columns: Sequence[str]) -> list[list[str]]:
 
 # ----- sections ----------------------------------------------------------------------------------------------------
 def scan_overview(src: Sources) -> str:
-    summary = _summary(src)
+    summary = src.scan_summary()
     rows = [("directory", str(src.target))]
     if summary:
-        rows += [("objectives", ", ".join(summary.get("objectives") or [])),
-                 ("trials (complete)", f"{fmt(summary.get('num_trials'))} ({fmt(summary.get('num_complete'))})"),
-                 ("Pareto trials", ", ".join(str(t) for t in summary.get("pareto_trials") or []) or "none"),
-                 ("budget", "yes" if summary.get("budget") else "none"),
-                 ("seconds (last call)", fmt(summary.get("seconds_this_call"), 3))]
-        space = (summary.get("space") or {}).get("space") if isinstance(summary.get("space"), Mapping) else None
+        rows += [("objectives", ", ".join(summary.objectives)),
+                 ("trials (complete)", f"{fmt(summary.num_trials)} ({fmt(summary.num_complete)})"),
+                 ("Pareto trials", ", ".join(str(t) for t in summary.pareto_trials) or "none"),
+                 ("budget", "yes" if summary.budget else "none"),
+                 ("seconds (last call)", fmt(summary.seconds_this_call, 3))]
+        space = summary.space.get("space")
         body = table(["", ""], rows, header=False)
         if isinstance(space, Mapping):
             body += "<h3>Search space</h3>" + table(["parameter", "values"], [(k, fmt(v)) for k, v in space.items()])
-        unchecked = summary.get("unchecked_budget_lines") or []
+        unchecked = summary.unchecked_budget_lines
         if unchecked:
             body += note("budget lines no trial figure could check: " + ", ".join(map(str, unchecked)))
     else:
@@ -116,8 +113,9 @@ def scan_pareto(src: Sources) -> str:
     title = "Pareto front"
     trials = read_table(src, src.target / "trials.csv") or []
     front = read_table(src, src.target / "pareto.csv")
-    objectives = _summary(src).get("objectives") or [c.removeprefix("objective.") for c in
-                                                      (trials[0] if trials else {}) if c.startswith("objective.")]
+    summary = src.scan_summary()
+    objectives = (summary.objectives if summary else ()) or [
+        c.removeprefix("objective.") for c in (trials[0] if trials else {}) if c.startswith("objective.")]
     body = ""
     quality = _quality(trials + (front or []), objectives)
     done = [r for r in trials if r.get("state") == "COMPLETE" and _finite(r.get("lut")) and _finite(r.get(quality))]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCAN_SUMMARY = "scan.json"  # written by edgenn.scan.driver at the end of a scan (the tables after every batch)
+SCAN_SUMMARY = filenames.SCAN_SUMMARY  # written at the end of a scan call (the tables after every batch)
 SCAN_FILES = ("trials.csv", "pareto.csv")
 EXPORT_REPORT = filenames.REPORT_JSON  # written by edgenn.runners.export (reporting must not import runners)
 CSIM_OUTPUTS = "csim_outputs.npz"  # per-value C-simulation and software outputs, if the export saved them
@@ -59,16 +59,42 @@ class Sources:
         value = self.read_json(d / filenames.METRICS) if d else None
         return value if isinstance(value, dict) else None
 
-    def export_report(self, target: str | None = None) -> dict | None:
+    def scan_summary(self):
+        """The scan's summary record (``edgenn.records.scan.ScanSummary``), or None with the reason kept."""
+        from edgenn.errors import EdgennError
+        from edgenn.records.scan import ScanSummary
+
+        path = self.target / SCAN_SUMMARY
+        if path not in self._cache:
+            try:
+                self._cache[path] = ScanSummary.load(path) if path.is_file() else None
+            except EdgennError as exc:
+                self.problems[str(path)] = exc.message
+                self._cache[path] = None
+        return self._cache[path]
+
+    def export_report(self, target: str | None = None):
+        """The export's record (``edgenn.records.ExportReport``), or None with the reason kept in ``problems``."""
+        from edgenn.errors import EdgennError
+        from edgenn.records import ExportReport
+
         d = self.export_dirs.get(target or self.primary_export or "")
-        value = self.read_json(d / EXPORT_REPORT) if d else None
-        return value if isinstance(value, dict) else None
+        if d is None:
+            return None
+        path = d / EXPORT_REPORT
+        if path not in self._cache:
+            try:
+                self._cache[path] = ExportReport.load(path)
+            except EdgennError as exc:
+                self.problems[str(path)] = exc.message
+                self._cache[path] = None
+        return self._cache[path]
 
     def model_stage(self) -> str | None:
         """The stage whose model the page is about: the exported one, else the latest present."""
         report = self.export_report()
-        if report and isinstance(report.get("lineage"), dict):
-            model_dir = str(report["lineage"].get("model_dir", ""))
+        if report and report.lineage.get("model_dir"):
+            model_dir = report.lineage["model_dir"]
             for stage, d in self.stage_dirs.items():
                 if Path(model_dir).name == stage and d.name == stage:
                     return stage
@@ -82,7 +108,8 @@ class Sources:
         before classifiers recorded theirs are classifiers."""
         from edgenn.task_protocol import get_task
 
-        records = [self.stage_metrics(stage) or {} for stage in STAGES] + [self.export_report() or {}]
+        report = self.export_report()
+        records = [self.stage_metrics(stage) or {} for stage in STAGES] + [{"task": report.task} if report else {}]
         return get_task(next((r["task"] for r in records if r.get("task")), "classify"))
 
     def recipe(self) -> dict | None:
@@ -161,10 +188,10 @@ def locate(path: Path, *, budget: Path | None = None) -> Sources:
     """Classify ``path`` and collect the directories of its run; ``budget`` overrides the default budget file."""
     path = Path(path)
     if is_scan_dir(path):
-        summary = _safe_json(path / SCAN_SUMMARY)
-        recipe = summary.get("recipe") if isinstance(summary, dict) else None
-        name = str(recipe.get("name") or path.name) if isinstance(recipe, dict) else path.name
-        return Sources(path, "scan", name, budget_path=budget)
+        src = Sources(path, "scan", path.name, budget_path=budget)
+        summary = src.scan_summary()
+        src.name = (summary.name if summary else "") or path.name
+        return src
     stage = _stage_of(path)
     if stage is not None and (stage == "export" or stage.startswith("export")):
         report = _safe_json(path / EXPORT_REPORT)

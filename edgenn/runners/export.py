@@ -19,8 +19,8 @@ import numpy as np
 
 import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.records import ExportReport
 
-REPORT_JSON = filenames.REPORT_JSON
 REPORT_MD = filenames.REPORT_MD
 # Why the autoencoder's score is not computed in firmware (issue 4): the decoder doubles the network, and the error
 # adds 57 subtractions, 57 squares and a 57-input sum for one number; a distilled student regresses the same score
@@ -55,7 +55,12 @@ class ExportRequest:
 class ExportResult:
     target: str
     directory: Path
-    report: dict
+    record: ExportReport
+
+    @property
+    def report(self) -> dict:
+        """report.json as written (the record's JSON form)."""
+        return self.record.to_dict()
 
 
 @dataclass(frozen=True)

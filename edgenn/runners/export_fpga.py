@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
+from edgenn.records import ExportReport
 from edgenn.runners.targets import export_target
-from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource
+from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_MD, ExportResult, ExportSource
 from edgenn.runners.figures import fig
 from edgenn.runners.fpga_report import float_agreement_figures, fpga_figures, fpga_markdown
 from edgenn.runners.progress import stage_status
@@ -128,20 +129,15 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
             notes.append(f"firmware and model first diverge at layer '{bitexact.first_diverging_layer}'")
         if source.anomaly is not None and source.anomaly.score == "reconstruction":
             notes.append(HOST_SCORE_NOTE)
-        report = {
-            "schema_version": 1, "target": "fpga", "name": source.name, "settings": settings.to_dict(),
-            "task": source.task,
-            "figures": figures, "bitexact": bitexact.to_dict(), "bitexact_record": bitexact.record(),
-            "resources": resources.to_dict(),
-            "precision": project.precision.to_dict(), "project": project.to_dict(), "lineage": source.lineage,
-            "reference_metrics": source.reference_metrics, "notes": notes,
-            "timings_s": {"convert": project.convert_seconds, "compile": project.compile_seconds,
-                          "csim": csim.csim_seconds},
-        }
-        atomic_write_json(staging / REPORT_JSON, report)
+        timings = {"convert": project.convert_seconds, "compile": project.compile_seconds, "csim": csim.csim_seconds}
+        report = ExportReport(
+            "fpga", source.name, figures, bitexact, tuple(notes), source.lineage, source.task,
+            {"settings": settings.to_dict(), "resources": resources.to_dict(), "precision": project.precision.to_dict(),
+             "project": project.to_dict(), "reference_metrics": source.reference_metrics, "timings_s": timings})
+        report.save(staging)
         atomic_write_text(staging / REPORT_MD, fpga_markdown(report, resources.to_markdown()))
         write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,
-                       metrics=figures, timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
+                       metrics=report.figures_dict(), timings_s={**timings, "total": time.perf_counter() - t0})
     return ExportResult("fpga", out, report)
 
 

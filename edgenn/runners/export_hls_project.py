@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
-from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult, ExportSource
+from edgenn.records import ExportReport
+from edgenn.runners.export import REPORT_MD, ExportResult, ExportSource
+from edgenn.runners.figures import estimate_figures
 from edgenn.runners.targets import export_target
 
 
@@ -27,18 +29,18 @@ def export_hls_project(source: ExportSource, out: Path, overrides: dict, *, prog
         project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration,
                              compile=False)
         resources = estimate(design_from_hls_model(project.hls_model))
-        figures = {key: f.to_dict() for key, f in resources.total.figures().items()}
+        figures = estimate_figures(resources.total.figures())
         notes = [*source.notes, "project written, not compiled: no C simulation, no bit-exactness claim",
                  *resources.assumptions]
-        report = {"schema_version": 1, "target": "hls_project", "name": source.name,
-                  "settings": settings.to_dict(), "figures": figures, "resources": resources.to_dict(),
-                  "precision": project.precision.to_dict(), "project": project.to_dict(),
-                  "lineage": source.lineage, "notes": notes, "timings_s": {"convert": project.convert_seconds}}
-        atomic_write_json(staging / REPORT_JSON, report)
+        report = ExportReport("hls_project", source.name, figures, None, tuple(notes), source.lineage, None,
+                              {"settings": settings.to_dict(), "resources": resources.to_dict(),
+                               "precision": project.precision.to_dict(), "project": project.to_dict(),
+                               "timings_s": {"convert": project.convert_seconds}})
+        report.save(staging)
         lines = [f"# hls4ml project: {source.name}", "", "Written, not compiled (no C simulation). HLS project: `hls/`.",
                  "", f"## Resources and latency per layer ({resources.method} estimate, not synthesis)", "",
                  resources.to_markdown(), "", "## Notes", "", *[f"- {n}" for n in notes]]
         atomic_write_text(staging / REPORT_MD, "\n".join(lines) + "\n")
         write_manifest(staging, stage="export-hls_project", recipe=source.recipe, inputs=source.lineage,
-                       metrics=figures, timings_s={"total": time.perf_counter() - t0})
+                       metrics=report.figures_dict(), timings_s={"total": time.perf_counter() - t0})
     return ExportResult("hls_project", out, report)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
+from edgenn.records import ExportReport
 from edgenn.runners.targets import export_target
-from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_JSON, REPORT_MD, ExportResult, ExportSource
-from edgenn.runners.figures import anomaly_figures, anomaly_score
+from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_MD, ExportResult, ExportSource
+from edgenn.runners.figures import anomaly_figures, anomaly_score, fig
 
 
 @export_target("onnx", help="ONNX file checked with onnxruntime")
@@ -38,26 +39,23 @@ def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None =
     with atomic_dir(out) as staging:
         onnx_report = export_onnx(source.model, staging / "model.onnx", x_check=x, metadata=metadata)
         figures = {
-            "onnx_max_abs_diff": {"value": onnx_report.max_abs_diff, "unit": "absolute", "method": "onnxruntime"},
-            "onnx_argmax_agreement": {"value": onnx_report.argmax_agreement, "unit": "fraction",
-                                      "method": "onnxruntime"},
-            "ort_latency_us_batch1": {"value": onnx_report.ort_latency_us_batch1[0], "unit": "us",
-                                      "method": "onnxruntime"},
-            "keras_latency_us_batch1": {"value": onnx_report.keras_latency_us_batch1[0], "unit": "us",
-                                        "method": "software"},
+            "onnx_max_abs_diff": fig(onnx_report.max_abs_diff, "absolute", "onnxruntime"),
+            "onnx_argmax_agreement": fig(onnx_report.argmax_agreement, "fraction", "onnxruntime"),
+            "ort_latency_us_batch1": fig(onnx_report.ort_latency_us_batch1[0], "us", "onnxruntime"),
+            "keras_latency_us_batch1": fig(onnx_report.keras_latency_us_batch1[0], "us", "software"),
         }
         if source.anomaly is not None:  # the host-side score (the autoencoder's route) from onnxruntime itself
             figures.update(anomaly_figures(source.anomaly, _onnx_scores(staging / "model.onnx", source, x),
                                             "onnxruntime", "onnxruntime score on the host", save_to=staging))
-        report = {"schema_version": 1, "target": "onnx", "name": source.name, "figures": figures,
-                  "onnx": onnx_report.to_dict(), "lineage": source.lineage,
-                  "notes": list(source.notes) + ([] if onnx_report.passed else
-                  [f"onnxruntime differs from Keras by {onnx_report.max_abs_diff:.3g} > {onnx_report.tolerance:g}"])
-                  + ([HOST_SCORE_NOTE] if source.anomaly and source.anomaly.score == "reconstruction" else [])}
-        atomic_write_json(staging / REPORT_JSON, report)
+        notes = list(source.notes) + ([] if onnx_report.passed else
+                 [f"onnxruntime differs from Keras by {onnx_report.max_abs_diff:.3g} > {onnx_report.tolerance:g}"])
+        notes += [HOST_SCORE_NOTE] if source.anomaly and source.anomaly.score == "reconstruction" else []
+        report = ExportReport("onnx", source.name, figures, None, tuple(notes), source.lineage, None,
+                              {"onnx": onnx_report.to_dict()})
+        report.save(staging)
         atomic_write_text(staging / REPORT_MD, _onnx_markdown(report))
         write_manifest(staging, stage="export-onnx", recipe=source.recipe, inputs=source.lineage,
-                       metrics=figures, timings_s={"total": time.perf_counter() - t0})
+                       metrics=report.figures_dict(), timings_s={"total": time.perf_counter() - t0})
     return ExportResult("onnx", out, report)
 
 
@@ -70,9 +68,9 @@ def _onnx_scores(path: Path, source: ExportSource, x: np.ndarray) -> np.ndarray:
     return anomaly_score(source.anomaly.score, out, rows)
 
 
-def _onnx_markdown(report: dict) -> str:
-    o = report["onnx"]
-    lines = [f"# ONNX export: {report['name']}", "",
+def _onnx_markdown(report: ExportReport) -> str:
+    o = report.sections["onnx"]
+    lines = [f"# ONNX export: {report.name}", "",
              f"- checked with onnxruntime on {o['num_samples']} samples: max |Δ| = {o['max_abs_diff']:.3g} "
              f"(tolerance {o['tolerance']:g}), argmax agreement {o['argmax_agreement']:.4%}: "
              f"**{'pass' if o['passed'] else 'FAIL'}**",

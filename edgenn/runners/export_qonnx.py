@@ -11,13 +11,16 @@ measures how often qonnx's float32 executor agrees with the exact evaluation.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
-from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult, ExportSource
+from edgenn.records import ExportReport
+from edgenn.records.figures import figure
+from edgenn.runners.export import REPORT_MD, ExportResult, ExportSource
 from edgenn.runners.progress import stage_status
 
 ONNX_EXEC_ROWS = 1000  # qonnx's executor runs one row per call: enough rows to show a disagreement, in seconds
@@ -66,25 +69,23 @@ def export_qonnx_fpga(source: ExportSource, out: Path, overrides: dict, *, progr
         resources = estimate(design_from_hls_model(project.hls_model))
         figures = fpga_figures(source, bitexact, resources, firmware_out, y, reference_out, xq, staging)
         if "accuracy_software" in figures:
-            figures["accuracy_software"]["note"] = "exact QONNX evaluation on the same inputs"
+            figures["accuracy_software"] = replace(figures["accuracy_software"],
+                                                   note="exact QONNX evaluation on the same inputs")
         notes.extend(prepared.notes)
         notes.append(f"bit-exactness reference: {ref.kind(out_name)}, of the cleaned QONNX graph on the raw inputs; "
                      "the C simulation gets the same inputs cast on the host to the input Quant node's type")
         notes.extend(bitexact.notes)
         notes.extend(resources.assumptions)
-        report = {
-            "schema_version": 1, "target": "fpga", "name": source.name, "settings": settings.to_dict(),
-            "task": "classify", "source_format": "qonnx",
-            "figures": figures, "bitexact": bitexact.to_dict(), "bitexact_record": bitexact.record(),
-            "resources": resources.to_dict(), "precision": project.precision.to_dict(), "project": project.to_dict(),
-            "lineage": source.lineage, "reference_metrics": source.reference_metrics, "notes": notes,
-            "timings_s": {"convert": project.convert_seconds, "compile": project.compile_seconds,
-                          "csim": csim_seconds},
-        }
-        atomic_write_json(staging / REPORT_JSON, report)
+        timings = {"convert": project.convert_seconds, "compile": project.compile_seconds, "csim": csim_seconds}
+        report = ExportReport(
+            "fpga", source.name, figures, bitexact, tuple(notes), source.lineage, "classify",
+            {"settings": settings.to_dict(), "source_format": "qonnx", "resources": resources.to_dict(),
+             "precision": project.precision.to_dict(), "project": project.to_dict(),
+             "reference_metrics": source.reference_metrics, "timings_s": timings})
+        report.save(staging)
         atomic_write_text(staging / REPORT_MD, fpga_markdown(report, resources.to_markdown()))
-        write_manifest(staging, stage="export-fpga", recipe=None, inputs=source.lineage, metrics=figures,
-                       timings_s={**report["timings_s"], "total": time.perf_counter() - t0})
+        write_manifest(staging, stage="export-fpga", recipe=None, inputs=source.lineage,
+                       metrics=report.figures_dict(), timings_s={**timings, "total": time.perf_counter() - t0})
     return ExportResult("fpga", out, report)
 
 
@@ -147,21 +148,20 @@ def export_qonnx_onnx(source: ExportSource, out: Path) -> ExportResult:
     got = np.concatenate([oxe.execute_onnx(wrapped, {name_in: row[None].astype(np.float32)})[name_out]
                           for row in x]).astype(np.float64).reshape(len(x), -1)
     want = ref.values[name_out].reshape(len(x), -1)
-    figures = {"qonnx_exec_exact_fraction": {"value": float(np.mean(got == want)), "unit": "fraction",
-                                             "method": "qonnx", "note": f"qonnx float32 executor vs the exact QONNX "
-                                             f"evaluation, {len(x)} samples"},
-               "qonnx_exec_max_abs_diff": {"value": float(np.max(np.abs(got - want))), "unit": "absolute",
-                                           "method": "qonnx"}}
+    exact = float(np.mean(got == want))
+    figures = {"qonnx_exec_exact_fraction": figure(exact, "fraction", "qonnx", f"qonnx float32 executor vs the exact "
+                                                   f"QONNX evaluation, {len(x)} samples"),
+               "qonnx_exec_max_abs_diff": figure(float(np.max(np.abs(got - want))), "absolute", "qonnx")}
     with atomic_dir(out) as staging:
         ModelWrapper(prepared.clean).save(str(staging / "model.onnx"))
-        report = {"schema_version": 1, "target": "onnx", "name": source.name, "source_format": "qonnx",
-                  "figures": figures, "lineage": source.lineage,
-                  "notes": list(source.notes) + list(prepared.notes) + [f"reference: {ref.kind(name_out)}"]}
-        atomic_write_json(staging / REPORT_JSON, report)
+        report = ExportReport("onnx", source.name, figures, None,
+                              tuple(source.notes) + tuple(prepared.notes) + (f"reference: {ref.kind(name_out)}",),
+                              source.lineage, None, {"source_format": "qonnx"})
+        report.save(staging)
         atomic_write_text(staging / REPORT_MD, f"# ONNX export (QONNX): {source.name}\n\n- cleaned QONNX graph: "
                           f"`model.onnx`\n- qonnx's float32 executor equals the exact evaluation on "
-                          f"{figures['qonnx_exec_exact_fraction']['value']:.4%} of {want.size} output values "
-                          f"({len(x)} samples), max |Δ| {figures['qonnx_exec_max_abs_diff']['value']:.3g}\n")
-        write_manifest(staging, stage="export-onnx", recipe=None, inputs=source.lineage, metrics=figures,
-                       timings_s={"total": time.perf_counter() - t0})
+                          f"{exact:.4%} of {want.size} output values "
+                          f"({len(x)} samples), max |Δ| {figures['qonnx_exec_max_abs_diff'].value:.3g}\n")
+        write_manifest(staging, stage="export-onnx", recipe=None, inputs=source.lineage,
+                       metrics=report.figures_dict(), timings_s={"total": time.perf_counter() - t0})
     return ExportResult("onnx", out, report)

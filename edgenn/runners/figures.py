@@ -1,15 +1,21 @@
-"""Figures every export target reports, as the ``{"value", "unit", "method", "note"}`` records of report.json."""
+"""Figures every export target reports, as ``edgenn.records.Figure`` records (report.json's ``figures``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 import numpy as np
 
+from edgenn.records.figures import Figure, figure
 from edgenn.runners.export import AnomalyEval
 
 
-def fig(value, unit: str, method: str, note: str = "") -> dict:
-    return {"value": value, "unit": unit, "method": method, **({"note": note} if note else {})}
+def fig(value, unit: str, method: str, note: str = "", **extra) -> Figure:
+    return figure(value, unit, method, note, **extra)
+
+
+def estimate_figures(figures: dict) -> dict[str, Figure]:
+    """An estimator's figures (``estimates.resources.Figure``) as records, keeping bound and interval."""
+    return {key: Figure.from_dict(f.to_dict(), key) for key, f in figures.items()}
 
 
 def anomaly_score(score: str, output: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -37,9 +43,10 @@ def anomaly_figures(a: AnomalyEval, score: np.ndarray, method: str, note: str, s
     for name in a.signals:
         figs[f"auc.{name}"] = fig(m["auc"][name], "fraction", method, f"{note}, vs the SM background mixture")
         # an efficiency at an unresolved rate is not a measurement: `edgenn check` fails it instead of comparing it
-        figs[f"efficiency.{name}"] = {**fig(m["efficiency"][name], "fraction", method,
-                                             f"{note}, signal efficiency at background FPR {a.fpr:g}{resolution}"),
-                                      "uncertainty": m["efficiency_err"][name], "resolved": m["fpr_resolved"]}
+        figs[f"efficiency.{name}"] = fig(m["efficiency"][name], "fraction", method,
+                                         f"{note}, signal efficiency at background FPR {a.fpr:g}{resolution}",
+                                         uncertainty=float(m["efficiency_err"][name]),
+                                         resolved=bool(m["fpr_resolved"]))
     if a.teacher is not None:
         figs["teacher_correlation"] = fig(float(np.corrcoef(test, a.teacher)[0, 1]), "ratio", method,
                                            f"{note}: Pearson r with the teacher's log reconstruction error, "

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from edgenn.runners.export import ExportSource
-from edgenn.runners.figures import anomaly_figures, anomaly_score, fig
+from edgenn.records import ExportReport
+from edgenn.runners.figures import anomaly_figures, anomaly_score, estimate_figures, fig
 
 
 def fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.ndarray, y,
@@ -40,8 +41,7 @@ def fpga_figures(source: ExportSource, bitexact, resources, firmware_out: np.nda
         if source.class_names and firmware_out.shape[1] == len(source.class_names):
             for cls, auc in per_class_auc(firmware_out, y, source.class_names).items():
                 figs[f"auc.{cls}"] = fig(auc, "fraction", "csim", "firmware C simulation, one vs rest")
-    for key, figure in resources.total.figures().items():
-        figs[key] = figure.to_dict()  # keeps `bound` (a total over unmodelled layers is a lower bound)
+    figs.update(estimate_figures(resources.total.figures()))  # keeps `bound`: a total over unmodelled layers is one
     return figs
 
 
@@ -69,32 +69,33 @@ def float_agreement_figures(csim, y) -> dict:
     return figs
 
 
-def fpga_markdown(report: dict, resources_md: str) -> str:
+def fpga_markdown(report: ExportReport, resources_md: str) -> str:
     from edgenn.task_protocol import get_task
 
-    b, s = report["bitexact"], report["settings"]
-    has_classes = get_task(report.get("task", "classify")).has_classes
-    lines = [f"# FPGA export: {report['name']}", "",
+    b, s = report.bitexact, report.sections["settings"]
+    has_classes = get_task(report.task or "classify").has_classes
+    lines = [f"# FPGA export: {report.name}", "",
              f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
              f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
              "## Bit-exactness (C simulation vs the reference)", "",
-             f"- reference: {b.get('reference_kind', 'exact reference')}",
-             f"- {b['claim']}",
-             f"- {b['num_samples']} samples, {b['num_values']} "
+             f"- reference: {b.reference_kind}",
+             f"- {b.claim}",
+             f"- {b.num_samples} samples, {b.num_values} "
              f"{'logit' if has_classes else 'anomaly-score'} values: "
-             f"**{b['exact_fraction']:.3%} exact**, max |Δ| = {b['max_abs_diff']:.3g}"
-             + (f", argmax agreement {b['argmax_agreement']:.4%}" if has_classes else "")]
-    for o in b["outputs"][1:]:
-        lines.append(f"- {o['name']}: {o['label']}: max |Δ| = {o['max_abs_diff']:.3g}, "
-                     f"argmax agreement {o['argmax_agreement']:.4%}")
-    if b.get("first_diverging_layer"):
-        lines.append(f"- first diverging layer: `{b['first_diverging_layer']}`")
+             f"**{b.exact_fraction:.3%} exact**, max |Δ| = {b.max_abs_diff:.3g}"
+             + (f", argmax agreement {b.argmax_agreement:.4%}" if has_classes else "")]
+    for o in b.outputs[1:]:
+        lines.append(f"- {o.name}: {o.label}: max |Δ| = {o.max_abs_diff:.3g}, "
+                     f"argmax agreement {o.argmax_agreement:.4%}")
+    if b.first_diverging_layer:
+        lines.append(f"- first diverging layer: `{b.first_diverging_layer}`")
     lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
-    for name, f in report["figures"].items():
-        v = f["value"]
-        lines.append(f"| {name} | {v:.4g} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
-                     if isinstance(v, float) else f"| {name} | {v} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
-    lines += ["", f"## Resources and latency per layer (method: {report['resources']['method']} estimate, not synthesis)", "", resources_md]
-    if report["notes"]:
-        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    for name, f in report.figures.items():
+        v = f.value
+        lines.append(f"| {name} | {v:.4g} | {f.unit} | {f.method} | {f.note} |"
+                     if isinstance(v, float) else f"| {name} | {v} | {f.unit} | {f.method} | {f.note} |")
+    lines += ["", f"## Resources and latency per layer (method: {report.sections['resources']['method']} estimate, "
+              "not synthesis)", "", resources_md]
+    if report.notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report.notes]
     return "\n".join(lines) + "\n"

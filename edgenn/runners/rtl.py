@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text
+from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
+from edgenn.records import ExportReport
+from edgenn.records.figures import figure, figures_from_dicts
 from edgenn.runners.targets import export_target
 
 MIN_SAMPLES = 10_000
@@ -36,18 +38,12 @@ def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int) -> tuple
     return input_type.quantize(x), len(x) - extra, extra
 
 
-def _agreement(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    equal = a == b
-    return {"exact_fraction": float(equal.mean()), "num_values": int(equal.size),
-            "num_mismatched_samples": int((~equal.all(axis=1)).sum()), "max_abs_diff": float(np.abs(a - b).max())}
-
-
 @export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True)
 def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool = True, simulate: bool = True,
                       compare_csim: bool = True, min_samples: int = MIN_SAMPLES) -> Any:
     """Run the RTL export for an ``ExportSource`` (see ``runners.export``) into ``out``; returns an ExportResult."""
     from edgenn.exporters.rtl import RtlSettings, export_rtl
-    from edgenn.runners.export import REPORT_JSON, REPORT_MD, ExportResult
+    from edgenn.runners.export import REPORT_MD, ExportResult
     from edgenn.runners.progress import stage_status
 
     if isinstance(source.x, list) or len(source.model.outputs) != 1:
@@ -94,29 +90,26 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
                 start = time.perf_counter()
                 outputs["hls4ml_csim"] = _csim_logits(source, staging / "hls", project.precision, settings, xq)
                 timings["csim"] = time.perf_counter() - start
-        checks = {name: _agreement(values, reference) for name, values in outputs.items()}
-        final = "verilator" if "verilator" in checks else "da4ml_interpreter"
+        final = "verilator" if "verilator" in outputs else "da4ml_interpreter"
         notes.append(f"bit-exactness reference: {kind}; float32_keras is compared with it apart")
-        figures = {**project.estimate.figures(),
-                   "bit_exact_fraction": {"value": checks[final]["exact_fraction"], "unit": "fraction",
-                                          "method": final.split("_")[0],
-                                          "note": f"{final} vs the reference logits, {checks[final]['num_values']} "
-                                                  "values"},
-                   "float_agreement.logits_exact_fraction": {
-                       "value": float(np.mean(outputs[final] == outputs["float32_keras"])), "unit": "fraction",
-                       "method": final.split("_")[0], "note": f"{final} vs float32 Keras logits"}}
-        from edgenn.verification.bitexact import compare_arrays
+        from edgenn.verification.bitexact import compare_implementations
 
-        report = {"schema_version": 1, "target": "rtl", "name": source.name, "settings": settings.to_dict(),
-                  "figures": figures, "bitexact": checks,
-                  "bitexact_record": compare_arrays(kind, reference, outputs[final]),
-                  "samples": {"validation": n_data, "uniform": n_random},
-                  "estimate": project.estimate.to_dict(), "precision": project.precision.to_dict(),
-                  "project": project.to_dict(), "lineage": source.lineage, "notes": notes, "timings_s": timings}
-        atomic_write_json(staging / REPORT_JSON, report)
+        bitexact = compare_implementations(reference, outputs, final=final, reference_kind=kind)
+        method = final.split("_")[0]
+        figures = {**figures_from_dicts(project.estimate.figures(), "rtl estimate"),
+                   "bit_exact_fraction": figure(bitexact.exact_fraction, "fraction", method,
+                                                f"{final} vs the reference logits, {bitexact.num_values} values"),
+                   "float_agreement.logits_exact_fraction": figure(
+                       float(np.mean(outputs[final] == outputs["float32_keras"])), "fraction", method,
+                       f"{final} vs float32 Keras logits")}
+        report = ExportReport("rtl", source.name, figures, bitexact, tuple(notes), source.lineage, None,
+                              {"settings": settings.to_dict(), "samples": {"validation": n_data, "uniform": n_random},
+                               "estimate": project.estimate.to_dict(), "precision": project.precision.to_dict(),
+                               "project": project.to_dict(), "timings_s": timings})
+        report.save(staging)
         atomic_write_text(staging / REPORT_MD, rtl_markdown(report))
-        write_manifest(staging, stage="export-rtl", recipe=source.recipe, inputs=source.lineage, metrics=figures,
-                       timings_s={**timings, "total": time.perf_counter() - t0})
+        write_manifest(staging, stage="export-rtl", recipe=source.recipe, inputs=source.lineage,
+                       metrics=report.figures_dict(), timings_s={**timings, "total": time.perf_counter() - t0})
     return ExportResult("rtl", out, report)
 
 
@@ -149,21 +142,21 @@ def _csim_logits(source: Any, out_dir: Path, precision, settings, xq: np.ndarray
     return result.firmware[result.logits_layer]
 
 
-def rtl_markdown(report: dict) -> str:
-    s = report["settings"]
-    lines = [f"# RTL export: {report['name']}", "",
-             f"da4ml Verilog in `rtl/` (top `{report['project']['top']}`), part {s['part']}, target clock "
+def rtl_markdown(report: ExportReport) -> str:
+    s, b = report.sections["settings"], report.bitexact
+    lines = [f"# RTL export: {report.name}", "",
+             f"da4ml Verilog in `rtl/` (top `{report.sections['project']['top']}`), part {s['part']}, target clock "
              f"{s['clock_period_ns']} ns, {s['adder_levels_per_cycle']} adder levels per pipeline stage.", "",
              "## Bit-exactness against the reference logits", "",
-             f"Reference: {report.get('bitexact_record', {}).get('reference_kind', 'exact reference')}.", "",
+             f"Reference: {b.reference_kind}.", "",
              "| implementation | exact | values | max abs diff |",
              "|---|---:|---:|---:|"]
-    for name, c in report["bitexact"].items():
-        lines.append(f"| {name} | {c['exact_fraction']:.4%} | {c['num_values']} | {c['max_abs_diff']:.3g} |")
+    for c in b.outputs:
+        lines.append(f"| {c.name} | {c.exact_fraction:.4%} | {c.num_values} | {c.max_abs_diff:.3g} |")
     lines += ["", "## Figures", "", "| figure | value | unit | method | note |", "|---|---:|---|---|---|"]
-    for name, f in report["figures"].items():
-        v = f["value"]
+    for name, f in report.figures.items():
+        v = f.value
         shown = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
-        lines.append(f"| {name} | {shown} | {f['unit']} | {f['method']} | {f.get('note', '')} |")
-    lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+        lines.append(f"| {name} | {shown} | {f.unit} | {f.method} | {f.note} |")
+    lines += ["", "## Notes", ""] + [f"- {n}" for n in report.notes]
     return "\n".join(lines) + "\n"

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import edgenn.filenames as filenames
 from edgenn.config.budget import Budget
 from edgenn.config.recipe import Recipe
 from edgenn.config.scan import ScanSpace
 from edgenn.errors import EdgennError
 from edgenn.io import atomic_write_json, output_lock, read_json
+from edgenn.records.scan import ScanSummary
 from edgenn.scan.objectives import ConstraintCheck, check_budget, objective_values
 from edgenn.scan.space import check_space, suggest, variant
 from edgenn.scan.study import STUDY_FILE, count_finished, open_study, recover_interrupted
@@ -32,7 +34,7 @@ from edgenn.scan.tables import (PARETO_CSV, PARETO_PNG, TRIALS_CSV, TRIALS_PARQU
 from edgenn.scan.trial import TrialJob
 
 EXPORTS_FILE = "exports.json"
-SUMMARY_FILE = "scan.json"
+SUMMARY_FILE = filenames.SCAN_SUMMARY
 
 
 @dataclass(frozen=True)
@@ -188,12 +190,10 @@ def run_scan(recipe: Recipe, space: ScanSpace, out_dir: Path, *, trials: int = 2
                             {"study": out_dir / STUDY_FILE, "trials": out_dir / TRIALS_CSV,
                              "pareto": out_dir / PARETO_CSV, "plot": out_dir / PARETO_PNG},
                             time.perf_counter() - t0)
-        atomic_write_json(out_dir / SUMMARY_FILE, {
-            "schema_version": 1, "recipe": recipe.model_dump(mode="json"), "space": space.model_dump(mode="json"),
-            "budget": budget.model_dump(mode="json") if budget else None, "num_trials": len(rows),
-            "num_complete": len(complete), "pareto_trials": [r["trial"] for r in front],
-            "unchecked_budget_lines": list(unchecked), "objectives": list(space.objectives),
-            "seconds_this_call": result.seconds})
+        ScanSummary(recipe.model_dump(mode="json"), space.model_dump(mode="json"),
+                    budget.model_dump(mode="json") if budget else None, len(rows), len(complete),
+                    tuple(r["trial"] for r in front), tuple(unchecked), tuple(space.objectives),
+                    result.seconds).save(out_dir)
     return result
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
-from edgenn.io import atomic_dir, atomic_write_json, atomic_write_text, is_complete, read_json
+from edgenn.io import atomic_dir, atomic_write_text, is_complete, read_json
 from edgenn.manifest import write_manifest
 
 TOOLS = ("yosys", "vitis", "vivado")
@@ -64,10 +64,10 @@ def run_synth(path: Path, tool: str, *, out: Path | None = None,
         with atomic_dir(out) as staging:
             result = run_yosys(verilog_sources(rtl_dir, top), top, staging / "work", cache_dir=cache_root(),
                                content_hash=rtl_hash(rtl_dir), on_tick=on_tick)
-            report = {"schema_version": 1, "target": "synth-yosys", "tool": "yosys", "figures": result.figures(),
+            report = {"target": "synth-yosys", "tool": "yosys", "figures": result.figures(),
                       "yosys": result.to_dict(), "source": str(export),
                       "notes": ["Yosys synth_xilinx counts: pre-place-and-route, not Vivado; no timing"]}
-            _write(staging, report, time.perf_counter() - t0, export)
+            report = _write(staging, report, time.perf_counter() - t0, export, export)
         return SynthResult(tool, out, report)
 
     from edgenn.synth.vendor import read_vendor_report, require_tool, run_vendor_build
@@ -78,9 +78,9 @@ def run_synth(path: Path, tool: str, *, out: Path | None = None,
     out = out or export.parent / f"synth-{tool}"
     with atomic_dir(out) as staging:
         parsed = read_vendor_report(export / "hls")
-        report = {"schema_version": 1, "target": f"synth-{tool}", "tool": tool, "figures": parsed["figures"],
+        report = {"target": f"synth-{tool}", "tool": tool, "figures": parsed["figures"],
                   "vendor": parsed["source"], "source": str(export), "notes": []}
-        _write(staging, report, time.perf_counter() - t0, export)
+        report = _write(staging, report, time.perf_counter() - t0, export, export)
     return SynthResult(tool, out, report)
 
 
@@ -92,21 +92,36 @@ def report_vendor(project_dir: Path, *, out: Path | None = None) -> SynthResult:
     if not (project_dir / "project.tcl").is_file() and (project_dir / "hls" / "project.tcl").is_file():
         project_dir = project_dir / "hls"  # an FPGA export directory was given
     parsed = read_vendor_report(project_dir)
-    report = {"schema_version": 1, "target": "vendor-report", "tool": "vendor", "figures": parsed["figures"],
+    report = {"target": "vendor-report", "tool": "vendor", "figures": parsed["figures"],
               "vendor": parsed["source"], "source": str(project_dir), "notes": []}
-    if out is not None:
-        with atomic_dir(out) as staging:
-            _write(staging, report, 0.0, project_dir)
-    return SynthResult("vendor", out or project_dir, report)
+    if out is None:
+        return SynthResult("vendor", project_dir, _record(report, project_dir.parent).to_dict())
+    with atomic_dir(out) as staging:
+        report = _write(staging, report, 0.0, project_dir, project_dir.parent)
+    return SynthResult("vendor", out, report)
 
 
-def _write(staging: Path, report: dict, seconds: float, source: Path) -> None:
-    atomic_write_json(staging / filenames.REPORT_JSON, report)
+def _record(report: dict, source: Path):
+    """The synthesis report as an export record (``edgenn check`` reads both alike); ``name``: the export's run."""
+    from edgenn.records import ExportReport
+    from edgenn.records.figures import figures_from_dicts
+
+    name = Path(source).resolve().parent.name
+    if (Path(source) / filenames.REPORT_JSON).is_file():
+        name = str(read_json(Path(source) / filenames.REPORT_JSON).get("name") or name)
+    sections = {k: v for k, v in report.items() if k not in ("target", "figures", "notes")}
+    return ExportReport(report["target"], name, figures_from_dicts(report["figures"], f"{report['target']} figures"),
+                        None, tuple(report["notes"]), {}, None, sections)
+
+
+def _write(staging: Path, report: dict, seconds: float, source: Path, export: Path) -> dict:
+    record = _record(report, export)
+    doc = record.save(staging)
     lines = [f"# Synthesis ({report['tool']}): {report['source']}", "", "| figure | value | unit | method | note |",
              "|---|---:|---|---|---|"]
-    lines += [f"| {k} | {f['value']:,} | {f['unit']} | {f['method']} | {f.get('note', '')} |"
-              for k, f in report["figures"].items()]
-    lines += [""] + [f"- {n}" for n in report["notes"]]
+    lines += [f"| {k} | {f.value:,} | {f.unit} | {f.method} | {f.note} |" for k, f in record.figures.items()]
+    lines += [""] + [f"- {n}" for n in record.notes]
     atomic_write_text(staging / filenames.REPORT_MD, "\n".join(lines) + "\n")
-    write_manifest(staging, stage=report["target"], inputs={"export": str(source)}, metrics=report["figures"],
+    write_manifest(staging, stage=report["target"], inputs={"export": str(source)}, metrics=record.figures_dict(),
                    timings_s={"total": seconds})
+    return doc

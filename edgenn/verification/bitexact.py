@@ -6,91 +6,22 @@ tolerance. The reference is ``edgenn.reference``'s exact evaluation of the quant
 every report); float32 Keras is compared separately by the runners. Softmax is table based in hls4ml, so the final
 output is compared by max |diff| and argmax agreement only. Where the firmware types are not exact by construction
 (float layers with profiled types) the same numbers are reported under a "not bit-exact by construction" label.
-``BitExactReport.record()`` is the one record shape every target (fpga, rtl) reports. ``validate_csim`` runs the C simulation (``edgenn.exporters.csim``) and
+``BitExactReport`` (``edgenn.records.bitexact``) is the one record every target (fpga, rtl) reports. ``validate_csim`` runs the C simulation (``edgenn.exporters.csim``) and
 builds the report; verification may import exporters, never the reverse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from edgenn.errors import InvalidInputError
+from edgenn.records.bitexact import BitExactReport, OutputStats
 
 BIT_EXACT_CLAIM = "bit-exact: C simulation equals the exact reference on the logits (same host-quantized inputs)"
 FLOAT_CLAIM = "not bit-exact by construction (profiled float-layer types or inexact reference)"
-
-
-@dataclass(frozen=True)
-class OutputStats:
-    """Agreement of one output between reference and firmware."""
-
-    name: str
-    num_values: int
-    exact_fraction: float
-    max_abs_diff: float
-    argmax_agreement: float
-    bit_exact_expected: bool
-    label: str
-
-
-@dataclass(frozen=True)
-class BitExactReport:
-    """Top-level numbers refer to the logits; ``outputs`` holds the logits and the final output separately."""
-
-    num_samples: int
-    num_values: int
-    exact_fraction: float
-    max_abs_diff: float
-    argmax_agreement: float
-    firmware_accuracy: float | None
-    reference_accuracy: float | None
-    first_diverging_layer: str | None
-    outputs: tuple[OutputStats, ...]
-    claim: str
-    notes: tuple[str, ...] = ()
-    csim_seconds: float | None = None
-    reference_kind: str = "exact reference"
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.exact_fraction <= 1.0 or not 0.0 <= self.argmax_agreement <= 1.0:
-            raise ValueError("fractions must lie in [0, 1]")
-
-    @property
-    def bit_exact(self) -> bool:
-        return self.exact_fraction == 1.0
-
-    def record(self) -> dict[str, Any]:
-        """The bit-exactness record every target reports (logits, or the network output where there is no softmax)."""
-        return bitexact_record(self.reference_kind, self.num_samples, self.exact_fraction, self.max_abs_diff,
-                               self.argmax_agreement)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["outputs"] = [asdict(o) for o in self.outputs]
-        out["notes"] = list(self.notes)
-        out["bit_exact"] = self.bit_exact
-        return out
-
-
-def bitexact_record(reference_kind: str, samples: int, exact_fraction: float, max_abs_diff: float,
-                    argmax_agreement: float | None) -> dict[str, Any]:
-    return {"reference_kind": reference_kind, "samples": int(samples), "exact_fraction": float(exact_fraction),
-            "max_abs_diff": float(max_abs_diff),
-            "argmax_agreement": None if argmax_agreement is None else float(argmax_agreement)}
-
-
-def compare_arrays(reference_kind: str, reference: np.ndarray, firmware: np.ndarray) -> dict[str, Any]:
-    """``bitexact_record`` of two (samples, ...) arrays."""
-    ref, fw = _as_2d(reference), _as_2d(firmware)
-    if ref.shape != fw.shape:
-        raise InvalidInputError(f"reference shape {ref.shape} != firmware shape {fw.shape}.")
-    argmax = float(np.mean(ref.argmax(axis=1) == fw.argmax(axis=1))) if ref.shape[1] > 1 else None
-    return bitexact_record(reference_kind, ref.shape[0], float((ref == fw).mean()) if ref.size else 1.0,
-                           float(np.max(np.abs(ref - fw))) if ref.size else 0.0, argmax)
 
 
 def compare_outputs(reference: np.ndarray, firmware: np.ndarray, *, name: str, bit_exact_expected: bool,
@@ -107,6 +38,7 @@ def compare_outputs(reference: np.ndarray, firmware: np.ndarray, *, name: str, b
         argmax_agreement=float(np.mean(ref.argmax(axis=1) == fw.argmax(axis=1))) if ref.size else 1.0,
         bit_exact_expected=bit_exact_expected,
         label=label,
+        num_mismatched_samples=int((~equal.all(axis=1)).sum()),
     )
 
 
@@ -138,6 +70,7 @@ def build_report(
     csim_seconds: float | None = None,
     reference_label: str | None = None,
     output_label: str | None = None,
+    firmware: str = "hls4ml C simulation",
 ) -> BitExactReport:
     """Report from per-layer (name, reference, firmware) outputs in model order.
 
@@ -175,7 +108,29 @@ def build_report(
         notes=tuple(notes),
         csim_seconds=csim_seconds,
         reference_kind=kind,
+        firmware=firmware,
+        compared=f"{firmware} vs {kind}, layer '{logits_layer}', {int(_as_2d(ref_out).shape[0])} samples",
     )
+
+
+def compare_implementations(reference: np.ndarray, outputs: Mapping[str, np.ndarray], *, final: str,
+                            reference_kind: str, notes: Sequence[str] = ()) -> BitExactReport:
+    """The record of several implementations of the same logits (the rtl target: da4ml's numpy function and
+    interpreter, Verilator, the C simulation, float32 Keras), each compared with ``reference``; the top-level numbers
+    are ``final``'s, the implementation the claim is about."""
+    rows = tuple(compare_outputs(reference, values, name=name, bit_exact_expected=name != "float32_keras",
+                                 label=f"{name} vs the {reference_kind} logits") for name, values in outputs.items())
+    top = next(row for row in rows if row.name == final)
+    num_samples = int(_as_2d(reference).shape[0])
+    argmax = top.argmax_agreement if _as_2d(reference).shape[1] > 1 else None
+    return BitExactReport(
+        num_samples=num_samples, num_values=top.num_values, exact_fraction=top.exact_fraction,
+        max_abs_diff=top.max_abs_diff, argmax_agreement=argmax, firmware_accuracy=None, reference_accuracy=None,
+        first_diverging_layer=None, outputs=rows,
+        claim=f"{final} checked for exact equality with the {reference_kind} on the logits (same host-quantized "
+              "inputs)",
+        notes=tuple(notes), reference_kind=reference_kind, firmware=final,
+        compared=f"{final} vs {reference_kind}, logits, {num_samples} samples")
 
 
 def validate_csim(project: Any, model: Any, x: np.ndarray, y: np.ndarray | None = None) -> BitExactReport:

@@ -3,54 +3,17 @@ in the wrong unit, or one made by a method the budget does not accept is a failu
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 import edgenn.filenames as filenames
 from edgenn.config.budget import Budget
-from edgenn.errors import MissingArtifactError
-from edgenn.io import is_complete, read_json
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.io import is_complete
+from edgenn.records import ExportReport, Figure
+from edgenn.records.check import CheckLine, CheckReport
 
 REPORT_FILE = filenames.REPORT_JSON
-
-
-@dataclass(frozen=True)
-class CheckLine:
-    figure: str
-    limit: str
-    value: float | None
-    unit: str | None
-    method: str | None
-    passed: bool
-    reason: str
-    upper: float | None = None  # upper end of the figure's 90 % interval, when compared with it
-    bounds: str = ""  # the limit without its method condition, e.g. "<= 100" (what a narrow table shows)
-    methods: tuple[str, ...] | None = None  # estimation methods the budget accepts for this figure; None: any
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    source: str
-    lines: tuple[CheckLine, ...]
-
-    @property
-    def passed(self) -> bool:
-        return all(line.passed for line in self.lines)
-
-    def to_dict(self) -> dict:
-        return {"source": self.source, "passed": self.passed, "lines": [asdict(x) for x in self.lines]}
-
-    def to_junit(self) -> str:
-        from xml.sax.saxutils import escape, quoteattr
-
-        failures = sum(not x.passed for x in self.lines)
-        cases = []
-        for x in self.lines:
-            body = "" if x.passed else f"<failure message={quoteattr(x.reason)}/>"
-            cases.append(f'  <testcase classname="edgenn.check" name={quoteattr(x.figure)}>{body}</testcase>')
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="edgenn check {escape(self.source)}" '
-                f'tests="{len(self.lines)}" failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
 
 
 def _bounds(limit) -> str:
@@ -87,63 +50,74 @@ def find_report(path: Path) -> Path:
 COMPARE = ("upper", "point")
 
 
-def check_figures(figures: dict, budget: Budget, *, source: str = "", compare: str = "upper") -> CheckReport:
+def _figure(entry) -> tuple[Figure | None, str]:
+    """A figure record from a report's or a scan trial's entry, or why it is none."""
+    if isinstance(entry, Figure):
+        return entry, ""
+    if not isinstance(entry, dict) or "value" not in entry:
+        return None, "missing from the report"
+    try:
+        return Figure.from_dict(entry), ""
+    except InvalidInputError as err:
+        return None, f"not a valid figure ({err.message})"
+
+
+def check_figures(figures: Mapping[str, Figure | dict], budget: Budget, *, source: str = "",
+                  compare: str = "upper", report_hash: str | None = None) -> CheckReport:
     """``compare='upper'`` (default) tests a ``max`` limit against the upper end of a figure's 90 % interval when it
-    has one (analytic estimates); ``'point'`` against the point estimate. ``min`` limits always use the value."""
+    has one (analytic estimates); ``'point'`` against the point estimate. ``min`` limits always use the value.
+    ``figures``: an export record's figures, or figure dicts (a scan trial's), read as records."""
     lines = []
     for name, unit, limit in budget.limits():
-        fig = figures.get(name)
-        if not isinstance(fig, dict) or "value" not in fig:
-            lines.append(_line(name, limit, None, None, None, False, "missing from the report"))
+        fig, problem = _figure(figures.get(name))
+        if fig is None:
+            lines.append(_line(name, limit, None, None, None, False, problem))
             continue
-        value, fig_unit, method = fig.get("value"), fig.get("unit"), fig.get("method")
-        if fig_unit != unit:
-            lines.append(_line(name, limit, value, fig_unit, method, False, f"unit is {fig_unit!r}, budget expects {unit!r}"))
+        value, method = fig.value, fig.method
+        if fig.unit != unit:
+            lines.append(_line(name, limit, value, fig.unit, method, False,
+                               f"unit is {fig.unit!r}, budget expects {unit!r}"))
             continue
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
-            lines.append(_line(name, limit, None, fig_unit, method, False, f"not a number ({value!r})"))
+        if not fig.is_number:
+            lines.append(_line(name, limit, None, fig.unit, method, False, f"not a number ({value!r})"))
             continue
-        if fig.get("resolved") is False:  # e.g. an efficiency at an FPR below 1 / (background events)
-            lines.append(_line(name, limit, value, fig_unit, method, False,
-                                   f"not a measurement: {fig.get('note', 'the report marks it unresolved')}"))
+        if fig.resolved is False:  # e.g. an efficiency at an FPR below 1 / (background events)
+            lines.append(_line(name, limit, value, unit, method, False,
+                               f"not a measurement: {fig.note or 'the report marks it unresolved'}"))
             continue
         if limit.method and method not in limit.method:
-            lines.append(_line(name, limit, value, fig_unit, method, False,
-                                   f"made by method {method!r}, budget accepts {list(limit.method)}"))
+            lines.append(_line(name, limit, value, unit, method, False,
+                               f"made by method {method!r}, budget accepts {list(limit.method)}"))
             continue
-        if fig.get("bound") == "lower" and limit.max is not None:  # the true figure may be anywhere above it
-            lines.append(_line(name, limit, value, fig_unit, method, False,
-                                   f"only a lower bound (>= {value:g}): {fig.get('note', 'layers not modelled')}; "
-                                   "a max limit cannot be shown to hold"))
+        if fig.is_lower_bound and limit.max is not None:  # the true figure may be anywhere above it
+            lines.append(_line(name, limit, value, unit, method, False,
+                               f"only a lower bound (>= {value:g}): {fig.note or 'layers not modelled'}; "
+                               "a max limit cannot be shown to hold"))
             continue
-        interval = fig.get("interval")
-        upper = float(interval[1]) if compare == "upper" and interval else None
+        upper = fig.interval.high if compare == "upper" and fig.interval is not None else None
         if limit.min is not None and value < limit.min:
-            lines.append(_line(name, limit, value, fig_unit, method, False, f"{value:g} < {limit.min:g}"))
+            lines.append(_line(name, limit, value, unit, method, False, f"{value:g} < {limit.min:g}"))
         elif limit.max is not None and value > limit.max:
-            lines.append(_line(name, limit, value, fig_unit, method, False, f"{value:g} > {limit.max:g}", upper))
+            lines.append(_line(name, limit, value, unit, method, False, f"{value:g} > {limit.max:g}", upper))
         elif limit.max is not None and upper is not None and upper > limit.max:
-            lines.append(_line(name, limit, value, fig_unit, method, False,
-                                   f"90 % interval upper end {upper:g} > {limit.max:g} (point {value:g} fits; "
-                                   "`--compare point` tests the point estimate)", upper))
+            lines.append(_line(name, limit, value, unit, method, False,
+                               f"90 % interval upper end {upper:g} > {limit.max:g} (point {value:g} fits; "
+                               "`--compare point` tests the point estimate)", upper))
         else:
-            lines.append(_line(name, limit, value, fig_unit, method, True, "ok", upper))
-    return CheckReport(source, tuple(lines))
+            lines.append(_line(name, limit, value, unit, method, True, "ok", upper))
+    return CheckReport(source, tuple(lines), report_hash)
 
 
 def check_export(path: Path, budget: Budget, *, compare: str = "upper") -> CheckReport:
     """A report that cannot be read fails every budget line (exit 1), it does not count as bad input."""
-    from edgenn.errors import InvalidInputError
-
     report_path = find_report(path)
     try:
-        report = read_json(report_path)
-        figures = report.get("figures") if isinstance(report, dict) else None
-        problem = None if isinstance(figures, dict) else "has no 'figures' section"
+        report = ExportReport.load(report_path)
     except InvalidInputError as exc:
-        figures, problem = None, f"is unreadable ({exc.message})"
-    if problem:
-        reason = f"report {problem}"
+        reason = f"report is unreadable ({exc.message})"
+        if "has no 'figures' section" in exc.message:
+            reason = "report has no 'figures' section"
         return CheckReport(str(report_path), tuple(_line(name, lim, None, None, None, False, reason)
                                                    for name, _, lim in budget.limits()))
-    return check_figures(figures, budget, source=str(report_path), compare=compare)
+    return check_figures(report.figures, budget, source=str(report_path), compare=compare,
+                         report_hash=report.content_hash)

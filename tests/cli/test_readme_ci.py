@@ -6,7 +6,6 @@ report and the shipped budget), so a change to the check document that breaks th
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -15,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from edgenn_testing import write_export_report
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = {
@@ -43,7 +43,7 @@ def _run(tmp: Path, figures: dict | None) -> subprocess.CompletedProcess:
     (tmp / "firmware" / "budgets").mkdir()
     shutil.copy(ROOT / "firmware" / "budgets" / "jet_mlp.yml", tmp / "firmware" / "budgets" / "jet_mlp.yml")
     if figures is not None:
-        (export / "report.json").write_text(json.dumps({"figures": figures}))
+        write_export_report(export, figures)
         (export / "manifest.json").write_text("{}")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     return subprocess.run(["bash", "-c", _ci_block()], cwd=tmp, capture_output=True, text=True, env=env, timeout=120)

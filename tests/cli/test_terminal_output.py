@@ -22,6 +22,7 @@ from rich.console import Console
 
 from edgenn.cli import render
 from edgenn.cli.common import progress_wanted
+from edgenn_testing import write_export_report
 
 ROOT = Path(__file__).resolve().parents[2]
 EDGENN = Path(sys.executable).parent / "edgenn"
@@ -46,7 +47,7 @@ FIGURES = {
 def _export_dir(tmp: Path) -> Path:
     d = tmp / "firmware" / "jet_mlp" / "fpga"
     d.mkdir(parents=True)
-    (d / "report.json").write_text(json.dumps({"figures": FIGURES}))
+    write_export_report(d, FIGURES)
     (d / "manifest.json").write_text("{}")
     return d
 

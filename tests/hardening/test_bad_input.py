@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from hardening_support import hidden_leftovers, make_jets, tiny_recipe
 from edgenn.cli.app import app
+from edgenn_testing import write_export_report
 
 runner = CliRunner()
 
@@ -146,7 +147,7 @@ def _budget(tmp: Path, text: str) -> Path:
 def _export_dir(tmp: Path, complete: bool = True) -> Path:
     d = tmp / "fw"
     d.mkdir()
-    (d / "report.json").write_text('{"figures": {"accuracy": {"value": 0.9, "unit": "fraction", "method": "csim"}}}')
+    write_export_report(d, {"accuracy": {"value": 0.9, "unit": "fraction", "method": "csim"}})
     if complete:
         (d / "manifest.json").write_text("{}")
     return d

@@ -17,6 +17,11 @@ GOOD = {"accuracy": {"value": 0.8, "unit": "fraction", "method": "csim"},
         "latency_ns": {"value": 40.0, "unit": "ns", "method": "analytic"}}
 
 
+def _v1(**body) -> str:
+    """A schema-1 report (as edgenn wrote them before reports carried a content hash)."""
+    return json.dumps({"schema_version": 1, "target": "fpga", "name": "x", **body})
+
+
 def _export(tmp: Path, report_text: str) -> Path:
     d = tmp / "fw"
     d.mkdir()
@@ -31,16 +36,20 @@ def _budget(tmp: Path) -> Path:
 
 
 @pytest.mark.parametrize("report,figure,reason", [
-    (json.dumps({"figures": {"latency_ns": GOOD["latency_ns"]}}), "accuracy", "missing from the report"),
-    (json.dumps({"figures": dict(GOOD, latency_ns={"value": 8, "unit": "cycles", "method": "analytic"})}),
+    (_v1(figures={"latency_ns": GOOD["latency_ns"]}), "accuracy", "missing from the report"),
+    (_v1(figures=dict(GOOD, latency_ns={"value": 8, "unit": "cycles", "method": "analytic"})),
      "latency_ns", "unit is 'cycles', budget expects 'ns'"),
-    (json.dumps({"figures": dict(GOOD, latency_ns={"value": 40.0, "unit": "ns", "method": "guess"})}),
+    (_v1(figures=dict(GOOD, latency_ns={"value": 40.0, "unit": "ns", "method": "guess"})),
      "latency_ns", "made by method 'guess'"),
-    (json.dumps({"figures": dict(GOOD, accuracy={"value": None, "unit": "fraction", "method": "csim"})}),
+    (_v1(figures=dict(GOOD, accuracy={"value": None, "unit": "fraction", "method": "csim"})),
      "accuracy", "not a number"),
     ("{truncated", "accuracy", "report is unreadable"),
-    (json.dumps({"no_figures": 1}), "latency_ns", "has no 'figures' section"),
-], ids=["missing-metric", "wrong-unit", "wrong-method", "not-a-number", "unreadable-report", "no-figures"])
+    (_v1(no_figures=1), "latency_ns", "has no 'figures' section"),
+    (json.dumps({"figures": GOOD}), "accuracy", "no schema_version (not an edgenn export report)"),
+    (json.dumps({"schema_version": 2, "target": "fpga", "name": "x", "figures": GOOD, "content_hash": "0" * 16}),
+     "latency_ns", "content hash does not match"),
+], ids=["missing-metric", "wrong-unit", "wrong-method", "not-a-number", "unreadable-report", "no-figures",
+        "not-an-edgenn-report", "edited-report"])
 def test_check_fails_closed_with_the_reason(tmp_path, report, figure, reason):
     res = runner.invoke(app, ["check", str(_export(tmp_path, report)), "--budget", str(_budget(tmp_path)), "--json"])
     assert res.exit_code == 1, res.stdout + res.stderr
@@ -50,6 +59,6 @@ def test_check_fails_closed_with_the_reason(tmp_path, report, figure, reason):
 
 
 def test_a_good_report_passes(tmp_path):
-    res = runner.invoke(app, ["check", str(_export(tmp_path, json.dumps({"figures": GOOD}))),
+    res = runner.invoke(app, ["check", str(_export(tmp_path, _v1(figures=GOOD))),
                               "--budget", str(_budget(tmp_path))])
     assert res.exit_code == 0, res.stdout + res.stderr

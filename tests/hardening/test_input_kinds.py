@@ -19,6 +19,7 @@ from edgenn.config.load import load
 from edgenn.config.recipe import Recipe
 from edgenn.config.scan import ScanSpace
 from edgenn.input_kinds import ACCEPTED, REFUSED
+from edgenn_testing import write_export_report
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -35,8 +36,8 @@ def _run(argv: list[str]):
 def _export_dir(tmp: Path) -> Path:
     d = tmp / "fw"
     d.mkdir()
-    (d / "report.json").write_text('{"figures": {"accuracy": {"value": 0.9, "unit": "fraction", "method": "csim"},'
-                                   ' "lut": {"value": 120, "unit": "count", "method": "analytic"}}}')
+    write_export_report(d, {"accuracy": {"value": 0.9, "unit": "fraction", "method": "csim"},
+                            "lut": {"value": 120, "unit": "count", "method": "analytic"}})
     (d / "manifest.json").write_text("{}")
     return d
 

@@ -58,7 +58,7 @@ def test_firmware_equals_the_quantized_model_exactly(exported):
     report, _ = exported
     b = report["bitexact"]
     assert b["exact_fraction"] == 1.0 and b["outputs"][0]["bit_exact_expected"]
-    assert report["bitexact_record"]["reference_kind"].startswith("exact reference")
+    assert report["bitexact"]["reference_kind"].startswith("exact reference")
     layers = {layer["name"]: layer for layer in report["precision"]["layers"]}
     assert layers["fc1"]["class_name"] == "QDense" and "bn1" not in layers  # BatchNorm folded into fc1
     assert "drop" not in layers and layers["ptq_input"]["class_name"] == "QActivation"

@@ -35,7 +35,7 @@ def test_softmax_policy(user_model, policy):
     report = run_export(ExportRequest(source=d / "m.h5", data=d / "val.npz", out=d / policy, softmax=policy),
                         progress=False).report
     b, figs = report["bitexact"], report["figures"]
-    assert b["exact_fraction"] == 1.0 and report["bitexact_record"]["reference_kind"].startswith("exact reference")
+    assert b["exact_fraction"] == 1.0 and report["bitexact"]["reference_kind"].startswith("exact reference")
     agreement = figs["softmax_argmax_agreement"]["value"]
     if policy == "drop":
         assert report["precision"]["output_layer"] == "fc2" and len(b["outputs"]) == 1 and agreement == 1.0

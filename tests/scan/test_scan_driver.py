@@ -14,6 +14,7 @@ from edgenn.artifacts import ModelArtifact
 from edgenn.config.load import load_recipe
 from edgenn.config.scan import ScanSpace
 from edgenn.errors import InvalidInputError
+from edgenn.records.scan import ScanSummary
 from edgenn.scan import run_scan
 
 SPACE = {"space": {"weight_bits": [4, 6], "sparsity": [0.0, 0.5], "reuse_factor": [1, 2]},
@@ -54,6 +55,8 @@ def test_tiny_scan_writes_tables_and_resumes(tmp_path, tiny_jets):
     assert 1 <= len(pareto) <= 2 and {p["trial"] for p in pareto} <= {"0", "1"}
     assert (out / "pareto.png").stat().st_size > 1000 and (out / "study.db").is_file()
     assert json.loads((out / "scan.json").read_text())["num_complete"] == 2
+    summary = ScanSummary.load(out)
+    assert summary.num_complete == 2 and list(summary.pareto_trials) == [int(p["trial"]) for p in pareto]
 
     more = run_scan(recipe, space, out, trials=3, workers=1, progress=False)
     assert more.num_trials == 3

@@ -1,10 +1,10 @@
-import json
 
 import pytest
 
 from edgenn.config.budget import Budget
 from edgenn.errors import MissingArtifactError
 from edgenn.verification.budget import check_export, check_figures
+from edgenn_testing import write_export_report
 
 FIGS = {
     "accuracy": {"value": 0.71, "unit": "fraction", "method": "csim"},
@@ -53,7 +53,7 @@ def test_unreadable_report_fails_every_line(tmp_path):
 
 
 def test_incomplete_export_dir_is_refused(tmp_path):
-    (tmp_path / "report.json").write_text(json.dumps({"figures": FIGS}))
+    write_export_report(tmp_path, FIGS)
     with pytest.raises(MissingArtifactError, match="incomplete export"):
         check_export(tmp_path, budget(accuracy={"min": 0.1}))
 

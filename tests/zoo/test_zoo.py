@@ -30,7 +30,7 @@ def _check(name: str, out: dict) -> None:
     fpga = out["fpga"]["report"]
     b = fpga["bitexact"]
     assert b["num_samples"] == 400
-    assert fpga["bitexact_record"]["reference_kind"].startswith("exact reference") or not b["bit_exact"]
+    assert fpga["bitexact"]["reference_kind"].startswith("exact reference") or not b["bit_exact"]
     if b["outputs"][0]["bit_exact_expected"]:
         assert b["exact_fraction"] == 1.0, f"{name}: exact by construction but {b['exact_fraction']}"
     else:  # measured, never claimed: the report says which layer is not exact and why

@@ -1,0 +1,167 @@
+"""The export report record: every target writes report.json through it, it round-trips, its hash follows its
+content, and a truncated, edited, newer, too-old or hand-made file is refused with one line naming the problem;
+report.json files written by the previous schema (real fpga and rtl exports, kept as fixtures) still load."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import edgenn.api
+from edgenn.errors import InvalidInputError, MissingArtifactError
+from edgenn.records import BitExactReport, ExportReport, Figure
+from edgenn.records.export import SCHEMA_VERSION
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+@pytest.fixture(scope="module")
+def small_qmlp(tmp_path_factory):
+    from tests_support_qmlp import build_small_qmlp
+
+    return build_small_qmlp(tmp_path_factory.mktemp("qmlp"))
+
+
+@pytest.fixture(scope="module")
+def hls_project_export(small_qmlp, tmp_path_factory) -> Path:
+    model, data = small_qmlp
+    out = tmp_path_factory.mktemp("export") / "hls_project"
+    edgenn.api.export(model, target="hls_project", data=data, out=out, progress=False, report=False)
+    return out
+
+
+def test_a_real_export_round_trips_through_its_record(hls_project_export):
+    doc = json.loads((hls_project_export / "report.json").read_text())
+    record = ExportReport.load(hls_project_export)
+    assert doc["schema_version"] == SCHEMA_VERSION and doc["content_hash"] == record.content_hash
+    assert record.to_dict() == doc
+    assert record.target == "hls_project" and record.bitexact is None
+    lut = record.figure("lut")
+    assert isinstance(lut, Figure) and lut.value == doc["figures"]["lut"]["value"] > 0 and lut.unit == "count"
+    assert record.sections["settings"] == doc["settings"]
+    # what the budget check reads is the record's figures
+    assert {k: f.to_dict() for k, f in record.figures.items()} == doc["figures"]
+
+
+def test_the_hash_follows_the_content(hls_project_export):
+    record = ExportReport.load(hls_project_export)
+    lut = record.figures["lut"]
+    changed = replace(record, figures={**record.figures, "lut": replace(lut, value=lut.value + 1)})
+    assert changed.content_hash != record.content_hash
+    assert replace(record, notes=record.notes + ("one more",)).content_hash != record.content_hash
+    assert replace(record).content_hash == record.content_hash
+
+
+def test_an_edited_report_is_refused(hls_project_export, tmp_path):
+    doc = json.loads((hls_project_export / "report.json").read_text())
+    doc["figures"]["lut"]["value"] = 1  # a hand-tuned figure must not pass a budget as if edgenn had made it
+    (tmp_path / "report.json").write_text(json.dumps(doc))
+    with pytest.raises(InvalidInputError, match="content hash does not match"):
+        ExportReport.load(tmp_path)
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda text: text[: len(text) // 2], "not a readable export report"),
+    (lambda text: json.dumps({**json.loads(text), "schema_version": SCHEMA_VERSION + 1}), "newer than this edgenn"),
+    (lambda text: json.dumps({**json.loads(text), "schema_version": 0}), "older than this edgenn reads"),
+    (lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != "schema_version"}),
+     "no schema_version"),
+    (lambda text: "[1, 2]", "not an edgenn export report"),
+], ids=["truncated", "newer", "older", "no-schema", "not-an-object"])
+def test_a_broken_or_unreadable_file_is_refused_in_one_line(hls_project_export, tmp_path, mutate, message):
+    text = (hls_project_export / "report.json").read_text()
+    (tmp_path / "report.json").write_text(mutate(text))
+    with pytest.raises(InvalidInputError, match=message) as err:
+        ExportReport.load(tmp_path / "report.json")
+    assert "\n" not in str(err.value) and err.value.fix
+
+
+def test_a_missing_report_is_a_missing_artifact(tmp_path):
+    with pytest.raises(MissingArtifactError, match="no export report here"):
+        ExportReport.load(tmp_path)
+
+
+def test_a_broken_figure_is_named(hls_project_export):
+    doc = json.loads((hls_project_export / "report.json").read_text())
+    doc["figures"]["lut"]["value"] = "many"
+    with pytest.raises(InvalidInputError, match=r"figures\.lut: value 'many' is not a number"):
+        ExportReport.from_dict(doc)
+
+
+def test_schema_1_fpga_report_upgrades_to_the_shared_record():
+    old = json.loads((FIXTURES / "export_v1_fpga.json").read_text())
+    record = ExportReport.load(FIXTURES / "export_v1_fpga.json")
+    b = record.bitexact
+    assert isinstance(b, BitExactReport)
+    assert (b.num_samples, b.exact_fraction, b.reference_kind) == (
+        old["bitexact_record"]["samples"], old["bitexact_record"]["exact_fraction"],
+        old["bitexact_record"]["reference_kind"])
+    assert [o.name for o in b.outputs] == [o["name"] for o in old["bitexact"]["outputs"]]
+    assert "bitexact_record" not in record.sections  # folded into the one record
+    assert record.figures["bit_exact_fraction"].value == old["figures"]["bit_exact_fraction"]["value"]
+    # re-saved, it is a schema-2 report with a hash that loads again unchanged
+    again = ExportReport.from_dict(record.to_dict())
+    assert again == record and record.to_dict()["schema_version"] == SCHEMA_VERSION
+
+
+def test_schema_1_rtl_checks_become_the_records_outputs():
+    old = json.loads((FIXTURES / "export_v1_rtl.json").read_text())
+    b = ExportReport.load(FIXTURES / "export_v1_rtl.json").bitexact
+    assert b.firmware == "verilator" and b.num_samples == old["bitexact_record"]["samples"]
+    assert {o.name: o.num_values for o in b.outputs} == {k: v["num_values"] for k, v in old["bitexact"].items()}
+    assert b.num_values == old["bitexact"]["verilator"]["num_values"]
+    assert b.exact_fraction == old["bitexact_record"]["exact_fraction"]
+
+
+def test_schema_1_interval_notes_give_the_interval_its_level_and_count():
+    f = Figure.from_dict({"value": 100.0, "unit": "count", "method": "analytic", "interval": [80.0, 130.0],
+                          "interval_note": "90 % over 22 designs"})
+    assert (f.interval.low, f.interval.high, f.interval.level, f.interval.num_reference_points) == (80, 130, 0.9, 22)
+    assert Figure.from_dict(f.to_dict()) == f and f.to_dict()["interval_points"] == 22
+    lower = Figure.from_dict({"value": 5, "unit": "count", "method": "analytic", "bound": "lower"})
+    assert lower.is_lower_bound and Figure.from_dict({"value": 5, "unit": "count", "method": "analytic",
+                                                      "bound": ""}).bound == "point"
+    with pytest.raises(InvalidInputError, match="bound"):
+        Figure.from_dict({"value": 5, "unit": "count", "method": "analytic", "bound": "upper"})
+
+
+@pytest.mark.parametrize("fixture", ["export_v1_fpga.json", "export_v1_rtl.json", "export_v1_onnx.json"])
+def test_edgenn_check_reads_schema_1_reports(fixture):
+    from edgenn.config.budget import Budget
+    from edgenn.verification.budget import check_export
+
+    old = json.loads((FIXTURES / fixture).read_text())
+    name = next(iter(k for k in old["figures"] if k in ("bit_exact_fraction", "onnx_argmax_agreement")), None)
+    budget = Budget.model_validate({"bit_exact_fraction": {"min": 1.0}} if name == "bit_exact_fraction"
+                                   else {"latency_ns": {"max": 1.0}})
+    check = check_export(FIXTURES / fixture, budget)
+    line = check.lines[0]
+    if name == "bit_exact_fraction":
+        assert check.passed and line.value == old["figures"]["bit_exact_fraction"]["value"] == 1.0
+    else:  # the onnx target reports no latency_ns: a named figure it lacks fails as missing, not unreadable
+        assert not check.passed and line.reason == "missing from the report"
+
+
+def test_rtl_target_writes_the_same_bitexact_record(small_qmlp, tmp_path):
+    """The rtl target (da4ml's interpreter checked against the exact reference) reports the record the fpga
+    target reports, with the implementations it compared as the record's outputs."""
+    from edgenn.runners.export import ExportRequest, resolve_source
+    from edgenn.runners.rtl import export_rtl_target
+
+    model, data = small_qmlp
+    source = resolve_source(ExportRequest(source=model, data=data, target="rtl"))
+    result = export_rtl_target(source, tmp_path / "rtl", {}, progress=False, simulate=False, compare_csim=False,
+                               min_samples=300)
+    record = ExportReport.load(tmp_path / "rtl")
+    b = record.bitexact
+    assert record == result.record and isinstance(b, BitExactReport)
+    assert b.firmware == "da4ml_interpreter" and b.num_samples == 300 and b.num_values == 300 * 3
+    assert b.reference_kind.startswith("exact reference") and b.exact_fraction == 1.0 and b.bit_exact
+    assert {o.name for o in b.outputs} == {"float32_keras", "da4ml_numpy", "da4ml_interpreter"}
+    assert record.figures["bit_exact_fraction"].value == b.exact_fraction
+    assert "da4ml_interpreter vs exact reference" in b.compared
+    md = (tmp_path / "rtl" / "report.md").read_text()
+    assert "| da4ml_interpreter | 100.0000% | 900 |" in md
