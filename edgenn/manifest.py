@@ -61,10 +61,19 @@ def file_hash(path: Path) -> str:
     return sha256_file(path)[:16]
 
 
-def write_manifest(directory: Path, *, stage: str, recipe: dict | None = None, inputs: dict[str, str] | None = None,
+def write_manifest(directory: Path, **fields: Any) -> dict:
+    """Write ``directory/manifest.json`` (``build_manifest``'s fields); returns it."""
+    manifest = build_manifest(**fields)
+    atomic_write_json(Path(directory) / MANIFEST_NAME, manifest)
+    return manifest
+
+
+def build_manifest(*, stage: str, recipe: dict | None = None, inputs: dict[str, str] | None = None,
                    seeds: dict[str, int] | None = None, metrics: dict | None = None, timings_s: dict | None = None,
                    passes: list[dict] | None = None, extra: dict | None = None) -> dict:
-    manifest = {
+    """What made a stage's output: code, environment, command, recipe and its hash, inputs, seeds, passes, metrics,
+    timings, and the stage's own ``extra`` fields."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "stage": stage,
         "edgenn_version": __version__,
@@ -80,8 +89,6 @@ def write_manifest(directory: Path, *, stage: str, recipe: dict | None = None, i
         "timings_s": timings_s or {},
         **(extra or {}),
     }
-    atomic_write_json(Path(directory) / MANIFEST_NAME, manifest)
-    return manifest
 
 
 def read_manifest(directory: Path) -> dict:

@@ -192,9 +192,11 @@ def load_events(path: Path) -> EventData:
     """Read a file written by ``save_events`` (or a dataset directory containing ``events.h5``)."""
     import h5py
 
+    from edgenn.records.dataset import dataset_file
+
     path = Path(path)
     if path.is_dir():
-        path = path / DATASET_FILE
+        path = dataset_file(path, "events")
     if not path.is_file():
         raise MissingArtifactError(f"{path}: event dataset not found.", fix=f"create it with `{_MAKE_COMMAND}`.")
     try:

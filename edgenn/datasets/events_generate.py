@@ -39,8 +39,9 @@ from edgenn.datasets.events_pythia import GENERATOR_VERSION, PILEUP_VERSION, Eve
 from edgenn.datasets.jets_pythia import PYTHIA_SEED_MAX, library_versions
 from edgenn.datasets.shard_scheduler import ShardJob, ShardProgress, ShardScheduler
 from edgenn.errors import InvalidInputError
-from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json
+from edgenn.io import atomic_dir
 from edgenn.manifest import sha256_file
+from edgenn.records.dataset import DatasetArtifact
 from edgenn.seeding import rng
 
 _SHARDS_PER_PROCESS = 20_000
@@ -175,23 +176,15 @@ def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = T
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as staging:
         save_events(staging / DATASET_FILE, data)
-        atomic_write_json(staging / MANIFEST_NAME, {
-            "stage": "data.generate.events",
-            "schema_version": 1,
-            "config": config.model_dump(mode="json"),
-            "versions": data.meta["versions"],
-            "counts": data.counts(),
-            "processes": data.meta["processes"],
-            "mixture_fractions": data.mixture_fractions(),
-            "background": background_summary(data),
-            "num_events": data.num_events,
-            "dataset": DATASET_FILE,
-            "dataset_sha256": sha256_file(staging / DATASET_FILE),
-            "wall_seconds": round(wall, 3),
-            "shards_generated": scheduler.shards_generated,
-            "shards_from_cache": scheduler.shards_from_cache,
-            "cache_dir": str(cache.directory),
-        })
+        DatasetArtifact("events", config.model_dump(mode="json"), data.counts(), data.num_events,
+                        sha256_file(staging / DATASET_FILE), data.meta["versions"], {
+                            "processes": data.meta["processes"],
+                            "mixture_fractions": data.mixture_fractions(),
+                            "background": background_summary(data),
+                            "wall_seconds": round(wall, 3),
+                            "shards_generated": scheduler.shards_generated,
+                            "shards_from_cache": scheduler.shards_from_cache,
+                            "cache_dir": str(cache.directory)}).save(staging, seconds=wall)
     return out_dir / DATASET_FILE
 
 

@@ -33,8 +33,9 @@ from edgenn.datasets.jets_pythia import (
 )
 from edgenn.datasets.shard_scheduler import ClassState, ShardJob, ShardProgress, ShardScheduler
 from edgenn.errors import ConfigError, InvalidInputError
-from edgenn.io import MANIFEST_NAME, atomic_dir, atomic_write_json, ensure_writable_parent
+from edgenn.io import atomic_dir, ensure_writable_parent
 from edgenn.manifest import sha256_file
+from edgenn.records.dataset import DatasetArtifact
 from edgenn.seeding import rng
 
 log = logging.getLogger(__name__)
@@ -197,22 +198,14 @@ def generate_jets(config: JetGenConfig, out_dir: Path, *, progress: bool = True,
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as staging:
         save_jets(staging / DATASET_FILE, data)
-        atomic_write_json(staging / MANIFEST_NAME, {
-            "stage": "data.generate.jets",
-            "schema_version": 1,
-            "config": config.model_dump(mode="json"),
-            "versions": data.meta["versions"],
-            "counts": data.class_counts(),
-            "num_jets": data.num_jets,
-            "dataset": DATASET_FILE,
-            # jets.h5 is byte-identical for identical configs (no HDF5 timestamps), so its hash identifies the data.
-            "dataset_sha256": sha256_file(staging / DATASET_FILE),
-            "wall_seconds": round(wall, 3),
-            "jets_per_second": round(data.num_jets / wall, 2) if wall > 0 else None,
-            "shards_generated": scheduler.shards_generated,
-            "shards_from_cache": scheduler.shards_from_cache,
-            "cache_dir": str(cache.directory),
-        })
+        # jets.h5 is byte-identical for identical configs (no HDF5 timestamps), so its hash identifies the data.
+        DatasetArtifact("jets", config.model_dump(mode="json"), data.class_counts(), data.num_jets,
+                        sha256_file(staging / DATASET_FILE), data.meta["versions"], {
+                            "wall_seconds": round(wall, 3),
+                            "jets_per_second": round(data.num_jets / wall, 2) if wall > 0 else None,
+                            "shards_generated": scheduler.shards_generated,
+                            "shards_from_cache": scheduler.shards_from_cache,
+                            "cache_dir": str(cache.directory)}).save(staging, seconds=wall)
     log.info("wrote %d jets to %s in %.1f s (%d shards generated, %d from cache)", data.num_jets, out_dir, wall,
              scheduler.shards_generated, scheduler.shards_from_cache)
     return out_dir / DATASET_FILE

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import atomic_path
 
@@ -221,9 +220,11 @@ def load_jets(path: Path) -> JetData:
     """Read a file written by ``save_jets`` (or a dataset directory containing ``jets.h5``)."""
     import h5py
 
+    from edgenn.records.dataset import dataset_file
+
     path = Path(path)
     if path.is_dir():
-        path = path / filenames.JETS
+        path = dataset_file(path, "jets")
     if not path.is_file():
         raise MissingArtifactError(f"{path}: jet dataset not found.", fix=f"create it with `{_MAKE_COMMAND}`.")
     try:

@@ -44,7 +44,11 @@ def dataset_file(spec: DataSpec) -> Path | list[Path]:
             raise MissingArtifactError(f"{path}: no hls4ml jet HDF5 files found.",
                                        fix="point data.path at the .h5 file(s) of the public hls4ml jet dataset.")
         return files
-    h5 = path / filenames.JETS if path.suffix not in (".h5", ".hdf5") else path
+    h5 = path if path.suffix in (".h5", ".hdf5") else path / filenames.JETS
+    if path.is_dir():
+        from edgenn.records.dataset import dataset_file
+
+        h5 = dataset_file(path, "jets")  # through the dataset's record when it has one
     if not h5.is_file():
         raise MissingArtifactError(
             f"dataset {h5} not found.",
