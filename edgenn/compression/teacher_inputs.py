@@ -4,11 +4,11 @@ Cross-architecture distillation: the teacher (e.g. the interaction network on co
 quantized MLP on the 16 high-level features) read different arrays of one dataset. The teacher must be evaluated on
 *its* inputs, prepared exactly as when it was trained, for the *same jets* the student trains on, row for row.
 
-Why the rows align: ``training.inputs.prepare`` selects the rows of ``data.classes`` and splits them with
-``stratified_split`` seeded by ``stage_seed(recipe.seed, "split")``; the split depends only on the labels, the seed and
-the fractions, never on the input kind. So if both recipes name the same dataset, classes, fractions and root seed,
-train/val/test hold the same jets in the same order. ``check_aligned`` refuses recipes where that is not so (before
-any work), and ``aligned_teacher_inputs`` also checks that the labels agree row for row after preparing.
+Why the rows align: the teacher's inputs are prepared on the student's split record (the rows the student's
+training stage drew and saved), not on a split re-drawn from the teacher's recipe, so they are the same jets by
+construction; the record refuses a dataset whose labels differ from the ones it was drawn on. ``check_aligned``
+refuses recipes that select other rows (dataset, classes) before any work, and ``aligned_teacher_inputs`` also checks
+that the labels agree row for row after preparing.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def aligned_teacher_inputs(teacher: Recipe, student_data: PreparedData, *, stand
     """The teacher's (train, val) inputs for the rows of ``student_data``, prepared as for the teacher's training."""
     from edgenn.training.stage import prepared_data
 
-    theirs = prepared_data(teacher, standardizer=standardizer)
+    theirs = prepared_data(teacher, standardizer=standardizer, split=student_data.split)
     for split in ("train", "val"):
         mine_y, their_y = getattr(student_data, split).y, getattr(theirs, split).y
         if len(mine_y) != len(their_y) or not np.array_equal(mine_y, their_y):
