@@ -194,18 +194,17 @@ def locate(path: Path, *, budget: Path | None = None) -> Sources:
         return src
     stage = _stage_of(path)
     if stage is not None and (stage == "export" or stage.startswith("export")):
-        report = _safe_json(path / EXPORT_REPORT)
-        target = str(report.get("target") or path.name) if isinstance(report, dict) else path.name
-        name = str(report.get("name") or path.parent.name) if isinstance(report, dict) else path.parent.name
+        report = _safe_record(path)
+        target = (report.target if report else "") or path.name
+        name = (report.name if report else "") or path.parent.name
         src = Sources(path, "export", name, primary_export=target)
         for sibling in path.parent.iterdir() if path.parent.is_dir() else ():
             if sibling.is_dir() and (sibling / EXPORT_REPORT).is_file():
-                sib = _safe_json(sibling / EXPORT_REPORT)
-                src.export_dirs[str(sib.get("target", sibling.name)) if isinstance(sib, dict) else sibling.name] = sibling
+                sib = _safe_record(sibling)
+                src.export_dirs[sib.target if sib else sibling.name] = sibling
         src.export_dirs[target] = path
-        lineage = report.get("lineage") if isinstance(report, dict) else None
-        model_dir = resolve_recorded(str(lineage["model_dir"]), path) if isinstance(lineage, dict) and \
-            lineage.get("model_dir") else None
+        recorded = report.lineage.get("model_dir") if report else None
+        model_dir = resolve_recorded(recorded, path) if recorded else None
         if model_dir is not None:
             src.stage_dirs[model_dir.name if model_dir.name in STAGES else "compress"] = model_dir
             _add_run(src, model_dir.parent)
@@ -223,8 +222,12 @@ def locate(path: Path, *, budget: Path | None = None) -> Sources:
     return src
 
 
-def _safe_json(path: Path) -> Any:
+def _safe_record(export_dir: Path):
+    """The export record of ``export_dir``, or None (the page then says what it could not read)."""
+    from edgenn.errors import EdgennError
+    from edgenn.records import ExportReport
+
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return ExportReport.load(export_dir / EXPORT_REPORT)
+    except EdgennError:
         return None

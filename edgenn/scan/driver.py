@@ -227,7 +227,7 @@ def _export_best(study, space: ScanSpace, out_dir: Path, n: int, progress: bool)
         try:
             result = run_export(ExportRequest(source=Path(row["run_dir"]), target="fpga", out=target),
                                 progress=progress)
-            frac = result.report["figures"]["bit_exact_fraction"]["value"]
+            frac = result.record.figures["bit_exact_fraction"].value
             exports[row["trial"]] = {"dir": str(target), "bit_exact": bool(frac == 1.0), "bit_exact_fraction": frac}
             done.append(target)
         except EdgennError as exc:

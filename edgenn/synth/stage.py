@@ -15,7 +15,7 @@ from pathlib import Path
 
 import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError, MissingArtifactError
-from edgenn.io import atomic_dir, atomic_write_text, is_complete, read_json
+from edgenn.io import atomic_dir, atomic_write_text, is_complete
 from edgenn.manifest import write_manifest
 
 TOOLS = ("yosys", "vitis", "vivado")
@@ -31,9 +31,10 @@ class SynthResult:
 def _export_dir(path: Path, target: str) -> Path:
     """``path`` itself when it is an export of ``target``, else ``firmware/<run name>/<target>``."""
     path = Path(path)
-    report = path / filenames.REPORT_JSON
-    if report.is_file():
-        found = read_json(report).get("target")
+    if (path / filenames.REPORT_JSON).is_file():
+        from edgenn.records import ExportReport
+
+        found = ExportReport.load(path).target
         if found != target:
             raise InvalidInputError(f"{path}: is a '{found}' export; this tool needs the '{target}' export.",
                                     fix=f"run `edgenn export RUN --target {target}` and pass its directory.")
@@ -59,7 +60,7 @@ def run_synth(path: Path, tool: str, *, out: Path | None = None,
         find_yosys()  # fail before touching anything
         export = _export_dir(path, "rtl")
         rtl_dir = export / "rtl"
-        top = read_json(export / filenames.REPORT_JSON).get("project", {}).get("top", TOP)
+        top = _export_record(export).sections.get("project", {}).get("top", TOP)
         out = out or export.parent / "synth-yosys"
         with atomic_dir(out) as staging:
             result = run_yosys(verilog_sources(rtl_dir, top), top, staging / "work", cache_dir=cache_root(),
@@ -101,6 +102,12 @@ def report_vendor(project_dir: Path, *, out: Path | None = None) -> SynthResult:
     return SynthResult("vendor", out, report)
 
 
+def _export_record(export: Path):
+    from edgenn.records import ExportReport
+
+    return ExportReport.load(Path(export))
+
+
 def _record(report: dict, source: Path):
     """The synthesis report as an export record (``edgenn check`` reads both alike); ``name``: the export's run."""
     from edgenn.records import ExportReport
@@ -108,7 +115,7 @@ def _record(report: dict, source: Path):
 
     name = Path(source).resolve().parent.name
     if (Path(source) / filenames.REPORT_JSON).is_file():
-        name = str(read_json(Path(source) / filenames.REPORT_JSON).get("name") or name)
+        name = _export_record(source).name or name
     sections = {k: v for k, v in report.items() if k not in ("target", "figures", "notes")}
     return ExportReport(report["target"], name, figures_from_dicts(report["figures"], f"{report['target']} figures"),
                         None, tuple(report["notes"]), {}, None, sections)
