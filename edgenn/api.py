@@ -144,13 +144,15 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
            progress: bool = True, report: bool = True, ii_target: int | None = None,
            softmax: str | None = None, hls_config: str | Path | None = None, ptq: bool = False,
-           ptq_bits: int | None = None):
+           ptq_bits: int | None = None, budget: str | Path | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; ``hls_config`` (a YAML file with that section's
     schema: per-layer ``layers`` and global keys) goes on top of it, and flags given here override both.
     ``ptq``: quantize a float user model after training (``exporters.ptq``; ``ptq_bits`` wide quantizers, default 8)
     and check the firmware bit for bit against that fixed-point model; the float model's accuracy is reported beside.
+    ``strategy="auto"`` (fpga target): the cheaper of Latency and distributed_arithmetic, by their estimates, that
+    meets ``budget`` (default ``firmware/budgets/<name>.yml`` beside the output), said in the report's notes.
     """
     from edgenn.runners.export import ExportRequest, run_export
 
@@ -162,7 +164,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
                             validation_samples=validation_samples, trust_model=trust_model, softmax=softmax,
-                            hls_config=Path(hls_config) if hls_config else None, ptq=ptq, ptq_bits=ptq_bits)
+                            hls_config=Path(hls_config) if hls_config else None, ptq=ptq, ptq_bits=ptq_bits,
+                            budget=Path(budget) if budget else None)
     result = run_export(request, progress=progress)
     return _with_report(result, result.directory, report)
 
@@ -187,18 +190,25 @@ def report(path: str | Path, *, budget: Budget | str | Path | None = None) -> Pa
 
 def scan(recipe: Recipe | str | Path, space, *, trials: int = 20, out: str | Path | None = None,
          budget: Budget | str | Path | None = None, workers: int | None = None, ray_address: str | None = None,
-         export_best: int = 0, progress: bool = True, report: bool = True):
+         export_best: int = 0, progress: bool = True, report: bool = True, sampler: str | None = None):
     """Multi-objective scan of recipe variants (``ScanSpace`` object or SPACE.yml path); returns a ``ScanResult``.
+
+    ``sampler`` (gp, tpe, nsga2) replaces the space's ``sampler.kind``; the study records the space it was made
+    with, so a study made with another sampler is not resumed with this one (use another ``out``).
 
     Resumes the study in ``out`` (default ``scans/<name>``). Example:
     ``edgenn.scan("models/jet_mlp.yml", "benchmarks/scan/jet_mlp_space.yml", trials=30, ray_address="local")``.
     """
-    from edgenn.config.load import load
+    from edgenn.config.load import load, validate
     from edgenn.config.scan import ScanSpace
     from edgenn.scan.driver import run_scan
 
     r = _recipe(recipe)
     s = space if isinstance(space, ScanSpace) else load(ScanSpace, Path(space))
+    if sampler is not None:  # validated like the file was: an unknown kind names the field and the choices
+        data = s.model_dump(mode="json")
+        data["sampler"]["kind"] = sampler
+        s = validate(ScanSpace, data, source="--sampler")
     result = run_scan(r, s, Path(out) if out else Path("scans") / r.name, trials=trials,
                       budget=_budget(budget) if budget is not None else None, workers=workers,
                       ray_address=ray_address, export_best=export_best, progress=progress,

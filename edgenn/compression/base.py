@@ -89,6 +89,7 @@ class CompressionState:
     pruning: Any = None  # prune.PruningPlan, applied by the fine_tune run
     task: TaskPlan = CLASSIFY  # classify (logits, cross-entropy) or regress (a score, MSE): see task.py
     learned_precision: Any = None  # LearnedPrecisionSpec while an HGQ model awaits its run (learned_precision.py)
+    beta_control: Any = None  # beta_control.BetaController steering that run to compress.target, if one is set
 
     def evolve(self, **changes) -> CompressionState:
         return replace(self, **changes)

@@ -43,8 +43,13 @@ class FineTune(Pass):
         model = wrap_for_pruning(state.model, plan_prune) if plan_prune is not None else clone_with_weights(state.model)
         callbacks = [tfmot.sparsity.keras.UpdatePruningStep()] if plan_prune is not None else []
         if state.learned_precision is not None:
-            from edgenn.compression.hgq_model import reset_minmax_callback
+            from edgenn.compression.hgq_model import hgq_layers, reset_minmax_callback
 
+            if state.beta_control is not None:  # before ResetMinMax: it traces, then ResetMinMax clears the ranges
+                from edgenn.compression.beta_control import beta_control_callback
+
+                callbacks.append(beta_control_callback(state.beta_control, hgq_layers(model), state.data.train.x,
+                                                       state.learned_precision.cover_factor))
             callbacks.append(reset_minmax_callback())
         trainable = trainable_model(model, state.task)
         data, plan = state.data, state.loss
@@ -60,6 +65,8 @@ class FineTune(Pass):
         details: dict = {"epochs_run": result.epochs_run, "fit_seconds": round(result.seconds, 3),
                          "loss": plan.kind if state.task.kind == "classify" else "mse", "final_loss": result.history.get("loss", [None])[-1],
                          "final_val_loss": result.history.get("val_loss", [None])[-1]}
+        if state.beta_control is not None:
+            details["beta_control"] = state.beta_control.history
         if plan_prune is not None:
             # measured on the float kernels (the mask), before quantization can add zeros of its own
             details["pruning"] = {"target_sparsity": plan_prune.spec.final_sparsity,

@@ -9,6 +9,11 @@ losses, so it composes with distillation (which only swaps the task loss) as it 
 bits), measures the exact EBOPs and the per-layer bit-width distribution, and hands on HGQ's proxy model, which is
 what hls4ml converts bit-exactly. The record also says how far the proxy (which wraps or saturates at the traced
 ranges) agrees with the HGQ model it came from, on the validation split.
+
+With ``compress.target`` the beta is not fixed: ``learned_precision`` puts a ``BetaController``
+(``beta_control.py``) on the state, the fine-tune run steers beta with it on the traced EBOPs, and
+``fix_learned_precision`` judges the traced EBOPs against the target: more than ``target.margin`` above it is refused
+with ``BudgetFailedError`` (exit 1) before anything is written.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from pydantic import BaseModel, ConfigDict
 
 from edgenn.compression.base import CompressionState, Pass, PassRecord, register_pass
 from edgenn.compression.predict import predict_eager
-from edgenn.config.recipe import LearnedPrecisionSpec
-from edgenn.errors import InvalidInputError
+from edgenn.config.recipe import LearnedPrecisionSpec, ResourceTarget
+from edgenn.errors import BudgetFailedError, InvalidInputError
 
 SUPPORTED_FAMILIES = ("dense",)
 
@@ -45,9 +50,12 @@ class LearnedPrecision(Pass):
     name = "learned_precision"
     params_model = LearnedPrecisionSpec
 
-    def __init__(self, params: LearnedPrecisionSpec, *, family_params) -> None:
+    def __init__(self, params: LearnedPrecisionSpec, *, family_params, target: ResourceTarget | None = None,
+                 epochs: int = 1) -> None:
         super().__init__(params)
         self.family_params = family_params
+        self.target = target
+        self.epochs = epochs  # of the fine-tune run the controller steers
 
     def apply(self, state: CompressionState) -> tuple[CompressionState, PassRecord]:
         from edgenn.compression.hgq_model import build_hgq_dense
@@ -63,14 +71,56 @@ class LearnedPrecision(Pass):
                 layer.kernel.assign(source[layer.name].kernel)
                 layer.bias.assign(source[layer.name].bias)
                 copied.append(layer.name)
-        new_state = state.evolve(model=model, learned_precision=self.params)
-        return new_state, self.record(state, new_state, changed=True, started=t0, details={"layers": copied})
+        details: dict = {"layers": copied}
+        control = None
+        if self.target is not None:
+            from edgenn.compression.beta_control import BetaController
+
+            control = BetaController(target_ebops(self.target), self.params.beta, epochs=self.epochs)
+            details["target"] = target_record(self.target)
+        new_state = state.evolve(model=model, learned_precision=self.params, beta_control=control)
+        return new_state, self.record(state, new_state, changed=True, started=t0, details=details)
+
+
+def target_ebops(target: ResourceTarget) -> float:
+    from edgenn.compression.resource_map import ebops_for_lut
+
+    return float(target.ebops) if target.ebops is not None else ebops_for_lut(target.lut)
+
+
+def target_record(target: ResourceTarget) -> dict:
+    from edgenn.compression.resource_map import RELATION
+
+    out = {"resource": "lut" if target.lut is not None else "ebops", "value": target.lut or target.ebops,
+           "target_ebops": target_ebops(target), "margin": target.margin}
+    if target.lut is not None:
+        out["lut_relation"] = RELATION.description
+    return out
+
+
+def judge_target(target: ResourceTarget, ebops: float) -> dict:
+    """The achieved figure against the target; raises ``BudgetFailedError`` if it is more than the margin over."""
+    from edgenn.compression.resource_map import RELATION
+
+    record = target_record(target)
+    limit = record["target_ebops"] * (1 + target.margin)
+    record.update(achieved_ebops=ebops, achieved_lut_estimate=RELATION.lut_for_ebops(ebops),
+                  ratio=ebops / record["target_ebops"], met=ebops <= limit)
+    if not record["met"]:
+        asked = (f"lut {target.lut} (= {record['target_ebops']:,.0f} EBOPs by {RELATION.name})"
+                 if target.lut is not None else f"ebops {target.ebops:,.0f}")
+        raise BudgetFailedError(
+            f"compress.target: {asked} missed: the model has {ebops:,.0f} EBOPs, {record['ratio']:.2f}x the target "
+            f"(allowed: {1 + target.margin:.2f}x, target.margin {target.margin:g}); nothing was written.",
+            fix="give the run more compress.epochs, start from a larger learned_precision.beta, or raise the target.")
+    return record
 
 
 class FixParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     cover_factor: float = 1.0
     overflow: str = "wrap"
+    target: ResourceTarget | None = None
 
 
 @register_pass
@@ -88,11 +138,13 @@ class FixLearnedPrecision(Pass):
         ebops = trace_ebops(model, state.data.train.x, self.params.cover_factor)
         per_layer = layer_ebops(model)
         bits = bit_distribution(model)
+        judged = judge_target(self.params.target, ebops) if self.params.target is not None else None
         proxy = proxy_model(model, aggressive=self.params.overflow == "wrap")
         agreement = proxy_agreement(model, proxy, state.data.val.x)
         new_state = state.evolve(model=proxy, learned_precision=None)
         return new_state, self.record(state, new_state, changed=True, started=t0, details={
-            "ebops": ebops, "ebops_per_layer": per_layer, "bits": bits, "proxy_agreement_val": agreement})
+            "ebops": ebops, "ebops_per_layer": per_layer, "bits": bits, "proxy_agreement_val": agreement,
+            **({"target": judged} if judged is not None else {})})
 
 
 def proxy_agreement(hgq_model, proxy, x: np.ndarray) -> dict:

@@ -63,7 +63,8 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
         from edgenn.compression.learned_precision import LearnedPrecision, check_learned_precision
 
         check_learned_precision(family.name, spec)
-        passes.append(LearnedPrecision(spec.learned_precision, family_params=params))
+        passes.append(LearnedPrecision(spec.learned_precision, family_params=params, target=spec.target,
+                                       epochs=spec.epochs))
     if spec.qat is not None:
         check_quantizable(family, params)
         passes.append(QuantizeLayers(spec.qat, family=family, family_params=params))
@@ -81,7 +82,8 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
         from edgenn.compression.learned_precision import FixLearnedPrecision, FixParams
 
         lp = spec.learned_precision
-        passes.append(FixLearnedPrecision(FixParams(cover_factor=lp.cover_factor, overflow=lp.overflow)))
+        passes.append(FixLearnedPrecision(FixParams(cover_factor=lp.cover_factor, overflow=lp.overflow,
+                                                      target=spec.target)))
     return passes
 
 

@@ -55,6 +55,9 @@ def table_rows(before: dict, after: dict) -> list[tuple[str, str, str]]:
              ("BOPs", before["bops"]["total"], after["bops"]["total"])]
     if "ebops" in after:
         rows.append(("EBOPs (HGQ, traced on train)", "-", after["ebops"]))
+    if "target" in after:
+        asked, achieved = target_text(after["target"])
+        rows.append((f"resource target {asked}", "-", achieved))
     for layer, bits in after["bits"].items():
         b = before["bits"].get(layer, {})
         rows.append((f"bits {layer} (w/b/in)", "/".join(str(b.get(k, "?")) for k in ("weight", "bias", "input_activation")),
@@ -87,5 +90,19 @@ def with_learned_bits(summary: dict, details: dict) -> dict:
             continue
         feeding = bits[order[i - 1]]["activation"]["mean"] if i else "?"
         learned[name] = {"weight": bits[name]["weight"]["mean"], "bias": "-", "input_activation": feeding}
-    return {**summary, "bits": learned, "ebops": details["ebops"],
-            "bops": {**summary["bops"], "total": details["ebops"]}, "learned_bits": bits}
+    out = {**summary, "bits": learned, "ebops": details["ebops"],
+           "bops": {**summary["bops"], "total": details["ebops"]}, "learned_bits": bits}
+    if "target" in details:
+        out["target"] = details["target"]
+    return out
+
+
+def target_text(target: dict) -> tuple[str, str]:
+    """(asked, achieved) cells of a ``compress.target`` row: the resource asked for and the figure reached."""
+    asked = f"{target['resource']} {target['value']:,.0f}"
+    if target["resource"] == "lut":
+        asked += f" (= {target['target_ebops']:,.0f} EBOPs)"
+    achieved = (f"{target['achieved_ebops']:,.0f} EBOPs = {target['ratio']:.2f}x target "
+                f"(~{target['achieved_lut_estimate']:,.0f} LUT by the fitted da4ml relation); "
+                f"{'met' if target['met'] else 'MISSED'} (margin {target['margin']:g})")
+    return asked, achieved

@@ -147,6 +147,24 @@ class LearnedPrecisionSpec(Strict):
     overflow: Literal["wrap", "saturate"] = "wrap"     # at the traced ranges; saturate costs a little more logic
 
 
+class ResourceTarget(Strict):
+    """A resource to fit instead of a beta: the controller steers beta during the run (compression/beta_control.py).
+
+    ``lut`` is mapped to EBOPs through the measured da4ml-LUT-vs-EBOPs relation of ``compression/resource_map.py``.
+    The result is refused (exit 1) if its traced EBOPs exceed the target by more than ``margin``; landing below it is
+    allowed (the model fits), and the achieved figure is reported either way."""
+
+    lut: int | None = Field(None, gt=0)
+    ebops: float | None = Field(None, gt=0)
+    margin: float = Field(0.10, gt=0, le=1)  # fraction of the target the traced EBOPs may exceed it by
+
+    @model_validator(mode="after")
+    def _one_resource(self) -> ResourceTarget:
+        if (self.lut is None) == (self.ebops is None):
+            raise ValueError("give exactly one of lut or ebops (e.g. target: {lut: 10000})")
+        return self
+
+
 class CompressSpec(Strict):
     epochs: int = Field(20, ge=1)
     learning_rate: float = Field(1e-3, gt=0, le=1)
@@ -154,6 +172,7 @@ class CompressSpec(Strict):
     qat: QatSpec | None = None
     distill: DistillSpec | None = None
     learned_precision: LearnedPrecisionSpec | None = None
+    target: ResourceTarget | None = None  # steer learned_precision's beta to a resource instead of fixing it
 
     @model_validator(mode="after")
     def _something(self) -> CompressSpec:
@@ -161,6 +180,9 @@ class CompressSpec(Strict):
             raise ValueError("names no compression pass: add at least one of prune, qat, distill, learned_precision")
         if self.learned_precision is not None and self.qat is not None:
             raise ValueError("qat and learned_precision both choose the bit-widths: keep one of them")
+        if self.target is not None and self.learned_precision is None:
+            raise ValueError("target steers learned_precision's beta: add learned_precision: {} (its beta is then "
+                             "only the starting value)")
         return self
 
 
@@ -191,7 +213,8 @@ class FpgaSpec(Strict):
     part: str = "xcvu13p-flga2577-2-e"
     clock_period_ns: float = Field(5.0, gt=0)
     io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
-    strategy: Literal["Latency", "Resource", "distributed_arithmetic"] = "Latency"
+    # auto: the cheaper of Latency and distributed_arithmetic that meets the budget, by their estimates
+    strategy: Literal["Latency", "Resource", "distributed_arithmetic", "auto"] = "Latency"
     reuse_factor: int = Field(1, ge=1)
     backend: Literal["Vitis", "Vivado"] = "Vitis"
     ii_target: int | None = Field(None, ge=1, description="cycles between inputs; edgenn chooses each layer's "

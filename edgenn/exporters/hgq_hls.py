@@ -27,11 +27,27 @@ REFERENCE_LABEL = "HGQ proxy model (FixedPointQuantizer layers at the traced ran
 
 def export_hgq_hls(proxy, out_dir: Path, settings: HlsSettings) -> HlsProject:
     """Convert and compile the proxy (without its host softmax) into ``out_dir``."""
+    check_compiler()
+    hls_model, convert_seconds = convert_hgq_hls(proxy, out_dir, settings)
+    start = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            hls_model.compile()
+    except Exception as exc:
+        raise ExternalToolError(f"g++ failed to compile the C simulation in {out_dir}: {exc}",
+                                fix="see the compiler output in the project directory.") from exc
+    compile_seconds = time.perf_counter() - start
+    precision = _precision_of(hls_model)
+    return HlsProject(Path(out_dir), PROJECT_NAME, settings, precision, precision.input, round(convert_seconds, 3),
+                      round(compile_seconds, 3), (), hls_model)
+
+
+def convert_hgq_hls(proxy, out_dir: Path, settings: HlsSettings):
+    """hls4ml's model of the proxy (no compile): enough for the cost estimates. Returns (hls_model, seconds)."""
     import hls4ml
 
     from edgenn.compression.hgq_model import proxy_logits_model
 
-    check_compiler()
     if settings.io_type != "io_parallel":
         raise UnsupportedModelError("hls.io_type: hls4ml converts HGQ's per-element activation bits only with "
                                     "io_parallel.", fix="set export.fpga.io_type: io_parallel.")
@@ -48,18 +64,7 @@ def export_hgq_hls(proxy, out_dir: Path, settings: HlsSettings) -> HlsProject:
                                       "Precision": "fixed<16,6>"}})  # a default only: bit_exact sets every type
     except Exception as exc:  # hls4ml raises bare exceptions for what it cannot parse
         raise UnsupportedModelError(f"hls4ml could not convert the HGQ proxy '{model.name}': {exc}") from exc
-    convert_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            hls_model.compile()
-    except Exception as exc:
-        raise ExternalToolError(f"g++ failed to compile the C simulation in {out_dir}: {exc}",
-                                fix="see the compiler output in the project directory.") from exc
-    compile_seconds = time.perf_counter() - start
-    precision = _precision_of(hls_model)
-    return HlsProject(out_dir, PROJECT_NAME, settings, precision, precision.input, round(convert_seconds, 3),
-                      round(compile_seconds, 3), (), hls_model)
+    return hls_model, time.perf_counter() - start
 
 
 def _fixed(precision) -> FixedPoint:

@@ -333,6 +333,17 @@ def _compression_rows(before: Mapping, after: Mapping) -> list[tuple[str, str, s
     for label, keys in (("weights (kernel + bias)", ("num_params",)), ("non-zero weights", ("num_nonzero",)),
                         ("kernel sparsity", ("sparsity",)), ("BOPs", ("bops", "total"))):
         rows.append((label, fmt(num(get(before, *keys))), fmt(num(get(after, *keys)))))
+    if num(get(after, "ebops")) is not None:  # learned precision: the traced figure, and the target it was steered to
+        rows.append(("EBOPs (HGQ, traced on train)", "-", fmt(num(get(after, "ebops")))))
+    target = get(after, "target")
+    if isinstance(target, Mapping):
+        from edgenn.compression.summary import target_text
+
+        try:
+            asked, achieved = target_text(target)
+        except (KeyError, TypeError, ValueError):
+            asked, achieved = "?", "n/a (incomplete target record)"
+        rows.append((f"resource target {asked}", "-", achieved))
     bits_b, bits_a = get(before, "bits") or {}, get(after, "bits") or {}
     for layer in list(bits_a) or list(bits_b):
         def bits(m):

@@ -49,6 +49,7 @@ class ExportRequest:
     hls_config: Path | None = None  # --hls-config: an export.fpga section on top of the recipe's (export_settings)
     ptq: bool = False  # --ptq: quantize a float user model after training; that model becomes the reference
     ptq_bits: int | None = None  # --ptq-bits: quantizer width (default exporters.ptq.DEFAULT_BITS)
+    budget: Path | None = None  # --budget: the lines strategy auto must meet (default firmware/budgets/<name>.yml)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class ExportSource:
     anomaly: AnomalyEval | None = None  # set for anomaly families: the output is a score, not class probabilities
     softmax: str = "drop"  # what the firmware does with a softmax head (exporters.softmax_policy)
     float_outputs: np.ndarray | None = None  # --ptq: the float model's outputs on x, for the cost of quantizing
+    budget: Path | None = None  # the budget strategy auto chooses by (runners/strategy_auto.py)
 
     @property
     def task(self) -> str:
@@ -332,6 +334,8 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
         raise InvalidInputError(f"{request.source}: target {request.target} does not take QONNX models yet (it works "
                                 "on Keras layers).", fix=f"use --target {' or --target '.join(QONNX_TARGETS)}.")
     out = request.out or Path("firmware") / source.name / request.target
+    if request.budget is not None:
+        source = replace(source, budget=request.budget)
     return target.run(source, out, request.fpga_overrides, progress=progress)
 
 

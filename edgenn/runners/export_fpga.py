@@ -35,10 +35,16 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
 
     from edgenn.exporters.softmax_policy import apply_policy, host_softmax, one_hot_argmax
 
-    settings = HlsSettings(**{**source.fpga, **overrides})
+    fpga = {**source.fpga, **overrides}
     hgq = is_proxy_model(source.model)  # learned_precision: hls4ml's bit_exact flow (exporters/hgq_hls.py)
     model, policy_note = (source.model, None) if hgq else apply_policy(source.model, source.softmax)
-    settings, unused = _settings_for(model, settings)
+    choice = None
+    if fpga.get("strategy") == "auto":
+        from edgenn.runners.strategy_auto import choose_for_export
+
+        choice = choose_for_export(model, fpga, source, out, hgq=hgq)
+        fpga["strategy"] = choice.strategy
+    settings, unused = _settings_for(model, HlsSettings(**fpga))
     from edgenn.architectures.extra_inputs import num_rows, take_rows
 
     n = min(num_rows(source.x), source.validation_samples)
@@ -123,6 +129,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
             notes.append("HGQ design: the analytic estimate charges every non-zero weight a full-width adder and "
                          "over-states learned-precision designs several-fold; the distributed_arithmetic strategy's "
                          "da4ml figure is the comparable one")
+        if choice is not None:
+            notes.append(f"strategy auto -> {choice.strategy}: {choice.reason} (budget: {choice.budget})")
         notes.extend(bitexact.notes)
         notes.extend(resources.assumptions)
         if not bitexact.bit_exact and bitexact.first_diverging_layer:
@@ -133,7 +141,8 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
         report = ExportReport(
             "fpga", source.name, figures, bitexact, tuple(notes), source.lineage, source.task,
             {"settings": settings.to_dict(), "resources": resources.to_dict(), "precision": project.precision.to_dict(),
-             "project": project.to_dict(), "reference_metrics": source.reference_metrics, "timings_s": timings})
+             "project": project.to_dict(), "reference_metrics": source.reference_metrics, "timings_s": timings,
+             **({"strategy_choice": choice.to_dict()} if choice is not None else {})})
         report.save(staging)
         atomic_write_text(staging / REPORT_MD, fpga_markdown(report, resources.to_markdown()))
         write_manifest(staging, stage="export-fpga", recipe=source.recipe, inputs=source.lineage,

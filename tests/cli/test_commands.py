@@ -25,8 +25,10 @@ def test_export_passes_flags_to_api(monkeypatch):
 
     monkeypatch.setattr(edgenn.api, "export", fake_export)
     res = runner.invoke(app, ["--no-progress", "export", "runs/x", "--target", "fpga", "--part", "xcku115-flvb2104-2-i",
-                              "--clock-period", "3.3", "--reuse-factor", "4"])
+                              "--clock-period", "3.3", "--reuse-factor", "4", "--strategy", "auto",
+                              "--budget", "b.yml"])
     assert res.exit_code == 0, res.output
+    assert seen["strategy"] == "auto" and seen["budget"] == Path("b.yml")
     assert seen["source"] == Path("runs/x") and seen["part"] == "xcku115-flvb2104-2-i"
     assert seen["clock_period_ns"] == 3.3 and seen["reuse_factor"] == 4 and seen["progress"] is False
     assert seen["trust_model"] is False

@@ -66,6 +66,10 @@ def test_qat_layer_override_must_name_a_real_layer(tmp_path):
     ("name: x\nexport: {fpga: {clock_period_ns: 0}}\n", "export.fpga.clock_period_ns"),
     ("name: x\ncompress: {}\n", "names no compression pass"),
     ("name: x\ndata: {classes: [q]}\n", "at least two distinct classes"),
+    ("name: x\ncompress: {distill: {}, target: {lut: 1000}}\n", "target steers learned_precision's beta"),
+    ("name: x\ncompress: {learned_precision: {}, target: {lut: 1000, ebops: 900}}\n", "exactly one of lut or ebops"),
+    ("name: x\ncompress: {learned_precision: {}, target: {luts: 1000}}\n", "compress.target.luts"),
+    ("name: x\ncompress: {learned_precision: {}, target: {ebops: 1000, margin: 0}}\n", "compress.target.margin"),
 ])
 def test_bad_recipes(tmp_path, text, needle):
     with pytest.raises(ConfigError, match=needle.replace(".", r"\.").replace("[", r"\[")):

@@ -22,7 +22,7 @@ def export(ctx: typer.Context,
            part: Optional[str] = typer.Option(None, help="FPGA part (default from recipe: xcvu13p-flga2577-2-e)."),
            clock_period_ns: Optional[float] = typer.Option(None, "--clock-period", help="Target clock period in ns."),
            io_type: Optional[str] = typer.Option(None, help="io_parallel or io_stream."),
-           strategy: Optional[str] = typer.Option(None, help="Latency, Resource or distributed_arithmetic (da4ml; reuse factor 1, io_parallel)."),
+           strategy: Optional[str] = typer.Option(None, help="Latency, Resource, distributed_arithmetic (da4ml; reuse factor 1, io_parallel) or auto (the cheaper of Latency and distributed_arithmetic by their estimates that meets --budget)."),
            reuse_factor: Optional[int] = typer.Option(None, help="hls4ml reuse factor (1 = fully parallel)."),
            backend: Optional[str] = typer.Option(None, help="Vitis or Vivado."),
            ii_target: Optional[int] = typer.Option(None, help="Initiation interval to meet, in clock cycles (5 = 40 MHz "
@@ -42,6 +42,8 @@ def export(ctx: typer.Context,
                                                           "ReLUs; ranges profiled on --data) and check the firmware "
                                                           "bit for bit against that fixed-point model."),
            ptq_bits: Optional[int] = typer.Option(None, help="--ptq quantizer width in bits (default 8)."),
+           budget: Optional[Path] = typer.Option(None, help="Budget YAML the strategy auto choice must meet "
+                                                             "(default firmware/budgets/<name>.yml beside the output)."),
            json_out: bool = JSON_OPTION,
            ) -> dict:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
@@ -53,7 +55,8 @@ def export(ctx: typer.Context,
                         io_type=io_type, strategy=strategy, reuse_factor=reuse_factor, backend=backend,
                         validation_samples=validation_samples, trust_model=trust_model,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target,
-                        softmax=softmax, hls_config=hls_config, ptq=ptq, ptq_bits=ptq_bits)
+                        softmax=softmax, hls_config=hls_config, ptq=ptq, ptq_bits=ptq_bits,
+                        budget=budget)
     render.export_summary(console, result)
     return {"paths": {"directory": result.directory, "report": result.directory / filenames.REPORT_MD},
             "figures": report_figures(result.report), "target": result.target,
