@@ -81,7 +81,10 @@ class SpaceSpec(_Strict):
     sparsity: FloatDim | None = None
     hidden: list[IntDim] | None = Field(None, min_length=1)
     reuse_factor: IntDim | None = None
-    strategy: list[Literal["Latency", "Resource"]] | None = Field(None, min_length=1)
+    strategy: list[Literal["Latency", "Resource", "distributed_arithmetic"]] | None = Field(None, min_length=1)
+    # learned precision (compress.learned_precision): the resource target beta is steered to, instead of bits
+    target_lut: IntDim | None = None
+    target_ebops: FloatDim | None = None
 
     @field_validator("weight_bits", "activation_bits", "reuse_factor", "sparsity")
     @classmethod
@@ -99,6 +102,12 @@ class SpaceSpec(_Strict):
                 problems.append(f"{name}: bits must be in [1, 32] (got {dim_bounds(dim)})")
         if self.sparsity is not None and not 0 <= dim_bounds(self.sparsity)[0] <= dim_bounds(self.sparsity)[1] < 1:
             problems.append(f"sparsity: must be in [0, 1) (got {dim_bounds(self.sparsity)})")
+        if self.target_lut is not None and self.target_ebops is not None:
+            problems.append("target_lut and target_ebops: give one of them (both set compress.target)")
+        for name in ("target_lut", "target_ebops"):
+            dim = getattr(self, name)
+            if dim is not None and dim_bounds(dim)[0] <= 0:
+                problems.append(f"{name}: a resource target must be > 0 (got {dim_bounds(dim)})")
         if self.reuse_factor is not None and dim_bounds(self.reuse_factor)[0] < 1:
             problems.append(f"reuse_factor: must be >= 1 (got {dim_bounds(self.reuse_factor)})")
         for i, dim in enumerate(self.hidden or []):
@@ -107,9 +116,11 @@ class SpaceSpec(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         if not any(getattr(self, f) is not None for f in ("weight_bits", "activation_bits", "sparsity", "hidden",
-                                                           "reuse_factor", "strategy")):
+                                                           "reuse_factor", "strategy", "target_lut",
+                                                           "target_ebops")):
             raise ValueError("names no dimension: add at least one of weight_bits, activation_bits, sparsity, "
-                             f"hidden, reuse_factor, strategy (see {example_for('ScanSpace')})")
+                             f"hidden, reuse_factor, strategy, target_lut, target_ebops (see "
+                             f"{example_for('ScanSpace')})")
         return self
 
 
@@ -123,10 +134,11 @@ def objective_direction(name: str) -> Literal["maximize", "minimize"]:
 
 
 class SamplerSpec(_Strict):
-    kind: Literal["nsga2", "tpe"] = "nsga2"
+    # gp: Gaussian-process Bayesian optimisation on scikit-learn (scan/gp_sampler.py; no torch)
+    kind: Literal["nsga2", "tpe", "gp"] = "nsga2"
     seed: int = Field(1, ge=0, le=2**31 - 1)
     population_size: int = Field(8, ge=2, description="NSGA-II generation size")
-    startup_trials: int = Field(8, ge=1, description="TPE: random trials before the model kicks in")
+    startup_trials: int = Field(8, ge=1, description="TPE/GP: random trials before the model kicks in")
 
 
 class TrialSpec(_Strict):
@@ -160,3 +172,4 @@ class ScanSpace(_Strict):
         if len(set(v)) != len(v):
             raise ValueError(f"lists an objective twice: {v}")
         return v
+

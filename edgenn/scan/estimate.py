@@ -15,6 +15,7 @@ import contextlib
 import io
 import math
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,10 @@ def design_estimate(model: Any, fpga: FpgaSpec, x_calibration: np.ndarray | None
     from edgenn.exporters.hls import PROJECT_NAME, HlsSettings, build_hls_config, hls_compatible
     from edgenn.exporters.precision import derive_precisions
 
+    from edgenn.compression.hgq_model import is_proxy_model
+
+    if is_proxy_model(model):  # learned precision: hls4ml's bit_exact flow types the proxy, exact by construction
+        return _hgq_estimate(model, fpga), True
     settings = HlsSettings(**fpga.model_dump())
     precision = derive_precisions(model, x_calibration=x_calibration)
     model = hls_compatible(model)
@@ -46,6 +51,21 @@ def design_estimate(model: Any, fpga: FpgaSpec, x_calibration: np.ndarray | None
             raise UnsupportedModelError(f"hls4ml could not convert model '{model.name}': {exc}") from exc
         report = estimate(design_from_hls_model(hls_model))
     return report, precision.bit_exact
+
+
+def _hgq_estimate(proxy: Any, fpga: FpgaSpec) -> ResourceReport:
+    """da4ml's figures for the distributed_arithmetic strategy, the analytic model's (a lower bound) otherwise."""
+    from edgenn.exporters.hgq_hls import convert_hgq_hls
+    from edgenn.exporters.hls import HlsSettings
+
+    settings = HlsSettings(**{**fpga.model_dump(), "strategy": "Latency" if fpga.strategy == "auto" else fpga.strategy})
+    with tempfile.TemporaryDirectory(prefix="edgenn-scan-hgq-") as tmp:
+        hls_model, _ = convert_hgq_hls(proxy, Path(tmp), settings)
+        if settings.strategy == "distributed_arithmetic":
+            from edgenn.estimates.da4ml_cost import estimate_da
+
+            return estimate_da(hls_model)
+        return estimate(design_from_hls_model(hls_model))
 
 
 def _num_features(recipe: Recipe) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgenn.config.recipe import LayerQuant, QuantBits, Recipe
+from edgenn.config.recipe import LayerQuant, QuantBits, Recipe, ResourceTarget
 from edgenn.config.scan import FloatRange, IntRange, ScanSpace, dim_bounds
 from edgenn.errors import ConfigError
 
@@ -45,6 +45,11 @@ def check_space(space: ScanSpace, recipe: Recipe, *, source: str = "scan space")
     if s.hidden is not None and "hidden" not in recipe.family_params().model_fields:
         problems.append(f"{source}: space.hidden: family {recipe.model.family!r} has no 'hidden' widths "
                         "(only the dense family does). Fix: remove this dimension.")
+    for name in ("target_lut", "target_ebops"):
+        if getattr(s, name) is not None and (recipe.compress is None or recipe.compress.learned_precision is None):
+            problems.append(f"{source}: space.{name}: the recipe has no compress.learned_precision section, so there "
+                            "is no beta to steer. Fix: use a learned-precision recipe (models/jet_mlp_hgq.yml) or "
+                            "remove this dimension.")
     if space.sampler.kind == "nsga2" and len(space.objectives) < 2:
         problems.append(f"{source}: sampler.kind: nsga2 needs at least two objectives (got {space.objectives}). "
                         "Fix: add an objective or use kind: tpe.")
@@ -84,6 +89,9 @@ def suggest(trial: Any, space: ScanSpace, recipe: Recipe) -> dict[str, Any]:
         params["reuse_factor"] = _suggest(trial, "reuse_factor", s.reuse_factor)
     if s.strategy is not None:
         params["strategy"] = _suggest(trial, "strategy", s.strategy)
+    for name in ("target_lut", "target_ebops"):
+        if getattr(s, name) is not None:
+            params[name] = _suggest(trial, name, getattr(s, name))
     return params
 
 
@@ -125,6 +133,10 @@ def variant(recipe: Recipe, params: dict[str, Any], space: ScanSpace, *, name: s
             final = float(params["sparsity"])
             c_upd["prune"] = prune.model_copy(update={"final_sparsity": final,
                                                       "initial_sparsity": min(prune.initial_sparsity, final)})
+        for key, resource in (("target_lut", "lut"), ("target_ebops", "ebops")):
+            if key in params:  # the recipe's margin stays; the other resource is cleared
+                margin = compress.target.margin if compress.target is not None else ResourceTarget(lut=1).margin
+                c_upd["target"] = ResourceTarget(**{resource: params[key]}, margin=margin)
         updates["compress"] = compress.model_copy(update=c_upd)
     hidden = [params[f"hidden.{i}"] for i in range(len(space.space.hidden or []))]
     if hidden:

@@ -35,6 +35,10 @@ def make_sampler(space: ScanSpace, with_constraints: bool):
 
     s = space.sampler
     constraints = _constraints if with_constraints else None
+    if s.kind == "gp":
+        from edgenn.scan.gp_sampler import SklearnGPSampler
+
+        return SklearnGPSampler(seed=s.seed, startup_trials=s.startup_trials, constraints_func=constraints)
     if s.kind == "nsga2":
         return optuna.samplers.NSGAIISampler(population_size=s.population_size, seed=s.seed,
                                              constraints_func=constraints)

@@ -23,11 +23,12 @@ def test_scan_flags_reach_the_api(monkeypatch):
 
     monkeypatch.setattr(edgenn.api, "scan", fake_scan)
     res = runner.invoke(app, ["--no-progress", "scan", "r.yml", "--space", "s.yml", "--trials", "7", "--workers",
-                              "2", "--ray-address", "local", "--export-best", "1", "--budget", "b.yml"])
+                              "2", "--ray-address", "local", "--export-best", "1", "--budget", "b.yml",
+                              "--sampler", "gp"])
     assert res.exit_code == 0, res.output
     assert seen == {"recipe": Path("r.yml"), "space": Path("s.yml"), "trials": 7, "out": None,
                     "budget": Path("b.yml"), "workers": 2, "ray_address": "local", "export_best": 1,
-                    "progress": False}
+                    "progress": False, "sampler": "gp"}
     assert "1,200" in res.output and "bit_exact_fraction" in res.output
 
 

@@ -22,6 +22,8 @@ def scan(ctx: typer.Context,
                                                               "'auto' or ray://HOST:10001 joins one."),
          export_best: int = typer.Option(0, min=0, help="Export the N best Pareto trials to firmware "
                                                         "(bit-exact C simulation checked)."),
+         sampler: Optional[str] = typer.Option(None, help="gp (Gaussian-process BO, scikit-learn), tpe or nsga2: "
+                                                          "replaces the space file's sampler.kind."),
          json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
          ) -> dict:
     """Multi-objective search over bits, sparsity, widths, reuse factor and strategy (Optuna; resumable)."""
@@ -30,7 +32,8 @@ def scan(ctx: typer.Context,
     from edgenn.cli.common import console, settings
 
     result = api_scan(recipe, space, trials=trials, out=out, budget=budget, workers=workers,
-                      ray_address=ray_address, export_best=export_best, progress=settings(ctx).progress)
+                      ray_address=ray_address, export_best=export_best, progress=settings(ctx).progress,
+                      sampler=sampler)
     render.pareto_tables(console, result)
     for line in result.unchecked_budget_lines:
         console.print(f"[yellow]budget line not checked by the scan:[/] {line}")
