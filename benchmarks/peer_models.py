@@ -112,9 +112,11 @@ for _act in ("quantized_relu(2, 0)", "quantized_relu(4, 0)", "quantized_relu(8, 
 def _parsing(n):
     from qkeras import QDense
     tf = _tf()
+    # as the test builds it: weights initialised to ones and zeros, inputs on the 2**-10 grid (its exact ap_fixed)
     m = tf.keras.Sequential([QDense(8, input_shape=(10,), kernel_quantizer=None, bias_quantizer=None,
+                                    kernel_initializer="ones", bias_initializer="zeros",
                                     activation="quantized_relu(8, 0)", name="dense")])
-    return m, _rand(n, 10, lo=-1)
+    return m, np.round(_rand(n, 10, lo=-1) * 2**10) * 2**-10
 
 
 @peer("qconv2dbn", "test_qkeras.py", True)

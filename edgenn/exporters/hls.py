@@ -243,7 +243,7 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     start = time.perf_counter()
     printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(printed):
+        with contextlib.redirect_stdout(printed), _without_passes(RETYPING_PASSES):
             hls_model = hls4ml.converters.convert_from_keras_model(
                 model, output_dir=str(out_dir), project_name=PROJECT_NAME, backend=settings.backend,
                 hls_config=config, io_type=settings.io_type, part=settings.part,
@@ -274,6 +274,29 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     traced = tuple(layer.name for layer in hls_model.get_layers() if layer.get_attr("trace", False))
     return HlsProject(out_dir, PROJECT_NAME, settings, precision, precision.input, convert_seconds,
                       compile_seconds, traced, hls_model, adjusted_by_hls4ml(hls_model, config))
+
+
+# hls4ml passes that rewrite layers edgenn has typed: merge_batch_norm_quantized_tanh fuses a BatchNorm and the
+# binary/ternary activation after it into one layer whose output is uint<1> / int<2> standing for -1/+1, which only
+# hls4ml's own XNOR product reads correctly; edgenn hands the next layer its quantized weights as numbers
+# (qkeras_inference), so the fused node would feed it 0 for -1. With the pass off, the BatchNorm and the activation
+# keep the types edgenn derived for them. hls4ml's SkipOptimizers setting does not reach its flows (graph.py: "this
+# is now effectively broken"), so the pass is switched off for the conversion only.
+RETYPING_PASSES = ("vivado:merge_batch_norm_quantized_tanh",)
+
+
+@contextlib.contextmanager
+def _without_passes(names: tuple[str, ...]):
+    from hls4ml.model.optimizer import get_optimizer
+
+    passes = [get_optimizer(name) for name in names]
+    for opt in passes:
+        opt.match = lambda node: False  # an instance attribute shadowing the class's match
+    try:
+        yield
+    finally:
+        for opt in passes:
+            del opt.match
 
 
 def hls_compatible(model: Any) -> Any:
