@@ -243,7 +243,7 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
     start = time.perf_counter()
     printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(printed), _without_passes(RETYPING_PASSES):
+        with contextlib.redirect_stdout(printed), _without_binary_fusion():
             hls_model = hls4ml.converters.convert_from_keras_model(
                 model, output_dir=str(out_dir), project_name=PROJECT_NAME, backend=settings.backend,
                 hls_config=config, io_type=settings.io_type, part=settings.part,
@@ -276,27 +276,28 @@ def export_hls(model: Any, out_dir: Path, settings: HlsSettings, *, precision: M
                       compile_seconds, traced, hls_model, adjusted_by_hls4ml(hls_model, config))
 
 
-# hls4ml passes that rewrite layers edgenn has typed: merge_batch_norm_quantized_tanh fuses a BatchNorm and the
-# binary/ternary activation after it into one layer whose output is uint<1> / int<2> standing for -1/+1, which only
-# hls4ml's own XNOR product reads correctly; edgenn hands the next layer its quantized weights as numbers
-# (qkeras_inference), so the fused node would feed it 0 for -1. With the pass off, the BatchNorm and the activation
-# keep the types edgenn derived for them. hls4ml's SkipOptimizers setting does not reach its flows (graph.py: "this
-# is now effectively broken"), so the pass is switched off for the conversion only.
-RETYPING_PASSES = ("vivado:merge_batch_norm_quantized_tanh",)
+# hls4ml's merge_batch_norm_quantized_tanh fuses a BatchNorm and the binary/ternary activation after it into one
+# layer. For binary it outputs uint<1> standing for -1/+1, which only hls4ml's own XNOR product reads correctly:
+# edgenn hands the next layer its quantized weights as numbers (qkeras_inference), so the fused node would feed it 0
+# for -1 (and retype the layers after it). The ternary output, int<2>, holds the real values -1/0/+1 and stays
+# fused (hls4ml's standalone ternary_tanh thresholds at +-1, not at QKeras's threshold). hls4ml's SkipOptimizers
+# setting does not reach its flows (graph.py: "this is now effectively broken"), so the binary match is switched off
+# for the conversion only.
+BINARY_FUSION_PASS = "vivado:merge_batch_norm_quantized_tanh"
 
 
 @contextlib.contextmanager
-def _without_passes(names: tuple[str, ...]):
+def _without_binary_fusion():
     from hls4ml.model.optimizer import get_optimizer
 
-    passes = [get_optimizer(name) for name in names]
-    for opt in passes:
-        opt.match = lambda node: False  # an instance attribute shadowing the class's match
+    fusion = get_optimizer(BINARY_FUSION_PASS)
+    matches = type(fusion).match
+    # an instance attribute shadowing the class's match, removed afterwards
+    fusion.match = lambda node: matches(fusion, node) and "binary" not in str(node.get_attr("activation", ""))
     try:
         yield
     finally:
-        for opt in passes:
-            del opt.match
+        del fusion.match
 
 
 def hls_compatible(model: Any) -> Any:

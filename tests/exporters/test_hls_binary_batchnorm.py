@@ -1,4 +1,4 @@
-"""A BatchNorm followed by a binary activation keeps edgenn's types in hls4ml (exporters/hls.py RETYPING_PASSES):
+"""A BatchNorm followed by a binary activation keeps edgenn's types in hls4ml (exporters/hls.py BINARY_FUSION_PASS):
 hls4ml's fusion of the two into one uint<1> layer is off during the conversion, and back on afterwards."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ def test_batchnorm_and_binary_activation_stay_two_typed_layers(tmp_path):
     from hls4ml.model.optimizer import get_optimizer
     from qkeras import QActivation, QBatchNormalization, QDense, quantized_bits
 
-    from edgenn.exporters.hls import RETYPING_PASSES, HlsSettings, export_hls
+    from edgenn.exporters.hls import BINARY_FUSION_PASS, HlsSettings, export_hls
     from edgenn.flatten import flatten_model
 
     tf.keras.utils.set_random_seed(0)
@@ -30,5 +30,4 @@ def test_batchnorm_and_binary_activation_stay_two_typed_layers(tmp_path):
     assert classes["bn"] == "BatchNormalization" and "act" in classes
     act_type = project.hls_model.graph["act"].get_output_variable().type.precision
     assert act_type.width == project.precision.layer("act").result.width  # edgenn's type, not hls4ml's uint<1>
-    for name in RETYPING_PASSES:  # switched off for that conversion only
-        assert "match" not in vars(get_optimizer(name))
+    assert "match" not in vars(get_optimizer(BINARY_FUSION_PASS))  # switched off for that conversion only
