@@ -6,8 +6,9 @@ Keras model with ``FixedPointQuantizer`` layers that carry the traced per-elemen
 hls4ml 1.3 reads those (its ``bit_exact`` flow) and the firmware equals the proxy, not the HGQ model: the proxy wraps
 (or saturates) at the integer ranges traced on the training set, which the HGQ model never does.
 
-Layer names are those of the dense family (``dense_k``, ``logits``, ``softmax``), so weights move across by name; the
-input quantizer is ``input_quant``. HDense takes only relu/linear activations, which is all the dense family uses.
+Layer names are those of the family (dense: ``dense_k``; deepsets: ``phi_k``, ``head_k``; both ``logits``,
+``softmax``), so weights move across by name; the input quantizer is ``input_quant``. HDense takes only relu/linear
+activations, which is all these families use (their separate ReLU layers are fused into the HDense).
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ def _hgq():
     return HGQ, HDense, HQuantize
 
 
+def _configs(spec) -> tuple[dict, dict]:
+    from HGQ.utils import get_default_kq_conf, get_default_paq_conf
+
+    return ({**get_default_kq_conf(), "init_bw": float(spec.init_weight_bits)},
+            {**get_default_paq_conf(), "init_bw": float(spec.init_activation_bits)})
+
+
 def build_hgq_dense(hidden: list[int], input_shape: tuple[int, ...], num_classes: int, spec):
     """The dense family's MLP with HGQ layers (``spec``: ``LearnedPrecisionSpec``), ending in a float softmax."""
     import tensorflow as tf
 
     _, HDense, HQuantize = _hgq()
-    from HGQ.utils import get_default_kq_conf, get_default_paq_conf
-
-    kq = {**get_default_kq_conf(), "init_bw": float(spec.init_weight_bits)}
-    paq = {**get_default_paq_conf(), "init_bw": float(spec.init_activation_bits)}
+    kq, paq = _configs(spec)
     inputs = tf.keras.layers.Input(shape=input_shape, name="input_features")
     x = HQuantize(beta=spec.beta, paq_conf=paq, name="input_quant")(inputs)
     for i, units in enumerate(hidden):
@@ -43,6 +48,37 @@ def build_hgq_dense(hidden: list[int], input_shape: tuple[int, ...], num_classes
     x = HDense(num_classes, beta=spec.beta, kq_conf=kq, paq_conf=paq, name="logits")(x)
     outputs = tf.keras.layers.Activation("softmax", name="softmax")(x)
     return tf.keras.Model(inputs, outputs, name="dense_hgq")
+
+
+def build_hgq_deepsets(params, input_shape: tuple[int, ...], num_classes: int, spec):
+    """The deepsets family with HGQ layers: per-particle HDense ``phi_k`` (ReLU fused), the pooling over all N
+    particles as HGQ's passive 1-D pooling of size N plus a flatten (HGQ has no global pooling; the result is the
+    same, and the mean over a power-of-two N stays a shift), HDense ``head_k`` and ``logits``, a float softmax."""
+    import tensorflow as tf
+
+    _, HDense, HQuantize = _hgq()
+    from HGQ.layers import PAveragePooling1D, PFlatten, PMaxPooling1D
+
+    kq, paq = _configs(spec)
+    inputs = tf.keras.layers.Input(shape=input_shape, name="input")
+    x = HQuantize(beta=spec.beta, paq_conf=paq, name="input_quant")(inputs)
+    for i, units in enumerate(params.phi):
+        x = HDense(units, activation="relu", beta=spec.beta, kq_conf=kq, paq_conf=paq, name=f"phi_{i}")(x)
+    pool = PAveragePooling1D if params.pooling == "mean" else PMaxPooling1D
+    x = pool(int(input_shape[0]), name="pool")(x)
+    x = PFlatten(name="pool_flat")(x)
+    for i, units in enumerate(params.head):
+        x = HDense(units, activation="relu", beta=spec.beta, kq_conf=kq, paq_conf=paq, name=f"head_{i}")(x)
+    x = HDense(num_classes, beta=spec.beta, kq_conf=kq, paq_conf=paq, name="logits")(x)
+    outputs = tf.keras.layers.Activation("softmax", name="softmax")(x)
+    return tf.keras.Model(inputs, outputs, name="deepsets_hgq")
+
+
+def build_hgq(family_name: str, params, input_shape: tuple[int, ...], num_classes: int, spec):
+    """The HGQ build of a supported family; its HDense layers carry the float model's Dense names."""
+    if family_name == "deepsets":
+        return build_hgq_deepsets(params, input_shape, num_classes, spec)
+    return build_hgq_dense(list(params.hidden), input_shape, num_classes, spec)
 
 
 def hgq_layers(model) -> list:

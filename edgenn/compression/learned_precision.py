@@ -28,14 +28,14 @@ from edgenn.compression.predict import predict_eager
 from edgenn.config.recipe import LearnedPrecisionSpec, ResourceTarget
 from edgenn.errors import BudgetFailedError, InvalidInputError
 
-SUPPORTED_FAMILIES = ("dense",)
+SUPPORTED_FAMILIES = ("dense", "deepsets")
 
 
 def check_learned_precision(family_name: str, spec) -> None:
     if family_name not in SUPPORTED_FAMILIES:
         raise InvalidInputError(
             f"compress.learned_precision: model family {family_name!r} has no HGQ build yet (supported: "
-            f"{', '.join(SUPPORTED_FAMILIES)}).", fix="use compress.qat for this family, or the dense family.")
+            f"{', '.join(SUPPORTED_FAMILIES)}).", fix="use compress.qat for this family, or the dense or deepsets family.")
     if spec.prune is not None:
         raise InvalidInputError(
             "compress.learned_precision with compress.prune: HGQ prunes by learning 0-bit weights, and tfmot's "
@@ -45,25 +45,26 @@ def check_learned_precision(family_name: str, spec) -> None:
 
 @register_pass
 class LearnedPrecision(Pass):
-    """Rebuild the dense model with HGQ layers (same names) and copy the trained weights across."""
+    """Rebuild the dense or deepsets model with HGQ layers (same names) and copy the trained weights across."""
 
     name = "learned_precision"
     params_model = LearnedPrecisionSpec
 
     def __init__(self, params: LearnedPrecisionSpec, *, family_params, target: ResourceTarget | None = None,
-                 epochs: int = 1) -> None:
+                 epochs: int = 1, family_name: str = "dense") -> None:
         super().__init__(params)
         self.family_params = family_params
+        self.family_name = family_name
         self.target = target
         self.epochs = epochs  # of the fine-tune run the controller steers
 
     def apply(self, state: CompressionState) -> tuple[CompressionState, PassRecord]:
-        from edgenn.compression.hgq_model import build_hgq_dense
+        from edgenn.compression.hgq_model import build_hgq
 
         t0 = time.perf_counter()
         data = state.data
-        model = build_hgq_dense(list(self.family_params.hidden), data.train.x.shape[1:], len(data.class_names),
-                                self.params)
+        model = build_hgq(self.family_name, self.family_params, data.train.x.shape[1:], len(data.class_names),
+                          self.params)
         source = {layer.name: layer for layer in state.model.layers}
         copied = []
         for layer in model.layers:

@@ -64,7 +64,7 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
 
         check_learned_precision(family.name, spec)
         passes.append(LearnedPrecision(spec.learned_precision, family_params=params, target=spec.target,
-                                       epochs=spec.epochs))
+                                       epochs=spec.epochs, family_name=family.name))
     if spec.qat is not None:
         check_quantizable(family, params)
         passes.append(QuantizeLayers(spec.qat, family=family, family_params=params))

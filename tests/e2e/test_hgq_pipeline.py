@@ -146,3 +146,24 @@ def test_strategy_auto_compares_latency_and_da_estimates_and_says_which_and_why(
         assert all(c["lower_bound"] or c["lut_equivalent"] >= chosen["lut_equivalent"] for c in meeting)
     assert report["figures"]["bit_exact_fraction"]["value"] == 1.0
     assert f"strategy auto -> {choice['strategy']}" in res.output and str(budget) in res.output
+
+
+@pytest.mark.slow  # a second train/compress/export chain with its own g++ run
+def test_learned_precision_deep_sets_exports_bit_exactly_to_its_proxy(tiny_jets, tmp_path):
+    model = {"family": "deepsets", "params": {"phi": [8, 8], "head": [8], "pooling": "mean", "l1": 0.0001}}
+    recipe = write_recipe(tmp_path / "deepsets_hgq.yml", tiny_jets, base="deepsets_hgq", model=model)
+    spec = yaml.safe_load(recipe.read_text())
+    spec["train"].update(epochs=2)
+    spec["compress"].update(epochs=2)
+    spec["export"]["fpga"]["ii_target"] = None
+    recipe.write_text(yaml.safe_dump(spec))
+    run_dir, fw = tmp_path / "runs" / "deepsets_hgq", tmp_path / "fw"
+    for step in (("train", recipe, "--out", run_dir / "train"), ("compress", run_dir, "--out", run_dir / "compress"),
+                 ("export", run_dir, "--target", "fpga", "--out", fw)):
+        res = run(*step)
+        assert res.exit_code == 0, f"{step[0]} failed:\n{res.output}"
+    metrics = json.loads((run_dir / "compress" / "metrics.json").read_text())
+    assert set(metrics["compression"]["after"]["learned_bits"]) >= {"phi_0", "phi_1", "head_0", "logits"}
+    report = json.loads((fw / "report.json").read_text())
+    assert report["figures"]["bit_exact_fraction"]["value"] == 1.0
+    assert report["bitexact"]["reference_kind"].startswith("HGQ proxy")
