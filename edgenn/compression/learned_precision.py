@@ -99,8 +99,9 @@ def target_record(target: ResourceTarget) -> dict:
     return out
 
 
-def judge_target(target: ResourceTarget, ebops: float) -> dict:
-    """The achieved figure against the target; raises ``BudgetFailedError`` if it is more than the margin over."""
+def judge_target(target: ResourceTarget, ebops: float, history: list[dict] | None = None) -> dict:
+    """The achieved figure against the target; raises ``BudgetFailedError`` if it is more than the margin over.
+    ``history``: the controller's per-epoch record, summarised in the message (how far beta and the EBOPs moved)."""
     from edgenn.compression.resource_map import RELATION
 
     record = target_record(target)
@@ -110,9 +111,14 @@ def judge_target(target: ResourceTarget, ebops: float) -> dict:
     if not record["met"]:
         asked = (f"lut {target.lut} (= {record['target_ebops']:,.0f} EBOPs by {RELATION.name})"
                  if target.lut is not None else f"ebops {target.ebops:,.0f}")
+        steered = ""
+        if history:
+            first, last = history[0], history[-1]
+            steered = (f" Over {len(history)} epochs beta went {first['beta']:.3g} -> {last['next_beta']:.3g} and the "
+                       f"EBOPs {first['ebops']:,.0f} -> {last['ebops']:,.0f}.")
         raise BudgetFailedError(
             f"compress.target: {asked} missed: the model has {ebops:,.0f} EBOPs, {record['ratio']:.2f}x the target "
-            f"(allowed: {1 + target.margin:.2f}x, target.margin {target.margin:g}); nothing was written.",
+            f"(allowed: {1 + target.margin:.2f}x, target.margin {target.margin:g}); nothing was written.{steered}",
             fix="give the run more compress.epochs, start from a larger learned_precision.beta, or raise the target.")
     return record
 
@@ -139,7 +145,8 @@ class FixLearnedPrecision(Pass):
         ebops = trace_ebops(model, state.data.train.x, self.params.cover_factor)
         per_layer = layer_ebops(model)
         bits = bit_distribution(model)
-        judged = judge_target(self.params.target, ebops) if self.params.target is not None else None
+        history = state.beta_control.history if state.beta_control is not None else None
+        judged = judge_target(self.params.target, ebops, history) if self.params.target is not None else None
         proxy = proxy_model(model, aggressive=self.params.overflow == "wrap")
         agreement = proxy_agreement(model, proxy, state.data.val.x)
         new_state = state.evolve(model=proxy, learned_precision=None)

@@ -99,6 +99,7 @@ def test_missed_resource_target_is_refused_with_exit_1_and_nothing_written(pipel
     res = run("compress", run_dir, "--recipe", _target_recipe(run_dir, tmp_path, epochs=1, ebops=100), "--out", out)
     assert res.exit_code == 1, res.output
     assert "compress.target: ebops 100 missed" in res.output and "Traceback" not in res.output
+    assert "Over 1 epochs beta went" in res.output  # what the controller did, so the fix can be chosen
     assert not (out / "manifest.json").exists()
 
 
