@@ -26,14 +26,23 @@ from edgenn.records.figures import figure, figures_from_dicts
 from edgenn.runners.targets import export_target
 
 MIN_SAMPLES = 10_000
-RANDOM_SEED = 20240605
+USER_MODEL_SEED = 20240605  # a user's own model has no recipe seed; its top-up draws stay the same run to run
 
 
-def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int) -> tuple[np.ndarray, int, int]:
+def top_up_seed(recipe: dict | None) -> int:
+    """The seed of the random top-up inputs: the recipe's (as every other stage's draws), else a fixed one."""
+    from edgenn.seeding import stage_seed
+
+    if recipe and recipe.get("seed") is not None:
+        return stage_seed(int(recipe["seed"]), "export-rtl-top-up")
+    return USER_MODEL_SEED
+
+
+def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int, seed: int) -> tuple[np.ndarray, int, int]:
     x = np.asarray(source_x[:n], np.float64).reshape(min(n, len(source_x)), -1)
     extra = max(0, min_samples - len(x))
     if extra:
-        rng = np.random.default_rng(RANDOM_SEED)
+        rng = np.random.default_rng(seed)
         x = np.concatenate([x, rng.uniform(input_type.min, input_type.max + input_type.lsb, (extra, x.shape[1]))])
     return input_type.quantize(x), len(x) - extra, extra
 
@@ -63,7 +72,8 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
         with status("da4ml: tracing the model into an adder graph and writing Verilog..."):
             project = export_rtl(source.model, staging / "rtl", settings, x_calibration=source.x_calibration)
         timings["trace"], timings["write"] = project.trace_seconds, project.write_seconds
-        xq, n_data, n_random = _inputs(source.x, project.precision.input, source.validation_samples, min_samples)
+        xq, n_data, n_random = _inputs(source.x, project.precision.input, source.validation_samples, min_samples,
+                                       top_up_seed(source.recipe))
         reference, kind = _reference_logits(source.model, project.precision.logits_layer, xq)
         outputs = {"float32_keras": _qkeras_logits(source.model, project.precision.logits_layer, xq),
                    "da4ml_numpy": np.asarray(project.reference(xq), np.float64)}
