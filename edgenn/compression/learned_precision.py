@@ -119,7 +119,8 @@ def judge_target(target: ResourceTarget, ebops: float, history: list[dict] | Non
         raise BudgetFailedError(
             f"compress.target: {asked} missed: the model has {ebops:,.0f} EBOPs, {record['ratio']:.2f}x the target "
             f"(allowed: {1 + target.margin:.2f}x, target.margin {target.margin:g}); nothing was written.{steered}",
-            fix="give the run more compress.epochs, start from a larger learned_precision.beta, or raise the target.")
+            fix="give the run more compress.epochs or a higher compress.learning_rate (a learned bit-width moves about "
+                "one learning rate per step, whatever beta is), or raise the target.")
     return record
 
 
