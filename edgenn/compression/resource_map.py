@@ -19,9 +19,13 @@ from dataclasses import dataclass
 # (traced EBOPs, da4ml LUT) per point; measured by
 #   edgenn data generate jets --out data/jets --jets-per-class 6000 --fast
 #   python benchmarks/hgq_lut_vs_ebops.py --data data/jets --runs runs/lut_vs_ebops --betas ...
+# (the last two from this repository's benchmarks/hgq_vs_qkeras.py on 30,000 jets, seed 42: the 15k-LUT target's cell,
+# and the 5k-LUT target run with 40 compress epochs, its proxy costed by benchmarks/hgq_lut_vs_ebops.py's measure)
 POINTS: tuple[tuple[float, float], ...] = (
     (14_918.0, 14_400.0),  # ../shared/notes/learned-precision.md: beta 3e-6, 15k training jets, 200 epochs
     (49_398.0, 32_969.0),  # BENCHMARKS.md: models/jet_mlp_hgq.yml on 15,000 jets
+    (14_763.0, 14_640.0),  # hgq_vs_qkeras: target lut 15000, 20 compress epochs
+    (2_868.0, 4_049.0),    # target lut 5000, 40 compress epochs
 )
 
 
