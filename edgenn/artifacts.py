@@ -15,6 +15,7 @@ import edgenn.filenames as filenames
 from edgenn.config.recipe import Recipe
 from edgenn.errors import MissingArtifactError
 from edgenn.io import is_complete, read_json
+from edgenn.records.base import HASH_KEY, SCHEMA_KEY, read_record, seal
 
 MODEL_FILE = filenames.MODEL
 RECIPE_FILE = filenames.RECIPE
@@ -22,6 +23,13 @@ METRICS_FILE = filenames.METRICS
 STANDARDIZER_FILE = filenames.STANDARDIZER
 # the model as trained, when the saved model is only its firmware part (the VAE: encoder + sum(mu^2))
 TRAINING_MODEL_FILE = filenames.TRAINING_MODEL
+
+MODEL_SCHEMA_VERSION = 2  # 2: the manifest is a record (files hashed, content hash); 1: a plain run manifest
+# what a model directory holds, under the content hash; the other manifest fields (git SHA, command, library
+# versions, input paths, timings) describe the run that wrote it and may differ for the same content. The files'
+# own hashes stay outside it: Keras writes a different .h5 byte stream for the same weights on every save, so
+# two identical runs would never share a hash; ``verify`` checks the files against them instead.
+_RECORD_FIELDS = ("stage", "recipe_hash", "seeds", "passes", "metrics")
 
 
 def _require_complete(directory: Path, what: str, command: str) -> None:
@@ -40,6 +48,8 @@ class ModelArtifact:
     stage: str
     recipe: Recipe
     metrics: dict = field(default_factory=dict)
+    content_hash: str | None = None  # of the directory's record (None for directories written before schema 2)
+    files: dict = field(default_factory=dict)  # file name -> sha256 prefix, as written (schema 2)
 
     @property
     def model_path(self) -> Path:
@@ -78,13 +88,46 @@ class ModelArtifact:
     def load(cls, directory: Path) -> ModelArtifact:
         directory = Path(directory)
         _require_complete(directory, "trained or compressed model", "edgenn train <recipe>")
-        manifest = read_json(directory / filenames.MANIFEST)
+        manifest, _ = read_record(directory / filenames.MANIFEST, kind="model manifest",
+                                  schema_version=MODEL_SCHEMA_VERSION, oldest=1, hashed_from=MODEL_SCHEMA_VERSION,
+                                  command="edgenn train <recipe>", hashed_fields=_record_fields)
         from edgenn.config.load import read_yaml, validate
 
         # a run written by another edgenn version may not fit today's schema: report it, never a traceback
         recipe = validate(Recipe, read_yaml(directory / RECIPE_FILE), source=str(directory / RECIPE_FILE))
         metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
-        return cls(directory, manifest["stage"], recipe, metrics)
+        return cls(directory, manifest["stage"], recipe, metrics, manifest.get(HASH_KEY), manifest.get("files", {}))
+
+    def verify(self) -> None:
+        """Re-hash the directory's files against its manifest: a model file replaced or edited since is refused."""
+        from edgenn.errors import InvalidInputError
+        from edgenn.manifest import file_hash
+
+        for name, expected in self.files.items():
+            path = self.directory / name
+            found = file_hash(path) if path.is_file() else "missing"
+            if found != expected:
+                raise InvalidInputError(f"{path}: hash {found} is not the manifest's {expected} (replaced or "
+                                        "edited after the stage wrote it).",
+                                        fix=f"re-run the stage that wrote {self.directory}.")
+
+
+def _record_fields(doc: dict) -> dict:
+    return {k: doc[k] for k in (*_RECORD_FIELDS, SCHEMA_KEY) if k in doc}
+
+
+def write_model_manifest(staging: Path, *, stage: str, recipe: Recipe, **fields) -> dict:
+    """The last file of a model directory (train, compress, scan trials): the run manifest with every file's hash,
+    sealed as a record, so a later stage can tell the directory it reads from an edited or half-copied one."""
+    from edgenn.io import atomic_write_json
+    from edgenn.manifest import build_manifest, file_hash
+
+    staging = Path(staging)
+    files = {p.name: file_hash(p) for p in sorted(staging.iterdir()) if p.is_file() and p.name != filenames.MANIFEST}
+    run = build_manifest(stage=stage, recipe=recipe.model_dump(mode="json"), extra={"files": files}, **fields)
+    doc = {**run, **seal({k: run[k] for k in _RECORD_FIELDS}, MODEL_SCHEMA_VERSION)}
+    atomic_write_json(staging / filenames.MANIFEST, doc)
+    return doc
 
 
 def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None, split=None,

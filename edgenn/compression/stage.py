@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_compressed_files
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_compressed_files, write_model_manifest
 from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
-from edgenn.manifest import file_hash, write_manifest
+from edgenn.manifest import file_hash
 from edgenn.seeding import stage_seed
 from edgenn.task_protocol import task_of
 
@@ -77,11 +77,11 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
         metrics.update(num_params=int(compressed.count_params()), split_sizes=task.split_sizes(data),
                        compression=compression)
         atomic_write_json(staging / METRICS_FILE, metrics)
-        write_manifest(staging, stage="compress", recipe=recipe.model_dump(mode="json"),
-                       inputs={"trained_model": str(trained.model_path), "trained_model_hash": file_hash(trained.model_path),
-                               "dataset": str(data.source)},
-                       seeds={"root": recipe.seed, "compress": seed, "split": stage_seed(recipe.seed, "split")},
-                       metrics={k: v for k, v in metrics.items() if k != "compression"},
-                       passes=[r.to_dict() for r in records],
-                       timings_s={"total": time.perf_counter() - t0, **{r.name: r.seconds for r in records}})
-    return ModelArtifact(Path(out_dir), "compress", recipe, metrics)
+        inputs = {"trained_model": str(trained.model_path), "trained_model_hash": file_hash(trained.model_path),
+                  "dataset": str(data.source)}
+        seeds = {"root": recipe.seed, "compress": seed, "split": stage_seed(recipe.seed, "split")}
+        doc = write_model_manifest(staging, stage="compress", recipe=recipe, inputs=inputs, seeds=seeds,
+                                   metrics={k: v for k, v in metrics.items() if k != "compression"},
+                                   passes=[r.to_dict() for r in records],
+                                   timings_s={"total": time.perf_counter() - t0, **{r.name: r.seconds for r in records}})
+    return ModelArtifact(Path(out_dir), "compress", recipe, metrics, doc["content_hash"], doc["files"])

@@ -86,9 +86,8 @@ def _quality_figures(metrics: dict, prefix: str = "") -> dict[str, dict]:
 def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
     """The train stage on prepared in-memory data, without plots; writes a complete ``ModelArtifact`` directory."""
     from edgenn.architectures.registry import get_family
-    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
+    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, write_model_manifest
     from edgenn.io import atomic_dir, atomic_write_json
-    from edgenn.manifest import write_manifest
     from edgenn.seeding import seed_everything, stage_seed
     from edgenn.training.fit import fit
 
@@ -103,20 +102,19 @@ def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
         metrics.update(val=_metrics(model, data.val, data.class_names), num_params=int(model.count_params()),
                        epochs_run=result.epochs_run, class_names=list(data.class_names))
         atomic_write_json(staging / METRICS_FILE, metrics)
-        write_manifest(staging, stage="train", recipe=recipe.model_dump(mode="json"),
-                       inputs={"dataset": str(data.source)}, seeds={"root": recipe.seed, "train": seed},
-                       metrics=metrics, timings_s={"fit": result.seconds})
-    return ModelArtifact(Path(out_dir), "train", recipe, metrics), model
+        doc = write_model_manifest(staging, stage="train", recipe=recipe,
+                                   inputs={"dataset": str(data.source)}, seeds={"root": recipe.seed, "train": seed},
+                                   metrics=metrics, timings_s={"fit": result.seconds})
+    return ModelArtifact(Path(out_dir), "train", recipe, metrics, doc["content_hash"], doc["files"]), model
 
 
 def compress_trained(recipe: Recipe, trained, model, data: PreparedData, out_dir: Path):
     """The compress stage's passes on in-memory data, without its plots and before/after summaries (they cost more
     than a short fine-tune); writes a complete ``ModelArtifact`` directory that ``edgenn export`` accepts."""
-    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
+    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, write_model_manifest
     from edgenn.compression.base import CompressionState
     from edgenn.compression.pipeline import build_passes, fine_tune_spec, run_passes
     from edgenn.io import atomic_dir, atomic_write_json
-    from edgenn.manifest import write_manifest
     from edgenn.seeding import seed_everything, stage_seed
 
     passes = build_passes(recipe, trained, progress=False)
@@ -129,11 +127,12 @@ def compress_trained(recipe: Recipe, trained, model, data: PreparedData, out_dir
         metrics = _metrics(compressed, data.test, data.class_names)
         metrics.update(num_params=int(compressed.count_params()), class_names=list(data.class_names))
         atomic_write_json(staging / METRICS_FILE, metrics)
-        write_manifest(staging, stage="compress", recipe=recipe.model_dump(mode="json"),
-                       inputs={"trained_model": str(trained.model_path), "dataset": str(data.source)},
-                       seeds={"root": recipe.seed, "compress": seed}, metrics=metrics,
-                       passes=[r.to_dict() for r in records], timings_s={r.name: r.seconds for r in records})
-    return ModelArtifact(Path(out_dir), "compress", recipe, metrics), compressed
+        doc = write_model_manifest(staging, stage="compress", recipe=recipe,
+                                   inputs={"trained_model": str(trained.model_path), "dataset": str(data.source)},
+                                   seeds={"root": recipe.seed, "compress": seed}, metrics=metrics,
+                                   passes=[r.to_dict() for r in records],
+                                   timings_s={r.name: r.seconds for r in records})
+    return ModelArtifact(Path(out_dir), "compress", recipe, metrics, doc["content_hash"], doc["files"]), compressed
 
 
 class TrialWorker:

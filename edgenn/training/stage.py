@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files
+from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, write_model_manifest
 from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
-from edgenn.manifest import write_manifest
 from edgenn.seeding import stage_seed
 from edgenn.task_protocol import task_of
 from edgenn.training.inputs import PreparedData
@@ -55,7 +54,7 @@ def run_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> Mod
         inputs = {"dataset": str(data.source)}
         if teacher is not None:
             inputs["teacher"] = str(teacher.directory)
-        write_manifest(staging, stage="train", recipe=recipe.model_dump(mode="json"), inputs=inputs,
-                       seeds={"root": recipe.seed, "train": seed, "split": stage_seed(recipe.seed, "split")},
-                       metrics=metrics, timings_s={"fit": fitted.seconds, "total": time.perf_counter() - t0})
-    return ModelArtifact(Path(out_dir), "train", recipe, metrics)
+        seeds = {"root": recipe.seed, "train": seed, "split": stage_seed(recipe.seed, "split")}
+        doc = write_model_manifest(staging, stage="train", recipe=recipe, inputs=inputs, seeds=seeds, metrics=metrics,
+                                   timings_s={"fit": fitted.seconds, "total": time.perf_counter() - t0})
+    return ModelArtifact(Path(out_dir), "train", recipe, metrics, doc["content_hash"], doc["files"])
