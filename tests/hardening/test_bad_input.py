@@ -126,13 +126,14 @@ def _custom_model(tmp: Path, suffix: str) -> Path:
 
 
 def _unconvertible_model(tmp: Path) -> Path:
-    """LayerNormalization: no hls4ml 1.3 Keras handler and no edgenn precision rule."""
+    """RepeatVector: no hls4ml 1.3 Keras handler (LayerNormalization, used here before, has one) and no edgenn
+    precision rule."""
     import tensorflow as tf
 
     inp = tf.keras.Input((4,))
-    h = tf.keras.layers.LayerNormalization(name="layer_norm")(inp)
-    tf.keras.Model(inp, tf.keras.layers.Dense(3, name="out")(h)).save(tmp / "ln.h5")
-    return tmp / "ln.h5"
+    h = tf.keras.layers.Flatten(name="flat")(tf.keras.layers.RepeatVector(2, name="repeat")(inp))
+    tf.keras.Model(inp, tf.keras.layers.Dense(3, name="out")(h)).save(tmp / "rv.h5")
+    return tmp / "rv.h5"
 
 
 def _user_export(tmp: Path, *flags: str) -> list[str]:
@@ -224,7 +225,7 @@ CASES = [
                                                  str(_valid_npz(t)), "--out", "OUT"],
                                                 ["custom.keras", "custom class 'ScaledDense'", "--trust-model"])),
     Case("model-unconvertible-layer", lambda t: (["export", str(_unconvertible_model(t)), "--data", str(_valid_npz(t)),
-                                                  "--out", "OUT"], ["layer_norm", "LayerNormalization"])),
+                                                  "--out", "OUT"], ["repeat", "RepeatVector"])),
     Case("model-file-missing", lambda t: (["export", str(t / "gone.h5"), "--data", str(_valid_npz(t)), "--out", "OUT"],
                                           ["gone.h5", "not found", "Fix:"])),
     # validation data (export)

@@ -162,6 +162,19 @@ def _conv1d():
         QDense(4, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="conv1d")
 
 
+def _crop_upsample():
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(6, 6, 1), name="q_in"),
+        tf.keras.layers.Cropping2D(((1, 1), (0, 2)), name="crop"),
+        tf.keras.layers.UpSampling2D((2, 1), name="up"),
+        QConv2D(2, (3, 3), kernel_quantizer=_q(), bias_quantizer=_q(), name="conv1"),
+        QActivation(quantized_relu(6), name="relu1"), tf.keras.layers.Flatten(name="flat"),
+        QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="crop_upsample")
+
+
 def _global_pool_1d():
     """Deep-Sets-like: a per-particle QConv1D (kernel 1: hls4ml 1.3 drops the quantizers of a QDense on a 2-D
     input, which edgenn refuses), global average pooling, a QDense head."""
@@ -343,6 +356,7 @@ ZOO = [
     ZooModel("conv2d_bn", "QConv2D + BatchNormalization + MaxPooling2D (trigger CNN)", _conv2d_bn, (8, 8, 1)),
     ZooModel("conv2d_pool", "QConv2D 'same' + AveragePooling2D", _conv2d_pool, (8, 8, 2)),
     ZooModel("conv1d", "QConv1D over a sequence", _conv1d, (16, 3)),
+    ZooModel("crop_upsample", "Cropping2D + nearest UpSampling2D before a QConv2D", _crop_upsample, (6, 6, 1)),
     ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
     ZooModel("branches_concat", "two branches joined by Concatenate", _branches_concat, (12,)),
