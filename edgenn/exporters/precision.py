@@ -83,7 +83,7 @@ def _qactivation(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, T
     return prec, Tensor(lo, hi, fp, t.exact)
 
 
-@rule("Activation", "ReLU")
+@rule("Activation", "ReLU", "Softmax")
 def _activation(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision | None, Tensor]:
     name = _activation_name(layer)
     if name == "linear":
@@ -123,6 +123,12 @@ def _activation(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision | N
 
 
 def _activation_name(layer: Any) -> str:
+    if type(layer).__name__ == "Softmax":  # the layer class computes Activation('softmax') over its axis
+        axes = np.atleast_1d(layer.axis).tolist()
+        if axes != [-1]:
+            raise unsupported(layer, f"softmax over axis {layer.axis}: hls4ml 1.3 computes it over the last axis.",
+                              fix="use Softmax(axis=-1) or Activation('softmax').")
+        return "softmax"
     if type(layer).__name__ == "ReLU":
         if getattr(layer, "max_value", None) is not None or float(getattr(layer, "negative_slope", 0.0)) != 0.0:
             raise unsupported(layer, "ReLU with max_value or negative_slope is not supported.")

@@ -57,6 +57,13 @@ def apply_policy(model: Any, policy: str) -> tuple[Any, str | None]:
         trimmed = tf.keras.Model(model.inputs, head.input, name=model.name)
         return trimmed, (f"softmax policy drop: the firmware outputs the logits of layer "
                          f"'{trimmed.layers[-1].name}' (softmax '{head.name}' left to the host)")
+    if type(head).__name__ == "Softmax":
+        # hls4ml's Keras parser gives the Softmax layer class a softmax that does not compile with edgenn's table
+        # sizing (measured: g++ fails); Activation('softmax') of the same name is what that layer computes
+        import tensorflow as tf
+
+        out = tf.keras.layers.Activation("softmax", name=head.name)(head.input)
+        model = tf.keras.Model(model.inputs, out, name=model.name)
     if policy == "argmax":
         return model, f"softmax policy argmax: softmax '{head.name}' becomes hls4ml's argmax (one-hot class, exact)"
     return model, f"softmax policy table: softmax '{head.name}' keeps hls4ml's lookup tables (agreement measured)"

@@ -162,6 +162,17 @@ def _conv1d():
         QDense(4, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="conv1d")
 
 
+def _softmax_layer():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    return tf.keras.Sequential([
+        QDense(16, input_shape=(16,), kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"),
+        QActivation(quantized_relu(6), name="relu1"),
+        QDense(5, kernel_quantizer=_q(), bias_quantizer=_q(), name="logits"),
+        tf.keras.layers.Softmax(name="softmax")], name="softmax_layer")
+
+
 def _crop_upsample():
     import tensorflow as tf
     from qkeras import QActivation, QConv2D, QDense, quantized_relu
@@ -356,6 +367,8 @@ ZOO = [
     ZooModel("conv2d_bn", "QConv2D + BatchNormalization + MaxPooling2D (trigger CNN)", _conv2d_bn, (8, 8, 1)),
     ZooModel("conv2d_pool", "QConv2D 'same' + AveragePooling2D", _conv2d_pool, (8, 8, 2)),
     ZooModel("conv1d", "QConv1D over a sequence", _conv1d, (16, 3)),
+    ZooModel("softmax_layer", "a tf.keras.layers.Softmax head (the layer class, not Activation)", _softmax_layer,
+             (16,), classes=5),
     ZooModel("crop_upsample", "Cropping2D + nearest UpSampling2D before a QConv2D", _crop_upsample, (6, 6, 1)),
     ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
