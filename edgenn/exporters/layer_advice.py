@@ -16,7 +16,6 @@ ADVICE: dict[str, str] = {
                      "SpatialDropout3D", "ActivityRegularization"), _TRAINING_ONLY),
     **dict.fromkeys(("UnitNormalization", "Normalization", "GroupNormalization", "LayerNormalization",
                      "Rescaling"), _NORMALISATION),
-    "ThresholdedReLU": "use ReLU / Activation('relu') or QActivation(quantized_relu(bits)), which convert exactly",
     **dict.fromkeys(("Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D"),
                     "use the 2-D layer (Conv2D, MaxPooling2D, AveragePooling2D with a power-of-two window)"),
     **dict.fromkeys(("SimpleRNN", "LSTM", "GRU", "QSimpleRNN", "QLSTM", "QGRU", "Bidirectional", "ConvLSTM1D",

@@ -157,6 +157,21 @@ def _leaky_relu(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Te
     return _sloped(layer, t, np.asarray([float(layer.alpha)]), f"LeakyReLU(alpha={float(layer.alpha):g})")
 
 
+@rule("ThresholdedReLU")
+def _thresholded_relu(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
+    """hls4ml's ``thresholded_relu``: ``x > theta ? x : 0`` with theta in the ``param`` type; a selection, so the
+    input type passes through, exact when theta is stored exactly (otherwise x near theta may compare otherwise)."""
+    theta = float(layer.theta)
+    param_t, exact_theta = _slope_type(np.asarray([theta]))
+    lo, hi = np.minimum(np.maximum(t.lo, theta), 0.0), np.maximum(t.hi, 0.0)
+    note = (f"ThresholdedReLU(theta={theta:g}): a selection, the input type passes through" if exact_theta else
+            f"ThresholdedReLU: theta {theta:g} rounded to {param_t}; inputs next to it are measured")
+    prec = LayerPrecision(layer.name, type(layer).__name__, t.fp, exact=exact_theta and t.exact,
+                          output_min=float(lo.min()), output_max=float(hi.max()), notes=(note,),
+                          config_types=(("param", param_t),))
+    return prec, Tensor(lo, hi, t.fp, exact_theta and t.exact)
+
+
 @rule("PReLU")
 def _prelu(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor]:
     alpha = np.asarray(layer.alpha.numpy(), np.float64)

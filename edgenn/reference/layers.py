@@ -146,6 +146,12 @@ def _leaky(layer: Any, ins: list[np.ndarray]) -> Out:
     return _sloped(layer, ins[0], np.asarray(float(layer.alpha)), f"slope {float(layer.alpha)}")
 
 
+@rule("ThresholdedReLU")
+def _thresholded(layer: Any, ins: list[np.ndarray]) -> Out:
+    x = ins[0]
+    return np.where(x > float(layer.theta), x, 0.0), True, ""
+
+
 @rule("PReLU")
 def _prelu(layer: Any, ins: list[np.ndarray]) -> Out:
     return _sloped(layer, ins[0], np.asarray(layer.alpha.numpy(), np.float64), "a learned slope")

@@ -41,6 +41,7 @@ def _examples():
         "Activation": ((8,), lambda x: kl.Activation("relu", name=n)(x)),
         "ReLU": ((8,), lambda x: kl.ReLU(name=n)(x)),
         "Softmax": ((5,), lambda x: kl.Softmax(name=n)(x)),
+        "ThresholdedReLU": ((8,), lambda x: kl.ThresholdedReLU(0.5, name=n)(x)),
         "LeakyReLU": ((8,), lambda x: kl.LeakyReLU(0.25, name=n)(x)),
         "PReLU": ((8,), lambda x: kl.PReLU(alpha_initializer=lambda s, dtype=None: np.full(s, 0.5, "float32"),
                                            name=n)(x)),

@@ -173,6 +173,17 @@ def _softmax_layer():
         tf.keras.layers.Softmax(name="softmax")], name="softmax_layer")
 
 
+def _thresholded_relu():
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    return tf.keras.Sequential([
+        QActivation(_q(8, 3), input_shape=(10,), name="q_in"),
+        QDense(12, kernel_quantizer=_q(), bias_quantizer=_q(), name="fc1"),
+        tf.keras.layers.ThresholdedReLU(0.25, name="thr"),
+        QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")], name="thresholded_relu")
+
+
 def _crop_upsample():
     import tensorflow as tf
     from qkeras import QActivation, QConv2D, QDense, quantized_relu
@@ -369,6 +380,7 @@ ZOO = [
     ZooModel("conv1d", "QConv1D over a sequence", _conv1d, (16, 3)),
     ZooModel("softmax_layer", "a tf.keras.layers.Softmax head (the layer class, not Activation)", _softmax_layer,
              (16,), classes=5),
+    ZooModel("thresholded_relu", "ThresholdedReLU(theta=0.25) hidden activation", _thresholded_relu, (10,)),
     ZooModel("crop_upsample", "Cropping2D + nearest UpSampling2D before a QConv2D", _crop_upsample, (6, 6, 1)),
     ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
