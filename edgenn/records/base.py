@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import json_default
@@ -31,6 +31,28 @@ def seal(body: dict[str, Any], schema_version: int) -> dict[str, Any]:
     doc.pop(HASH_KEY, None)
     doc[HASH_KEY] = content_hash(doc)
     return doc
+
+
+class SealedFile:
+    """What a record saved as one file of a directory shares: its hash and its save. The record's ``to_dict``
+    returns the sealed document (``seal``); ``FILE`` is its file name in the directory."""
+
+    FILE: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def content_hash(self) -> str:
+        return self.to_dict()[HASH_KEY]
+
+    def save(self, directory: Path) -> dict[str, Any]:
+        """Write ``directory/FILE``; returns the document written."""
+        from edgenn.io import atomic_write_json
+
+        doc = self.to_dict()
+        atomic_write_json(Path(directory) / self.FILE, doc)
+        return doc
 
 
 def record_hash(doc: dict[str, Any]) -> str:

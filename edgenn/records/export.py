@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
-from edgenn.records.base import HASH_KEY, SCHEMA_KEY, plain, read_record, seal
+from edgenn.records.base import HASH_KEY, SealedFile, SCHEMA_KEY, plain, read_record, seal
 from edgenn.records.bitexact import BitExactReport, OutputStats
 from edgenn.records.figures import Figure, figures_from_dicts, figures_to_dicts
 
@@ -30,7 +30,9 @@ _TYPED = ("target", "name", "task", "figures", "bitexact", "notes", "lineage", S
 
 
 @dataclass(frozen=True)
-class ExportReport:
+class ExportReport(SealedFile):
+    FILE: ClassVar[str] = filenames.REPORT_JSON
+
     target: str
     name: str
     figures: dict[str, Figure]
@@ -63,17 +65,7 @@ class ExportReport:
             body["bitexact"] = self.bitexact.to_dict()
         return seal(body, SCHEMA_VERSION)
 
-    @property
-    def content_hash(self) -> str:
-        return self.to_dict()[HASH_KEY]
 
-    def save(self, directory: Path) -> dict[str, Any]:
-        """Write ``directory/report.json``; returns the document written."""
-        from edgenn.io import atomic_write_json
-
-        doc = self.to_dict()
-        atomic_write_json(Path(directory) / filenames.REPORT_JSON, doc)
-        return doc
 
     @classmethod
     def load(cls, path: Path) -> ExportReport:

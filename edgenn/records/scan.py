@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
-from edgenn.records.base import HASH_KEY, plain, read_record, seal
+from edgenn.records.base import SealedFile, plain, read_record, seal
 
 SCHEMA_VERSION = 2
 COMMAND = "edgenn scan <recipe> --space <space.yml>"
 
 
 @dataclass(frozen=True)
-class ScanSummary:
+class ScanSummary(SealedFile):
+    FILE: ClassVar[str] = filenames.SCAN_SUMMARY
+
     recipe: dict[str, Any]
     space: dict[str, Any]
     budget: dict[str, Any] | None
@@ -42,16 +44,7 @@ class ScanSummary:
     def to_dict(self) -> dict[str, Any]:
         return seal(asdict(self), SCHEMA_VERSION)
 
-    @property
-    def content_hash(self) -> str:
-        return self.to_dict()[HASH_KEY]
 
-    def save(self, directory: Path) -> dict[str, Any]:
-        from edgenn.io import atomic_write_json
-
-        doc = self.to_dict()
-        atomic_write_json(Path(directory) / filenames.SCAN_SUMMARY, doc)
-        return doc
 
     @classmethod
     def load(cls, path: Path) -> ScanSummary:
