@@ -22,7 +22,7 @@ ADVICE: dict[str, str] = {
                      "ConvLSTM2D", "RNN"),
                     "recurrent layers are not exported yet (hls4ml's QKeras RNN path fails on this stack, hls4ml "
                     "issue #1166): flatten the sequence and use Dense/QDense layers"),
-    **dict.fromkeys(("Embedding", "CategoryEncoding", "Hashing", "StringLookup", "IntegerLookup", "TextVectorization",
+    **dict.fromkeys(("CategoryEncoding", "Hashing", "StringLookup", "IntegerLookup", "TextVectorization",
                      "Discretization", "HashedCrossing"),
                     "encode categorical inputs on the host and feed the network numbers"),
     **dict.fromkeys(("Attention", "AdditiveAttention", "MultiHeadAttention"),

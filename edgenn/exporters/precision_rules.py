@@ -155,6 +155,10 @@ def input_type(body: list[Any], ctx: Context, fraction: int, input_layer: Any) -
             type(first.quantizer).__name__ == "quantized_bits":
         # Host-quantizing to the input quantizer's own type makes that quantizer the identity in both worlds.
         return quantizer_type(first.quantizer, first), f"quantizer:{first.name}"
+    if first is not None and type(first).__name__ == "Embedding":
+        # integer indices (precision_dot_embedding): the unsigned integer holding the vocabulary, saturating
+        index_t = smallest_holding(0.0, float(int(first.input_dim) - 1), 0, signed=False)
+        return index_t.with_modes("RND_CONV", "SAT"), f"indices:{first.name}"
     if ctx.x_calibration is None:
         raise InvalidInputError(
             f"model input '{input_layer.name}' has no input quantizer, so the firmware input type must come from data.",

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from edgenn.errors import InvalidInputError, UnsupportedModelError
+from edgenn.reference import vector_layers  # noqa: F401  registers Dot, Embedding, LayerNormalization
 from edgenn.reference.layers import RULES
 
 EXACT_KIND = "exact reference (QKeras quantizers and Keras layer arithmetic, provably exact in float64)"

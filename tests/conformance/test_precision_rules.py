@@ -22,6 +22,8 @@ ELSEWHERE = {
     "GarNet": "needs a vertex-count input; tests/exporters/test_garnet_reference.py types and checks it bit for bit",
     "GarNetStack": "refused by its rule (edgenn models one GarNet layer)",
 }
+# layers fed integer indices straight from the model input (no input quantizer), with the vocabulary size
+INDEX_INPUTS = {"Embedding": 12}
 
 
 def _q(bits: int = 6, integer: int = 0):
@@ -84,6 +86,9 @@ def _examples():
         "GlobalAveragePooling1D": ((8, 2), lambda x: kl.GlobalAveragePooling1D(name=n)(x)),
         "GlobalMaxPooling2D": ((4, 4, 2), lambda x: kl.GlobalMaxPooling2D(name=n)(x)),
         "GlobalAveragePooling2D": ((4, 4, 2), lambda x: kl.GlobalAveragePooling2D(name=n)(x)),
+        "Embedding": ((6,), lambda x: kl.Embedding(INDEX_INPUTS["Embedding"], 3, name=n)(x)),
+        "Dot": ((8,), lambda x: kl.Dot(axes=1, name=n)([qk.QDense(4, **conv_q, name="a")(x),
+                                                        qk.QDense(4, **conv_q, name="b")(x)])),
         "Concatenate": ((8,), lambda x: kl.Concatenate(name=n)(
             [qk.QDense(3, **conv_q, name="a")(x), qk.QDense(2, **conv_q, name="b")(x)])),
         **{cls: ((8,), _two_branches(getattr(kl, cls), conv_q))
@@ -123,7 +128,8 @@ def test_rule_types_hold_every_value_the_layer_computes(class_name):
     rng = np.random.default_rng(sum(map(ord, class_name)))
     tf.keras.utils.set_random_seed(int(rng.integers(1 << 30)))
     inp = tf.keras.Input(shape, name="x")
-    model = tf.keras.Model(inp, build(QActivation(_q(8, 3), name="q_in")(inp)))
+    indexed = class_name in INDEX_INPUTS
+    model = tf.keras.Model(inp, build(inp if indexed else QActivation(_q(8, 3), name="q_in")(inp)))
     under_test = model.get_layer("under_test")
     assert type(under_test).__name__ == class_name
     if isinstance(under_test, tf.keras.layers.BatchNormalization):  # a non-trivial affine, not the identity
@@ -132,7 +138,8 @@ def test_rule_types_hold_every_value_the_layer_computes(class_name):
                                 rng.normal(0, 1, mean.shape), rng.uniform(0.5, 2, var.shape)])
     elif not class_name.startswith("Q"):  # a float layer converts exactly when its file holds fixed-point weights
         under_test.set_weights([np.round(w * 32) / 32 for w in under_test.get_weights()])
-    x = rng.uniform(-8, 8, (NUM_ROWS, *shape)).astype(np.float32)
+    x = (rng.integers(0, INDEX_INPUTS[class_name], (NUM_ROWS, *shape)) if indexed else
+         rng.uniform(-8, 8, (NUM_ROWS, *shape))).astype(np.float32)
     precision = derive_precisions(model, x_calibration=x)
     result = evaluate(model, x)
     values = result.outputs["under_test"]

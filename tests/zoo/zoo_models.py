@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import zoo_layers
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ZooModel:
     export_args: tuple[str, ...] = ()
     classes: int | None = None  # labels for --data (accuracy figures); None: no labels
     tags: tuple[str, ...] = field(default_factory=tuple)
+    index_range: int | None = None  # inputs are integer indices in [0, index_range) (an Embedding's tokens)
 
     def write(self, directory: Path, rows: int = 400, seed: int = 0) -> tuple[Path, Path]:
         import tensorflow as tf
@@ -37,7 +39,11 @@ class ZooModel:
         model.save(path)
         rng = np.random.default_rng(seed + 1)
         shapes = self.input_shape if isinstance(self.input_shape, dict) else {"x": self.input_shape}
-        arrays = {key: rng.normal(0, 1.5, (rows, *shape)).astype(np.float32) for key, shape in shapes.items()}
+        if self.index_range is not None:
+            arrays = {key: rng.integers(0, self.index_range, (rows, *shape)).astype(np.float32)
+                      for key, shape in shapes.items()}
+        else:
+            arrays = {key: rng.normal(0, 1.5, (rows, *shape)).astype(np.float32) for key, shape in shapes.items()}
         if self.classes is not None:
             arrays["y"] = rng.integers(0, self.classes, rows)
         np.savez(data, **arrays)
@@ -381,6 +387,10 @@ ZOO = [
     ZooModel("softmax_layer", "a tf.keras.layers.Softmax head (the layer class, not Activation)", _softmax_layer,
              (16,), classes=5),
     ZooModel("thresholded_relu", "ThresholdedReLU(theta=0.25) hidden activation", _thresholded_relu, (10,)),
+    ZooModel("dot_similarity", "two QDense embeddings joined by Dot (an inner-product score)",
+             zoo_layers.dot_similarity, (10,)),
+    ZooModel("embedding_tokens", "integer tokens through an Embedding (quantized table), Flatten, QDense",
+             zoo_layers.embedding_tokens, (6,), index_range=12),
     ZooModel("crop_upsample", "Cropping2D + nearest UpSampling2D before a QConv2D", _crop_upsample, (6, 6, 1)),
     ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
