@@ -7,6 +7,10 @@ layer, so both are rebuilt here: each leaf layer is re-created from its config a
 Re-creating (instead of calling the original layer objects again) keeps one inbound node per layer, so
 ``layer.output`` stays defined; the arithmetic is unchanged because config and weights are the layer's own.
 
+``TimeDistributed`` around a layer that computes on the last axis (Dense/QDense, activations, BatchNormalization) is
+unwrapped into that layer on the whole sequence, under the wrapper's name; a per-step QDense keeps its quantized
+weights as stored numbers (``qkeras_inference.float_twin``).
+
 A fused activation (``Dense(8, activation='relu')``, ``QDense(..., activation=quantized_relu(6))``) is split into the
 layer with a linear activation followed by an ``Activation`` / ``QActivation`` layer named ``<layer>_<activation>``:
 Keras computes ``activation(layer(x))`` either way, so the outputs are identical, and every later rule then sees one
@@ -24,7 +28,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from edgenn.qkeras_inference import inference_layer
+from edgenn.qkeras_inference import float_twin, inference_layer
 
 
 # layers whose ``activation`` is applied to their own output (recurrent layers use theirs inside the cell: not split)
@@ -33,6 +37,12 @@ FUSED_ACTIVATION_LAYERS = frozenset({
     "QDense", "QConv1D", "QConv2D", "QDepthwiseConv2D", "QSeparableConv1D", "QSeparableConv2D",
     "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm",
 })
+
+
+# layers that compute on the last axis only (elementwise, or contracting the features): ``TimeDistributed(layer)`` of
+# one of them computes what the layer computes on the whole sequence, so it is unwrapped (hls4ml 1.3 converts it too)
+PER_STEP_LAYERS = frozenset({"Dense", "QDense", "Activation", "QActivation", "Dropout", "ReLU", "LeakyReLU", "ELU",
+                             "ThresholdedReLU", "BatchNormalization", "QBatchNormalization"})
 
 
 def fused_activation(layer: Any) -> Any:
@@ -54,7 +64,7 @@ def needs_flattening(model: Any) -> bool:
     import tensorflow as tf
 
     return (isinstance(model, tf.keras.Sequential) or any(isinstance(lay, tf.keras.Model) for lay in model.layers)
-            or any(fused_activation(lay) is not None or type(lay).__name__ == "TFOpLambda"
+            or any(fused_activation(lay) is not None or type(lay).__name__ in ("TFOpLambda", "TimeDistributed")
                    or inference_layer(lay) is not None for lay in model.layers))
 
 
@@ -123,15 +133,21 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
     if isinstance(layer, tf.keras.Model):
         inner = args[0] if len(args) == 1 else list(args)
         return _call(layer, inner, names, prefix=f"{layer.name}_")
+    own_name = layer.name
+    per_step = type(layer).__name__ == "TimeDistributed" and type(layer.layer).__name__ in PER_STEP_LAYERS
+    if per_step:
+        layer = layer.layer  # computes on the last axis: applied to the whole sequence it is the same per step
     config = layer.get_config()
-    config["name"] = _unique(layer.name, prefix, names)
+    config["name"] = _unique(own_name, prefix, names)
     if type(layer).__name__ == "TFOpLambda":  # a whitelisted TF op becomes the Keras layer computing it
         from edgenn.tf_ops import rewrite
 
         names.discard(config["name"])  # Keras names it 'tf.math.square': the dots are no C++ identifier for hls4ml
         return rewrite(layer, args, kwargs, _unique(layer.name.replace(".", "_"), prefix, names))
     cls, weights = layer.__class__, layer.get_weights()
-    plain = inference_layer(layer)  # QBatchNormalization, QConv2DBatchnorm: the layer computed at inference
+    # QBatchNormalization, QConv2DBatchnorm: the layer computed at inference; a QDense applied per step stores its
+    # quantized weights (hls4ml drops the quantizers of a Dense on a sequence, see precision._require_stored_quantized)
+    plain = float_twin(layer) if per_step and type(layer).__name__ == "QDense" else inference_layer(layer)
     if plain is not None:
         cls, plain_config, weights = plain
         config = {**plain_config, "name": config["name"]}

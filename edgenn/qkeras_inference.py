@@ -45,7 +45,7 @@ def inference_layer(layer: Any) -> tuple[type, dict, list[np.ndarray]] | None:
         return _folded_conv(layer)
     if cls in _FLOAT_TWIN and not all(_plain_cast(getattr(layer, q, None)) for q in _WEIGHT_QUANTIZERS[cls]
                                       if layer.use_bias or not q.startswith("bias")):
-        return _float_twin(layer)
+        return float_twin(layer)
     return None
 
 
@@ -73,7 +73,7 @@ def _plain_cast(quantizer: Any) -> bool:
     return kind == "quantized_relu" and not cfg.get("negative_slope")
 
 
-def _float_twin(layer: Any) -> tuple[type, dict, list[np.ndarray]]:
+def float_twin(layer: Any) -> tuple[type, dict, list[np.ndarray]]:
     import tensorflow as tf
 
     cls = type(layer).__name__

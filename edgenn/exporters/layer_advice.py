@@ -27,6 +27,8 @@ ADVICE: dict[str, str] = {
                     "encode categorical inputs on the host and feed the network numbers"),
     **dict.fromkeys(("Attention", "AdditiveAttention", "MultiHeadAttention"),
                     "attention is not exported: use Dense layers over the flattened inputs"),
+    "TimeDistributed": ("wrap only a layer that computes on the last axis (Dense/QDense, an activation, "
+                        "BatchNormalization), or apply the layer to the sequence without the wrapper"),
     "Masking": "zero-pad the inputs instead: padded slots then contribute zeros to Dense/QDense sums",
     "Lambda": "rebuild the computation with Keras layers (or TF ops from the supported list)",
 }

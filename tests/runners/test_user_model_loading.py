@@ -142,6 +142,38 @@ def test_fused_activations_are_split_and_derive_exact_types():
     np.testing.assert_array_equal(flat_float.predict(xf, verbose=0), float_model.predict(xf, verbose=0))
 
 
+def test_time_distributed_per_step_layers_are_unwrapped_with_the_same_outputs():
+    """TimeDistributed(QDense) is the QDense on the sequence (stored quantized weights) and derives exact types;
+    TimeDistributed around a layer that does not compute on the last axis alone is refused, naming the wrapper."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    from edgenn.errors import UnsupportedModelError
+    from edgenn.exporters.precision import derive_precisions
+    from edgenn.flatten import flatten_model
+
+    tf.keras.utils.set_random_seed(6)
+    q = quantized_bits(6, 0, alpha=1)
+    inp = tf.keras.Input((5, 3), name="x")
+    h = QActivation(quantized_bits(8, 3, alpha=1), name="q_in")(inp)
+    h = tf.keras.layers.TimeDistributed(QDense(4, kernel_quantizer=q, bias_quantizer=q,
+                                               activation=quantized_relu(6, 2)), name="td")(h)
+    model = tf.keras.Model(inp, h)
+    flat = flatten_model(model)
+    assert [(lay.name, type(lay).__name__) for lay in flat.layers[2:]] == [("td", "Dense"),
+                                                                           ("td_quantized_relu", "QActivation")]
+    x = np.random.default_rng(6).normal(0, 2, size=(100, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(flat.predict(x, verbose=0), model.predict(x, verbose=0))
+    prec = derive_precisions(flat, x_calibration=x)
+    assert prec.bit_exact and prec.layer("td").exact
+
+    conv = tf.keras.layers.TimeDistributed(tf.keras.layers.Conv1D(2, 2), name="td_conv")
+    seq = tf.keras.Input((4, 6, 2), name="s")
+    with pytest.raises(UnsupportedModelError, match=r"'td_conv' \(TimeDistributed\).*Fix: wrap only"):
+        derive_precisions(flatten_model(tf.keras.Model(seq, conv(seq))),
+                          x_calibration=np.zeros((4, 4, 6, 2), np.float32))
+
+
 @pytest.mark.parametrize("cap,used,needle", [
     (None, 250, "all 250 rows of"),
     (100, 100, "the first 100 of the 250 rows of"),

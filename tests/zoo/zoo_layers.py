@@ -44,3 +44,18 @@ def embedding_tokens():
     table = np.random.default_rng(3).uniform(-1, 1, (12, 4))
     emb.set_weights([(np.round(table * 32) / 32).astype(np.float32)])  # a quantized embedding table
     return model
+
+
+def time_distributed():
+    """Per-particle QDense written with TimeDistributed (a fused quantized_relu), then a pooled QDense head."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((8, 3), name="particles")
+    h = QActivation(_q(8, 3), name="q_in")(inp)
+    h = tf.keras.layers.TimeDistributed(QDense(8, kernel_quantizer=_q(), bias_quantizer=_q(),
+                                               activation=quantized_relu(6, 2)), name="per_particle")(h)
+    h = tf.keras.layers.TimeDistributed(QDense(4, kernel_quantizer=_q(), bias_quantizer=_q()), name="per_particle2")(h)
+    h = tf.keras.layers.GlobalAveragePooling1D(name="pool")(h)
+    return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h),
+                          name="time_distributed")
