@@ -305,14 +305,24 @@ def _dense_latency_reuse(layer: LayerSpec, clock_ns: float, k: ModelConstants) -
     dsp_products = int(base.dsp.value) // max(1, per_product)
     limit = multiplier_limit(layer)
     lut, dsp, notes = base.lut.value, base.dsp.value, base.notes
+    latency, ii = int(base.latency_cycles.value), layer.reuse_factor
     if dsp_products > limit:
         share = math.ceil(dsp_products / limit)
         dsp = limit * per_product
         lut += limit * layer.input_width * math.ceil(share / 4)  # share:1 input mux per bit, LUT6 = 4:1
         notes = (*notes, f"{dsp_products} DSP products share {limit} DSPs (multiplier_limit, RF={layer.reuse_factor})")
-    return Estimate.build(layer.name, lut=lut, ff=base.ff.value, dsp=dsp, bram=0,
-                          latency_cycles=int(base.latency_cycles.value), ii_cycles=layer.reuse_factor,
-                          clock_period_ns=clock_ns, notes=notes)
+    if dsp_products and k.io_type == "io_parallel":
+        # csynth reports II = latency + 1 for every io_parallel RF > 1 Dense instance in the corpus (10 of 10): the
+        # function is scheduled as a sequence, not pipelined at II = RF, and its length is the multiplier schedule.
+        # With the multiplies scarce, the constants of 3 CSD digits (two adders) stay shift-adds and only those of
+        # >= 4 digits wait for one of the `limit` multipliers: ceil(M / limit) multiplier steps reproduce the II of
+        # 7 of 8 such instances (pominiq RF 8 / 16: 11, 12, 5, 5 vs 11, 12, 5, 6; the RF-2 tutorial MLP: 2, 2, 2, 2)
+        heavy = sum((layer.csd_digits_hist or ())[DSP_MIN_CSD_DIGITS + 1:])
+        latency = max(1, math.ceil(heavy / limit) - 1)
+        ii = latency + 1
+        latency += k.call_boundary_cycles
+    return Estimate.build(layer.name, lut=lut, ff=base.ff.value, dsp=dsp, bram=0, latency_cycles=latency,
+                          ii_cycles=ii, clock_period_ns=clock_ns, notes=notes)
 
 
 @register_layer_model("dense")
@@ -345,8 +355,15 @@ def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     dsp = n * dsp_per_product(table_w, table_w, k.dsp_port_a_bits) if table_w >= DSP_MIN_WEIGHT_WIDTH else 0
     lut = k.softmax_lut_per_table_bit * n * table_w
     ff = k.ff_per_register_bit * n * table_w
+    # two registered table reads (exp, then 1/sum) plus the logic between and after them where it outgrows the
+    # clock: the max tree, the sum tree and the DSP multiply chain into the reads' cycles at 25 ns (pominiq's Zynq
+    # MLPs: 2 cycles in all 4 reports) and take about one more cycle at 5 ns (3, 3 and 4 cycles in Vivado HLS);
+    # Vitis HLS schedules a stage deeper (5 cycles for the same softmax at 5 ns), as it does the Dense DSP products
+    levels = _tree_levels(n)
+    logic_ns = levels * k.compare_level_ns + (levels + 1) * k.adder_level_ns + (k.dsp_mult_ns if dsp else 0.0)
+    internal = 2 * k.bram_read_cycles + math.floor(logic_ns / clock_ns) + (1 if k.tool == "Vitis" else 0)
     return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=bram,
-                          latency_cycles=k.softmax_internal_cycles + k.call_boundary_cycles, ii_cycles=1,
+                          latency_cycles=internal + k.call_boundary_cycles, ii_cycles=1,
                           clock_period_ns=clock_ns)
 
 
@@ -378,6 +395,19 @@ def stream_latency_cycles(layers: tuple[Estimate, ...], processes: int = 1) -> i
     return slowest + depth + max(0, processes - 1)
 
 
+def critical_path_cycles(layers: tuple[LayerSpec, ...], estimates: tuple[Estimate, ...]) -> int:
+    """io_parallel: the top function is one pipeline, so a layer starts when its slowest input is ready and the
+    design's latency is the longest input-to-output path; parallel branches (a wide-and-deep model's two towers, an
+    interaction network's sender and receiver paths) overlap instead of adding. A layer without ``inputs`` follows
+    the one before it. Rows beyond ``layers`` (the io_stream FIFOs) add nothing here."""
+    ready: dict[str, int] = {}
+    previous = 0
+    for layer, est in zip(layers, estimates):
+        start = max((ready[name] for name in layer.inputs if name in ready), default=previous)
+        previous = ready[layer.name] = start + int(est.latency_cycles.value)
+    return max(ready.values(), default=0)
+
+
 def _with_interval(name: str, fig, clock_period_ns: float, cls: str):
     from edgenn.estimates.intervals import interval
 
@@ -386,7 +416,7 @@ def _with_interval(name: str, fig, clock_period_ns: float, cls: str):
 
 
 def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) -> ResourceReport:
-    """Estimate every layer and the design total (io_parallel: latencies add, II is the slowest layer's).
+    """Estimate every layer and the design total (io_parallel: the longest path's latency, II the slowest layer's).
 
     A total over a design with any layer the model does not describe is a lower bound (``Figure.bound``)."""
     kind = dsp_kind(design.part)
@@ -403,7 +433,7 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         ff=sum(e.ff.value for e in per_layer),
         dsp=sum(e.dsp.value for e in per_layer),
         bram=sum(e.bram.value for e in per_layer),
-        latency_cycles=(int(sum(e.latency_cycles.value for e in per_layer)) if design.io_type == "io_parallel"
+        latency_cycles=(critical_path_cycles(design.layers, per_layer) if design.io_type == "io_parallel"
                         else stream_latency_cycles(per_layer, sum(1 for layer in design.layers
                                                                  if layer.kind not in ("input", "reshape")))),
         ii_cycles=int(max(e.ii_cycles.value for e in per_layer)),

@@ -94,6 +94,7 @@ def design_from_hls_model(hls_model: Any) -> DesignSpec:
         spec = _layer_spec(layer, in_width or out_width, in_widths, out_width, n_out, io_type)
         if io_type == "io_stream":  # one stream element: a pixel's channels (or the whole vector of a 1-D output)
             spec = replace(spec, stream_bits=int(out.shape[-1]) * out_width if out.shape else out_width)
+        spec = replace(spec, inputs=tuple(name for name in getattr(layer, "inputs", ()) if name in widths))
         layers.append(spec)
         prev_width = widths[layer.name] = out_width
     backend = getattr(getattr(hls_model.config, "backend", None), "name", "") or ""

@@ -60,6 +60,9 @@ class LayerSpec:
     input2_width: int = 0      # merge: width of the second operand
     table_size: int = 0        # table activations: entries of the lookup table
     stream_bits: int = 0       # io_stream: bits of one element of the layer's output stream (FIFO width)
+    # names of the layers feeding this one (empty: the layer before it); io_parallel latency follows the longest
+    # path through them, not the sum over parallel branches
+    inputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = f"layer {self.name!r}"

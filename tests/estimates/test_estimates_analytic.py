@@ -170,3 +170,29 @@ def test_frozen_specs():
     with pytest.raises(Exception):
         layer.n_in = 3  # type: ignore[misc]
     assert replace(layer, n_in=16) == layer
+
+
+def test_io_parallel_latency_follows_the_longest_branch_not_the_sum():
+    inp = LayerSpec("in", "input", 16, 16, result_width=16)
+    deep = dense(name="deep", n_in=16, n_out=16, num_nonzero_weights=256, inputs=("in",))
+    deep2 = dense(name="deep2", n_in=16, n_out=16, num_nonzero_weights=256, inputs=("deep",))
+    shallow = dense(name="shallow", n_in=16, n_out=16, num_nonzero_weights=256, inputs=("in",))
+    join = LayerSpec("join", "merge", 16, 16, input_width=24, input2_width=24, result_width=24, op="add",
+                     inputs=("deep2", "shallow"))
+    branched = estimate(DesignSpec((inp, deep, deep2, shallow, join), 5.0))
+    per = {e.name: int(e.latency_cycles.value) for e in branched.layers}
+    assert per["shallow"] > 0
+    assert branched.total.latency_cycles.value == per["deep"] + per["deep2"] + per["join"]
+    # the same layers with no inputs recorded run one after the other
+    chain = estimate(DesignSpec(tuple(replace(x, inputs=()) for x in (inp, deep, deep2, shallow, join)), 5.0))
+    assert chain.total.latency_cycles.value == sum(per.values())
+
+
+def test_latency_reuse_with_scarce_multipliers_runs_its_multiplier_steps():
+    # 64 constants of 3 CSD digits, 64 of 5: at RF 8 the multiplier limit is 16, so the 64 heavy constants take
+    # 4 steps; the II is below the reuse factor and one above the latency, as csynth reports such layers
+    hist = (0, 0, 0, 64, 0, 64)
+    e = layer_est(dense(reuse_factor=8, csd_digits_hist=hist, csd_mantissa_bits=(0, 0, 0, 64 * 5, 0, 64 * 9)))
+    assert e.ii_cycles.value == 4 < 8
+    wider = layer_est(dense(reuse_factor=16, csd_digits_hist=hist, csd_mantissa_bits=(0, 0, 0, 64 * 5, 0, 64 * 9)))
+    assert wider.ii_cycles.value == 8 and wider.dsp.value < e.dsp.value

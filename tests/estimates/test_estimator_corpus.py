@@ -127,3 +127,16 @@ def test_calibration_designs_are_the_export_path_reading_of_their_corpus_designs
         rebuilt = design_from_hls_model(build_hls_model(entry, "Vivado", tmp))
     assert rebuilt == corpus_design(entry["id"])
 
+
+
+@pytest.mark.parametrize("key", ["pominiq_dummy_rf16_with_pruning75_d3a8c69", "pominiq_slp_pruned_b73fa37"])
+def test_latency_strategy_reuse_is_a_multiplier_schedule_not_ii_rf(key):
+    entry = CORPUS[key]
+    report, real = report_for(key, "Vivado", reports_of(entry)[0]["tool_version"])
+    dense = [e for e in report.layers if e.ii_cycles.value > 1]
+    real_ii = sorted(i["ii_cycles"] for i in entry["instances"] if i["module"].startswith("dense"))
+    # csynth: each RF > 1 Dense runs as a sequence of its multiplier steps (II below the reuse factor, = latency + 1)
+    assert all(i < int(entry["hls_config"]["Model"]["ReuseFactor"]) for i in real_ii)
+    assert [abs(a - b) <= 1 for a, b in zip(sorted(e.ii_cycles.value for e in dense), real_ii)] == [True, True]
+    assert report.total.ii_cycles.value == pytest.approx(real["ii_cycles"], abs=1)
+    assert report.total.latency_cycles.value == pytest.approx(real["latency_cycles"], abs=1)
