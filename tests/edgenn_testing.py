@@ -33,3 +33,21 @@ def write_export_report(directory: Path, figures: dict, *, target: str = "fpga",
     Path(directory).mkdir(parents=True, exist_ok=True)
     ExportReport(target, name, figures_from_dicts(figures, "figures")).save(directory)
     return Path(directory) / "report.json"
+
+
+def quantized_family_model(family: str, params: dict, input_shape: tuple[int, ...], num_classes: int, qat,
+                           seed: int = 0):
+    """A family's QKeras build with random weights stored on their quantizer grids (as the QAT pass leaves them)."""
+    import numpy as np
+
+    from edgenn.architectures.registry import get_family
+
+    fam = get_family(family)
+    model = fam.build(fam.params_model(**params), input_shape, num_classes, qat)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if layer.trainable and layer.get_weights():
+            layer.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
+            layer.kernel.assign(layer.kernel_quantizer_internal(layer.kernel))
+            layer.bias.assign(layer.bias_quantizer_internal(layer.bias))
+    return model

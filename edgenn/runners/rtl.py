@@ -7,6 +7,11 @@ and ``report.md``. The check compares, on the same host-quantized inputs, with t
 function of the same types, da4ml's interpreter of the traced graph, the Verilator simulation of the Verilog and,
 unless ``compare_csim`` is off, the hls4ml C simulation (Latency strategy). Every comparison is exact equality.
 
+Latency and II (``latency_cycles``, ``latency_ns``, ``ii_cycles``) come from a cycle-accurate Verilator run
+(``exporters.cycle_timing``, method ``verilator``: the first ``TIMING_ROWS`` rows back to back, one per cycle, each
+output checked against the reference) once the simulation is bit-exact; da4ml's declared figures stay beside them as
+``da4ml_estimate.*``. Without a bit-exact Verilator run the da4ml figures are the only ones (method ``da4ml``).
+
 Inputs: the validation inputs, topped up to ``min_samples`` with uniform draws over the input type's whole range (a
 harder test: they reach every saturation edge); the report says how many of each were used.
 """
@@ -26,6 +31,8 @@ from edgenn.records.figures import figure, figures_from_dicts
 from edgenn.runners.targets import export_target
 
 MIN_SAMPLES = 10_000
+TIMING_ROWS = 1_000
+TIMED = ("latency_cycles", "latency_ns", "ii_cycles")
 USER_MODEL_SEED = 20240605  # a user's own model has no recipe seed; its top-up draws stay the same run to run
 
 
@@ -44,7 +51,7 @@ def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int, seed: in
     if extra:
         rng = np.random.default_rng(seed)
         x = np.concatenate([x, rng.uniform(input_type.min, input_type.max + input_type.lsb, (extra, x.shape[1]))])
-    return input_type.quantize(x), len(x) - extra, extra
+    return input_type.quantize(x).reshape(len(x), *np.shape(source_x)[1:]), len(x) - extra, extra  # model-shaped
 
 
 @export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True)
@@ -93,8 +100,11 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
             start = time.perf_counter()
             outputs["verilator"] = run_simulator(lib, project.out_dir, project.pipeline, xq)
             timings["verilator_run"] = time.perf_counter() - start
+            timing = _timing(lib, project, xq, reference, outputs["verilator"], notes)
         else:
-            notes.append("Verilator simulation skipped (--no-simulate): RTL checked by da4ml's interpreter only")
+            timing = None
+            notes.append("Verilator simulation skipped (--no-simulate): RTL checked by da4ml's interpreter only; "
+                         "latency and II are da4ml's declaration")
         if compare_csim:
             with status("hls4ml: C simulation of the same model for the three-way comparison..."):
                 start = time.perf_counter()
@@ -106,7 +116,11 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
 
         bitexact = compare_implementations(reference, outputs, final=final, reference_kind=kind)
         method = final.split("_")[0]
-        figures = {**figures_from_dicts(project.estimate.figures(), "rtl estimate"),
+        figures = figures_from_dicts(project.estimate.figures(), "rtl estimate")
+        if timing is not None:
+            figures.update({f"da4ml_estimate.{k}": figures.pop(k) for k in TIMED})
+            figures.update(figures_from_dicts(timing.figures(), "rtl timing"))
+        figures = {**figures,
                    "bit_exact_fraction": figure(bitexact.exact_fraction, "fraction", method,
                                                 f"{final} vs the reference logits, {bitexact.num_values} values"),
                    "float_agreement.logits_exact_fraction": figure(
@@ -115,12 +129,29 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
         report = ExportReport("rtl", source.name, figures, bitexact, tuple(notes), source.lineage, None,
                               {"settings": settings.to_dict(), "samples": {"validation": n_data, "uniform": n_random},
                                "estimate": project.estimate.to_dict(), "precision": project.precision.to_dict(),
-                               "project": project.to_dict(), "timings_s": timings})
+                               "project": project.to_dict(), "timings_s": timings,
+                               "cycle_timing": timing.to_dict() if timing is not None else None})
         report.save(staging)
         atomic_write_text(staging / REPORT_MD, rtl_markdown(report))
         write_manifest(staging, stage="export-rtl", recipe=source.recipe, inputs=source.lineage,
                        metrics=report.figures_dict(), timings_s={**timings, "total": time.perf_counter() - t0})
     return ExportResult("rtl", out, report)
+
+
+def _timing(lib: Path, project: Any, xq: np.ndarray, reference: np.ndarray, simulated: np.ndarray,
+            notes: list[str]) -> Any:
+    """The cycle-accurate latency and II, or None (with a note) when the simulation is not bit-exact."""
+    from edgenn.exporters.cycle_timing import measure_timing
+
+    if not np.array_equal(simulated, reference):
+        notes.append("latency and II not measured in Verilator (its outputs are not bit-exact): da4ml's declaration")
+        return None
+    rows = min(TIMING_ROWS, len(xq))
+    timing = measure_timing(lib, project.out_dir, project.pipeline, xq[:rows], reference[:rows],
+                            project.settings.clock_period_ns)
+    notes.append(f"latency {timing.latency_cycles} cycles and II {timing.ii_cycles} measured cycle by cycle in "
+                 f"Verilator on {rows} back-to-back rows (da4ml declares {timing.declared_latency_cycles} cycles)")
+    return timing
 
 
 def _reference_logits(model: Any, logits_layer: str, xq: np.ndarray) -> tuple[np.ndarray, str]:

@@ -6,6 +6,7 @@ import pytest
 
 from edgenn.architectures.registry import get_family
 from edgenn.config.recipe import QatSpec, QuantBits
+from edgenn_testing import quantized_family_model
 
 N, P, CLASSES = 16, 3, 5
 QAT = QatSpec(input=QuantBits(bits=12, integer=3))
@@ -18,17 +19,9 @@ CASES = {
 
 
 def quantized_model(case: str, seed: int = 0):
-    """The family's QKeras build with random weights stored on their quantizer grid (as the QAT pass leaves them)."""
+    """The family's QKeras build with random weights stored on their quantizer grids (as the QAT pass leaves them)."""
     family, params = CASES[case]
-    fam = get_family(family)
-    model = fam.build(fam.params_model(**params), (N, P), CLASSES, QAT)
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if layer.trainable and layer.get_weights():
-            layer.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
-            layer.kernel.assign(layer.kernel_quantizer_internal(layer.kernel))
-            layer.bias.assign(layer.bias_quantizer_internal(layer.bias))
-    return model
+    return quantized_family_model(family, params, (N, P), CLASSES, QAT, seed)
 
 
 def jets(num: int, seed: int = 1) -> np.ndarray:

@@ -95,20 +95,32 @@ def test_an_activation_the_rtl_cannot_trace_is_refused_not_traced_as_relu():
         model_function(model, derive_precisions(model, x_calibration=np.zeros((4, 4), np.float32)))
 
 
-def test_verilator_is_bit_exact_and_cached(tiny, tiny_rtl, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def tiny_sim(tiny_rtl, tmp_path_factory):
+    """The tiny design verilated once into a fresh cache: (library, came from the cache, cache dir)."""
     from edgenn.errors import ExternalToolError
-    from edgenn.exporters.verilator import build_simulator, rtl_hash, run_simulator, verilator_env
+    from edgenn.exporters.verilator import build_simulator, verilator_env
 
     try:
         verilator_env()
     except ExternalToolError as exc:
         pytest.skip(f"Verilator unavailable: {exc}")
-    monkeypatch.setenv("EDGENN_CACHE_DIR", str(tmp_path))
+    cache = tmp_path_factory.mktemp("verilator_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EDGENN_CACHE_DIR", str(cache))
+        lib, cached = build_simulator(tiny_rtl.out_dir, tiny_rtl.top)
+    return lib, cached, cache
+
+
+def test_verilator_is_bit_exact_and_cached(tiny, tiny_rtl, tiny_sim, tmp_path, monkeypatch):
+    from edgenn.exporters.verilator import build_simulator, rtl_hash, run_simulator
+
+    lib, cached, cache = tiny_sim
+    monkeypatch.setenv("EDGENN_CACHE_DIR", str(cache))
     copy = tmp_path / "copy"
     shutil.copytree(tiny_rtl.out_dir, copy)
     assert rtl_hash(copy) == rtl_hash(tiny_rtl.out_dir)  # content, not location
 
-    lib, cached = build_simulator(tiny_rtl.out_dir, tiny_rtl.top)
     assert not cached
     xq = _inputs(tiny_rtl.precision.input, NUM_SAMPLES, 1)
     assert np.array_equal(run_simulator(lib, tiny_rtl.out_dir, tiny_rtl.pipeline, xq), _logits(tiny, xq))
@@ -116,6 +128,26 @@ def test_verilator_is_bit_exact_and_cached(tiny, tiny_rtl, tmp_path, monkeypatch
 
     (copy / "src" / f"{tiny_rtl.top}.v").write_text((copy / "src" / f"{tiny_rtl.top}.v").read_text() + "\n// x\n")
     assert rtl_hash(copy) != rtl_hash(tiny_rtl.out_dir)
+
+
+def test_cycle_by_cycle_latency_is_the_declared_pipeline_depth_at_ii_1(tiny, tiny_rtl, tiny_sim):
+    """Rows fed one per clock: every output is right, and it appears exactly as many cycles after its input as da4ml
+    has pipeline stages (input register = cycle 0); the cycle before, the port still holds the previous row's."""
+    from edgenn.exporters.cycle_timing import measure_timing
+    from edgenn.exporters.verilator import run_cycles
+
+    lib = tiny_sim[0]
+    xq = _inputs(tiny_rtl.precision.input, 2000, 4)
+    want = _logits(tiny, xq)
+    timing = measure_timing(lib, tiny_rtl.out_dir, tiny_rtl.pipeline, xq, want, 3.0)
+    depth = len(tiny_rtl.pipeline.solutions)
+    assert (timing.latency_cycles, timing.ii_cycles, timing.declared_latency_cycles) == (depth, 1, depth)
+    assert timing.figures()["latency_ns"] == {"value": depth * 3.0, "unit": "ns", "method": "verilator",
+                                              "note": timing.figures()["latency_ns"]["note"]}
+    cycles = run_cycles(lib, tiny_rtl.out_dir, tiny_rtl.pipeline, xq, len(xq) + depth)
+    assert np.array_equal(cycles[depth:], want)  # back to back: row r's logits after edge r + depth
+    assert np.array_equal(cycles[depth - 1:-1][1:], want[:-1])  # one cycle earlier: the previous row's
+    assert not np.array_equal(cycles[depth - 1:-1], want)
 
 
 @pytest.mark.slow
