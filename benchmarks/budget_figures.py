@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from edgenn.architectures.registry import family_params
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,7 @@ def stand_in(recipe, rng):
     from edgenn.architectures.registry import get_family
 
     family = get_family(recipe.model.family)
-    params = recipe.family_params()
+    params = family_params(recipe)
     classes = 0 if recipe.data.kind == "events" else len(recipe.data.classes)
     model = family.build(params, input_shape(recipe), classes, recipe.compress.qat)
     if family.deploy is not None:

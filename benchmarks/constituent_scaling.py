@@ -14,6 +14,7 @@ import dataclasses
 import os
 import time
 from pathlib import Path
+from edgenn.architectures.registry import family_params
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -47,7 +48,7 @@ def train_once(recipe, data, label: str) -> dict:
     from edgenn.training.metrics import classifier_metrics
 
     seed_everything(stage_seed(recipe.seed, "train"))
-    model = get_family(recipe.model.family).build(recipe.family_params(), data.train.x.shape[1:],
+    model = get_family(recipe.model.family).build(family_params(recipe), data.train.x.shape[1:],
                                                   len(data.class_names), None)
     t0 = time.perf_counter()
     result = fit(model, data, recipe.train, progress=False, description=label)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from edgenn.architectures.registry import family_params
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ def stand_in(recipe, n: int, rng):
     from edgenn.architectures.registry import get_family
 
     family = get_family(recipe.model.family)
-    model = family.build(recipe.family_params(), (n, len(recipe.data.constituent_features)), len(recipe.data.classes),
+    model = family.build(family_params(recipe), (n, len(recipe.data.constituent_features)), len(recipe.data.classes),
                          recipe.compress.qat)
     for layer in model.layers:
         if getattr(layer, "kernel_quantizer_internal", None) is not None and layer.trainable:

@@ -81,6 +81,7 @@ def main() -> None:
     from edgenn.compression.distill import train_student
     from edgenn.compression.teacher_inputs import check_aligned
     from edgenn.io import atomic_write_json, is_complete
+    from edgenn.tasks.registry import get_task
     from edgenn.training.stage import prepared_data, run_training
 
     teacher_recipe, student_recipe = recipes(args.data, args.teacher_epochs, args.student_epochs)
@@ -88,7 +89,7 @@ def main() -> None:
     t0 = time.perf_counter()
     teacher_dir = args.out / "teacher" / "train"
     teacher = ModelArtifact.load(teacher_dir) if is_complete(teacher_dir) else \
-        run_training(teacher_recipe, teacher_dir, progress=False)
+        run_training(teacher_recipe, teacher_dir, task=get_task("classify"), progress=False)
     teacher_seconds = time.perf_counter() - t0
     data = prepared_data(student_recipe)
     rows = []

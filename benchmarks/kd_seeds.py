@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from edgenn.architectures.registry import family_params
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -53,7 +54,7 @@ def main() -> None:
         return (f"| {key} | {kd.mean():.4f} ± {kd.std(ddof=1):.4f} | {plain.mean():.4f} ± {plain.std(ddof=1):.4f} | "
                 f"{diff.mean():+.4f} ± {diff.std(ddof=1):.4f} | {p:.3f} |")
 
-    hidden = recipe.family_params().hidden
+    hidden = family_params(recipe).hidden
     print(f"\nStudent {hidden} (QKeras, {recipe.compress.qat.weight.bits}-bit weights) trained from scratch, "
           f"teacher = float model of {args.run}; {args.seeds} seeds; test split {len(data.test.y)} jets.\n")
     print("| metric | with KD | without KD | KD - plain (paired) | paired t-test p |")

@@ -14,9 +14,13 @@ from edgenn.config.recipe import Recipe
 
 
 def _recipe(recipe: Recipe | str | Path) -> Recipe:
+    """A recipe checked once: its schema (``config.load``) and what its family and task require."""
     from edgenn.config.load import load_recipe
+    from edgenn.tasks.recipe_check import check_recipe
 
-    return recipe if isinstance(recipe, Recipe) else load_recipe(Path(recipe))
+    if isinstance(recipe, Recipe):
+        return check_recipe(recipe)
+    return check_recipe(load_recipe(Path(recipe)), source=str(recipe))
 
 
 def _budget(budget: Budget | str | Path) -> Budget:
@@ -100,10 +104,13 @@ def _with_report(result, directory: Path, report: bool):
 
 def train(recipe: Recipe | str | Path, *, out: str | Path | None = None, progress: bool = True, report: bool = True):
     """Train the recipe's float model; writes ``runs/<name>/train`` by default and returns a ``ModelArtifact``."""
+    from edgenn.architectures.registry import get_family
+    from edgenn.tasks.registry import task_of
     from edgenn.training.stage import run_training
 
     r = _recipe(recipe)
-    result = run_training(r, Path(out) if out else default_run_dir(r) / "train", progress=progress)
+    result = run_training(r, Path(out) if out else default_run_dir(r) / "train", task=task_of(get_family(r.model.family)),
+                          progress=progress)
     return _with_report(result, result.directory, report)
 
 
@@ -120,21 +127,23 @@ def fold_batchnorm(model: str | Path, *, data: str | Path, out: str | Path | Non
 def compress(run: str | Path, *, recipe: Recipe | str | Path | None = None, out: str | Path | None = None,
              progress: bool = True, report: bool = True):
     """Prune / quantize / distill a trained run (``runs/<name>`` or its ``train`` directory) as its recipe says."""
+    from edgenn.architectures.registry import get_family
     from edgenn.artifacts import ModelArtifact, resolve_model_dir
     from edgenn.compression import run_compression
     from edgenn.errors import InvalidInputError
+    from edgenn.tasks.registry import task_of
 
     from edgenn.input_kinds import require_run_dir
 
     run = Path(run)
     require_run_dir(run, "compress")
     trained = ModelArtifact.load(run / "train" if (run / "train").is_dir() else resolve_model_dir(run))
-    r = _recipe(recipe) if recipe is not None else trained.recipe
+    r = _recipe(recipe if recipe is not None else trained.recipe)
     if r.compress is None:
         raise InvalidInputError(f"recipe {r.name!r} has no 'compress' section, so there is nothing to do.",
                                 fix="add compress: {prune: ..., qat: ..., distill: ...} to the recipe.")
     target = Path(out) if out else trained.directory.parent / "compress"
-    result = run_compression(r, trained, target, progress=progress)
+    result = run_compression(r, trained, target, task=task_of(get_family(r.model.family)), progress=progress)
     return _with_report(result, result.directory, report)
 
 
@@ -222,7 +231,7 @@ def _recipe_of(source: Recipe | str | Path) -> Recipe:
         return _recipe(source)
     from edgenn.artifacts import ModelArtifact, resolve_model_dir
 
-    return ModelArtifact.load(resolve_model_dir(Path(source))).recipe
+    return _recipe(ModelArtifact.load(resolve_model_dir(Path(source))).recipe)
 
 
 def compare(run_a: Recipe | str | Path, run_b: Recipe | str | Path, *, folds: int | None = None,

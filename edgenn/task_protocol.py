@@ -3,18 +3,17 @@
 A family declares its task by name (``Family.task``). The train and compress stages each have one stage function;
 everything that differs between, say, jet tagging and anomaly detection (which data is read, the loss, the metrics,
 the score, what the firmware computes, how a student is distilled, what a compression pass is judged by) is a method
-of the task. Implementations live in ``edgenn/tasks/`` (one module per task, collected by the package scan below, so
-adding a task is one module and no edit elsewhere); this module, the contract the stages depend on, sits below them.
+of the task. Implementations live in ``edgenn/tasks/`` (one module per task, registered with
+``edgenn.tasks.registry.register_task`` and collected by that registry's package scan, so adding a task is one module
+and no edit elsewhere); this module, the contract the stages depend on, sits below them, and the stages receive
+their task from the caller that looked it up.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
-
-from edgenn.errors import InvalidInputError
 
 
 @dataclass(frozen=True)
@@ -60,48 +59,3 @@ class Task(Protocol):
 
     def compression_summary(self, model, data, recipe, family, metrics: dict | None = None) -> dict:
         """One before/after row of the compression table for ``model`` (``metrics``: its ``evaluate`` result)."""
-
-
-_TASKS: dict[str, Task] = {}
-_scanned = False
-
-
-def register_task(task_cls):
-    """Class decorator: register one instance of ``task_cls`` under its ``name``."""
-    task = task_cls()
-    if task.name in _TASKS and type(_TASKS[task.name]) is not task_cls:
-        raise ValueError(f"task {task.name!r} registered twice")
-    if not isinstance(task, Task):
-        raise TypeError(f"{task_cls.__name__} does not implement the task protocol (edgenn.task_protocol.Task)")
-    _TASKS[task.name] = task
-    return task_cls
-
-
-TASKS_PACKAGE = "edgenn.tasks"  # found by name at first lookup: the implementations sit above the stages using this
-
-
-def _scan() -> None:
-    global _scanned
-    if _scanned:
-        return
-    from edgenn.plugins import import_package_modules
-
-    package = importlib.import_module(TASKS_PACKAGE)
-    import_package_modules(TASKS_PACKAGE, Path(package.__file__).parent)
-    _scanned = True
-
-
-def registered_tasks() -> dict[str, Task]:
-    _scan()
-    return dict(sorted(_TASKS.items()))
-
-
-def get_task(name: str) -> Task:
-    tasks = registered_tasks()
-    if name not in tasks:
-        raise InvalidInputError(f"unknown task {name!r}.", fix=f"use one of the registered tasks: {', '.join(tasks)}.")
-    return tasks[name]
-
-
-def task_of(family) -> Task:
-    return get_task(family.task)

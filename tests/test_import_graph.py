@@ -2,8 +2,11 @@
 
 The graph is built from the source with ast and counts every import: at module level and inside functions (a lazy
 import still ties two modules together), relative ones, and `from edgenn import ...` (the package face, which imports
-`api` and through it every stage). Plug-in modules loaded by `edgenn.plugins` on a registry's first lookup are not
-edges: the registry names no module. Run this file directly to print the whole report.
+`api` and through it every stage), and imports by a module's name in a string (`importlib.import_module("edgenn.x")`,
+`__import__`, `plugins.import_package_modules`, given the name itself, a module-level constant holding it or an
+f-string starting with it): a dependency found by name at run time is still a dependency. A registry's package scan of
+its own package (`import_package_modules(__package__, ...)`) names no other module and so adds no edge. Run this file
+directly to print the whole report.
 """
 
 from __future__ import annotations
@@ -57,14 +60,58 @@ def _resolve(module: str, path: Path, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+# callables whose first argument is the name of a module they import
+NAME_IMPORTERS = {"import_module", "__import__", "import_package_modules"}
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level `NAME = "..."` assignments, so `import_module(REGISTRY_MODULE)` is seen like the literal."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str):
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                if isinstance(target, ast.Name):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _named_module(arg: ast.expr, constants: dict[str, str], modules) -> str | None:
+    """The edgenn module a string argument names: a literal, a module-level constant, or an f-string's fixed head
+    (`f"edgenn.tasks.{name}"` names at least `edgenn.tasks`)."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        text = arg.value
+    elif isinstance(arg, ast.Name) and arg.id in constants:
+        text = constants[arg.id]
+    elif isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        text = str(arg.values[0].value).rstrip(".")
+    else:
+        return None
+    parts = text.split(".")
+    while parts and ".".join(parts) not in modules:  # `edgenn.x.attr` -> the module `edgenn.x`
+        parts.pop()
+    return ".".join(parts) or None
+
+
+def _called_name(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
 def build_graph(pkg: Path = PKG) -> tuple[dict[str, Path], list[Edge]]:
     modules = _modules(pkg)
     edges = []
     for module, path in modules.items():
         rel = path.relative_to(pkg.parent)
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        constants = _string_constants(tree)
+        for node in ast.walk(tree):
             where = f"{rel}:{getattr(node, 'lineno', 0)}"
-            if isinstance(node, ast.Import):
+            if isinstance(node, ast.Call) and node.args and _called_name(node) in NAME_IMPORTERS:
+                target = _named_module(node.args[0], constants, modules)
+                if target is not None:
+                    edges.append(Edge(module, target, (), where))
+            elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name in modules:
                         edges.append(Edge(module, alias.name, (), where))
@@ -168,6 +215,31 @@ def test_the_graph_sees_lazy_relative_and_package_face_imports(tmp_path):
     assert [(e.source, e.target) for e in backward_edges(edges)] == [("edgenn.errors", "edgenn")]
     assert [(e.source, e.target, e.names) for e in private_imports(edges)] == [
         ("edgenn.training.stage", "edgenn.training.helpers", ("_shared",))]
+
+
+def test_the_graph_sees_imports_by_name_in_a_string(tmp_path):
+    # A lookup by module name at run time (the way config once found the family registry) is an upward edge the
+    # plain import statements do not show: a literal, a module-level constant and an f-string head all count, a scan
+    # of the registry's own package (a name built from __package__) does not.
+    pkg = tmp_path / "edgenn"
+    (pkg / "training").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "training" / "__init__.py").write_text("")
+    (pkg / "training" / "stage.py").write_text("def run():\n    pass\n")
+    (pkg / "training" / "scan.py").write_text(
+        "from edgenn.plugins import import_package_modules\n"
+        "def load():\n    import_package_modules(__package__, None)\n")
+    (pkg / "plugins.py").write_text("")
+    (pkg / "errors.py").write_text(
+        "import importlib\nSTAGE = 'edgenn.training.stage'\n"
+        "def f():\n    return importlib.import_module(STAGE).run\n")
+    (pkg / "io.py").write_text("def f(name):\n    return __import__(f'edgenn.training.{name}')\n")
+    (pkg / "seeding.py").write_text(
+        "from importlib import import_module\ndef f():\n    return import_module('edgenn.training.stage.run')\n")
+    modules, edges = build_graph(pkg)
+    assert sorted((e.source, e.target) for e in backward_edges(edges)) == [
+        ("edgenn.errors", "edgenn.training.stage"), ("edgenn.io", "edgenn.training"),
+        ("edgenn.seeding", "edgenn.training.stage")]
 
 
 def test_every_module_is_placed():

@@ -98,3 +98,55 @@ def get_family(name: str) -> Family:
 def families() -> dict[str, Family]:
     _load_builtins()
     return dict(_FAMILIES)
+
+
+def family_params(recipe) -> BaseModel:
+    """The recipe's ``model.params`` as its family's params model (checked once by ``tasks.check_recipe``)."""
+    return get_family(recipe.model.family).params_model.model_validate(recipe.model.params)
+
+
+def family_problems(recipe) -> list[str]:
+    """What the recipe gets wrong about its model family, one line each: an unknown family, ``model.params`` its
+    params model refuses, QAT layer overrides naming no layer of the model, a missing ``anomaly.teacher``.
+
+    The recipe schema (``config``) sits below the families, so these checks run where a recipe enters (API, scan),
+    not inside the schema."""
+    from pydantic import ValidationError
+
+    from edgenn.config.errors import format_pydantic_errors
+
+    try:
+        family = get_family(recipe.model.family)
+    except InvalidInputError as exc:
+        return [str(exc)]
+    try:
+        params = family.params_model.model_validate(recipe.model.params)
+    except ValidationError as exc:
+        return format_pydantic_errors(exc, prefix="model.params")
+    problems = []
+    if recipe.compress and recipe.compress.qat:
+        layer_names = family.quantizable_layers(params)
+        unknown = sorted(set(recipe.compress.qat.layers) - set(layer_names))
+        if unknown:
+            problems.append(f"compress.qat.layers names unknown layer(s) {unknown}; this {recipe.model.family} "
+                            f"model has {layer_names}")
+    if family.teacher and (recipe.anomaly is None or recipe.anomaly.teacher is None):
+        problems.append(f"model.family {recipe.model.family} needs anomaly.teacher: the trained {family.teacher} "
+                        "run to distill")
+    return problems
+
+
+def standardizer_of(artifact):
+    """The model directory's standardiser (None for a family that reads unstandardised inputs), refusing a constituent
+    model trained before constituents were standardised: preparing its data now would fit a fresh standardiser and
+    feed the model inputs it was never trained on, so it is refused instead of exported or measured wrong."""
+    from edgenn.errors import MissingArtifactError
+    from edgenn.filenames import RECIPE, STANDARDIZER
+
+    found = artifact.standardizer()
+    if found is None and artifact.recipe.data.kind == "jets" and \
+            get_family(artifact.recipe.model.family).input_kind == "constituents":
+        raise MissingArtifactError(
+            f"{artifact.directory}: no {STANDARDIZER}; this constituent model was trained before constituents were "
+            "standardised.", fix=f"retrain it with `edgenn train` on its recipe ({RECIPE} here).")
+    return found

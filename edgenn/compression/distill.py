@@ -26,6 +26,7 @@ from edgenn.compression.base import CompressionState, LossPlan, Pass, PassRecord
 from edgenn.config.recipe import DistillSpec, Recipe
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.training.inputs import PreparedData, Standardizer
+from edgenn.architectures.registry import family_params, standardizer_of
 
 LOGITS_LAYER = "logits"
 
@@ -123,7 +124,7 @@ def resolve_teacher(spec: DistillSpec, recipe: Recipe, trained) -> Teacher:
 
     classes = tuple(recipe.data.classes)
     if spec.teacher == "float":
-        return Teacher("float", trained.model_path, tuple(trained.recipe.data.classes), trained.standardizer())
+        return Teacher("float", trained.model_path, tuple(trained.recipe.data.classes), standardizer_of(trained))
     path = Path(spec.teacher)
     try:
         artifact = ModelArtifact.load(resolve_model_dir(path))
@@ -151,7 +152,7 @@ def teacher_from_artifact(artifact, student: Recipe, *, source: str | None = Non
         check_aligned(artifact.recipe, student)
         own = artifact.recipe
     classes = tuple(artifact.metrics.get("class_names") or artifact.recipe.data.classes)
-    return Teacher(source or str(artifact.directory), artifact.model_path, classes, artifact.standardizer(), own)
+    return Teacher(source or str(artifact.directory), artifact.model_path, classes, standardizer_of(artifact), own)
 
 
 @register_pass
@@ -214,7 +215,7 @@ def train_student(recipe: Recipe, data: PreparedData, *, teacher: Any = None, se
         teacher = teacher_from_artifact(teacher, recipe)
     seed_everything(seed)
     family = get_family(recipe.model.family)
-    student = family.build(recipe.family_params(), data.train.x.shape[1:], len(data.class_names), qat)
+    student = family.build(family_params(recipe), data.train.x.shape[1:], len(data.class_names), qat)
     trainable = logits_model(student)
     if trainable is None:
         raise InvalidInputError(f"model family {recipe.model.family!r} has no layer named 'logits' to distil into.",

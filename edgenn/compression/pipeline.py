@@ -16,6 +16,7 @@ from __future__ import annotations
 from edgenn.compression.base import CompressionState, Pass, PassRecord
 from edgenn.config.recipe import Recipe, TrainSpec
 from edgenn.errors import InvalidInputError
+from edgenn.architectures.registry import family_params
 
 
 def fine_tune_spec(recipe: Recipe) -> TrainSpec:
@@ -29,7 +30,7 @@ def check_compatible(recipe: Recipe, trained) -> None:
     problems = []
     mine, theirs = recipe, trained.recipe
     pairs = [("model.family", mine.model.family, theirs.model.family),
-             ("model.params", mine.family_params(), theirs.family_params())]
+             ("model.params", family_params(mine), family_params(theirs))]
     # every data setting that shapes the inputs, labels or split; where the files live may differ
     located = {"path", "format", "generate"}
     mine_data, their_data = mine.data.model_dump(exclude=located), theirs.data.model_dump(exclude=located)
@@ -57,7 +58,7 @@ def build_passes(recipe: Recipe, trained, *, progress: bool = True) -> list[Pass
                                 fix="add compress: with at least one of prune, qat, distill (see models/jet_mlp.yml).")
     check_compatible(recipe, trained)
     family = get_family(recipe.model.family)
-    params = recipe.family_params()
+    params = family_params(recipe)
     passes: list[Pass] = []
     if spec.learned_precision is not None:
         from edgenn.compression.learned_precision import LearnedPrecision, check_learned_precision

@@ -17,14 +17,16 @@ from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.manifest import file_hash
 from edgenn.seeding import stage_seed
-from edgenn.task_protocol import task_of
+from edgenn.task_protocol import Task
+from edgenn.architectures.registry import standardizer_of
 
 
-def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, progress: bool = True,
+def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, task: Task, progress: bool = True,
                     data=None) -> ModelArtifact:
     """Compress ``trained`` as ``recipe.compress`` says and write the result to ``out_dir``.
 
-    One stage for every task (``edgenn.task_protocol``): the task says what the fine-tune run trains (the logits with
+    One stage for every task (``edgenn.task_protocol``; ``task`` is the family's, looked up by the caller with
+    ``edgenn.tasks.registry.task_of``): the task says what the fine-tune run trains (the logits with
     cross-entropy, or a score as a regression) and how a model is measured. ``data`` defaults to the recipe's dataset,
     split and standardised exactly as for training; tests and benchmarks may pass the task's prepared data instead
     (standardised with the trained model's standardizer).
@@ -42,13 +44,12 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, pr
 
     t0 = time.perf_counter()
     family = get_family(recipe.model.family)
-    task = task_of(family)
     task.check_compressible(recipe, family)
     passes = build_passes(recipe, trained, progress=progress)  # every prerequisite is checked here, before any work
     seed = stage_seed(recipe.seed, "compress")
     seed_everything(seed)
     if data is None:
-        data = task.prepare(recipe, family, standardizer=trained.standardizer(), split=trained.split())
+        data = task.prepare(recipe, family, standardizer=standardizer_of(trained), split=trained.split())
     model = trained.load_model()
     teacher = task.load_teacher(recipe, family)
     plan, tuned_data = task.compression_data(recipe, family, model, data, teacher)

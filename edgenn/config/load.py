@@ -46,7 +46,7 @@ def validate(schema: type[T], data: dict, *, source: str = "") -> T:
         return schema.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_pydantic_errors(exc, source=source, example=example_for(schema.__name__))) from None
-    except EdgennError as exc:  # e.g. unknown model family raised by a registry lookup inside a validator
+    except EdgennError as exc:  # a validator that asks another module and gets an edgenn error back
         raise ConfigError([f"{source}: {exc}" if source else str(exc)]) from None
 
 

@@ -1,7 +1,8 @@
 """Recipe schema: what a YAML file under ``models/`` may say, validated once at the edge.
 
-Every model is ``extra="forbid"`` so a misspelt key is an error naming the field. Family-specific hyper-parameters
-are validated by the family's own params model (see ``edgenn.architectures.registry``) in ``Recipe``'s validator.
+Every model is ``extra="forbid"`` so a misspelt key is an error naming the field. What depends on the registered
+families and tasks (``model.params`` against the family's params model, QAT layer names, the data kind the family's
+task reads) is checked above them, where a recipe enters for use: ``edgenn.tasks.recipe_check.check_recipe``.
 """
 
 from __future__ import annotations
@@ -285,47 +286,3 @@ class Recipe(Strict):
     compress: CompressSpec | None = None
     export: ExportSpec = ExportSpec()
     anomaly: AnomalySpec | None = None
-
-    @model_validator(mode="after")
-    def _family_params(self) -> Recipe:
-        from pydantic import ValidationError
-
-        from edgenn.config.errors import format_pydantic_errors
-        from edgenn.config.families import lookup_family
-
-        family = lookup_family(self.model.family)
-        try:
-            params = family.params_model.model_validate(self.model.params)
-        except ValidationError as exc:
-            raise ValueError("; ".join(format_pydantic_errors(exc, prefix="model.params"))) from None
-        if self.compress and self.compress.qat:
-            layer_names = family.quantizable_layers(params)
-            unknown = sorted(set(self.compress.qat.layers) - set(layer_names))
-            if unknown:
-                raise ValueError(
-                    f"compress.qat.layers names unknown layer(s) {unknown}; this {self.model.family} model has {layer_names}"
-                )
-        return self
-
-    @model_validator(mode="after")
-    def _task_matches_data(self) -> Recipe:
-        from edgenn.config.families import lookup_family
-        from edgenn.task_protocol import get_task
-
-        family = lookup_family(self.model.family)
-        task = get_task(family.task)
-        if self.data.kind != task.data_kind:
-            if task.data_kind == "events":
-                raise ValueError(f"model.family {self.model.family!r} detects anomalies in trigger events: set "
-                                 "data.kind: events (and data.path to `edgenn data generate events` output)")
-            raise ValueError(f"data.kind {self.data.kind} needs a family that reads {self.data.kind}, not "
-                             f"{self.model.family!r} (which reads {task.data_kind})")
-        if family.teacher and (self.anomaly is None or self.anomaly.teacher is None):
-            raise ValueError(f"model.family {self.model.family} needs anomaly.teacher: the trained {family.teacher} "
-                             "run to distill")
-        return self
-
-    def family_params(self) -> BaseModel:
-        from edgenn.config.families import lookup_family
-
-        return lookup_family(self.model.family).params_model.model_validate(self.model.params)

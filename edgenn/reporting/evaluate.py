@@ -14,6 +14,7 @@ import numpy as np
 
 import edgenn.filenames as filenames
 from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores, load_anomaly_scores
+from edgenn.architectures.registry import standardizer_of
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def run_stage_model(stage_dir: Path, *, max_samples: int = 2000) -> StageOutputs
         events = prepare_events(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
         x, y, names = events.x_test[:max_samples], events.test_process[:max_samples], events.process_names
     else:
-        data = prepared_data(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
+        data = prepared_data(artifact.recipe, standardizer=standardizer_of(artifact), split=artifact.split())
         x, y, names = data.test.x[:max_samples], data.test.y[:max_samples], data.class_names
     model = artifact.load_model()
     layers = [l for l in model.layers if not isinstance(l, tf.keras.layers.InputLayer)]

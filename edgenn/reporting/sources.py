@@ -106,7 +106,7 @@ class Sources:
     def task(self):
         """The task (``edgenn.task_protocol.Task``) the stages or the export name (their ``task`` key); runs written
         before classifiers recorded theirs are classifiers."""
-        from edgenn.task_protocol import get_task
+        from edgenn.tasks.registry import get_task
 
         report = self.export_report()
         records = [self.stage_metrics(stage) or {} for stage in STAGES] + [{"task": report.task} if report else {}]

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 import edgenn.filenames as filenames
+from edgenn.architectures.registry import standardizer_of
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.records import ExportReport
+from edgenn.tasks.recipe_check import check_recipe
 
 REPORT_MD = filenames.REPORT_MD
 # Why the autoencoder's score is not computed in firmware (issue 4): the decoder doubles the network, and the error
@@ -172,6 +174,7 @@ def resolve_source(request: ExportRequest) -> ExportSource:
     from edgenn.training.stage import prepared_data
 
     artifact = ModelArtifact.load(resolve_model_dir(src))
+    check_recipe(artifact.recipe, source=str(artifact.directory / filenames.RECIPE))
     reference = {}
     float_dir = artifact.directory.parent / "train"
     if (float_dir / filenames.METRICS).is_file():
@@ -181,7 +184,7 @@ def resolve_source(request: ExportRequest) -> ExportSource:
     reference[artifact.stage] = artifact.metrics
     if artifact.recipe.data.kind == "events":
         return _event_source(artifact, request, reference)
-    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
+    data = prepared_data(artifact.recipe, standardizer=standardizer_of(artifact), split=artifact.split())
     return ExportSource(artifact.recipe.name, artifact.load_model(), data.test.x, data.test.y, data.class_names,
                         artifact.recipe.export.fpga.model_dump(),
                         request.validation_samples or artifact.recipe.export.validation_samples,

@@ -70,7 +70,7 @@ def float_agreement_figures(csim, y) -> dict:
 
 
 def fpga_markdown(report: ExportReport, resources_md: str) -> str:
-    from edgenn.task_protocol import get_task
+    from edgenn.tasks.registry import get_task
 
     b, s = report.bitexact, report.sections["settings"]
     has_classes = get_task(report.task or "classify").has_classes

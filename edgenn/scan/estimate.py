@@ -22,6 +22,7 @@ import numpy as np
 
 from edgenn.config.recipe import FpgaSpec, Recipe
 from edgenn.estimates import DesignSpec, LayerSpec, ResourceReport, design_from_hls_model, estimate
+from edgenn.architectures.registry import family_params
 
 
 def design_estimate(model: Any, fpga: FpgaSpec, x_calibration: np.ndarray | None) -> tuple[ResourceReport, bool]:
@@ -86,7 +87,7 @@ def dense_prior(recipe: Recipe) -> DesignSpec:
     from edgenn.architectures.quantizers import layer_quant
 
     qat = recipe.compress.qat
-    hidden = list(recipe.family_params().hidden)
+    hidden = list(family_params(recipe).hidden)
     sparsity = recipe.compress.prune.final_sparsity if recipe.compress.prune else 0.0
     fpga = recipe.export.fpga
     n_in, width = _num_features(recipe), qat.input.bits

@@ -13,16 +13,19 @@ from typing import Any
 from edgenn.config.recipe import LayerQuant, QuantBits, Recipe, ResourceTarget
 from edgenn.config.scan import FloatRange, IntRange, ScanSpace, dim_bounds
 from edgenn.errors import ConfigError
+from edgenn.tasks.recipe_check import check_recipe
+from edgenn.architectures.registry import family_params
 
 
 def quantized_layers(recipe: Recipe) -> list[str]:
     from edgenn.architectures.registry import get_family
 
-    return get_family(recipe.model.family).quantizable_layers(recipe.family_params())
+    return get_family(recipe.model.family).quantizable_layers(family_params(recipe))
 
 
 def check_space(space: ScanSpace, recipe: Recipe, *, source: str = "scan space") -> None:
-    """Raise one ConfigError listing every dimension the recipe cannot take."""
+    """Raise one ConfigError listing every dimension the recipe cannot take (first, whatever its family refuses)."""
+    check_recipe(recipe)
     s, problems = space.space, []
     qat = recipe.compress.qat if recipe.compress else None
     for name, quant in (("weight_bits", "weight"), ("activation_bits", "activation")):
@@ -42,7 +45,7 @@ def check_space(space: ScanSpace, recipe: Recipe, *, source: str = "scan space")
     if s.sparsity is not None and (recipe.compress is None or recipe.compress.prune is None):
         problems.append(f"{source}: space.sparsity: the recipe has no compress.prune section. Fix: add "
                         "compress.prune to the recipe or remove this dimension.")
-    if s.hidden is not None and "hidden" not in recipe.family_params().model_fields:
+    if s.hidden is not None and "hidden" not in family_params(recipe).model_fields:
         problems.append(f"{source}: space.hidden: family {recipe.model.family!r} has no 'hidden' widths "
                         "(only the dense family does). Fix: remove this dimension.")
     for name in ("target_lut", "target_ebops"):
@@ -149,5 +152,7 @@ def variant(recipe: Recipe, params: dict[str, Any], space: ScanSpace, *, name: s
     if name is not None:
         updates["name"] = name
     new = recipe.model_copy(update=updates)
-    # model_copy skips validation; one pass over the dumped variant restores every field and cross-field rule
-    return validate(Recipe, new.model_dump(mode="json"), source=f"scan variant {params}")
+    # model_copy skips validation; one pass over the dumped variant restores every field and cross-field rule, and
+    # the family check catches widths or layer names the family refuses
+    source = f"scan variant {params}"
+    return check_recipe(validate(Recipe, new.model_dump(mode="json"), source=source), source=source)

@@ -21,6 +21,7 @@ import numpy as np
 
 from edgenn.config.recipe import Recipe
 from edgenn.training.inputs import PreparedData, Split
+from edgenn.architectures.registry import family_params
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
     family = get_family(recipe.model.family)
     seed = stage_seed(recipe.seed, "train")
     seed_everything(seed)
-    model = family.build(recipe.family_params(), data.train.x.shape[1:], len(data.class_names), None)
+    model = family.build(family_params(recipe), data.train.x.shape[1:], len(data.class_names), None)
     with atomic_dir(out_dir) as staging:
         result = fit(model, data, recipe.train, progress=False, description=f"scan {recipe.name}")
         write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
@@ -179,9 +180,10 @@ class TrialWorker:
 
         from edgenn.config.load import validate
         from edgenn.scan.estimate import design_estimate, figures_of
+        from edgenn.tasks.recipe_check import check_recipe
 
         t0 = time.perf_counter()
-        recipe = validate(Recipe, job.recipe, source=f"trial {job.key}")
+        recipe = check_recipe(validate(Recipe, job.recipe, source=f"trial {job.key}"), source=f"trial {job.key}")
         data = self.data_for(recipe)
         if job.split is not None:
             data = fold_data(data, job.split, recipe.data.val_fraction)

@@ -1,1 +1,2 @@
-"""Task implementations (``edgenn.task_protocol.Task``), one module per task, found by the protocol's package scan."""
+"""Task implementations (``edgenn.task_protocol.Task``), one module per task, registered in ``registry`` and
+found by its package scan; ``recipe_check`` checks a recipe against its family and task."""

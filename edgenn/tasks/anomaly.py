@@ -21,7 +21,9 @@ import numpy as np
 
 import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
-from edgenn.task_protocol import Fitted, register_task
+from edgenn.task_protocol import Fitted
+from edgenn.tasks.registry import register_task
+from edgenn.architectures.registry import family_params
 
 
 @register_task
@@ -53,7 +55,7 @@ class AnomalyTask:
         from edgenn.training.anomaly_mask import masked_mse_tf
 
         t0 = time.perf_counter()
-        params = recipe.family_params()
+        params = family_params(recipe)
         if family.objective == "vae":
             history = fit_vae(model, data, recipe, params.beta, params.latent, seed)
             return Fitted(family.deploy(model, params), history, time.perf_counter() - t0,

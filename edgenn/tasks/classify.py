@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import edgenn.filenames as filenames
-from edgenn.task_protocol import Fitted, register_task
+from edgenn.task_protocol import Fitted
+from edgenn.tasks.registry import register_task
 
 
 @register_task

@@ -15,7 +15,7 @@ from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, wri
 from edgenn.config.recipe import Recipe
 from edgenn.io import atomic_dir, atomic_write_json
 from edgenn.seeding import stage_seed
-from edgenn.task_protocol import task_of
+from edgenn.task_protocol import Task
 from edgenn.training.inputs import PreparedData
 
 
@@ -29,19 +29,19 @@ def prepared_data(recipe: Recipe, *, standardizer=None, split=None) -> PreparedD
                    split=split)
 
 
-def run_training(recipe: Recipe, out_dir: Path, *, progress: bool = True) -> ModelArtifact:
-    from edgenn.architectures.registry import get_family
+def run_training(recipe: Recipe, out_dir: Path, *, task: Task, progress: bool = True) -> ModelArtifact:
+    """``task``: the family's task (``edgenn.tasks.registry.task_of``), looked up by the caller above the stages."""
+    from edgenn.architectures.registry import family_params, get_family
     from edgenn.seeding import seed_everything
 
     t0 = time.perf_counter()
     family = get_family(recipe.model.family)
-    task = task_of(family)
     teacher = task.load_teacher(recipe, family)
     # a distilled family reads its inputs as its teacher saw them
     data = task.prepare(recipe, family, standardizer=teacher.standardizer() if teacher else None)
     seed = stage_seed(recipe.seed, "train")
     seed_everything(seed)
-    model = task.build(family, recipe.family_params(), data)
+    model = task.build(family, family_params(recipe), data)
     with atomic_dir(out_dir) as staging:
         fitted = task.fit(model, data, recipe, family, teacher=teacher, seed=seed, progress=progress)
         write_model_files(staging, fitted.model, recipe, standardizer=data.standardizer, split=data.split,

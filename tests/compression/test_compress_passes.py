@@ -16,6 +16,7 @@ from edgenn.config.recipe import (CompressSpec, DistillSpec, ModelSpec, PruneSpe
                                   TrainSpec)
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.training.inputs import PreparedData, Split, Standardizer, stratified_split
+from edgenn.architectures.registry import family_params
 
 CLASSES = ("q", "g", "W", "Z", "t")
 HIDDEN = [16, 8]
@@ -70,7 +71,7 @@ def float_model(data):
 
     recipe = make_recipe(None)
     seed_everything(11)
-    model = get_family("dense").build(recipe.family_params(), (16,), len(CLASSES), None)
+    model = get_family("dense").build(family_params(recipe), (16,), len(CLASSES), None)
     fit(model, data, recipe.train, progress=False)
     return model
 
@@ -132,7 +133,7 @@ def test_qat_weights_lie_on_the_quantizer_grid(float_model, data):
     qat = QatSpec()
     family = get_family("dense")
     state = CompressionState(model=float_model, data=data, fine_tune=fine_tune_spec())
-    quantized, q_record = QuantizeLayers(qat, family=family, family_params=make_recipe(None).family_params()).apply(state)
+    quantized, q_record = QuantizeLayers(qat, family=family, family_params=family_params(make_recipe(None))).apply(state)
     assert [layer.name for layer in quantized.model.layers][:2] == ["input", "input_quant"]
     np.testing.assert_array_equal(quantized.model.get_layer("dense_0").kernel.numpy(),
                                   float_model.get_layer("dense_0").kernel.numpy())  # weights copied by name
@@ -192,12 +193,13 @@ def _forbid_work(monkeypatch):
 
 def test_pipeline_refuses_missing_teacher_before_any_work(trained, tmp_path, monkeypatch):
     from edgenn.compression import run_compression
+    from edgenn.tasks.registry import get_task
 
     _forbid_work(monkeypatch)
     missing = tmp_path / "no_such_teacher"
     recipe = make_recipe(CompressSpec(epochs=1, distill=DistillSpec(teacher=missing)))
     with pytest.raises(MissingArtifactError) as err:
-        run_compression(recipe, trained, tmp_path / "out", progress=False)
+        run_compression(recipe, trained, tmp_path / "out", task=get_task("classify"), progress=False)
     assert str(missing) in str(err.value) and "edgenn train" in str(err.value)
     assert not (tmp_path / "out").exists()
 
@@ -230,6 +232,7 @@ def test_pipeline_refuses_qat_on_family_without_quantizable_layers(tmp_path):
 
 def test_run_compression_writes_a_complete_reloadable_directory(trained, data, tmp_path):
     from edgenn.compression import run_compression
+    from edgenn.tasks.registry import get_task
     from edgenn.io import is_complete, read_json
     from edgenn.modelio import load_model
     from edgenn.training.fit import predict
@@ -238,7 +241,7 @@ def test_run_compression_writes_a_complete_reloadable_directory(trained, data, t
     recipe = make_recipe(CompressSpec(epochs=4, learning_rate=0.005, prune=PruneSpec(final_sparsity=0.5, frequency_steps=4),
                                       qat=QatSpec(), distill=DistillSpec(teacher="float", alpha=0.3)))
     out = tmp_path / "compress"
-    artifact = run_compression(recipe, trained, out, progress=False, data=data)
+    artifact = run_compression(recipe, trained, out, task=get_task("classify"), progress=False, data=data)
 
     assert is_complete(out) and artifact.stage == "compress"
     for name in ("model.h5", "standardizer.json", "recipe.yml", "metrics.json", "manifest.json", "roc.png",

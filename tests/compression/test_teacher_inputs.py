@@ -56,10 +56,12 @@ def test_teacher_with_another_split_is_refused_naming_the_fields(tmp_path, tiny_
 
 def test_student_distils_from_a_constituent_teacher(tmp_path, tiny_jets):
     from edgenn.compression.distill import train_student
+    from edgenn.tasks.registry import get_task
     from edgenn.training.stage import prepared_data, run_training
 
     teacher_recipe, student = recipes(tmp_path, tiny_jets)
-    teacher = run_training(teacher_recipe, tmp_path / "teacher" / "train", progress=False)
+    teacher = run_training(teacher_recipe, tmp_path / "teacher" / "train", task=get_task("classify"),
+                           progress=False)
     data = prepared_data(student)
     # the KD path feeds the teacher exactly what it was trained on: its saved constituent standardiser
     from edgenn.compression.distill import teacher_from_artifact

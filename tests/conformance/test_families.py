@@ -20,7 +20,8 @@ import yaml
 
 from edgenn_testing import ROOT
 from edgenn.architectures.registry import families
-from edgenn.task_protocol import get_task, registered_tasks
+from edgenn.tasks.registry import get_task, registered_tasks
+from edgenn.architectures.registry import family_params
 
 FAMILIES = sorted(families())
 
@@ -89,7 +90,7 @@ def test_family_builds_on_its_input_kind(name, tiny_jets, tiny_events, tmp_path)
     recipe = load(tiny_recipe(first_recipe(name), dataset_for(task, tiny_jets, tiny_events),
                               tmp_path / "recipe.yml", **extra))
     data = task.prepare(recipe, family)
-    params = recipe.family_params()
+    params = family_params(recipe)
     model = task.build(family, params, data)
     # the part that runs in firmware (the VAE's training model also takes its sampling noise as an input)
     firmware = family.deploy(model, params) if family.deploy is not None else model

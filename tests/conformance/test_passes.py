@@ -119,7 +119,7 @@ def run_chain(name: str, trained, tiny_jets, tmp) -> list[str]:
     from edgenn.compression.base import CompressionState
     from edgenn.compression.pipeline import build_passes, fine_tune_spec
     from edgenn.seeding import seed_everything
-    from edgenn.task_protocol import task_of
+    from edgenn.tasks.registry import task_of
 
     recipe = chain_recipe(name, tiny_jets, tmp)
     family = get_family(recipe.model.family)

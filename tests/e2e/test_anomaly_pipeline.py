@@ -7,7 +7,10 @@ import pytest
 
 from edgenn.config.recipe import Recipe
 from edgenn.errors import InvalidInputError
+from edgenn.tasks.registry import get_task
 from edgenn.training.stage import run_training
+
+ANOMALY = get_task("anomaly")
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +28,12 @@ def _recipe(base, family, epochs=15, **extra):
 
 
 def test_three_families_train_and_score(events):
-    ae = run_training(_recipe(events, "autoencoder"), events / "ae", progress=False)
+    ae = run_training(_recipe(events, "autoencoder"), events / "ae", task=ANOMALY, progress=False)
     # four leptons from a 200 GeV scalar are far from W/Z + jets: the AE must rank them above the background
     assert ae.metrics["auc"]["h2_zz4l"] > 0.6
     assert ae.metrics["fpr_resolved"] is False and ae.metrics["min_resolvable_fpr"] > 1e-5
     assert (events / "ae" / "scores.png").stat().st_size > 0
-    vae = run_training(_recipe(events, "vae"), events / "vae", progress=False)
+    vae = run_training(_recipe(events, "vae"), events / "vae", task=ANOMALY, progress=False)
     model = vae.load_model()
     assert [type(layer).__name__ for layer in model.layers][-2:] == ["Multiply", "Dense"]
     assert vae.metrics["auc"]["h2_zz4l"] > 0.5
@@ -42,9 +45,9 @@ def test_student_follows_teacher(events):
     # configuration; without the noisy copies 0.83-0.88, and before per-object-type standardisation it ranged from
     # -0.3 to 0.8 (rare slots standardised to thousands of sigma).
     if not (events / "ae" / "manifest.json").is_file():
-        run_training(_recipe(events, "autoencoder"), events / "ae", progress=False)
+        run_training(_recipe(events, "autoencoder"), events / "ae", task=ANOMALY, progress=False)
     student = run_training(_recipe(events, "ae_student", epochs=30, anomaly={"teacher": str(events / "ae")}),
-                           events / "student", progress=False)
+                           events / "student", task=ANOMALY, progress=False)
     assert student.metrics["teacher_correlation"] > 0.8
     scores = np.load(events / "student" / "scores.npz")
     assert len(scores["teacher"]) == len(scores["scores"]) == student.metrics["split_sizes"]["test"]
@@ -55,7 +58,7 @@ def test_unknown_signal_is_one_clear_error(events):
     r = _recipe(events, "autoencoder").model_copy(update={"data": _recipe(events, "autoencoder").data.model_copy(
         update={"signals": ["zprime"]})})
     with pytest.raises(InvalidInputError, match=r"data.signals: unknown signal\(s\) \['zprime'\].*has h2_zz4l"):
-        run_training(r, events / "bad", progress=False)
+        run_training(r, events / "bad", task=ANOMALY, progress=False)
 
 
 def test_wrong_feature_count_and_nan_rows_are_rejected():

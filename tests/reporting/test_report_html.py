@@ -83,11 +83,12 @@ def _export(run_train: Path, out: Path) -> None:
 @pytest.fixture(scope="module")
 def export_dir(tiny_jets, tmp_path_factory) -> Path:
     from edgenn.config.load import load_recipe
+    from edgenn.tasks.registry import get_task
     from edgenn.training.stage import run_training
 
     tmp = tmp_path_factory.mktemp("report")
     recipe = load_recipe(write_recipe(tmp / "jet_mlp.yml", tiny_jets))
-    run_training(recipe, tmp / "runs" / "jet_mlp" / "train", progress=False)
+    run_training(recipe, tmp / "runs" / "jet_mlp" / "train", task=get_task("classify"), progress=False)
     _export(tmp / "runs" / "jet_mlp" / "train", tmp / "firmware" / "jet_mlp" / "fpga")
     return tmp / "firmware" / "jet_mlp" / "fpga"
 

@@ -8,6 +8,7 @@ from edgenn.artifacts import ModelArtifact
 from edgenn.config.load import load_recipe
 from edgenn.errors import InvalidInputError
 from edgenn.io import is_complete
+from edgenn.tasks.registry import get_task
 from edgenn.training.stage import prepared_data, run_training
 
 
@@ -15,7 +16,7 @@ from edgenn.training.stage import prepared_data, run_training
 def trained(tiny_jets, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("train")
     recipe = load_recipe(write_recipe(tmp / "r.yml", tiny_jets))
-    return recipe, run_training(recipe, tmp / "run" / "train", progress=False)
+    return recipe, run_training(recipe, tmp / "run" / "train", task=get_task("classify"), progress=False)
 
 
 def test_training_writes_a_complete_run(trained):
@@ -47,8 +48,8 @@ def test_standardizer_is_fitted_on_train_only(trained):
 
 def test_same_seed_gives_identical_weights(tiny_jets, tmp_path):
     recipe = load_recipe(write_recipe(tmp_path / "r.yml", tiny_jets, train={"epochs": 2, "batch_size": 64}))
-    a = run_training(recipe, tmp_path / "a", progress=False).load_model().get_weights()
-    b = run_training(recipe, tmp_path / "b", progress=False).load_model().get_weights()
+    a = run_training(recipe, tmp_path / "a", task=get_task("classify"), progress=False).load_model().get_weights()
+    b = run_training(recipe, tmp_path / "b", task=get_task("classify"), progress=False).load_model().get_weights()
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
