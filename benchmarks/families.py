@@ -57,7 +57,9 @@ ENTRIES = (
     Entry("interaction_net_32", "interaction net (32 x 5)", "interaction_net", "interaction_net",
           {"num_constituents": 32}),
     Entry("garnet", "GarNet (16 x 5)", "garnet", "garnet"),
+    Entry("jedi_linear", "JEDI-linear (16 x 5), DA", "jedi_linear", "jedi_linear"),
 )
+CONVERGED_EPOCHS = 300  # a ceiling early stopping is meant to stay under (a run that reaches it is flagged)
 
 
 def make_subset(source: Path, out: Path, per_class: int, seed: int) -> Path:
@@ -92,23 +94,30 @@ def test_fraction(data_dir: Path) -> float:
     return max(fraction, 0.2)
 
 
-def write_recipe(entry: Entry, data_dir: Path, epochs: int, compress_epochs: int) -> Path:
+def write_recipe(entry: Entry, data_dir: Path, epochs: int | None, compress_epochs: int | None, *,
+                 runs: Path = RUNS, name: str | None = None, seed: int | None = None) -> Path:
+    """The entry's recipe on ``data_dir``; ``epochs``/``compress_epochs`` cap the recipe's (None: replace the float
+    training's cap by a ceiling of 300 epochs, so early stopping alone ends it, and keep the compress schedule)."""
     import yaml
 
     raw = yaml.safe_load((ROOT / "models" / f"{entry.recipe}.yml").read_text())
-    raw["name"] = entry.name
+    raw["name"] = name or entry.name
+    if seed is not None:
+        raw["seed"] = seed  # the root seed also draws the split: one seed, one split, for every family
     raw["data"].update(path=str(data_dir), val_fraction=0.10, test_fraction=test_fraction(data_dir), **entry.data)
-    raw["train"]["epochs"] = min(raw["train"]["epochs"], epochs)
-    raw["compress"]["epochs"] = min(raw["compress"]["epochs"], compress_epochs)
+    raw["train"]["epochs"] = min(raw["train"]["epochs"], epochs) if epochs else CONVERGED_EPOCHS
+    if compress_epochs:
+        raw["compress"]["epochs"] = min(raw["compress"]["epochs"], compress_epochs)
     raw["export"]["validation_samples"] = 10000
-    path = RUNS / "recipes" / f"{entry.name}.yml"
+    path = runs / "recipes" / f"{name or entry.name}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
 
 
-def commands(entry: Entry, recipe: Path) -> list[tuple[str, Path, list[str]]]:
-    run, fw = RUNS / entry.name, FIRMWARE / entry.name
+def commands(entry: Entry, recipe: Path, *, runs: Path = RUNS, firmware: Path = FIRMWARE,
+             name: str | None = None) -> list[tuple[str, Path, list[str]]]:
+    run, fw = runs / (name or entry.name), firmware / (name or entry.name)
     return [
         ("train", run / "train", ["train", str(recipe), "--out", str(run / "train"), "--no-report"]),
         ("compress", run / "compress", ["compress", str(run), "--out", str(run / "compress"), "--no-report"]),
@@ -118,13 +127,16 @@ def commands(entry: Entry, recipe: Path) -> list[tuple[str, Path, list[str]]]:
     ]
 
 
-def run_entry(entry: Entry, data_dir: Path, epochs: int, compress_epochs: int) -> None:
+def run_entry(entry: Entry, data_dir: Path, epochs: int | None, compress_epochs: int | None, *, runs: Path = RUNS,
+              firmware: Path = FIRMWARE, name: str | None = None, seed: int | None = None) -> bool:
+    """Train -> compress -> export -> check through the CLI, skipping steps whose output is complete; False when a
+    step failed (exit other than 0 or 1, 1 being a budget not met: still a measured row)."""
     from edgenn.io import atomic_write_json, is_complete
 
-    recipe = write_recipe(entry, data_dir, epochs, compress_epochs)
-    log_path = RUNS / entry.name / "steps.json"
+    recipe = write_recipe(entry, data_dir, epochs, compress_epochs, runs=runs, name=name, seed=seed)
+    log_path = runs / (name or entry.name) / "steps.json"
     log = json.loads(log_path.read_text()) if log_path.is_file() else {}
-    for step, out, args in commands(entry, recipe):
+    for step, out, args in commands(entry, recipe, runs=runs, firmware=firmware, name=name):
         if out is not None and is_complete(out):
             continue
         before, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
@@ -136,11 +148,12 @@ def run_entry(entry: Entry, data_dir: Path, epochs: int, compress_epochs: int) -
                      "output_tail": (proc.stdout + proc.stderr)[-2000:]}
         log_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_json(log_path, log)
-        print(f"{entry.name}: {step} exit {proc.returncode} in {log[step]['wall_s']:.0f} s "
+        print(f"{name or entry.name}: {step} exit {proc.returncode} in {log[step]['wall_s']:.0f} s "
               f"(CPU {log[step]['cpu_s']:.0f} s)", flush=True)
-        if proc.returncode not in (0, 1):  # 1 = budget not met: still a measured row
+        if proc.returncode not in (0, 1):
             print(log[step]["output_tail"], flush=True)
-            return
+            return False
+    return True
 
 
 def model_figures(run_dir: Path) -> dict:

@@ -8,8 +8,14 @@ stopped, and ``--use-cached`` trains on the largest balanced prefix already cach
 
     nice -n 10 python benchmarks/physics_validation.py --jets-per-class 100000 --workers 2   # >= 500k jets
     python benchmarks/physics_validation.py --use-cached                                    # whatever is there
+    python benchmarks/physics_validation.py --use-cached --curve 0.25 0.5                   # + a learning curve
 
-The last line printed is the result as JSON.
+Besides accuracy and AUCs it prints the confusion matrix of the test jets. ``--curve F ...`` also trains the same
+model on the fraction F of the training jets (a class-balanced subset drawn with the recipe seed; same validation and
+test jets, same standardiser, same seeds), so the gap to the published figures can be read against the training-set
+size: if it shrinks with statistics, that is the measured explanation of what remains. ``--results DIR`` writes the
+result as ``DIR/jets<N>.json`` (benchmarks/results/physics_validation by default). The last line printed is the
+result as JSON.
 
 ``--events DIR`` runs the trigger-event half instead, on an ``edgenn data generate events`` dataset (default stream
 adc2021): it trains the AE (models/ae.yml) and VAE (models/vae.yml) teachers on it (resumable: a finished run is
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +62,9 @@ def cached_jets_per_class(config) -> int:  # noqa: ANN001 - JetGenConfig
     return min(counts)
 
 
-def baseline_recipe(data_dir: Path, name: str):  # noqa: ANN201 - edgenn Recipe
-    """models/jet_mlp_bench.yml's float model and training, with the published split fractions and no compression."""
+def baseline_recipe(data_dir: Path, name: str, epochs: int | None = None):  # noqa: ANN201 - edgenn Recipe
+    """models/jet_mlp_bench.yml's float model and training, with the published split fractions and no compression;
+    ``epochs`` replaces the recipe's epoch cap (early stopping still ends the training)."""
     from edgenn.config.load import read_yaml, validate
     from edgenn.config.recipe import Recipe
 
@@ -64,7 +72,61 @@ def baseline_recipe(data_dir: Path, name: str):  # noqa: ANN201 - edgenn Recipe
     raw = {k: v for k, v in raw.items() if k in ("seed", "data", "model", "train")}
     raw["name"] = name
     raw["data"] = {**raw["data"], "path": str(data_dir), "val_fraction": 0.2, "test_fraction": 0.2}
+    if epochs:
+        raw["train"] = {**raw["train"], "epochs": epochs}
     return validate(Recipe, raw, source="physics_validation baseline")
+
+
+def confusion(probs: np.ndarray, labels: np.ndarray, num_classes: int) -> list[list[float]]:
+    """Row-normalised confusion matrix: row = true class, column = predicted class."""
+    counts = np.zeros((num_classes, num_classes))
+    np.add.at(counts, (labels, np.argmax(probs, axis=1)), 1)
+    return (counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)).round(4).tolist()
+
+
+def trained_test_figures(run_dir: Path) -> dict:
+    """Accuracy, AUCs and confusion matrix of the trained baseline on its own test jets (the rows it was split on)."""
+    from edgenn.artifacts import ModelArtifact
+    from edgenn.training.fit import predict
+    from edgenn.training.metrics import classifier_metrics
+    from edgenn.training.stage import prepared_data
+
+    artifact = ModelArtifact.load(run_dir)
+    data = prepared_data(artifact.recipe, standardizer=artifact.standardizer(), split=artifact.split())
+    probs = predict(artifact.load_model(), data.test.x)
+    metrics = classifier_metrics(probs, data.test.y, data.class_names)
+    return {"accuracy": metrics["accuracy"], "auc": metrics["auc"], "test_jets": int(len(data.test.y)),
+            "train_jets": int(len(data.train.y)), "epochs_run": artifact.metrics.get("epochs_run"),
+            "class_names": list(data.class_names),
+            "confusion": confusion(probs, data.test.y, len(data.class_names))}
+
+
+def learning_curve_point(recipe, fraction: float) -> dict:  # noqa: ANN001 - edgenn Recipe
+    """The baseline trained on ``fraction`` of its training jets (class-balanced, drawn with the recipe seed), with
+    the standardiser, validation and test jets of the full run, and evaluated on those test jets."""
+    import dataclasses
+
+    from edgenn.architectures.registry import get_family
+    from edgenn.seeding import seed_everything, stage_seed
+    from edgenn.training.fit import fit, predict
+    from edgenn.training.inputs import Split
+    from edgenn.training.metrics import classifier_metrics
+    from edgenn.training.stage import prepared_data
+
+    data = prepared_data(recipe)
+    rng = np.random.default_rng(stage_seed(recipe.seed, "physics_validation.curve"))
+    keep = np.sort(np.concatenate([rng.permutation(np.flatnonzero(data.train.y == k))[
+        : int(round(fraction * np.sum(data.train.y == k)))] for k in range(len(data.class_names))]))
+    sub = dataclasses.replace(data, train=Split(data.train.x[keep], data.train.y[keep]))
+    seed_everything(stage_seed(recipe.seed, "train"))
+    family = get_family(recipe.model.family)
+    model = family.build(recipe.family_params(), sub.train.x.shape[1:], len(sub.class_names), None)
+    result = fit(model, sub, recipe.train, progress=False, description=f"curve {fraction:g}")
+    probs = predict(model, sub.test.x)
+    metrics = classifier_metrics(probs, sub.test.y, sub.class_names)
+    return {"fraction": fraction, "train_jets": int(len(keep)), "test_jets": int(len(sub.test.y)),
+            "accuracy": metrics["accuracy"], "auc": metrics["auc"], "epochs_run": result.epochs_run,
+            "confusion": confusion(probs, sub.test.y, len(sub.class_names))}
 
 
 def event_recipe(name: str, data_dir: Path):  # noqa: ANN201 - edgenn Recipe
@@ -138,6 +200,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--data", type=Path, default=Path("data/physics_validation"))
     parser.add_argument("--run", type=Path, default=Path("runs/physics_validation"))
+    parser.add_argument("--epochs", type=int, default=200,
+                        help="epoch ceiling (early stopping ends the training; the recipe's cap is 40)")
+    parser.add_argument("--curve", type=float, nargs="*", default=[],
+                        help="also train on these fractions (0 < F < 1) of the training jets, same test jets")
+    parser.add_argument("--results", type=Path, default=Path(__file__).resolve().parent / "results"
+                        / "physics_validation", help="directory for the result JSON (jets<N>.json)")
     args = parser.parse_args()
     if args.events is not None:
         print(json.dumps(events_main(args.events, args.run, args.fpr)))
@@ -156,22 +224,33 @@ def main() -> None:
             raise SystemExit(f"only {n} cached jets per class; generate first (without --use-cached).")
     config = JetGenConfig(jets_per_class=n, **fields)
     path = generate_jets(config, args.data, progress=True)
-    result = edgenn.train(baseline_recipe(args.data, "physics_validation"), out=args.run / "train", report=False)
-    metrics = json.loads((result.directory / "metrics.json").read_text())
-    test = metrics.get("test", metrics)
-    auc = test["auc"]
-    print(f"jets: {5 * n} ({n} per class, definition {args.definition}, MPI {'off' if args.fast else 'on'}); "
-          f"data {path}")
-    print("| | accuracy | AUC g | AUC q | AUC t | AUC W | AUC Z |")
-    print("|---|---|---|---|---|---|---|")
+    recipe = baseline_recipe(args.data, "physics_validation", args.epochs)
+    train_dir = args.run / f"jets{5 * n}" / "train"
+    if not (train_dir / "manifest.json").is_file():  # resumable: a finished baseline of this size is reused
+        edgenn.train(recipe, out=train_dir, report=False)
+    test = trained_test_figures(train_dir)
+    curve = [learning_curve_point(recipe, f) for f in sorted(args.curve) if 0 < f < 1]
     order = ("g", "q", "t", "W", "Z")
-    print(f"| edgenn ({5 * n} jets) | {test['accuracy']:.3f} | "
-          + " | ".join(f"{100 * auc[c]:.1f}" for c in order) + " |")
-    print(f"| published | {PUBLISHED['accuracy']:.3f} | "
+    print(f"jets: {5 * n} ({n} per class, definition {args.definition}, MPI {'off' if args.fast else 'on'}); "
+          f"data {path}; {test['train_jets']} train / {test['test_jets']} test jets, {test['epochs_run']} epochs")
+    print("| | train jets | accuracy | AUC g | AUC q | AUC t | AUC W | AUC Z |")
+    print("|---|---|---|---|---|---|---|---|")
+    for point in [*curve, {**test, "fraction": 1.0}]:
+        print(f"| edgenn ({point['fraction']:g} of train) | {point['train_jets']} | {point['accuracy']:.3f} | "
+              + " | ".join(f"{100 * point['auc'][c]:.1f}" for c in order) + " |")
+    print(f"| published | ~360k (60 % of ~600k) | {PUBLISHED['accuracy']:.3f} | "
           + " | ".join(f"{100 * PUBLISHED['auc'][c]:.1f}" for c in order) + " |")
-    print(json.dumps({"jets_per_class": n, "definition": args.definition, "fast": args.fast,
-                      "accuracy": test["accuracy"], "auc": auc, "published": PUBLISHED}))
+    print("confusion (rows true, columns predicted, order " + " ".join(test["class_names"]) + "):")
+    for name, row in zip(test["class_names"], test["confusion"]):
+        print(f"  {name} [" + " ".join(f"{v:.3f}" for v in row) + "]")
+    result = {"jets_per_class": n, "jets": 5 * n, "definition": args.definition, "fast": args.fast,
+              "command": "python benchmarks/physics_validation.py " + " ".join(sys.argv[1:]),
+              **test, "curve": curve, "published": PUBLISHED}
+    from edgenn.io import atomic_write_json
 
+    args.results.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(args.results / f"jets{5 * n}.json", result)
+    print(json.dumps(result))
 
 if __name__ == "__main__":
     main()
