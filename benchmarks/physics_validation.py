@@ -106,7 +106,7 @@ def learning_curve_point(recipe, fraction: float) -> dict:  # noqa: ANN001 - edg
     the standardiser, validation and test jets of the full run, and evaluated on those test jets."""
     import dataclasses
 
-    from edgenn.architectures.registry import get_family
+    from edgenn.architectures.registry import family_params, get_family
     from edgenn.seeding import seed_everything, stage_seed
     from edgenn.training.fit import fit, predict
     from edgenn.training.inputs import Split
@@ -120,7 +120,7 @@ def learning_curve_point(recipe, fraction: float) -> dict:  # noqa: ANN001 - edg
     sub = dataclasses.replace(data, train=Split(data.train.x[keep], data.train.y[keep]))
     seed_everything(stage_seed(recipe.seed, "train"))
     family = get_family(recipe.model.family)
-    model = family.build(recipe.family_params(), sub.train.x.shape[1:], len(sub.class_names), None)
+    model = family.build(family_params(recipe), sub.train.x.shape[1:], len(sub.class_names), None)
     result = fit(model, sub, recipe.train, progress=False, description=f"curve {fraction:g}")
     probs = predict(model, sub.test.x)
     metrics = classifier_metrics(probs, sub.test.y, sub.class_names)
