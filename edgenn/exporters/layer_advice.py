@@ -14,7 +14,7 @@ _NORMALISATION = ("fold the normalisation into the inputs (standardise --data as
 ADVICE: dict[str, str] = {
     **dict.fromkeys(("GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D",
                      "SpatialDropout3D", "ActivityRegularization"), _TRAINING_ONLY),
-    **dict.fromkeys(("UnitNormalization", "Normalization", "GroupNormalization", "LayerNormalization",
+    **dict.fromkeys(("UnitNormalization", "Normalization", "GroupNormalization",
                      "Rescaling"), _NORMALISATION),
     **dict.fromkeys(("Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D"),
                     "use the 2-D layer (Conv2D, MaxPooling2D, AveragePooling2D with a power-of-two window)"),

@@ -44,3 +44,17 @@ def _embedding(layer: Any, ins: list[np.ndarray]) -> Out:
     if idx.min(initial=0) < 0 or idx.max(initial=0) >= int(layer.input_dim):
         raise _unsupported(layer, f"index outside [0, {int(layer.input_dim)}) in the data.")
     return np.asarray(layer.embeddings.numpy(), np.float64)[idx], True, ""
+
+
+@rule("LayerNormalization")
+def _layernorm(layer: Any, ins: list[np.ndarray]) -> Out:
+    x = ins[0]
+    axes = tuple(int(a) for a in np.atleast_1d(layer.axis))
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    y = (x - mean) / np.sqrt(var + float(layer.epsilon))
+    if layer.scale:
+        y = y * np.asarray(layer.gamma.numpy(), np.float64)
+    if layer.center:
+        y = y + np.asarray(layer.beta.numpy(), np.float64)
+    return y, False, f"{_where(layer)}: LayerNormalization divides by a square root, evaluated in float64"

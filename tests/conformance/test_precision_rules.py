@@ -86,6 +86,7 @@ def _examples():
         "GlobalAveragePooling1D": ((8, 2), lambda x: kl.GlobalAveragePooling1D(name=n)(x)),
         "GlobalMaxPooling2D": ((4, 4, 2), lambda x: kl.GlobalMaxPooling2D(name=n)(x)),
         "GlobalAveragePooling2D": ((4, 4, 2), lambda x: kl.GlobalAveragePooling2D(name=n)(x)),
+        "LayerNormalization": ((4, 6), lambda x: kl.LayerNormalization(name=n)(x)),
         "Embedding": ((6,), lambda x: kl.Embedding(INDEX_INPUTS["Embedding"], 3, name=n)(x)),
         "Dot": ((8,), lambda x: kl.Dot(axes=1, name=n)([qk.QDense(4, **conv_q, name="a")(x),
                                                         qk.QDense(4, **conv_q, name="b")(x)])),

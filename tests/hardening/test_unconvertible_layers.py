@@ -1,5 +1,6 @@
 """Every tf.keras.layers class that hls4ml 1.3 cannot convert, exported as a user would: exit 2 and one line naming
-the layer, its class and what to write instead; never a traceback (issue 13)."""
+the layer, its class and what to write instead; never a traceback (issue 13). And the converse: every non-recurrent
+tf.keras.layers class that hls4ml 1.3 converts has an edgenn conversion rule (or is unwrapped on load)."""
 
 import inspect
 
@@ -7,7 +8,7 @@ import numpy as np
 
 # abstract bases and wrappers that need another layer or a cell to be a model layer at all
 NOT_A_LAYER = {"Layer", "InputLayer", "InputSpec", "Wrapper", "RNN", "AbstractRNNCell", "StackedRNNCells",
-               "Bidirectional", "TimeDistributed", "Lambda", "TFOpLambda", "SlicingOpLambda", "DenseFeatures",
+               "Bidirectional", "Lambda", "TFOpLambda", "SlicingOpLambda", "DenseFeatures",
                "EinsumDense", "experimental"}
 SHAPES = ((8,), (6, 4), (4, 4, 2))
 # the arguments a user would give the layers that have no defaults
@@ -79,3 +80,20 @@ def test_every_unconvertible_keras_layer_is_refused_in_one_line(tmp_path):
         tried.append(name)
     # the classes that build with default arguments: preprocessing, noise, normalisation, pooling, reshaping...
     assert len(tried) >= 15, tried
+
+
+# recurrent layers: hls4ml's QKeras RNN path fails on this stack (hls4ml issue #1166), refused with that reason
+RECURRENT = {"SimpleRNN", "LSTM", "GRU", "Bidirectional"}
+UNWRAPPED_ON_LOAD = {"InputLayer", "TimeDistributed"}  # edgenn.flatten: the input, and per-step wrappers
+
+
+def test_every_non_recurrent_keras_layer_hls4ml_converts_has_an_edgenn_rule():
+    import tensorflow as tf
+    from hls4ml.converters import get_supported_keras_layers
+
+    from edgenn.exporters.precision_rules import MERGE_RULES, supported_layer_classes
+
+    keras_classes = {getattr(c, "__name__", "") for c in vars(tf.keras.layers).values() if inspect.isclass(c)}
+    converted_by_hls4ml = (set(get_supported_keras_layers()) & keras_classes) - RECURRENT
+    missing = converted_by_hls4ml - set(supported_layer_classes()) - set(MERGE_RULES) - UNWRAPPED_ON_LOAD
+    assert len(converted_by_hls4ml) >= 40 and not missing, sorted(missing)

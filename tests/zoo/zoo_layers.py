@@ -59,3 +59,20 @@ def time_distributed():
     h = tf.keras.layers.GlobalAveragePooling1D(name="pool")(h)
     return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h),
                           name="time_distributed")
+
+
+def layer_norm():
+    """A per-particle QDense, LayerNormalization over the features (transformer-style), pooled QDense head; inputs in
+    [-1, 1) so every row's variance stays below 1, the range of hls4ml's 1/sqrt table."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_relu
+
+    inp = tf.keras.Input((4, 6), name="particles")
+    h = QActivation(_q(8, 0), name="q_in")(inp)
+    h = tf.keras.layers.LayerNormalization(name="norm")(h)
+    h = QActivation(_q(8, 2), name="q_norm")(h)
+    h = tf.keras.layers.TimeDistributed(QDense(8, kernel_quantizer=_q(), bias_quantizer=_q()), name="fc")(h)
+    h = QActivation(quantized_relu(6, 2), name="relu")(h)
+    h = tf.keras.layers.GlobalAveragePooling1D(name="pool")(h)
+    return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h),
+                          name="layer_norm")

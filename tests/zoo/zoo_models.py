@@ -393,6 +393,8 @@ ZOO = [
              zoo_layers.embedding_tokens, (6,), index_range=12),
     ZooModel("time_distributed", "TimeDistributed(QDense) per particle, GlobalAveragePooling1D head",
              zoo_layers.time_distributed, (8, 3)),
+    ZooModel("layer_norm", "LayerNormalization over particle features (table-based in hls4ml: measured)",
+             zoo_layers.layer_norm, (4, 6)),
     ZooModel("crop_upsample", "Cropping2D + nearest UpSampling2D before a QConv2D", _crop_upsample, (6, 6, 1)),
     ZooModel("global_pool_1d", "per-particle QConv1D + GlobalAveragePooling1D (Deep Sets style)", _global_pool_1d,
              (8, 3)),
