@@ -23,7 +23,7 @@ import numpy as np
 
 from edgenn.estimates.layer_models import layer_model, register_layer_model
 from edgenn.estimates.resources import DesignSpec, Estimate, LayerSpec, ResourceReport
-from edgenn.estimates.streams import fifo_estimate
+from edgenn.estimates.streams import fifo_estimate, loop_control_estimate
 
 DSP_MIN_WEIGHT_WIDTH = 9
 # A constant product goes to a DSP when the constant has >= 3 non-zero CSD digits (2+ adders) and the input is wide:
@@ -67,6 +67,8 @@ class ModelConstants:
     io_type: str = "io_parallel"          # the design's io type, set by estimate()
     fifo_lut_per_bit_vitis: float = 0.55  # io_stream FIFOs (edgenn.estimates.streams)
     fifo_lut_per_bit_vivado: float = 1.7
+    stream_loop_control_lut: float = 1134.0     # io_stream loop control per looping process (streams.py)
+    stream_elementwise_control_lut: float = 255.0
 
 
 DEFAULT_CONSTANTS = ModelConstants()
@@ -424,8 +426,8 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         constants = replace(constants, dsp_port_a_bits=25)
     constants = replace(constants, tool=design.tool, io_type=design.io_type)
     per_layer = tuple(estimate_layer(layer, design.clock_period_ns, constants) for layer in design.layers)
-    fifos = fifo_estimate(design, constants)
-    per_layer += (fifos,) if fifos is not None else ()
+    extra = (fifo_estimate(design, constants), loop_control_estimate(design, constants))
+    per_layer += tuple(e for e in extra if e is not None)
     unmodelled = [e.name for e in per_layer if e.notes and e.notes[0].startswith("not modelled")]
     total = Estimate.build(
         "total",
