@@ -24,6 +24,25 @@ def tiny_jets(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_zero_bias(tmp_path_factory) -> Path:
+    """Directory holding events.h5 of the zero_bias stream with its calorimeter-region images, made by the real
+    `edgenn data generate events` command: minimum bias 300 and LQ -> b tau 80, no pileup (the per-shard pileup pool
+    of 1,000 minimum-bias events would cost minutes on a loaded 2-core machine; tests/datasets/test_calo_regions.py
+    overlays pileup on a shard of its own). About 17 s of CPU, once per session."""
+    from typer.testing import CliRunner
+
+    from edgenn.cli.app import app
+
+    base = tmp_path_factory.mktemp("tiny_zero_bias")
+    args = ["--no-progress", "data", "generate", "events", "--out", str(base / "events"), "--workers", "2",
+            "--stream", "zero_bias", "--events-per-shard", "300", "--cache-dir", str(base / "cache"),
+            "--events-per-process", "80", "--events", "minbias=300", "--process", "minbias", "--process", "lq_btau"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, f"edgenn data generate events failed (exit {res.exit_code}):\n{res.output}"
+    return base / "events"
+
+
+@pytest.fixture(scope="session")
 def tiny_events(tmp_path_factory) -> Path:
     """Directory holding events.h5, made by the real `edgenn data generate events` command (so the tiny anomaly chains
     run from it to `edgenn check`): W->lnu 2000, Z->ll 300 (about their cross-section ratio, so the SM mixture keeps

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from edgenn.errors import InvalidInputError
 
-InputKind = Literal["features", "constituents", "images", "events"]
+InputKind = Literal["features", "constituents", "images", "events", "regions"]  # regions: calorimeter-region images of events
 # What the model is trained to do: the name of a registered task (edgenn.task_protocol; "classify", "anomaly").
 Task = str
 # How an anomaly family is trained: reconstruct its inputs, the VAE objective, or regress its teacher's score.

@@ -11,7 +11,8 @@ The background used for training is the SM *mixture*: each process in proportion
 relative to its share.
 
 File layout (``save_events``/``load_events``): datasets ``objects`` (N, 19, 3) float32, ``process`` (N,) int8,
-``weights`` (N,) float64, gzip-compressed; root attributes ``format`` = "edgenn.events", ``schema_version``,
+``weights`` (N,) float64 and, from streams with calorimeter-region images, ``regions`` (N, 18, 14) float32, all
+gzip-compressed; root attributes ``format`` = "edgenn.events", ``schema_version``,
 ``process_names``, ``background_names``, ``object_features`` (JSON lists) and ``meta`` (JSON).
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import edgenn.filenames as filenames
+from edgenn.datasets.calo_regions import REGION_SHAPE
 from edgenn.datasets.events_pythia import NUM_OBJECTS, OBJECT_FEATURES
 from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import atomic_path
@@ -52,9 +54,13 @@ class EventData:
     background_names: tuple[str, ...]
     weights: np.ndarray
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # (N, 18, 14) float32 calorimeter-region ET (``calo_regions``), written by streams that declare it; else None
+    regions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if self.regions is not None:
+            set_(self, "regions", np.ascontiguousarray(self.regions, dtype=np.float32))
         set_(self, "objects", np.ascontiguousarray(self.objects, dtype=np.float32))
         set_(self, "process", np.ascontiguousarray(self.process, dtype=np.int64))
         set_(self, "weights", np.ascontiguousarray(self.weights, dtype=np.float64))
@@ -74,6 +80,18 @@ class EventData:
     def features(self) -> np.ndarray:
         """(N, 57) float32: the objects flattened row by row (MET pT, eta, phi, e1 pT, ...), as ADC2021 models take."""
         return self.objects.reshape(self.num_events, -1)
+
+    def region_images(self) -> np.ndarray:
+        """(N, 18, 14, 1) float32 region ET images (GeV), channels last as Conv2D takes them.
+
+        Raises InvalidInputError when the dataset was written by a stream without region images."""
+        if self.regions is None:
+            stream = self.meta.get("stream", "an older edgenn")
+            raise InvalidInputError(
+                f"{self._where()}: no calorimeter-region images in this dataset (stream {stream!r} does not write "
+                "them).", fix="generate events with a stream that does: `edgenn data generate events --stream "
+                              "zero_bias --pileup-mu 20 --out <dir>`.")
+        return self.regions[..., None]
 
     def indices(self, name: str) -> np.ndarray:
         """Row indices of one process; an unknown name is an error listing the known ones."""
@@ -126,7 +144,8 @@ class EventData:
     def subset(self, indices: np.ndarray | Sequence[int]) -> EventData:
         idx = np.asarray(indices)
         return dataclasses.replace(self, objects=self.objects[idx], process=self.process[idx],
-                                   weights=self.weights[idx], meta=dict(self.meta))
+                                   weights=self.weights[idx], meta=dict(self.meta),
+                                   regions=None if self.regions is None else self.regions[idx])
 
     def counts(self) -> dict[str, int]:
         n = np.bincount(self.process, minlength=len(self.process_names))
@@ -152,6 +171,12 @@ def _validate(data: EventData) -> None:
     unknown = [b for b in data.background_names if b not in data.process_names]
     if unknown:
         problems.append(f"background_names {unknown} are not in process_names {list(data.process_names)}")
+    r = data.regions
+    if r is not None and (r.ndim != 3 or r.shape[1:] != REGION_SHAPE or (o.ndim and r.shape[0] != o.shape[0])):
+        problems.append(f"regions must have shape (N, {REGION_SHAPE[0]}, {REGION_SHAPE[1]}) with N = {o.shape[0]} "
+                        f"(phi x eta calorimeter regions), got {r.shape}")
+    elif r is not None and not np.isfinite(r).all():
+        problems.append("regions contain NaN or Inf")
     if problems:
         raise InvalidInputError(f"{where}: " + "; ".join(problems) + ".",
                                 fix=f"regenerate the file with `{_MAKE_COMMAND}`.")
@@ -179,6 +204,8 @@ def save_events(path: Path, data: EventData) -> Path:
         h5.create_dataset("objects", data=data.objects, chunks=(chunk, *data.objects.shape[1:]), **opts)
         h5.create_dataset("process", data=data.process.astype(np.int8), chunks=(chunk,), **opts)
         h5.create_dataset("weights", data=data.weights, chunks=(chunk,), **opts)
+        if data.regions is not None:
+            h5.create_dataset("regions", data=data.regions, chunks=(chunk, *REGION_SHAPE), **opts)
         h5.attrs["format"] = FORMAT_NAME
         h5.attrs["schema_version"] = SCHEMA_VERSION
         h5.attrs["process_names"] = json.dumps(list(data.process_names))
@@ -217,8 +244,9 @@ def load_events(path: Path) -> EventData:
             names = {k: tuple(json.loads(h5.attrs[k])) for k in ("process_names", "background_names")}
             meta = json.loads(h5.attrs["meta"])
             objects, process, weights = h5["objects"][()], h5["process"][()], h5["weights"][()]
+            regions = h5["regions"][()] if "regions" in h5 else None
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInputError(f"{path}: corrupt event file ({exc}).",
                                     fix=f"regenerate it with `{_MAKE_COMMAND}`.") from exc
     meta["source"] = str(path)
-    return EventData(objects=objects, process=process, weights=weights, meta=meta, **names)
+    return EventData(objects=objects, process=process, weights=weights, meta=meta, regions=regions, **names)

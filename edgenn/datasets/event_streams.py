@@ -8,7 +8,10 @@ leptons, jets that do not double-count them, a resolution-smeared MET and object
 heavy-flavour decays, so it is generated in p-hat-T slices, each a process of its own with its own cross-section
 and filter efficiency: the slices are weighted (sigma x efficiency / events kept) and the manifest reports the
 effective number of background events. ``ht_legacy`` is edgenn's first stream (lepton OR jet-HT > 350 GeV,
-generator-level objects, no isolation), kept under its own name.
+generator-level objects, no isolation), kept under its own name. ``zero_bias`` is CICADA's training stream: every
+bunch crossing kept (a random trigger, no preselection), a soft-QCD non-diffractive interaction plus the pileup
+overlay (``--pileup-mu``), the ADC2021 signals unfiltered beside it, objects reconstructed as in ``adc2021`` and the
+18 x 14 calorimeter-region image of each event written with them (``calo_regions``).
 
 docs/event_streams.md describes each choice and its source.
 """
@@ -37,6 +40,22 @@ def _qcd_slice(processes: tuple[str, ...], low: float, high: float | None) -> tu
     return (*processes, f"PhaseSpace:pTHatMin = {low!r}", *upper)
 
 
+# ADC2021's four signals (Govorkova et al., arXiv:2107.02157), shared by the adc2021 and zero_bias streams.
+ADC2021_SIGNALS: dict[str, tuple[str, ...]] = {
+    # A: a neutral scalar of 50 GeV decaying to two off-shell Z, each to e+e- or mu+mu-.
+    "ato4l": ("Higgs:useBSM = on", "HiggsBSM:gg2H2 = on", "35:m0 = 50.", "35:onMode = off",
+              "35:onIfMatch = 23 23", "23:onMode = off", "23:onIfAny = 11 13"),
+    # LQ of 80 GeV -> b tau. Pythia's LQ has charge -1/3 (it couples to u e); -4/3 makes b tau- conserve
+    # charge. Pair production is pure QCD, so the charge changes only the decay.
+    "lq_btau": ("LeptoQuark:gg2LQLQbar = on", "LeptoQuark:qqbar2LQLQbar = on", "42:m0 = 80.",
+                "42:chargeType = -4", "42:oneChannel = 1 1.0 0 5 15"),
+    "h0_tautau": ("Higgs:useBSM = on", "HiggsBSM:gg2H2 = on", "35:m0 = 60.", "35:onMode = off",
+                  "35:onIfMatch = 15 -15"),
+    "hplus_taunu": ("Higgs:useBSM = on", "HiggsBSM:ffbar2H+- = on", "37:m0 = 60.", "37:onMode = off",
+                    "37:onIfMatch = 15 16"),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class EventStream:
     """One stream. ``background`` and ``signals`` map process names to Pythia settings.
@@ -55,6 +74,8 @@ class EventStream:
     qcd_pt_hat_min: bool
     sources: tuple[str, ...]
     max_shards: dict[str, int] = dataclasses.field(default_factory=dict)  # default shard caps per process
+    preselected: bool = True  # False: a random (zero-bias) trigger, every generated event is kept
+    calo_regions: bool = False  # write each event's calorimeter-region image (``calo_regions``) beside its objects
 
     @property
     def processes(self) -> dict[str, tuple[str, ...]]:
@@ -79,19 +100,7 @@ EVENT_STREAMS: dict[str, EventStream] = {
                     # from, and hard bb / cc are ~1 % of the inclusive cross-section.
                     "qcd_bb_pt20": _qcd_slice(("HardQCD:hardbbbar = on",), 20.0, None),
                     "qcd_cc_pt20": _qcd_slice(("HardQCD:hardccbar = on",), 20.0, None)},
-        signals={
-            # A: a neutral scalar of 50 GeV decaying to two off-shell Z, each to e+e- or mu+mu-.
-            "ato4l": ("Higgs:useBSM = on", "HiggsBSM:gg2H2 = on", "35:m0 = 50.", "35:onMode = off",
-                      "35:onIfMatch = 23 23", "23:onMode = off", "23:onIfAny = 11 13"),
-            # LQ of 80 GeV -> b tau. Pythia's LQ has charge -1/3 (it couples to u e); -4/3 makes b tau- conserve
-            # charge. Pair production is pure QCD, so the charge changes only the decay.
-            "lq_btau": ("LeptoQuark:gg2LQLQbar = on", "LeptoQuark:qqbar2LQLQbar = on", "42:m0 = 80.",
-                        "42:chargeType = -4", "42:oneChannel = 1 1.0 0 5 15"),
-            "h0_tautau": ("Higgs:useBSM = on", "HiggsBSM:gg2H2 = on", "35:m0 = 60.", "35:onMode = off",
-                          "35:onIfMatch = 15 -15"),
-            "hplus_taunu": ("Higgs:useBSM = on", "HiggsBSM:ffbar2H+- = on", "37:m0 = 60.", "37:onMode = off",
-                            "37:onIfMatch = 15 16"),
-        },
+        signals=ADC2021_SIGNALS,
         reconstructed=True, ht_path=False, qcd_pt_hat_min=False,
         # QCD passes the isolated-lepton filter at ~1e-5: by default each slice stops after 4 shards (its efficiency
         # is then an upper bound); --max-shards-per-process or --events asks for real QCD statistics.
@@ -114,6 +123,18 @@ EVENT_STREAMS: dict[str, EventStream] = {
                              "35:onIfMatch = 23 23", "23:onMode = off", "23:onIfAny = 11 13")},
         reconstructed=False, ht_path=True, qcd_pt_hat_min=True,
         sources=("docs/event_streams.md (edgenn's own choices)",)),
+    "zero_bias": EventStream(
+        name="zero_bias",
+        summary="CICADA's training stream: every crossing kept (random trigger), a soft-QCD non-diffractive "
+                "interaction + pileup (--pileup-mu), 18 x 14 calorimeter-region images, ADC2021's signals unfiltered",
+        # Non-diffractive only for the interaction that makes the crossing: the pileup pool (``pileup``) already
+        # draws all inelastic processes, diffraction included, so a crossing is one non-diffractive interaction plus
+        # Poisson(mu) inelastic ones; diffractive events leave almost nothing in |eta| < 3 (docs/cicada.md).
+        background={"minbias": ("SoftQCD:nonDiffractive = on",)},
+        signals=ADC2021_SIGNALS,
+        reconstructed=True, ht_path=False, qcd_pt_hat_min=False, preselected=False, calo_regions=True,
+        sources=("CMS CICADA (calorimeter-image anomaly detection trained on zero-bias data), docs/cicada.md",
+                 "arXiv:2107.02157 (ADC2021 signals)")),
 }
 DEFAULT_EVENT_STREAM = "adc2021"
 # Seeds are laid out per stream-local process index; this many slots per stream keeps every seed unique.

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edgenn._version import __version__
 from edgenn.datasets.cache import ShardCache, cache_key, default_cache_dir
+from edgenn.datasets.calo_regions import REGION_SHAPE
 from edgenn.datasets.event_data import DATASET_FILE, EventData, save_events
 from edgenn.datasets.event_streams import (
     ADC2021_COMPOSITION_PERCENT,
@@ -131,6 +132,8 @@ def shard_cache_key(spec: EventShardSpec, versions: dict[str, str]) -> str:
 def _run_event_shard(spec: EventShardSpec, cache_dir: str, key: str) -> tuple[dict[str, np.ndarray], dict]:
     result = generate_event_shard(spec)
     arrays = {"objects": result.objects}
+    if result.regions is not None:
+        arrays["regions"] = result.regions
     meta = {"spec": dataclasses.asdict(spec), "num_events": result.num_events, "sigma_gen_pb": result.sigma_gen_pb,
             "sigma_err_pb": result.sigma_err_pb, "seconds": result.seconds}
     ShardCache(Path(cache_dir)).put(key, arrays, meta)
@@ -189,7 +192,7 @@ def generate_events(config: EventGenConfig, out_dir: Path, *, progress: bool = T
 
 
 def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str, str]) -> EventData:
-    objects, process, weights = [], [], []
+    objects, process, weights, regions = [], [], [], []
     info: dict[str, Any] = {}
     stream = event_stream(config.stream)
     for code, name in enumerate(config.processes):
@@ -209,6 +212,9 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
         obj = (np.concatenate([state.shards[i][0]["objects"] for i in range(num_shards)])[:kept] if kept
                else np.zeros((0, 19, 3), np.float32))
         objects.append(obj)
+        if stream.calo_regions:
+            regions.append(np.concatenate([state.shards[i][0]["regions"] for i in range(num_shards)])[:kept] if kept
+                           else np.zeros((0, *REGION_SHAPE), np.float32))
         process.append(np.full(kept, code, dtype=np.int64))
         weights.append(np.full(kept, sigma * efficiency / kept if kept else 0.0))
         info[name] = {
@@ -229,11 +235,19 @@ def _assemble(config: EventGenConfig, states: dict[str, Any], versions: dict[str
     meta = {"generator": GENERATOR_VERSION, "config": config.model_dump(mode="json", exclude={"workers"}),
             "versions": {**versions, "edgenn": __version__}, "processes": info,
             "stream": config.stream,
-            "preselection": (f"e/mu pT > {config.lepton_pt_min} GeV or jet HT > {config.ht_min} GeV" if stream.ht_path
-                             else f"isolated e/mu pT > {config.lepton_pt_min} GeV")}
+            "preselection": _preselection(config, stream)}
     return EventData(objects=all_objects[order], process=np.concatenate(process)[order],
                      weights=np.concatenate(weights)[order], process_names=config.processes,
-                     background_names=background, meta=meta)
+                     background_names=background, meta=meta,
+                     regions=np.concatenate(regions)[order] if stream.calo_regions else None)
+
+
+def _preselection(config: EventGenConfig, stream) -> str:  # noqa: ANN001 - an event_streams.EventStream
+    if not stream.preselected:
+        return "none (zero bias: every generated event kept)"
+    if stream.ht_path:
+        return f"e/mu pT > {config.lepton_pt_min} GeV or jet HT > {config.ht_min} GeV"
+    return f"isolated e/mu pT > {config.lepton_pt_min} GeV"
 
 
 def background_summary(data: EventData) -> dict[str, Any]:

@@ -22,7 +22,8 @@ Pileup (``pileup_mu`` > 0): a Poisson number of minimum-bias interactions from a
 event before its objects are built (``pileup``), so it reaches isolation, jets and MET.
 
 Preselection: an electron or muon with pT > lepton_pt_min (23 GeV: the ADC2021 filter); the ht_legacy stream also
-accepts jet HT > ht_min (350 GeV), which is what let its QCD in with a measurable efficiency.
+accepts jet HT > ht_min (350 GeV), which is what let its QCD in with a measurable efficiency; the zero_bias stream
+keeps every event (a random trigger) and also writes each event's calorimeter-region image (``calo_regions``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import time
 
 import numpy as np
 
+from edgenn.datasets.calo_regions import region_images
 from edgenn.datasets.event_streams import DEFAULT_EVENT_STREAM, event_stream
 from edgenn.datasets.event_layout import (  # noqa: F401 - the layout names are re-exported for existing callers
     ELECTRON_ETA_MAX,
@@ -101,6 +103,7 @@ class EventShardResult:
     sigma_gen_pb: float  # Pythia's estimate of the generated cross-section after this shard's events
     sigma_err_pb: float
     seconds: float
+    regions: np.ndarray | None = None  # (n_selected, 18, 14) float32 region ET, for streams with calo_regions
 
 
 def generate_event_shard(spec: EventShardSpec) -> EventShardResult:
@@ -119,20 +122,36 @@ def _generate(spec: EventShardSpec) -> EventShardResult:
     info = pythia.infoPython()
     sigma_pb, sigma_err_pb = float(info.sigmaGen()) * 1e9, float(info.sigmaErr()) * 1e9  # Pythia reports mb
     prt = events.prt
+    stream = event_stream(spec.stream)
+    regions = None
     if spec.pileup_mu > 0:
         pool, _ = make_pythia(minimum_bias_settings(pool_seed(spec.pythia_seed, PYTHIA_SEED_MAX)))
-        pool_prt = charged_hadron_subtracted(final_state(pool.nextBatch(spec.pileup_pool_events).prt),
-                                             pool.particleData.charge)
-        # Its own stream: the reconstruction's random numbers below stay those of the shard without pileup.
-        prt, _ = overlay(final_state(prt), pool_prt, spec.pileup_mu, np.random.default_rng((spec.pythia_seed, 1)))
-    stream = event_stream(spec.stream)
+        pool_all = final_state(pool.nextBatch(spec.pileup_pool_events).prt)
+        pool_prt = charged_hadron_subtracted(pool_all, pool.particleData.charge)
+        # Its own stream: the reconstruction's random numbers below stay those of the shard without pileup. The
+        # subtraction removes particles, never pool events, so the same seed overlays the same interactions on the
+        # calorimeter image, which sees all of their energy (``calo_regions``).
+        if stream.calo_regions:
+            merged, _ = overlay(final_state(prt), pool_all, spec.pileup_mu, _overlay_rng(spec))
+            regions = region_images(merged)
+        prt, _ = overlay(final_state(prt), pool_prt, spec.pileup_mu, _overlay_rng(spec))
+    elif stream.calo_regions:
+        regions = region_images(prt)
     if stream.reconstructed:
         objects = reco_objects(prt, np.random.default_rng(spec.pythia_seed))
     else:
         objects = truth_objects(prt)
-    keep = preselect(objects, lepton_pt_min=spec.lepton_pt_min, ht_min=spec.ht_min if stream.ht_path else None)
+    if stream.preselected:
+        keep = preselect(objects, lepton_pt_min=spec.lepton_pt_min, ht_min=spec.ht_min if stream.ht_path else None)
+    else:  # a random trigger: every crossing is recorded
+        keep = np.ones(len(objects), bool)
     return EventShardResult(spec=spec, objects=objects[keep], num_events=len(events), sigma_gen_pb=sigma_pb,
-                            sigma_err_pb=sigma_err_pb, seconds=time.perf_counter() - start)
+                            sigma_err_pb=sigma_err_pb, seconds=time.perf_counter() - start,
+                            regions=None if regions is None else regions[keep])
+
+
+def _overlay_rng(spec: EventShardSpec) -> np.random.Generator:
+    return np.random.default_rng((spec.pythia_seed, 1))
 
 
 def truth_objects(prt) -> np.ndarray:  # noqa: ANN001 - awkward particle record array from Pythia.nextBatch

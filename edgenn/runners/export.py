@@ -293,7 +293,7 @@ def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSo
     if len(x) < top_up:
         rng = np.random.default_rng(stage_seed(recipe.seed, "export-random-events"))
         lo, hi = data.x_train.min(axis=0), data.x_train.max(axis=0)
-        extra = rng.uniform(lo, hi, size=(top_up - len(x), x.shape[1])).astype(np.float32)
+        extra = rng.uniform(lo, hi, size=(top_up - len(x), *x.shape[1:])).astype(np.float32)
         notes.append(f"validation inputs: {len(x)} held-out test events + {len(extra)} random events uniform per "
                      "feature in the training range (AUC and efficiency from the test events only)")
         x = np.concatenate([x, extra])

@@ -23,9 +23,9 @@ def anomaly_score(score: str, output: np.ndarray, x: np.ndarray) -> np.ndarray:
     on the host (see models/ae.yml); the VAE and the student output their score themselves."""
     output = np.asarray(output, dtype=np.float64).reshape(len(output), -1)
     if score == "reconstruction":
-        from edgenn.training.anomaly_mask import masked_error
+        from edgenn.training.anomaly_mask import reconstruction_error
 
-        return masked_error(x, output, np.float64)  # absent objects masked, as in training
+        return reconstruction_error(x, output, np.float64)  # absent objects masked (images: none), as in training
     return output[:, 0]
 
 

@@ -52,7 +52,7 @@ class AnomalyTask:
         from edgenn.seeding import stage_seed
         from edgenn.training.anomaly import (distillation_inputs, fit_plain, fit_vae, reconstruction_error,
                                              student_target)
-        from edgenn.training.anomaly_mask import masked_mse_tf
+        from edgenn.training.anomaly_mask import reconstruction_loss_tf
 
         t0 = time.perf_counter()
         params = family_params(recipe)
@@ -67,7 +67,7 @@ class AnomalyTask:
             history = fit_plain(model, x_tr, y_tr, data.x_val, y_va, recipe, progress)
         elif family.objective == "reconstruct":
             history = fit_plain(model, data.x_train, data.x_train, data.x_val, data.x_val, recipe, progress,
-                                loss=masked_mse_tf)
+                                loss=reconstruction_loss_tf)
         else:
             raise InvalidInputError(f"model family {family.name!r}: objective {family.objective!r} is not an anomaly "
                                     "objective.", fix="register the family with objective reconstruct, vae or "
@@ -120,14 +120,14 @@ class AnomalyTask:
 
     def compression_data(self, recipe, family, model, data, teacher):
         from edgenn.compression.anomaly import regression_targets
-        from edgenn.training.anomaly import feature_names
         from edgenn.training.inputs import PreparedData, Split
 
         plan, x_train, y_train, y_val = regression_targets(recipe, family, model, data.x_train, data.x_val,
                                                            teacher.load_model() if teacher else None)
         # the passes read inputs and regression targets from PreparedData; the test split carries process codes
         prepared = PreparedData(Split(x_train, y_train), Split(data.x_val, y_val),
-                                Split(data.x_test, data.test_process), (), feature_names(), data.standardizer,
+                                Split(data.x_test, data.test_process), (), data.standardizer.feature_names,
+                                data.standardizer,
                                 data.source)
         return plan, prepared
 

@@ -5,7 +5,9 @@ Data: the events of ``data.path`` are split per process (train/val/test, seeded)
 efficiency) and never sees a label or a signal. Evaluation uses the test rows: the background mixture and every
 signal listed in ``data.signals`` (default: all signals in the dataset). Inputs are the 57 object features,
 standardised per object type and feature (pooled over slots, absent objects kept at zero; pT scaled but not
-centred) with statistics of the training background (saved as ``standardizer.json``).
+centred) with statistics of the training background (saved as ``standardizer.json``); a family of input kind
+``regions`` reads the dataset's calorimeter-region images instead, (N, 18, 14, 1), scaled by one RMS
+(``region_standardizer``).
 
 Losses: reconstruction = MSE over the objects present (``anomaly_mask``: zero-padded slots are masked, as in the
 ADC2021 tutorial); VAE = the same masked MSE + beta * KL, with the reparametrisation noise fed as an input so the
@@ -81,8 +83,12 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None,
     if unknown:
         raise InvalidInputError(f"data.signals: unknown signal(s) {unknown}; {path} has "
                                 f"{', '.join(data.signal_names) or 'no signals'}.", fix="use names from that list.")
-    x_all = data.features()
-    check_inputs(x_all, str(path))
+    from edgenn.architectures.registry import get_family
+
+    regions = get_family(recipe.model.family).input_kind == "regions"
+    x_all = data.region_images() if regions else data.features()  # region images: an error naming the fix if absent
+    if not regions:
+        check_inputs(x_all, str(path))
     if split is None:
         split = stratified_split(data.process, spec.val_fraction, spec.test_fraction, stage_seed(recipe.seed, "split"))
     else:
@@ -96,7 +102,9 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None,
     sig_codes = [data.process_names.index(s) for s in signals]
     te_s = i_te[np.isin(data.process[i_te], sig_codes)]
     test = np.r_[te_b, te_s]
-    if standardizer is None:
+    if standardizer is None and regions:
+        standardizer = region_standardizer(x_all[tr])
+    elif standardizer is None:
         from edgenn.datasets.events_pythia import OBJECT_FEATURES, OBJECT_TYPES
 
         # pT is scaled but not centred, so "no object" (0) stays below every real object; measured on the 185k-event
@@ -108,11 +116,21 @@ def prepare_events(recipe: Recipe, *, standardizer: Standardizer | None = None,
                        data.process_names, data.background_names, signals, standardizer, path, split)
 
 
-def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
-    """The autoencoder's anomaly score: squared error over the inputs present (absent objects masked)."""
-    from edgenn.training.anomaly_mask import masked_error
+def region_standardizer(x_train: np.ndarray) -> Standardizer:
+    """Region images divided by one scale, the RMS region ET of the training background, and not centred: an empty
+    region stays exactly 0 and every region keeps the same energy scale (the CMS region sums share one ET LSB)."""
+    from edgenn.datasets.calo_regions import REGION_FEATURE
 
-    return masked_error(x, model.predict(x, batch_size=4096, verbose=0))
+    rms = float(np.sqrt(np.mean(np.square(x_train, dtype=np.float64)))) if x_train.size else 1.0
+    return Standardizer((REGION_FEATURE,), np.zeros(1), np.array([rms if rms > 0 else 1.0]))
+
+
+def reconstruction_error(model, x: np.ndarray) -> np.ndarray:
+    """The autoencoder's anomaly score: squared error over the inputs present (absent objects masked; every region
+    of a calorimeter image counts, ``anomaly_mask.reconstruction_error``)."""
+    from edgenn.training.anomaly_mask import reconstruction_error as error
+
+    return error(x, model.predict(x, batch_size=4096, verbose=0))
 
 
 def log_error(errors: np.ndarray) -> np.ndarray:
@@ -137,8 +155,10 @@ def distillation_inputs(x: np.ndarray, copies: float, seed: int) -> np.ndarray:
         return x
     rng = np.random.default_rng(seed)
     rows = x[rng.integers(0, len(x), n)]
-    width = np.exp(rng.uniform(np.log(0.1), np.log(5.0), (n, 1)))
+    width = np.exp(rng.uniform(np.log(0.1), np.log(5.0), (n,) + (1,) * (x.ndim - 1)))
     noisy = (rows + width * rng.standard_normal(rows.shape)).astype(np.float32)
+    if x.ndim > 2:  # calorimeter regions: energy is never negative, and a real image has no negative region
+        noisy = np.maximum(noisy, 0.0)
     return np.concatenate([x, noisy])
 
 

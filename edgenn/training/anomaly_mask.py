@@ -9,6 +9,10 @@ present inputs), as in the tutorial: the score is the summed error of the object
 
 Noisy distillation copies have no exact zeros, so for them every slot counts: on purpose (an object appearing in
 an empty slot is what many signals look like).
+
+Images (calorimeter regions, (N, H, W, C)) have no absent objects: a region without energy is a measured zero, so
+their error is the plain mean over every pixel, as CICADA's teacher uses. ``reconstruction_error`` and
+``reconstruction_loss_tf`` choose by the input's rank: flat object rows are masked, images are not.
 """
 
 from __future__ import annotations
@@ -36,3 +40,20 @@ def masked_mse_tf(x, recon):
 
     mask = tf.cast(tf.not_equal(x, 0.0), recon.dtype)
     return tf.reduce_mean(tf.square(mask * recon - x), axis=1)
+
+
+def reconstruction_error(x: np.ndarray, recon: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """Per-event error: ``masked_error`` of flat object rows (N, F), the plain mean squared error of images."""
+    if np.ndim(x) <= 2:
+        return masked_error(x, recon, dtype)
+    x = np.asarray(x, dtype).reshape(len(x), -1)
+    return np.mean((np.asarray(recon, dtype).reshape(len(x), -1) - x) ** 2, axis=1)
+
+
+def reconstruction_loss_tf(x, recon):
+    """``reconstruction_error`` as a TensorFlow expression (per event): the autoencoder training loss."""
+    import tensorflow as tf
+
+    if x.shape.rank is not None and x.shape.rank <= 2:
+        return masked_mse_tf(x, recon)
+    return tf.reduce_mean(tf.square(recon - x), axis=list(range(1, x.shape.rank)))

@@ -45,8 +45,12 @@ def tiny_recipe(path: Path, dataset: Path, out: Path, **extra) -> Path:
     return out
 
 
-def dataset_for(task, tiny_jets: Path, tiny_events: Path) -> Path:
-    return {"jets": tiny_jets, "events": tiny_events}[task.data_kind]
+def dataset_for(task, family, tiny_jets: Path, fixture) -> Path:
+    """The tiny dataset of the task's data kind; region-image families read the zero-bias events. ``fixture``:
+    ``request.getfixturevalue``, so that only the event fixture a family needs is generated."""
+    if task.data_kind == "jets":
+        return tiny_jets
+    return fixture("tiny_zero_bias" if family.input_kind == "regions" else "tiny_events")
 
 
 def first_recipe(family: str) -> Path:
@@ -78,7 +82,7 @@ def test_family_declares_a_consistent_task_recipe_and_budget(name):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
-def test_family_builds_on_its_input_kind(name, tiny_jets, tiny_events, tmp_path):
+def test_family_builds_on_its_input_kind(name, tiny_jets, request, tmp_path):
     import tensorflow as tf
 
     from edgenn.architectures.extra_inputs import feed
@@ -87,7 +91,7 @@ def test_family_builds_on_its_input_kind(name, tiny_jets, tiny_events, tmp_path)
     family = get_family(name)
     task = get_task(family.task)
     extra = {"anomaly": {"teacher": str(tmp_path / "teacher")}} if family.teacher else {}
-    recipe = load(tiny_recipe(first_recipe(name), dataset_for(task, tiny_jets, tiny_events),
+    recipe = load(tiny_recipe(first_recipe(name), dataset_for(task, family, tiny_jets, request.getfixturevalue),
                               tmp_path / "recipe.yml", **extra))
     data = task.prepare(recipe, family)
     params = family_params(recipe)
@@ -136,12 +140,12 @@ def train_family(name: str, dataset: Path, tmp: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FAMILIES)
-def test_family_runs_the_whole_path_bit_exact(name, tiny_jets, tiny_events, tmp_path):
+def test_family_runs_the_whole_path_bit_exact(name, tiny_jets, request, tmp_path):
     family = families()[name]
     task = get_task(family.task)
     if family.compress_refusal is not None:
         pytest.skip(f"{name}: {family.compress_refusal[0]}")
-    run_dir = train_family(name, dataset_for(task, tiny_jets, tiny_events), tmp_path)
+    run_dir = train_family(name, dataset_for(task, family, tiny_jets, request.getfixturevalue), tmp_path)
     fw = tmp_path / "firmware" / name
     run(["export", run_dir, "--target", "onnx", "--out", fw / "onnx"])
     run(["export", run_dir, "--target", "fpga", "--out", fw / "fpga"])
