@@ -7,7 +7,8 @@ it, while the float model's own figures are reported beside it as the cost of qu
 
 What is quantized, and how (widths from profiling ``x``, the validation inputs, or given):
 
-* the input: a ``QActivation(quantized_bits(bits, I))`` first, ``I`` the integer bits that hold max |x|;
+* each input: a ``QActivation(quantized_bits(bits, I))`` first, ``I`` the integer bits that hold max |x| of that
+  input's ``--data`` array (a model with several inputs gets one per input);
 * Dense / Conv2D: ``QDense`` / ``QConv2D`` with ``quantized_bits(bits, I, alpha=1)`` kernel and bias, ``I`` from
   the largest weight; a BatchNormalization directly after one is folded into its kernel and bias first (in float,
   so the quantized layer computes the folded affine map and no BatchNorm is left to round);
@@ -60,27 +61,35 @@ def integer_bits(abs_max: float) -> int:
     return max(0, math.ceil(math.log2(abs_max))) if abs_max > 0 else 0
 
 
-def quantize_float_model(model: Any, x: np.ndarray, *, bits: int = DEFAULT_BITS) -> tuple[Any, PtqRecord]:
-    """The QKeras version of the float ``model`` (one input, single-output functional graph) and what was done."""
+def quantize_float_model(model: Any, x: np.ndarray | list[np.ndarray], *,
+                         bits: int = DEFAULT_BITS) -> tuple[Any, PtqRecord]:
+    """The QKeras version of the float functional ``model`` and what was done. ``x`` is one array, or one per model
+    input in input order (each input gets its own quantizer, ``ptq_input`` for one input, ``ptq_<input>`` for
+    several, its integer bits from that input's range)."""
     import tensorflow as tf
     from qkeras import QActivation, quantized_bits
 
     if not isinstance(bits, int) or not 2 <= bits <= MAX_BITS:
         raise InvalidInputError(f"--ptq-bits: must be an integer in 2..{MAX_BITS} (got {bits!r}).",
                                 fix="use 8 (the usual choice) or more bits for a smaller accuracy cost.")
-    if len(model.inputs) != 1:
-        raise InvalidInputError(f"--ptq: model '{model.name}' has {len(model.inputs)} inputs; post-training "
-                                "quantization handles single-input models.", fix="quantize the model with QKeras.")
+    arrays = list(x) if isinstance(x, (list, tuple)) else [x]
+    if len(arrays) != len(model.inputs):
+        raise InvalidInputError(f"--ptq: model '{model.name}' has {len(model.inputs)} inputs but {len(arrays)} "
+                                "input array(s) were given.", fix="give --data one array per model input.")
     if any(type(layer).__module__.startswith("qkeras") for layer in model.layers):
         raise InvalidInputError(f"--ptq: model '{model.name}' already has QKeras layers.",
                                 fix="leave out --ptq: a quantized model is exported as it is.")
-    ranges = _profile(model, x)
+    ranges = _profile(model, arrays)
     folds = _bn_folds(model)
-    inp = tf.keras.Input(model.inputs[0].shape[1:], name=model.input_names[0])
-    in_int = integer_bits(float(np.max(np.abs(x))))
-    tensors = {model.layers[0].name: QActivation(quantized_bits(bits, in_int, alpha=1), name="ptq_input")(inp)}
-    quantized, removed = ["ptq_input"], []
-    for layer in model.layers[1:]:
+    inputs, tensors, quantized, removed = [], {}, [], []
+    for name, t, values in zip(model.input_names, model.inputs, arrays):
+        inp = tf.keras.Input(t.shape[1:], name=name)
+        q_name = "ptq_input" if len(arrays) == 1 else f"ptq_{name}"
+        in_int = integer_bits(float(np.max(np.abs(values))))
+        tensors[name] = QActivation(quantized_bits(bits, in_int, alpha=1), name=q_name)(inp)
+        inputs.append(inp)
+        quantized.append(q_name)
+    for layer in _body(model):
         ins = [tensors[name] for name in _inbound(layer)]
         src = ins if len(ins) > 1 else ins[0]
         kind = type(layer).__name__
@@ -117,9 +126,15 @@ def quantize_float_model(model: Any, x: np.ndarray, *, bits: int = DEFAULT_BITS)
         tensors[layer.name] = clone(src)
         if layer.get_weights():
             clone.set_weights(layer.get_weights())
-    out_name = model.outputs[0].node.layer.name
-    qmodel = tf.keras.Model(inp, tensors[out_name], name=model.name)
-    return qmodel, PtqRecord(bits, len(x), tuple(quantized), tuple(folds.values()), tuple(removed))
+    outputs = [tensors[t.node.layer.name] for t in model.outputs]
+    qmodel = tf.keras.Model(inputs if len(inputs) > 1 else inputs[0], outputs if len(outputs) > 1 else outputs[0],
+                            name=model.name)
+    return qmodel, PtqRecord(bits, len(arrays[0]), tuple(quantized), tuple(folds.values()), tuple(removed))
+
+
+def _body(model: Any) -> list[Any]:
+    """The model's layers after its inputs (with several inputs, InputLayers need not come first)."""
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
 def _inbound(layer: Any) -> list[str]:
@@ -128,13 +143,13 @@ def _inbound(layer: Any) -> list[str]:
     return [lay.name for lay in (inbound if isinstance(inbound, list) else [inbound])]
 
 
-def _profile(model: Any, x: np.ndarray) -> dict[str, float]:
-    """max |output| of every layer on ``x``."""
+def _profile(model: Any, arrays: list[np.ndarray]) -> dict[str, float]:
+    """max |output| of every layer on the inputs."""
     import tensorflow as tf
 
-    layers = model.layers[1:]
+    layers = _body(model)
     probe = tf.keras.Model(model.inputs, [layer.output for layer in layers])
-    outs = probe.predict(x, batch_size=4096, verbose=0)
+    outs = probe.predict(arrays if len(arrays) > 1 else arrays[0], batch_size=4096, verbose=0)
     outs = outs if isinstance(outs, list) else [outs]
     return {layer.name: float(np.max(np.abs(o))) for layer, o in zip(layers, outs)}
 
@@ -149,7 +164,7 @@ def _bn_folds(model: Any) -> dict[str, str]:
         if len(src) != 1:
             continue
         prev = model.get_layer(src[0])
-        consumers = [n for n in model.layers[1:] if src[0] in _inbound(n)]
+        consumers = [n for n in _body(model) if src[0] in _inbound(n)]
         if type(prev).__name__ in _FOLDABLE and not _is_relu(prev) and len(consumers) == 1:
             folds[prev.name] = layer.name
     return folds

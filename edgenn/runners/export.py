@@ -259,9 +259,14 @@ def _ptq_source(name: str, model, x: np.ndarray, y, lineage: dict, rows: str, bi
     """A float user model quantized by ``exporters.ptq``: the QKeras model is exported, the float one's outputs kept."""
     from edgenn.exporters.ptq import DEFAULT_BITS, quantize_float_model
 
+    from edgenn.architectures.extra_inputs import num_rows
+
     qmodel, record = quantize_float_model(model, x, bits=bits or DEFAULT_BITS)
-    float_outputs = np.asarray(model.predict(x, batch_size=4096, verbose=0), np.float64).reshape(len(x), -1)
-    return ExportSource(name, qmodel, x, y, None, {}, len(x), {**lineage, "ptq_bits": str(record.bits)}, {}, None,
+    predicted = model.predict(x, batch_size=4096, verbose=0)
+    if isinstance(predicted, list):  # several outputs: the first is the headline, as in the firmware check
+        predicted = predicted[0]
+    float_outputs = np.asarray(predicted, np.float64).reshape(num_rows(x), -1)
+    return ExportSource(name, qmodel, x, y, None, {}, num_rows(x), {**lineage, "ptq_bits": str(record.bits)}, {}, None,
                         x_calibration=x, notes=(rows, record.note()), float_outputs=float_outputs)
 
 

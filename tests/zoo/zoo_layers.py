@@ -76,3 +76,18 @@ def layer_norm():
     h = tf.keras.layers.GlobalAveragePooling1D(name="pool")(h)
     return tf.keras.Model(inp, QDense(3, kernel_quantizer=_q(), bias_quantizer=_q(), name="out")(h),
                           name="layer_norm")
+
+
+def two_inputs_float():
+    """A float two-input trigger model (jets and muons, Dense branches, Concatenate, softmax head) for --ptq."""
+    import tensorflow as tf
+
+    jets, muons = tf.keras.Input((10,), name="jets"), tf.keras.Input((4,), name="muons")
+    a = tf.keras.layers.Dense(12, activation="relu", name="jet_fc")(jets)
+    b = tf.keras.layers.Dense(6, name="muon_fc")(muons)
+    b = tf.keras.layers.BatchNormalization(name="muon_bn")(b)
+    b = tf.keras.layers.Activation("relu", name="muon_relu")(b)
+    h = tf.keras.layers.Concatenate(name="join")([a, b])
+    h = tf.keras.layers.Dense(8, activation="relu", name="fc")(h)
+    return tf.keras.Model([jets, muons], tf.keras.layers.Dense(3, activation="softmax", name="out")(h),
+                          name="two_inputs_float")

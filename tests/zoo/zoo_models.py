@@ -414,6 +414,8 @@ ZOO = [
              _sum_of_squares, (19,)),
     ZooModel("float_mlp_ptq", "float Keras MLP with BatchNorm through --ptq", _float_mlp, (16,), ("--ptq",),
              classes=5),
+    ZooModel("two_inputs_float_ptq", "float two-input model (Dense branches, BatchNorm, Concatenate) through --ptq",
+             zoo_layers.two_inputs_float, {"jets": (10,), "muons": (4,)}, ("--ptq",), classes=3),
     ZooModel("float_cnn_ptq", "float Keras Conv2D through --ptq", _float_cnn, (8, 8, 1), ("--ptq",)),
 ]
 BY_NAME = {m.name: m for m in ZOO}
