@@ -49,7 +49,7 @@ def main() -> None:
     if args.distributed_arithmetic:
         fpga = fpga.model_copy(update={"strategy": "distributed_arithmetic", "reuse_factor": 1, "ii_target": 1,
                                        "input_rate_mhz": None})
-    settings = HlsSettings(**fpga.model_dump())
+    settings = HlsSettings.from_spec(fpga)
     print(f"recipe {args.recipe.name}: strategy {fpga.strategy}, ii_target {fpga.ii_target}, "
           f"clock {fpga.clock_period_ns} ns")
     print("| N | II (cycles) | latency (cycles) | latency (ns) | LUT (da4ml) | per-particle kernel LUT | "

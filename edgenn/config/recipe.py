@@ -211,6 +211,9 @@ class LayerHls(Strict):
 
 
 class FpgaSpec(Strict):
+    """The recipe's ``export.fpga`` section and the settings the fpga and hls_project targets take (flags and
+    ``--hls-config`` on top, validated once: ``runners.export_settings``); the rtl target takes its part and clock."""
+
     part: str = "xcvu13p-flga2577-2-e"
     clock_period_ns: float = Field(5.0, gt=0)
     io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
@@ -242,12 +245,6 @@ class FpgaSpec(Strict):
         if self.ii_target is not None and self.input_rate_mhz is not None:
             raise ValueError("give ii_target or input_rate_mhz, not both (40 MHz at a 5 ns clock is ii_target 5)")
         return self
-
-    def model_dump(self, **kwargs):  # what HlsSettings takes: per-layer entries without their unset keys
-        out = super().model_dump(**kwargs)
-        out["layers"] = {name: {k: v for k, v in entry.items() if v is not None}
-                         for name, entry in out.get("layers", {}).items()}
-        return out
 
 
 class ExportSpec(Strict):

@@ -6,7 +6,7 @@ Nothing here imports TensorFlow or hls4ml at import time; the functions that nee
 from edgenn.exporters.csim import CsimResult, quantize_inputs, simulate_csim
 from edgenn.exporters.fixed_point import FixedPoint
 from edgenn.exporters.onnx_export import OnnxReport, export_onnx, has_qkeras_layers
-from edgenn.exporters.hls import HlsProject, HlsSettings, check_compiler, export_hls, validate_part
+from edgenn.exporters.hls import HlsProject, HlsSettings, check_compiler, export_hls
 from edgenn.exporters.precision import LayerPrecision, ModelPrecision, SoftmaxSettings, derive_precisions
 
 __all__ = [
@@ -25,5 +25,4 @@ __all__ = [
     "has_qkeras_layers",
     "quantize_inputs",
     "simulate_csim",
-    "validate_part",
 ]

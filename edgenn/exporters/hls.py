@@ -21,7 +21,7 @@ import numpy as np
 from edgenn.config.parts import KNOWN_PART_PREFIXES, PART_FIX, is_known_part  # noqa: F401  re-exported
 from edgenn.errors import ExternalToolError, InvalidInputError, UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint
-from edgenn.exporters.layer_overrides import check_layer_entry, override_precisions
+from edgenn.exporters.layer_overrides import override_precisions
 from edgenn.exporters.precision import ModelPrecision, derive_precisions
 from edgenn.io import atomic_write_json
 
@@ -35,7 +35,11 @@ STRATEGIES = ("Latency", "Resource", "distributed_arithmetic")
 
 @dataclass(frozen=True)
 class HlsSettings:
-    """Target of an HLS export. ``clock_period_ns`` is the synthesis target, never a measured timing."""
+    """Target of an HLS export. ``clock_period_ns`` is the synthesis target, never a measured timing.
+
+    The values are checked once, where they enter: the fpga targets receive a validated ``config.recipe.FpgaSpec``
+    (``runners.export_settings.resolve_settings``; the scan its recipe's) and take it with ``from_spec``; this record
+    does not check them again."""
 
     part: str = "xcvu13p-flga2577-2-e"
     clock_period_ns: float = 5.0
@@ -48,34 +52,19 @@ class HlsSettings:
     # explicit per-layer reuse_factor / parallelization_factor / strategy / precision (exporters.layer_overrides)
     layers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        validate_part(self.part)
-        if not self.clock_period_ns > 0:
-            raise InvalidInputError(f"hls.clock_period_ns: must be > 0 (got {self.clock_period_ns}).",
-                                    fix="give the target clock period in ns, e.g. 5.0 for 200 MHz.")
-        if self.io_type not in ("io_parallel", "io_stream"):
-            raise InvalidInputError(f"hls.io_type: must be io_parallel or io_stream (got {self.io_type!r}).",
-                                    fix="use --io-type io_parallel (small models) or io_stream (convolutions).")
-        if self.strategy not in STRATEGIES:
-            raise InvalidInputError(f"hls.strategy: must be one of {', '.join(STRATEGIES)} (got {self.strategy!r}).")
-        if self.backend not in ("Vitis", "Vivado"):
-            raise InvalidInputError(f"hls.backend: must be Vitis or Vivado (got {self.backend!r}).",
-                                    fix="use --backend Vitis or --backend Vivado.")
-        if not isinstance(self.reuse_factor, int) or self.reuse_factor < 1:
-            raise InvalidInputError(f"hls.reuse_factor: must be an integer >= 1 (got {self.reuse_factor!r}).",
-                                    fix="use 1 for a fully parallel design, or a larger integer to share multipliers.")
-        for name, entry in self.layers.items():
-            check_layer_entry(name, entry)
-        self.ii_target_cycles  # noqa: B018  validates ii_target / input_rate_mhz here, not after conversion
-        if self.strategy == "distributed_arithmetic":
-            # hls4ml's DA pass raises a bare Exception for RF != 1 deep inside conversion; io_stream needs wrappers
-            # edgenn's C-simulation check does not cover (backends/vivado/passes/distributed_arithmetic.py).
-            if self.reuse_factor != 1:
-                raise InvalidInputError(f"hls.reuse_factor: distributed_arithmetic needs reuse_factor 1 (got "
-                                        f"{self.reuse_factor}).", fix="set reuse_factor: 1, or use strategy Resource.")
-            if self.io_type != "io_parallel":
-                raise InvalidInputError(f"hls.io_type: distributed_arithmetic needs io_parallel (got {self.io_type}).",
-                                        fix="set io_type: io_parallel.")
+    @classmethod
+    def from_spec(cls, spec) -> HlsSettings:
+        """The settings of a validated ``FpgaSpec`` whose strategy is chosen (``auto`` is resolved by the fpga
+        target first); per-layer entries keep only the keys they set. Refuses an ``input_rate_mhz`` faster than
+        the clock here, before any conversion."""
+        if spec.strategy not in STRATEGIES:
+            raise InvalidInputError(f"export.fpga.strategy {spec.strategy}: only the fpga target chooses a strategy "
+                                    "(edgenn export).", fix=f"use one of {', '.join(STRATEGIES)} here.")
+        settings = cls(spec.part, spec.clock_period_ns, spec.io_type, spec.strategy, spec.reuse_factor,
+                       spec.backend, spec.ii_target, spec.input_rate_mhz,
+                       {name: entry.model_dump(exclude_none=True) for name, entry in spec.layers.items()})
+        settings.ii_target_cycles  # noqa: B018  refuses a rate faster than the clock here, not after conversion
+        return settings
 
     @property
     def ii_target_cycles(self) -> int | None:
@@ -91,12 +80,6 @@ class HlsSettings:
         if self.layers:
             out["layers"] = {name: dict(entry) for name, entry in sorted(self.layers.items())}
         return out
-
-
-def validate_part(part: str) -> None:
-    """Refuse a part name that is not an AMD/Xilinx part (rule in ``edgenn.config.parts``)."""
-    if not is_known_part(part):
-        raise InvalidInputError(f"hls.part: unknown FPGA part {part!r}.", fix=f"{PART_FIX}.")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Per-layer hls4ml settings a user sets (recipe ``export.fpga.layers`` or ``--hls-config``): checks and types.
 
-Contract: ``check_layer_entry(name, entry)`` refuses an entry with a key or value hls4ml cannot take (the recipe
-schema already did this for YAML; the check here covers the Python API's plain dicts). ``override_precisions``
-returns a copy of the derived ``ModelPrecision`` in which every type the user set replaces edgenn's derived one.
+Contract: the entries were validated once where they entered (``config.recipe.LayerHls``, through the fpga
+target's settings); ``override_precisions`` returns a copy of the derived ``ModelPrecision`` in which every type the user set replaces edgenn's derived one.
 A replaced type is no longer exact by construction (edgenn derived the narrowest exact one; anything else either
 wastes bits or rounds), so such a layer is marked inexact and the firmware is measured against the model instead of
 claimed equal to it. The layers after it keep their derived types.
@@ -17,33 +16,6 @@ from edgenn.config.hls_types import TYPE_FIX, parse_ap_type
 from edgenn.errors import InvalidInputError
 from edgenn.exporters.fixed_point import FixedPoint
 
-LAYER_KEYS = ("reuse_factor", "parallelization_factor", "strategy", "precision")
-LAYER_STRATEGIES = ("Latency", "Resource")
-PRECISION_KEYS = ("result", "weight", "bias", "accum")
-_EXAMPLE = "e.g. layers: {fc1: {reuse_factor: 2, strategy: Resource, precision: {result: 'ap_fixed<16,6>'}}}"
-
-
-def check_layer_entry(name: str, entry: dict[str, Any]) -> None:
-    where = f"export.fpga.layers.{name}"
-    bad = sorted(set(entry) - set(LAYER_KEYS))
-    if bad:
-        raise InvalidInputError(f"{where}: unknown key(s) {bad} (known: {', '.join(LAYER_KEYS)}).", fix=_EXAMPLE + ".")
-    for key in ("reuse_factor", "parallelization_factor"):
-        value = entry.get(key)
-        if key in entry and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise InvalidInputError(f"{where}.{key}: must be an integer >= 1 (got {value!r}).", fix=_EXAMPLE + ".")
-    if "strategy" in entry and entry["strategy"] not in LAYER_STRATEGIES:
-        raise InvalidInputError(f"{where}.strategy: must be Latency or Resource (got {entry['strategy']!r}).",
-                                fix="Latency unrolls the multiplications, Resource shares them over reuse_factor.")
-    precision = entry.get("precision", {})
-    if not isinstance(precision, dict):
-        raise InvalidInputError(f"{where}.precision: must be a mapping of type name to ap_fixed string "
-                                f"(got {precision!r}).", fix=_EXAMPLE + ".")
-    for key, text in precision.items():
-        if key not in PRECISION_KEYS:
-            raise InvalidInputError(f"{where}.precision: unknown type {key!r} (known: {', '.join(PRECISION_KEYS)}).",
-                                    fix=_EXAMPLE + ".")
-        fixed_point(text, f"{where}.precision.{key}")
 
 
 def fixed_point(text: str, where: str) -> FixedPoint:

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from edgenn.errors import InvalidInputError
-from edgenn.exporters.hls import validate_part
+from edgenn.config.parts import PART_FIX, is_known_part
 from edgenn.exporters.precision import ModelPrecision, derive_precisions
 from edgenn.io import atomic_write_json
 
@@ -34,18 +34,22 @@ METHOD = "da4ml"
 DEFAULT_NS_PER_ADDER_LEVEL = 1.0
 
 
-@dataclass(frozen=True)
-class RtlSettings:
-    part: str = "xcvu13p-flga2577-2-e"
-    clock_period_ns: float = 5.0
-    adder_levels_per_cycle: int | None = None  # None: floor(clock / DEFAULT_NS_PER_ADDER_LEVEL), at least 1
+class RtlSettings(BaseModel):
+    """The rtl target's settings, validated once where they enter (``runners.export_settings``): the part and clock
+    of the recipe's ``export.fpga`` section, and the adder depth one period holds."""
 
-    def __post_init__(self) -> None:
-        validate_part(self.part)
-        if not self.clock_period_ns > 0:
-            raise InvalidInputError(f"rtl.clock_period_ns: must be > 0 (got {self.clock_period_ns}).")
-        if self.adder_levels_per_cycle is not None and self.adder_levels_per_cycle < 1:
-            raise InvalidInputError(f"rtl.adder_levels_per_cycle: must be >= 1 (got {self.adder_levels_per_cycle}).")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    part: str = "xcvu13p-flga2577-2-e"
+    clock_period_ns: float = Field(5.0, gt=0)
+    adder_levels_per_cycle: int | None = Field(None, ge=1)  # None: floor(clock / DEFAULT_NS_PER_ADDER_LEVEL), >= 1
+
+    @field_validator("part")
+    @classmethod
+    def _known_part(cls, value: str) -> str:
+        if not is_known_part(value):
+            raise ValueError(f"unknown FPGA part; {PART_FIX}")
+        return value
 
     @property
     def levels_per_cycle(self) -> int:

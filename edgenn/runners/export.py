@@ -44,7 +44,7 @@ class ExportRequest:
     target: str = "fpga"
     out: Path | None = None
     data: Path | None = None
-    fpga_overrides: dict[str, Any] = field(default_factory=dict)
+    fpga_overrides: dict[str, Any] = field(default_factory=dict)  # flags, on top of the recipe (export_settings)
     validation_samples: int | None = None
     trust_model: bool = False
     softmax: str | None = None  # drop | argmax | table; None: the recipe's export.softmax, else the default
@@ -332,9 +332,12 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
     from dataclasses import replace
 
     from edgenn.qonnx.source import is_qonnx_model
-    from edgenn.runners.export_settings import check_layer_names, merge_hls_config
+    from edgenn.runners.export_settings import check_layer_names, hls_config_keys, merge_hls_config, resolve_settings
 
     source = replace(source, fpga=merge_hls_config(source.fpga, request.hls_config))
+    # the one place the target's settings are validated: recipe section < --hls-config < flags
+    settings = resolve_settings(target, source.fpga, request.fpga_overrides,
+                                given_by_file=hls_config_keys(request.hls_config))
     where = "--hls-config layers" if request.hls_config else "export.fpga.layers"
     if not is_qonnx_model(source.model):  # a QONNX graph's layer names are checked against hls4ml's ONNX parse
         check_layer_names(source.model, source.fpga.get("layers", {}), where=where)
@@ -344,7 +347,7 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
     out = request.out or Path("firmware") / source.name / request.target
     if request.budget is not None:
         source = replace(source, budget=request.budget)
-    return target.run(source, out, request.fpga_overrides, progress=progress)
+    return target.run(source, out, settings, progress=progress)
 
 
 def _with_softmax_policy(source: ExportSource, request: ExportRequest) -> ExportSource:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgenn.config.recipe import FpgaSpec
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
@@ -17,14 +18,14 @@ from edgenn.runners.fpga_report import float_agreement_figures, fpga_figures, fp
 from edgenn.runners.progress import stage_status
 
 
-@export_target("fpga", help="hls4ml project + bit-exact C simulation", needs_compiler=True)
-def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
+@export_target("fpga", help="hls4ml project + bit-exact C simulation", needs_compiler=True, settings=FpgaSpec)
+def export_fpga(source: ExportSource, out: Path, spec: FpgaSpec, *, progress: bool) -> ExportResult:
     from edgenn.qonnx.source import is_qonnx_model
 
     if is_qonnx_model(source.model):  # a QONNX graph: hls4ml's ONNX front end, types from its Quant nodes
         from edgenn.runners.export_qonnx import export_qonnx_fpga
 
-        return export_qonnx_fpga(source, out, overrides, progress=progress)
+        return export_qonnx_fpga(source, out, spec, progress=progress)
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import simulate_csim
     from edgenn.compression.hgq_model import is_proxy_model
@@ -35,16 +36,15 @@ def export_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: b
 
     from edgenn.exporters.softmax_policy import apply_policy, host_softmax, one_hot_argmax
 
-    fpga = {**source.fpga, **overrides}
     hgq = is_proxy_model(source.model)  # learned_precision: hls4ml's bit_exact flow (exporters/hgq_hls.py)
     model, policy_note = (source.model, None) if hgq else apply_policy(source.model, source.softmax)
     choice = None
-    if fpga.get("strategy") == "auto":
+    if spec.strategy == "auto":
         from edgenn.runners.strategy_auto import choose_for_export
 
-        choice = choose_for_export(model, fpga, source, out, hgq=hgq)
-        fpga["strategy"] = choice.strategy
-    settings, unused = _settings_for(model, HlsSettings(**fpga))
+        choice = choose_for_export(model, spec, source, out, hgq=hgq)
+        spec = spec.model_copy(update={"strategy": choice.strategy})
+    settings, unused = _settings_for(model, HlsSettings.from_spec(spec))
     from edgenn.architectures.extra_inputs import num_rows, take_rows
 
     n = min(num_rows(source.x), source.validation_samples)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from edgenn.config.recipe import FpgaSpec
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
@@ -18,12 +19,13 @@ from edgenn.runners.figures import estimate_figures
 from edgenn.runners.targets import export_target
 
 
-@export_target("hls_project", help="hls4ml project and analytic estimates, not compiled (no C simulation)")
-def export_hls_project(source: ExportSource, out: Path, overrides: dict, *, progress: bool = False) -> ExportResult:
+@export_target("hls_project", help="hls4ml project and analytic estimates, not compiled (no C simulation)",
+               settings=FpgaSpec)
+def export_hls_project(source: ExportSource, out: Path, spec: FpgaSpec, *, progress: bool = False) -> ExportResult:
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.hls import HlsSettings, export_hls
 
-    settings = HlsSettings(**{**source.fpga, **overrides})
+    settings = HlsSettings.from_spec(spec)
     t0 = time.perf_counter()
     with atomic_dir(out) as staging:
         project = export_hls(source.model, staging / "hls", settings, x_calibration=source.x_calibration,

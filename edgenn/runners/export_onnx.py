@@ -16,9 +16,8 @@ from edgenn.runners.figures import anomaly_figures, anomaly_score, fig
 
 
 @export_target("onnx", help="ONNX file checked with onnxruntime")
-def export_onnx_target(source: ExportSource, out: Path, overrides: dict | None = None, *,
-                       progress: bool = False) -> ExportResult:
-    # overrides/progress: the registry's common call; an ONNX file has no hardware settings and no long stage
+def export_onnx_target(source: ExportSource, out: Path, settings=None, *, progress: bool = False) -> ExportResult:
+    # settings/progress: the registry's common call; an ONNX file has no settings (NoSettings) and no long stage
     from edgenn.qonnx.source import is_qonnx_model
 
     if is_qonnx_model(source.model):  # already ONNX: the cleaned QONNX graph, checked against the exact evaluation

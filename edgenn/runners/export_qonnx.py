@@ -26,7 +26,8 @@ from edgenn.runners.progress import stage_status
 ONNX_EXEC_ROWS = 1000  # qonnx's executor runs one row per call: enough rows to show a disagreement, in seconds
 
 
-def export_qonnx_fpga(source: ExportSource, out: Path, overrides: dict, *, progress: bool) -> ExportResult:
+def export_qonnx_fpga(source: ExportSource, out: Path, spec, *, progress: bool) -> ExportResult:
+    """``spec``: the fpga target's validated settings (``config.recipe.FpgaSpec``)."""
     from edgenn.estimates import design_from_hls_model, estimate
     from edgenn.exporters.csim import quantize_inputs, trace_layers
     from edgenn.exporters.hls import HlsSettings
@@ -36,7 +37,7 @@ def export_qonnx_fpga(source: ExportSource, out: Path, overrides: dict, *, progr
     from edgenn.runners.fpga_report import fpga_figures, fpga_markdown
     from edgenn.verification.bitexact import build_report
 
-    settings = HlsSettings(**{**source.fpga, **overrides})
+    settings = HlsSettings.from_spec(spec)
     n = min(len(source.x), source.validation_samples)
     x, y = source.x[:n], (None if source.y is None else source.y[:n])
     notes = list(source.notes)

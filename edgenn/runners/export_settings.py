@@ -1,4 +1,10 @@
-"""hls4ml settings of one export, merged once: recipe ``export.fpga`` < ``--hls-config FILE`` < command-line flags.
+"""The settings of one export, merged and validated once: recipe ``export.fpga`` < ``--hls-config FILE`` < flags.
+
+Every target declares its settings model (``runners.targets``); ``resolve_settings`` builds that frozen object here,
+once, and the target receives it typed (it never re-validates or reads defaults from a dict). The recipe's
+``export.fpga`` section is the hardware section every hardware target reads: a target takes the keys of it that it
+declares (the rtl target its part and clock) and leaves the rest. A key given explicitly (a flag, an ``--hls-config``
+key) that the target does not declare is refused, naming the key, the target and its settings.
 
 An ``--hls-config`` file has the schema of a recipe's ``export.fpga`` section (``config.recipe.FpgaSpec``, validated
 by ``config.load``): per-layer ``layers: {<layer>: {reuse_factor, parallelization_factor, strategy, precision}}`` and,
@@ -12,7 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from edgenn.errors import InvalidInputError
+from pydantic import BaseModel, ValidationError
+
+from edgenn.errors import ConfigError, InvalidInputError
 
 
 def merge_hls_config(fpga: dict[str, Any], path: Path | None) -> dict[str, Any]:
@@ -26,6 +34,38 @@ def merge_hls_config(fpga: dict[str, Any], path: Path | None) -> dict[str, Any]:
     for name, entry in given.pop("layers", {}).items():
         layers[name] = {**layers.get(name, {}), **{k: v for k, v in entry.items() if v is not None}}
     return {**fpga, **given, "layers": layers}
+
+
+def hls_config_keys(path: Path | None) -> set[str]:
+    """The keys an ``--hls-config`` file sets (each must be a setting of the target it is given to)."""
+    if path is None:
+        return set()
+    from edgenn.config.load import load_hls_config
+
+    return set(load_hls_config(Path(path)).model_dump(exclude_unset=True))
+
+
+def resolve_settings(target, section: dict[str, Any], overrides: dict[str, Any], *,
+                     given_by_file: set[str] = frozenset()) -> BaseModel:
+    """``target.settings`` from the recipe's ``section`` (the keys the target declares) with ``overrides`` (flags,
+    and the keys of an ``--hls-config`` file, ``given_by_file``) on top; one ``ConfigError`` lists every problem."""
+    from edgenn.config.errors import format_pydantic_errors
+
+    fields = list(target.settings.model_fields)
+    allowed = ", ".join(fields) if fields else "none (it takes no settings)"
+    problems = []
+    for key in sorted((set(overrides) | set(given_by_file)) - set(fields)):
+        origin = "the --hls-config file" if key in given_by_file and key not in overrides else "a flag"
+        problems.append(f"export target {target.name}: {key}: not a setting of this target (set by {origin}). "
+                        f"Fix: drop it; the {target.name} target's settings are: {allowed}.")
+    if problems:
+        raise ConfigError(problems)
+    values = {key: section[key] for key in fields if key in section}
+    values.update(overrides)
+    try:
+        return target.settings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(format_pydantic_errors(exc, source=f"export target {target.name}")) from None
 
 
 def check_layer_names(model: Any, layers: dict[str, Any], *, where: str = "export.fpga.layers") -> None:

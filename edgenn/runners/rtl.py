@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from edgenn.exporters.rtl import RtlSettings
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
@@ -54,11 +55,11 @@ def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int, seed: in
     return input_type.quantize(x).reshape(len(x), *np.shape(source_x)[1:]), len(x) - extra, extra  # model-shaped
 
 
-@export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True)
-def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool = True, simulate: bool = True,
+@export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True, settings=RtlSettings)
+def export_rtl_target(source: Any, out: Path, settings: RtlSettings, *, progress: bool = True, simulate: bool = True,
                       compare_csim: bool = True, min_samples: int = MIN_SAMPLES) -> Any:
     """Run the RTL export for an ``ExportSource`` (see ``runners.export``) into ``out``; returns an ExportResult."""
-    from edgenn.exporters.rtl import RtlSettings, export_rtl
+    from edgenn.exporters.rtl import export_rtl
     from edgenn.runners.export import REPORT_MD, ExportResult
     from edgenn.runners.progress import stage_status
 
@@ -68,10 +69,6 @@ def export_rtl_target(source: Any, out: Path, overrides: dict, *, progress: bool
         raise UnsupportedModelError(f"model '{source.name}': the rtl target traces one data input to one output "
                                     f"(this model has {len(source.model.inputs)} inputs, {len(source.model.outputs)} "
                                     "outputs).", fix="use --target fpga (hls4ml, every input and output checked).")
-    fpga = {**source.fpga, **overrides}
-    settings = RtlSettings(part=fpga.get("part", RtlSettings.part),
-                           clock_period_ns=float(fpga.get("clock_period_ns", RtlSettings.clock_period_ns)),
-                           adder_levels_per_cycle=fpga.get("adder_levels_per_cycle"))
     status = stage_status(progress)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}

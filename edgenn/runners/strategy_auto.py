@@ -153,7 +153,7 @@ def _pick(candidates: list[Candidate], lines: dict[str, float]) -> tuple[str, st
     return best.strategy, f"{why}; no candidate meets the budget ({best.strategy} breaks {', '.join(best.broken)})"
 
 
-def choose_for_export(model, fpga: dict, source, out: Path, *, hgq: bool) -> StrategyChoice:
+def choose_for_export(model, spec, source, out: Path, *, hgq: bool) -> StrategyChoice:
     """The export runner's call: the budget is ``source.budget`` (``--budget``) or, as ``edgenn report`` finds it,
     ``firmware/budgets/<name>.yml`` beside the output's ``firmware/<name>/<target>``."""
     from edgenn.config.load import load_budget
@@ -164,6 +164,6 @@ def choose_for_export(model, fpga: dict, source, out: Path, *, hgq: bool) -> Str
         candidate = Path(out).resolve().parent.parent / "budgets" / f"{source.name}.yml"
         path = candidate if candidate.is_file() else None
     budget = load_budget(path) if path is not None else None
-    settings = HlsSettings(**{**fpga, "strategy": "Latency"})
+    settings = HlsSettings.from_spec(spec.model_copy(update={"strategy": "Latency"}))
     return choose_strategy(model, settings, budget=budget, budget_source=str(path) if path else "",
                            hgq=hgq, x_calibration=source.x_calibration)

@@ -1,9 +1,11 @@
 """The export-target registry: each target registers itself where it is defined with ``@export_target``.
 
 The CLI's ``--target`` choices and the API's accepted values come from here, so adding a target is one module in
-``edgenn/runners`` (found by the package scan below) and no edit elsewhere. A target is called as
-``run(source, out, overrides, *, progress)`` with the resolved :class:`~edgenn.runners.export.ExportSource` and
-returns an ``ExportResult``.
+``edgenn/runners`` (found by the package scan below) and no edit elsewhere. A target declares its settings as a
+frozen pydantic model (``settings=``; the fpga targets take the recipe's ``export.fpga`` schema, ``FpgaSpec``); the
+export runner validates the recipe's section, ``--hls-config`` and the flags into one such object, once
+(``runners.export_settings.resolve_settings``), and calls ``run(source, out, settings, *, progress)`` with the
+resolved :class:`~edgenn.runners.export.ExportSource`. It returns an ``ExportResult``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from pydantic import BaseModel, ConfigDict
+
 from edgenn.errors import InvalidInputError
+
+
+class NoSettings(BaseModel):
+    """The settings of a target that has none (onnx): any key given to it is refused by name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass(frozen=True)
@@ -22,17 +32,19 @@ class Target:
     help: str
     run: Callable[..., Any]
     needs_compiler: bool  # checked before any work: a missing g++ should not cost a conversion first
+    settings: type[BaseModel] = NoSettings  # what run() receives, validated once at the edge
 
 
 _TARGETS: dict[str, Target] = {}
 _scanned = False
 
 
-def export_target(name: str, *, help: str, needs_compiler: bool = False) -> Callable:
+def export_target(name: str, *, help: str, needs_compiler: bool = False,
+                  settings: type[BaseModel] = NoSettings) -> Callable:
     def register(run: Callable) -> Callable:
         if name in _TARGETS and _TARGETS[name].run is not run:
             raise ValueError(f"export target {name!r} registered twice")
-        _TARGETS[name] = Target(name, help, run, needs_compiler)
+        _TARGETS[name] = Target(name, help, run, needs_compiler, settings)
         return run
 
     return register

@@ -37,7 +37,7 @@ def design_estimate(model: Any, fpga: FpgaSpec, x_calibration: np.ndarray | None
 
     if is_proxy_model(model):  # learned precision: hls4ml's bit_exact flow types the proxy, exact by construction
         return _hgq_estimate(model, fpga), True
-    settings = HlsSettings(**fpga.model_dump())
+    settings = HlsSettings.from_spec(fpga)
     precision = derive_precisions(model, x_calibration=x_calibration)
     model = hls_compatible(model)
     config = build_hls_config(model, precision, settings)
@@ -59,7 +59,7 @@ def _hgq_estimate(proxy: Any, fpga: FpgaSpec) -> ResourceReport:
     from edgenn.exporters.hgq_hls import convert_hgq_hls
     from edgenn.exporters.hls import HlsSettings
 
-    settings = HlsSettings(**{**fpga.model_dump(), "strategy": "Latency" if fpga.strategy == "auto" else fpga.strategy})
+    settings = HlsSettings.from_spec(fpga.model_copy(update={"strategy": "Latency"}) if fpga.strategy == "auto" else fpga)
     with tempfile.TemporaryDirectory(prefix="edgenn-scan-hgq-") as tmp:
         hls_model, _ = convert_hgq_hls(proxy, Path(tmp), settings)
         if settings.strategy == "distributed_arithmetic":

@@ -1,4 +1,4 @@
-"""hls4ml export: settings validation, and C simulation bit-exact with QKeras on the logits.
+"""hls4ml export (settings are validated at the edge: tests/runners/test_export_settings.py): C simulation bit-exact with QKeras on the logits.
 
 Compiles cost 15-30 s each on the shared 2-core machine: the default suite compiles twice (the jet MLP, and the same
 MLP with one deliberately broken accumulator); model variants are @pytest.mark.slow.
@@ -11,24 +11,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from edgenn.errors import InvalidInputError, UnsupportedModelError
+from edgenn.errors import UnsupportedModelError
 from edgenn.exporters import FixedPoint, HlsSettings, SoftmaxSettings, derive_precisions, export_hls
 from edgenn.verification import validate_csim
 
 NUM_SAMPLES = 10_000
-
-
-def test_settings_reject_unknown_part_and_bad_clock():
-    with pytest.raises(InvalidInputError, match="'xcfoo123'"):
-        HlsSettings(part="xcfoo123")
-    with pytest.raises(InvalidInputError, match="part"):
-        HlsSettings(part="not a part")
-    with pytest.raises(InvalidInputError, match="clock_period_ns"):
-        HlsSettings(clock_period_ns=0.0)
-    with pytest.raises(InvalidInputError, match="clock_period_ns"):
-        HlsSettings(clock_period_ns=-5.0)
-    assert HlsSettings(part="xczu9eg-ffvb1156-2-e").part == "xczu9eg-ffvb1156-2-e"
-    assert HlsSettings(part="xcu250-figd2104-2L-e").part == "xcu250-figd2104-2L-e"
 
 
 def test_unsupported_layer_named_before_any_hls_work(tmp_path):

@@ -6,16 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgenn.errors import InvalidInputError
 from edgenn.exporters import HlsSettings
-
-
-def test_da_requires_reuse_factor_one_and_io_parallel():
-    assert HlsSettings(strategy="distributed_arithmetic").strategy == "distributed_arithmetic"
-    with pytest.raises(InvalidInputError, match="reuse_factor 1"):
-        HlsSettings(strategy="distributed_arithmetic", reuse_factor=4)
-    with pytest.raises(InvalidInputError, match="io_parallel"):
-        HlsSettings(strategy="distributed_arithmetic", io_type="io_stream")
 
 
 def test_recipe_rejects_da_with_reuse(tmp_path):

@@ -86,7 +86,7 @@ def test_input_rate_is_converted_with_the_clock():
         ii_target_cycles(None, 400.0, 5.0)
     with pytest.raises(InvalidInputError, match="not both"):
         ii_target_cycles(5, 40.0, 5.0)
-    assert HlsSettings(**FpgaSpec(input_rate_mhz=40).model_dump()).to_dict()["ii_target"] == 5
+    assert HlsSettings.from_spec(FpgaSpec(input_rate_mhz=40)).to_dict()["ii_target"] == 5
 
 
 def test_reuse_factor_rule_matches_hls4ml():

@@ -246,7 +246,8 @@ CASES = [
     Case("data-not-npz", lambda t: (["export", str(_dense_model(t)), "--data", str(_write(t / "v.npz", "x,y\n1,2\n")),
                                      "--out", "OUT"], ["v.npz", "not a readable .npz", "Fix:"])),
     # export flags
-    Case("flag-unknown-part", lambda t: (_user_export(t, "--part", "xcfoo-bar"), ["hls.part", "'xcfoo-bar'", "Fix:"])),
+    Case("flag-unknown-part", lambda t: (_user_export(t, "--part", "xcfoo-bar"),
+                                         ["export target fpga: part", "(got 'xcfoo-bar')", "use an AMD/Xilinx part name"])),
     Case("flag-clock-zero", lambda t: (_user_export(t, "--clock-period", "0"), ["clock_period_ns", "(got 0.0)", "Fix:"])),
     Case("flag-clock-negative", lambda t: (_user_export(t, "--clock-period", "-2.5"),
                                            ["clock_period_ns", "(got -2.5)", "Fix:"])),

@@ -149,11 +149,12 @@ def test_rtl_target_writes_the_same_bitexact_record(small_qmlp, tmp_path):
     """The rtl target (da4ml's interpreter checked against the exact reference) reports the record the fpga
     target reports, with the implementations it compared as the record's outputs."""
     from edgenn.runners.export import ExportRequest, resolve_source
+    from edgenn.exporters.rtl import RtlSettings
     from edgenn.runners.rtl import export_rtl_target
 
     model, data = small_qmlp
     source = resolve_source(ExportRequest(source=model, data=data, target="rtl"))
-    result = export_rtl_target(source, tmp_path / "rtl", {}, progress=False, simulate=False, compare_csim=False,
+    result = export_rtl_target(source, tmp_path / "rtl", RtlSettings(), progress=False, simulate=False, compare_csim=False,
                                min_samples=300)
     record = ExportReport.load(tmp_path / "rtl")
     b = record.bitexact
