@@ -179,15 +179,19 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     return _with_report(result, result.directory, report)
 
 
-def check(export_dir: str | Path, budget: Budget | str | Path, *, compare: str = "upper"):
+def check(export_dir: str | Path, budget: Budget | str | Path, *, compare: str = "upper", out: str | Path | None = None):
     """Compare an export's figures with a budget; returns a ``CheckReport`` (``.passed`` says whether all hold).
-    ``compare``: 'upper' tests max limits against the 90 % interval's upper end, 'point' the point estimate."""
+    ``compare``: 'upper' tests max limits against the 90 % interval's upper end, 'point' the point estimate.
+    ``out``: also save the report there (``CheckReport.load`` reads it back, its content hash verified)."""
     from edgenn.errors import InvalidInputError
     from edgenn.verification.budget import COMPARE, check_export
 
     if compare not in COMPARE:
         raise InvalidInputError(f"--compare {compare!r} is not known.", fix=f"use one of {', '.join(COMPARE)}.")
-    return check_export(Path(export_dir), _budget(budget), compare=compare)
+    report = check_export(Path(export_dir), _budget(budget), compare=compare)
+    if out is not None:
+        report.save(Path(out))
+    return report
 
 
 def report(path: str | Path, *, budget: Budget | str | Path | None = None) -> Path:

@@ -68,7 +68,7 @@ def test_missing_dataset_names_path_and_command(tmp_path):
 def test_check_exit_codes_and_junit(monkeypatch, tmp_path, passed, code):
     report = CheckReport("r.json", (CheckLine("lut", "<= 10", 5.0 if passed else 50.0, "count", "analytic", passed,
                                               "ok" if passed else "50 > 10"),))
-    monkeypatch.setattr(edgenn.api, "check", lambda export_dir, budget, compare="upper": report)
+    monkeypatch.setattr(edgenn.api, "check", lambda export_dir, budget, compare="upper", out=None: report)
     junit = tmp_path / "j.xml"
     res = runner.invoke(app, ["check", "firmware/x/fpga", "--budget", "b.yml", "--junit", str(junit)])
     assert res.exit_code == code
@@ -79,7 +79,7 @@ def test_check_json_output(monkeypatch):
     import json
 
     report = CheckReport("r.json", (CheckLine("dsp", "<= 1", 0.0, "count", "analytic", True, "ok"),))
-    monkeypatch.setattr(edgenn.api, "check", lambda export_dir, budget, compare="upper": report)
+    monkeypatch.setattr(edgenn.api, "check", lambda export_dir, budget, compare="upper", out=None: report)
     res = runner.invoke(app, ["check", "x", "--budget", "b.yml", "--json"])
     doc = json.loads(res.stdout)  # the table goes to stderr: stdout holds the document alone
     assert doc["passed"] is True and doc["status"] == "ok" and doc["figures"]["dsp"]["method"] == "analytic"

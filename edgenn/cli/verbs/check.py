@@ -14,6 +14,8 @@ from edgenn.cli import render
 def check(export_dir: Path = typer.Argument(..., help="Export directory, e.g. firmware/jet_mlp/fpga."),
           budget: Path = typer.Option(..., help="Budget YAML, e.g. firmware/budgets/jet_mlp.yml."),
           junit: Optional[Path] = typer.Option(None, help="Also write a JUnit XML file for CI dashboards."),
+          out: Optional[Path] = typer.Option(None, help="Also save the check report (a record with its content hash, "
+                                                        "e.g. check.json), loadable with CheckReport.load."),
           compare: str = typer.Option("upper", help="Test max limits against the 'upper' end of an estimate's 90 % "
                                                     "interval (default) or the 'point' estimate."),
           json_out: bool = JSON_OPTION) -> dict:
@@ -21,12 +23,13 @@ def check(export_dir: Path = typer.Argument(..., help="Export directory, e.g. fi
     from edgenn.api import check as api_check
     from edgenn.io import atomic_write_text
 
-    report = api_check(export_dir, budget, compare=compare)
+    report = api_check(export_dir, budget, compare=compare, out=out)
     if junit:
         atomic_write_text(junit, report.to_junit())
     render.check_table(console, report)
     lines = report.to_dict()["lines"]
-    return {"exit_code": 0 if report.passed else 1, "paths": {"junit": junit} if junit else {},
+    paths = {**({"junit": junit} if junit else {}), **({"check": out} if out else {})}
+    return {"exit_code": 0 if report.passed else 1, "paths": paths,
             "figures": {x["figure"]: {"value": x["value"], "unit": x["unit"], "method": x["method"]} for x in lines},
             "source": report.source, "passed": report.passed, "lines": lines}
 
@@ -35,5 +38,7 @@ VERB = Verb("check",
             check,
             epilog="Example: edgenn check firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml\n\n"
                    "Example (CI): edgenn check firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml "
-                 "--json --junit check.xml > check.json",
+                 "--json --junit check.xml > check.json\n\n"
+                 "Example (saved record): edgenn check firmware/jet_mlp/fpga --budget firmware/budgets/jet_mlp.yml "
+                 "--out check.record.json",
             panel="Pipeline")
