@@ -49,5 +49,6 @@ def quantized_family_model(family: str, params: dict, input_shape: tuple[int, ..
         if layer.trainable and layer.get_weights():
             layer.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
             layer.kernel.assign(layer.kernel_quantizer_internal(layer.kernel))
-            layer.bias.assign(layer.bias_quantizer_internal(layer.bias))
+            if layer.bias is not None:
+                layer.bias.assign(layer.bias_quantizer_internal(layer.bias))
     return model

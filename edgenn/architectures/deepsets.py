@@ -39,15 +39,18 @@ def _layers(params: DeepSetsParams) -> list[str]:
     return [f"phi_{i}" for i in range(len(params.phi))] + [f"head_{i}" for i in range(len(params.head))] + ["logits"]
 
 
-def dense_stack(x, sizes: list[int], prefix: str, reg, qat: QatSpec | None):
-    """Dense + ReLU layers named ``<prefix>_k`` / ``<prefix>_relu_k`` (QDense + quantized_relu when ``qat``)."""
-    for i, units in enumerate(sizes):
+def dense_stack(x, sizes: list[int], prefix: str, reg, qat: QatSpec | None, *, start: int = 0):
+    """Dense + ReLU layers named ``<prefix>_k`` / ``<prefix>_relu_k`` for k from ``start`` (QDense + quantized_relu
+    when ``qat``)."""
+    for i, units in enumerate(sizes, start=start):
         x = dense_layer(units, f"{prefix}_{i}", reg, qat)(x)
         x = relu_layer(f"{prefix}_relu_{i}", f"{prefix}_{i}", qat)(x)
     return x
 
 
-def dense_layer(units: int, name: str, reg, qat: QatSpec | None, *, use_bias: bool = True):
+def dense_layer(units: int, name: str, reg, qat: QatSpec | None, *, use_bias: bool = True,
+                quant_as: str | None = None):
+    """A Dense (QDense when ``qat``) quantized as the layer ``quant_as`` (default: itself) is in the recipe."""
     from tensorflow.keras import layers
 
     if qat is None:
@@ -56,7 +59,7 @@ def dense_layer(units: int, name: str, reg, qat: QatSpec | None, *, use_bias: bo
 
     from edgenn.architectures.quantizers import bits_quantizer, layer_quant
 
-    w, b, _ = layer_quant(qat, name)
+    w, b, _ = layer_quant(qat, quant_as or name)
     return QDense(units, kernel_quantizer=bits_quantizer(w), bias_quantizer=bits_quantizer(b) if use_bias else None,
                   kernel_regularizer=reg, use_bias=use_bias, name=name)
 

@@ -106,14 +106,41 @@ def test_jedi_linear_weights_grow_linearly_with_the_particle_count():
 
 
 def test_jedi_linear_gives_every_particle_the_jet_sum():
+    """The concatenated form, as JEDI-linear writes it: every particle's node input holds the jet's sum of phi."""
     from tensorflow import keras
 
-    model = quantized_model("jedi_linear")
+    family, params = CASES["jedi_linear"]
+    model = quantized_family_model(family, {**params, "global_term": "concatenated"}, (N, P), CLASSES, QAT)
     x = jets(32)
     probe = keras.Model(model.input, [model.get_layer("phi_relu_1").output,
                                       model.get_layer("global_to_particles").output])
     h, spread = probe.predict(x, verbose=0)
     assert np.array_equal(spread, np.repeat(h.sum(axis=1, keepdims=True), N, axis=1))
+
+
+def test_factored_global_term_is_the_concatenated_network_with_the_sum_term_computed_once():
+    """[h_i, s] W + b = h_i W_a + s W_b + b: the default build, given the concatenated build's weights with node_0's
+    kernel split in two, has the same exact outputs; its global kernel runs on one row, not on N."""
+    from edgenn.reference import evaluate
+
+    family, params = CASES["jedi_linear"]
+    concatenated = quantized_family_model(family, {**params, "global_term": "concatenated"}, (N, P), CLASSES, QAT)
+    factored = quantized_model("jedi_linear", seed=9)
+    assert factored.get_layer("node_0_global").input_shape == (None, 1, params["phi"][-1])
+    width = params["phi"][-1]
+    for layer in concatenated.layers:
+        weights = layer.get_weights()
+        if layer.name == "node_0":
+            kernel, bias = weights
+            factored.get_layer("node_0").set_weights([kernel[:width], bias])
+            factored.get_layer("node_0_global").set_weights([kernel[width:]])
+        elif weights:
+            factored.get_layer(layer.name).set_weights(weights)
+    x = jets(500)
+    want, got = evaluate(concatenated, x), evaluate(factored, x)
+    assert want.is_exact("logits") and got.is_exact("logits")
+    assert len(np.unique(want.outputs["logits"], axis=0)) > 10  # the outputs depend on the input
+    assert np.array_equal(got.outputs["logits"], want.outputs["logits"])
 
 
 @pytest.mark.slow
