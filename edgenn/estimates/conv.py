@@ -228,7 +228,7 @@ class _WithAttrs:
 
 # ----------------------------------------------------------------------------- hls4ml layers read by this module
 
-@register_hls_layer("Conv2D", "Pooling2D")
+@register_hls_layer("Conv2D", "Pooling2D", "Conv2DBatchnorm")  # QConv2DBatchnorm: a Conv2D with the BN folded in
 @register_hls_layer("Reshape", when=lambda layer, context: context.io_type != "io_parallel")  # io_parallel: wiring
 def read_conv2d(layer, context: HlsLayerContext) -> LayerSpec:
     return conv_spec_from_hls(layer, dense_spec, context.in_width, context.io_type)

@@ -125,6 +125,7 @@ def read_merge(layer: Any, context: HlsLayerContext) -> LayerSpec:
     return merge_spec_from_hls(layer, list(context.in_widths), context.out_width, context.n_out)
 
 
-@register_hls_layer("BatchNormalization", when=_parallel)
+@register_hls_layer("BatchNormalization")
 def read_batchnorm(layer: Any, context: HlsLayerContext) -> LayerSpec:
-    return batchnorm_spec_from_hls(layer, context.in_width, context.out_width, context.n_out, quantize)
+    # io_stream: one pixel's channels per cycle (n_par), as the stream activations; io_parallel: every element
+    return batchnorm_spec_from_hls(layer, context.in_width, context.out_width, context.n_par, quantize)

@@ -161,3 +161,14 @@ def test_streamed_cnn_pays_the_loop_control_of_every_process_that_iterates():
     assert estimate(design).total.lut.value == pytest.approx(real, rel=0.10)  # was -26 % without the loop control
     report, _ = report_for("hls4ml_ci_activation_relu_io_stream", "Vivado", "2020.1")
     assert all(e.name != "stream_control" for e in report.layers)  # a 1-D network handles one element per layer
+
+
+def test_folded_batchnorm_convolutions_are_read_and_narrow_weights_follow_the_csd_rule():
+    entry = CORPUS["rishthakkar_pokerml_cnn_53d7b74"]
+    report, real = report_for(entry["id"], "Vivado", reports_of(entry)[0]["tool_version"])
+    assert report.total.lut.bound != "lower"  # QConv2DBatchnorm and the streamed BatchNormalization are modelled
+    assert report.total.lut.value == pytest.approx(real["lut"], rel=0.15)
+    # 6-bit weights on 16-bit inputs: the constants of >= 3 CSD digits are DSP products (csynth per instance)
+    est = sorted(e.dsp.value for e in report.layers if e.name.startswith("fused_convbn"))
+    got = sorted(i["dsp"] for i in entry["instances"] if i["module"].startswith("conv_2d"))
+    assert [abs(a - b) <= 0.1 * b for a, b in zip(est, got)] == [True, True, True]
