@@ -20,7 +20,7 @@ PKG = Path(__file__).resolve().parents[1] / "edgenn"
 
 # Foundation modules first (they import nothing but each other, in this order), then the stages in pipeline order
 # (data -> train -> compress -> export -> check), orchestration last and the package face on top.
-ORDER = ["_version", "filenames", "plugins", "errors", "io", "standardize", "seeding", "manifest", "splits", "records", "tf_ops",
+ORDER = ["_version", "filenames", "errors", "plugins", "io", "standardize", "seeding", "manifest", "splits", "records", "tf_ops",
          "qkeras_inference", "modelio", "flatten", "input_kinds", "task_protocol", "config", "reference", "qonnx", "artifacts",
          "datasets", "architectures", "training", "compression", "tasks", "exporters", "estimates", "synth", "verification",
          "reporting", "runners", "scan", "api", "cli", "__init__", "__main__"]

@@ -9,14 +9,15 @@ the closest match. Family modules must not import TensorFlow at module level (``
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from edgenn.errors import InvalidInputError
+from edgenn.plugins import Registry
 
 InputKind = Literal["features", "constituents", "images", "events", "regions"]  # regions: calorimeter-region images of events
 # What the model is trained to do: the name of a registered task (edgenn.task_protocol; "classify", "anomaly").
@@ -44,8 +45,9 @@ class Family:
     compress_refusal: tuple[str, str] | None = None  # (why, fix) when the family has no firmware form to compress
 
 
-_FAMILIES: dict[str, Family] = {}
-_loaded = False
+_FAMILIES: Registry[Family] = Registry(__package__, Path(__file__).parent, skip=("registry",),
+                                       entry_points="edgenn.architectures",
+                                       duplicate="model family {name!r} is registered twice")
 
 
 def register_family(name: str, *, params_model: type[BaseModel], input_kind: InputKind,
@@ -54,49 +56,21 @@ def register_family(name: str, *, params_model: type[BaseModel], input_kind: Inp
                     **behaviour: Any):
     """``behaviour``: the optional ``Family`` fields after ``deploy`` (objective, score, teacher, ...)."""
     def decorator(build: Callable[..., Any]) -> Callable[..., Any]:
-        if name in _FAMILIES:
-            raise ValueError(f"model family {name!r} is registered twice")
-        _FAMILIES[name] = Family(name, params_model, input_kind, build, quantizable_layers, description, task, deploy,
-                                 **behaviour)
+        _FAMILIES.add(name, Family(name, params_model, input_kind, build, quantizable_layers, description, task,
+                                   deploy, **behaviour))
         return build
 
     return decorator
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from pathlib import Path
-
-    from edgenn.plugins import import_package_modules
-
-    import_package_modules(__package__, Path(__file__).parent, skip=("registry",))
-
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="edgenn.architectures"):
-        try:
-            ep.load()
-        except Exception as exc:  # a broken plugin must not be silently ignored
-            raise InvalidInputError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}",
-                                    fix="fix or uninstall the plugin package.") from exc
-
-
 def get_family(name: str) -> Family:
-    _load_builtins()
     try:
         return _FAMILIES[name]
     except KeyError:
-        known = sorted(_FAMILIES)
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InvalidInputError(f"unknown model family {name!r}; known families: {', '.join(known)}.{hint}") from None
+        raise _FAMILIES.unknown(name, "model family", "families") from None
 
 
 def families() -> dict[str, Family]:
-    _load_builtins()
     return dict(_FAMILIES)
 
 

@@ -32,13 +32,14 @@ import re
 import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
 from edgenn.compression.task import CLASSIFY, TaskPlan
 from edgenn.config.recipe import QatSpec, TrainSpec
-from edgenn.errors import InvalidInputError
+from edgenn.plugins import Registry
 from edgenn.training.inputs import PreparedData
 
 
@@ -144,7 +145,9 @@ def clone_with_weights(model):
     return clone
 
 
-_PASSES: dict[str, type[Pass]] = {}
+# every pass module registers its passes with @register_pass; the other modules of the package are light too
+_PASSES: Registry[type[Pass]] = Registry(__package__, Path(__file__).parent, skip=("base",),
+                                         duplicate="compression pass {name!r} is registered twice")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
@@ -152,33 +155,16 @@ def register_pass(cls: type[Pass]) -> type[Pass]:
     """Class decorator: add a pass to the registry under its ``name`` (snake_case, unique)."""
     if not _SNAKE.match(getattr(cls, "name", "")):
         raise ValueError(f"pass {cls.__name__} needs a snake_case `name`, got {getattr(cls, 'name', None)!r}")
-    if cls.name in _PASSES:
-        raise ValueError(f"compression pass {cls.name!r} is registered twice")
-    _PASSES[cls.name] = cls
+    _PASSES.add(cls.name, cls)
     return cls
 
 
 def get_pass(name: str) -> type[Pass]:
-    import difflib
-
-    _load_builtins()
     try:
         return _PASSES[name]
     except KeyError:
-        close = difflib.get_close_matches(name, sorted(_PASSES), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InvalidInputError(f"unknown compression pass {name!r}; known passes: {', '.join(sorted(_PASSES))}.{hint}") from None
+        raise _PASSES.unknown(name, "compression pass", "passes") from None
 
 
 def pass_names() -> list[str]:
-    _load_builtins()
     return sorted(_PASSES)
-
-
-def _load_builtins() -> None:
-    from pathlib import Path
-
-    from edgenn.plugins import import_package_modules
-
-    # every pass module registers its passes with @register_pass; the other modules of the package are light too
-    import_package_modules(__package__, Path(__file__).parent, skip=("base",))

@@ -10,37 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from edgenn.plugins import Registry
+
 LayerModel = Callable  # (LayerSpec, clock_period_ns, ModelConstants) -> Estimate
 
-_MODELS: dict[str, LayerModel] = {}
-_loaded = False
+_MODELS: Registry[LayerModel] = Registry(__package__, Path(__file__).parent, skip=("layer_models",),
+                                         duplicate="estimator layer model {name!r} is registered twice")
 
 
 def register_layer_model(kind: str):
     def decorator(fn: LayerModel) -> LayerModel:
-        if kind in _MODELS:
-            raise ValueError(f"estimator layer model {kind!r} is registered twice")
-        _MODELS[kind] = fn
+        _MODELS.add(kind, fn)
         return fn
 
     return decorator
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        from edgenn.plugins import import_package_modules
-
-        import_package_modules(__package__, Path(__file__).parent, skip=("layer_models",))
-
-
 def layer_model(kind: str) -> LayerModel:
     """The model for ``kind`` (a ``LayerSpec.kind``); KeyError for a kind no module registers."""
-    _load_builtins()
     return _MODELS[kind]
 
 
 def layer_model_kinds() -> list[str]:
-    _load_builtins()
     return sorted(_MODELS)

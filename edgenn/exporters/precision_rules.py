@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from edgenn.errors import InvalidInputError, UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint, lsb_exponent, smallest_holding
 from edgenn.exporters.precision_types import LayerPrecision
+from edgenn.plugins import Registry
 
 
 # ----- interval state passed between rules ---------------------------------------------------------------------
@@ -55,7 +57,14 @@ class Context:
 
 
 Rule = Callable[[Any, Tensor, Context], tuple[LayerPrecision | None, Tensor]]
-RULES: dict[str, Rule] = {}
+# the rule modules: ``precision`` and every ``precision_*`` module of this package, each registering its rules with
+# ``@rule`` where it is defined, so a new layer family is one new module and no edit here
+def is_rule_module(name: str) -> bool:
+    return name == "precision" or name.startswith("precision_")
+
+
+RULES: Registry[Rule] = Registry(__package__, Path(__file__).parent, select=is_rule_module,
+                                 duplicate="duplicate precision rule for {name}")
 # Filled by the rule modules (precision_qactivation) at import: QActivation quantizers that are no plain cast (a rule
 # returns None when the quantizer is not its kind) and Activation('<name>') functions beyond precision.py's own.
 QUANTIZER_RULES: list[Callable[[Any, Tensor], tuple[LayerPrecision, Tensor] | None]] = []
@@ -65,30 +74,15 @@ ACTIVATION_RULES: dict[str, Callable[[Any, Tensor], tuple[LayerPrecision, Tensor
 def rule(*class_names: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         for class_name in class_names:
-            if class_name in RULES:
-                raise ValueError(f"duplicate precision rule for {class_name}")
-            RULES[class_name] = fn
+            RULES.add(class_name, fn)
         return fn
 
     return register
 
 
 def load_rule_modules() -> None:
-    """Import ``precision`` and every ``precision_*`` module of this package once: each registers its rules with
-    ``@rule`` where it is defined, so a new layer family is one new module and no edit here."""
-    global _rule_modules_loaded
-    if _rule_modules_loaded:
-        return
-    from pathlib import Path
-
-    from edgenn.plugins import import_package_modules
-
-    import_package_modules(__package__, Path(__file__).parent,
-                           select=lambda name: name == "precision" or name.startswith("precision_"))
-    _rule_modules_loaded = True
-
-
-_rule_modules_loaded = False
+    """Import the rule modules (``is_rule_module``) once; reading ``RULES`` or ``MERGE_RULES`` does it too."""
+    RULES.load()
 
 
 def supported_layer_classes() -> tuple[str, ...]:
@@ -171,15 +165,14 @@ def input_type(body: list[Any], ctx: Context, fraction: int, input_layer: Any) -
 
 # ----- merge layers (several inputs) -------------------------------------------------------------------------------
 MergeRule = Callable[[Any, list[Tensor], Context], tuple[LayerPrecision, Tensor]]
-MERGE_RULES: dict[str, MergeRule] = {}
+MERGE_RULES: Registry[MergeRule] = Registry(__package__, Path(__file__).parent, select=is_rule_module,
+                                            duplicate="duplicate merge precision rule for {name}")
 
 
 def merge_rule(*class_names: str) -> Callable[[MergeRule], MergeRule]:
     def register(fn: MergeRule) -> MergeRule:
         for class_name in class_names:
-            if class_name in MERGE_RULES:
-                raise ValueError(f"duplicate merge precision rule for {class_name}")
-            MERGE_RULES[class_name] = fn
+            MERGE_RULES.add(class_name, fn)
         return fn
 
     return register

@@ -31,6 +31,7 @@ import numpy as np
 from edgenn.errors import UnsupportedModelError
 from edgenn.exporters.fixed_point import FixedPoint
 from edgenn.exporters.precision import ModelPrecision, quantizer_type
+from edgenn.plugins import Registry
 
 
 
@@ -46,33 +47,21 @@ class RtlStep:
 
 # (layer, precision of the model, fraction bits of the layer's input grid) -> RtlStep
 RtlLayer = Callable[[Any, ModelPrecision, int], RtlStep]
-_LAYERS: dict[str, RtlLayer] = {}
-_loaded = False
+_LAYERS: Registry[RtlLayer] = Registry(__package__, Path(__file__).parent, select=lambda name: name.startswith("rtl_"),
+                                       duplicate="RTL trace for {name} is registered twice")
 
 
 def register_rtl_layer(*class_names: str) -> Callable[[RtlLayer], RtlLayer]:
     def register(fn: RtlLayer) -> RtlLayer:
         for class_name in class_names:
-            if class_name in _LAYERS:
-                raise ValueError(f"RTL trace for {class_name} is registered twice")
-            _LAYERS[class_name] = fn
+            _LAYERS.add(class_name, fn)
         return fn
 
     return register
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        from edgenn.plugins import import_package_modules
-
-        import_package_modules(__package__, Path(__file__).parent, select=lambda name: name.startswith("rtl_"))
-
-
 def rtl_layer_classes() -> tuple[str, ...]:
     """The Keras/QKeras layer classes the RTL target traces."""
-    _load_builtins()
     return tuple(sorted(_LAYERS))
 
 

@@ -14,25 +14,27 @@ check whenever a model has a registered layer; the float Keras model is then com
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edgenn.exporters.precision import ModelPrecision, quantizer_type
-from edgenn.exporters.precision_rules import load_rule_modules
+from edgenn.exporters.precision_rules import is_rule_module
+from edgenn.plugins import Registry
 
 # (layer, input values, input firmware types, layer precision, reuse factor) -> output values
 SoftwareModel = Callable[[Any, list[np.ndarray], list[Any], Any, int], np.ndarray]
 
-_MODELS: dict[str, SoftwareModel] = {}
+# the models live beside their precision rules (GarNet's in precision_garnet), so the rule modules are scanned
+_MODELS: Registry[SoftwareModel] = Registry(__package__, Path(__file__).parent, select=is_rule_module,
+                                            duplicate="software model for {name} is registered twice")
 
 
 def register_software_model(*class_names: str) -> Callable[[SoftwareModel], SoftwareModel]:
     def register(fn: SoftwareModel) -> SoftwareModel:
         for class_name in class_names:
-            if class_name in _MODELS:
-                raise ValueError(f"software model for {class_name} is registered twice")
-            _MODELS[class_name] = fn
+            _MODELS.add(class_name, fn)
         return fn
 
     return register
@@ -40,7 +42,6 @@ def register_software_model(*class_names: str) -> Callable[[SoftwareModel], Soft
 
 def software_model_classes() -> tuple[str, ...]:
     """Layer classes the firmware computes through lookup tables that edgenn models in numpy."""
-    load_rule_modules()
     return tuple(sorted(_MODELS))
 
 

@@ -10,14 +10,14 @@ resolved :class:`~edgenn.runners.export.ExportSource`. It returns an ``ExportRes
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict
 
 from edgenn.errors import InvalidInputError
+from edgenn.plugins import Registry
 
 
 class NoSettings(BaseModel):
@@ -35,35 +35,23 @@ class Target:
     settings: type[BaseModel] = NoSettings  # what run() receives, validated once at the edge
 
 
-_TARGETS: dict[str, Target] = {}
-_scanned = False
+# every module of edgenn.runners is imported once, so registrations run without a hand-kept list of modules; a
+# module imported again registers the same function again, which is no duplicate
+_TARGETS: Registry[Target] = Registry(__package__, Path(__file__).parent,
+                                      duplicate="export target {name!r} registered twice",
+                                      same=lambda a, b: a.run is b.run)
 
 
 def export_target(name: str, *, help: str, needs_compiler: bool = False,
                   settings: type[BaseModel] = NoSettings) -> Callable:
     def register(run: Callable) -> Callable:
-        if name in _TARGETS and _TARGETS[name].run is not run:
-            raise ValueError(f"export target {name!r} registered twice")
-        _TARGETS[name] = Target(name, help, run, needs_compiler, settings)
+        _TARGETS.add(name, Target(name, help, run, needs_compiler, settings))
         return run
 
     return register
 
 
-def _scan() -> None:
-    # Import every module of edgenn.runners once, so registrations run without a hand-kept list of modules.
-    global _scanned
-    if _scanned:
-        return
-    import edgenn.runners as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
-    _scanned = True
-
-
 def registered_targets() -> dict[str, Target]:
-    _scan()
     return dict(sorted(_TARGETS.items()))
 
 

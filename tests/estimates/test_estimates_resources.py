@@ -58,8 +58,7 @@ def test_layer_kinds_are_the_registered_layer_models(monkeypatch):
 
     with pytest.raises(InvalidInputError, match=r"kind must be one of .*'conv2d'.*'dense'.* \(got 'lstm'\)"):
         LayerSpec("rnn", "lstm", 4, 4)
-    layer_models.layer_model_kinds()  # built-ins loaded before the registry is copied
-    monkeypatch.setattr(layer_models, "_MODELS", dict(layer_models._MODELS))
+    monkeypatch.setattr(layer_models, "_MODELS", layer_models._MODELS.copy())  # built-ins loaded, then copied
 
     @layer_models.register_layer_model("lstm")
     def _lstm(layer, clock_ns, constants):
