@@ -98,9 +98,9 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray | list[np.ndarr
     csim_seconds = time.perf_counter() - start
 
     names = [layer.name for layer in model.layers if type(layer).__name__ != "InputLayer"
-             and HLS_RESERVED_NAMES.get(layer.name, layer.name) in traced]
+             and _traced_name(layer.name, traced) in traced]
     output_layer = project.precision.output_layer
-    firmware = {name: traced[HLS_RESERVED_NAMES.get(name, name)].reshape(rows, -1) for name in names}
+    firmware = {name: traced[_traced_name(name, traced)].reshape(rows, -1) for name in names}
     outputs = (output_layer, *project.precision.extra_outputs)
     finals = final if isinstance(final, list) else [final]
     for name, value in zip(outputs, finals):  # the model's outputs, as the top function returns them
@@ -139,6 +139,13 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray | list[np.ndarr
     return CsimResult(x_quantized, tuple(names), reference, firmware, logits, output_layer,
                       expected, csim_seconds, reference_seconds, notes,
                       label, float_reference)
+
+
+def _traced_name(name: str, traced: dict) -> str:
+    """The name hls4ml traces layer ``name`` under: a ternary QActivation becomes 'bnbt_<name>_scale' (its threshold
+    scale fused with it, precision_qactivation._ternary)."""
+    hls = HLS_RESERVED_NAMES.get(name, name)
+    return f"bnbt_{hls}_scale" if hls not in traced and f"bnbt_{hls}_scale" in traced else hls
 
 
 def joined_outputs_name(outputs: tuple[str, ...]) -> str:

@@ -9,9 +9,16 @@ saturation:
   **exact**, result ``ap_fixed<2,2>``. ``use_01`` (values 0/1) has no hls4ml kernel: refused.
 * ``binary_tanh`` (the function): QKeras rounds the hard sigmoid, so ``x = 0`` gives -1; hls4ml gives +1 there.
   Not exact (they differ exactly where the input is 0); agreement measured.
-* ``ternary``: QKeras maps ``|x| >= threshold`` (0.33 by default) to ``sign(x)``; hls4ml scales the input by
-  ``0.5 / threshold`` (a rounded factor) and compares ``2 x > 1`` strictly (``ternary_tanh``). They can differ at
-  the threshold: not exact; agreement measured.
+* ``ternary`` (alpha 1): QKeras maps ``|x| >= t`` (t = 0.33 by default, compared in float32) to ``sign(x)``.
+  hls4ml 1.3's parser makes a ``TernaryTanh`` with ``threshold = t``; its ``ExtractTernaryThreshold`` pass (when
+  ``t != 0.5``) puts a scale ``0.5 / t`` in front, which ``MergeBatchNormAndQuantizedTanh`` fuses into
+  ``normalize_ternary_tanh`` with ``hi = floor_F(0.5 / scale)``, ``lo = floor_F(-0.5 / scale)`` on the input's grid
+  ``2**-F`` (``fpga_layers.set_thresholds``), comparing ``x > hi`` -> 1, ``x <= lo`` -> -1. That is QKeras's
+  ``x >= t`` only when ``t`` is off the grid; for ``t`` on the grid (0.25, 0.5, ...) ``x = t`` gives 0 instead of 1.
+  And at ``t == 0.5`` the pass does not run and hls4ml 1.3 writes no call for the standalone ``TernaryTanh`` at all
+  (its output array is left unset). edgenn sets the layer's ``threshold`` attribute to ``c - 2**-F / 2``, ``c`` the
+  smallest grid value ``>= float32(t)``: then ``hi = c - 2**-F`` and ``lo = -c``, so on the grid ``x > hi`` is
+  ``x >= t`` and ``x <= lo`` is ``x <= -t``: **exact**, whatever ``t``. Other alphas scale the output: measured.
 * ``quantized_sigmoid(b)`` / ``quantized_tanh(b)`` with the hard functions (QKeras's default): QKeras computes
   ``clip(round(hard(x) * 2**k) / 2**k, min, 1 - 2**-k)`` (``k = b`` or ``b - 1``); hls4ml's ``hard_sigmoid`` /
   ``hard_tanh`` compute ``clip(0.5 x + 0.5, 0, 1)`` (and ``2 s - 1``) exactly (slope and shift 0.5 are exact) and the
@@ -83,9 +90,11 @@ def special_quantizer(layer: Any, t: Tensor) -> tuple[LayerPrecision, Tensor] | 
     if name == "binary_tanh":
         return _prec(layer, t, _SIGN, -1.0, 1.0, False, "binary_tanh: QKeras maps 0 to -1, hls4ml to +1; agreement "
                      "measured", shape)
+    if name == "ternary" and cfg.get("alpha") in (None, 1, 1.0):
+        return _ternary(layer, t, q, cfg, shape)
     if name in ("ternary", "ternary_tanh"):
-        return _prec(layer, t, _SIGN, -1.0, 1.0, False, "ternary: hls4ml thresholds at 0.5, QKeras at its own "
-                     "threshold; agreement measured", shape)
+        return _prec(layer, t, _SIGN, -1.0, 1.0, False, "ternary with a scale, or the ternary_tanh function: hls4ml "
+                     "thresholds its own way; agreement measured", shape)
     if name in ("quantized_sigmoid", "quantized_tanh"):
         bits, real = int(cfg["bits"]), cfg.get("use_real_sigmoid") or cfg.get("use_real_tanh")
         exact = not real and not cfg.get("symmetric")
@@ -100,6 +109,22 @@ def special_quantizer(layer: Any, t: Tensor) -> tuple[LayerPrecision, Tensor] | 
     if name == "quantized_relu" and cfg.get("negative_slope"):
         return _leaky(layer, t, cfg, shape)
     return None
+
+
+def _ternary(layer: Any, t: Tensor, q: Any, cfg: dict, shape: tuple[int, ...]) -> tuple[LayerPrecision, Tensor]:
+    """The threshold attribute that makes hls4ml's fused ternary comparison QKeras's (module docstring)."""
+    threshold = float(np.float32(q.default_threshold if cfg.get("threshold") is None else cfg["threshold"]))
+    step = t.fp.lsb
+    c = math.ceil(threshold / step) * step
+    placed = c - step / 2
+    exact = threshold > 0 and t.fp.min < -c and c < t.fp.max  # both thresholds held by the input type
+    note = (f"ternary(threshold={threshold:g}): hls4ml's threshold set to {placed:g} on the input grid 2**-"
+            f"{t.fp.fraction}, so its comparisons are QKeras's |x| >= threshold" if exact else
+            f"ternary(threshold={threshold:g}) outside the input type {t.fp.to_hls()}: agreement measured")
+    prec, out = _prec(layer, t, _SIGN, -1.0, 1.0, exact, note, shape)
+    from dataclasses import replace
+
+    return replace(prec, attributes=(("Threshold", placed),)), out
 
 
 def _leaky(layer: Any, t: Tensor, cfg: dict, shape: tuple[int, ...]) -> tuple[LayerPrecision, Tensor]:

@@ -62,6 +62,8 @@ class LayerPrecision:
     # further types hls4ml reads from the layer's 'Precision' section by name (GarNet's edge_weight, aggr, ...)
     config_types: tuple[tuple[str, FixedPoint], ...] = ()
     implementation: str | None = None  # hls4ml softmax implementation (argmax under export.softmax: argmax)
+    # further hls4ml layer attributes set by name in the layer's config (a ternary activation's threshold)
+    attributes: tuple[tuple[str, float], ...] = ()
 
     def types(self) -> dict[str, FixedPoint]:
         out = {"result": self.result}
@@ -147,6 +149,7 @@ class ModelPrecision:
                 else:
                     entry[f"{key}_t"] = fp.to_hls()
             entry["Precision"].update({key: fp.to_hls() for key, fp in layer.config_types})
+            entry.update(dict(layer.attributes))
             if layer.table_size is not None:
                 entry["TableSize"] = layer.table_size
                 entry["Implementation"] = layer.implementation or SoftmaxSettings().implementation
