@@ -13,9 +13,10 @@ import yaml
 
 import edgenn.filenames as filenames
 from edgenn.config.recipe import Recipe
-from edgenn.errors import MissingArtifactError
+from edgenn.errors import InvalidInputError, MissingArtifactError
 from edgenn.io import is_complete, read_json
-from edgenn.records.base import HASH_KEY, SCHEMA_KEY, read_record, seal
+from edgenn.records.base import HASH_KEY, SCHEMA_KEY, read_record, record_hash, seal
+from edgenn.records.model_metrics import ModelMetrics
 
 MODEL_FILE = filenames.MODEL
 RECIPE_FILE = filenames.RECIPE
@@ -42,14 +43,23 @@ def _require_complete(directory: Path, what: str, command: str) -> None:
 
 @dataclass(frozen=True)
 class ModelArtifact:
-    """A trained (stage 'train') or compressed (stage 'compress') Keras model with its recipe and metrics."""
+    """A trained (stage 'train') or compressed (stage 'compress') Keras model with its recipe and typed metrics.
+
+    ``content_hash`` is the directory record's: sealed in its manifest from schema 2 on, and for a schema-1 directory
+    (written before the record) computed on load from the same manifest fields, so every later stage can name the
+    model it read; only a schema-2 directory lists its files' hashes (``files``, checked by ``verify``)."""
 
     directory: Path
     stage: str
     recipe: Recipe
-    metrics: dict = field(default_factory=dict)
-    content_hash: str | None = None  # of the directory's record (None for directories written before schema 2)
+    metrics: ModelMetrics = field(default_factory=ModelMetrics)
+    content_hash: str | None = None
     files: dict = field(default_factory=dict)  # file name -> sha256 prefix, as written (schema 2)
+    schema_version: int = MODEL_SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metrics, ModelMetrics):  # a stage hands over the dict it wrote to metrics.json
+            object.__setattr__(self, "metrics", ModelMetrics.from_dict(self.metrics, where=str(self.directory)))
 
     @property
     def model_path(self) -> Path:
@@ -80,28 +90,48 @@ class ModelArtifact:
     def load(cls, directory: Path) -> ModelArtifact:
         directory = Path(directory)
         _require_complete(directory, "trained or compressed model", "edgenn train <recipe>")
-        manifest, _ = read_record(directory / filenames.MANIFEST, kind="model manifest",
+        manifest, version = read_record(directory / filenames.MANIFEST, kind="model manifest",
                                   schema_version=MODEL_SCHEMA_VERSION, oldest=1, hashed_from=MODEL_SCHEMA_VERSION,
                                   command="edgenn train <recipe>", hashed_fields=_record_fields)
         from edgenn.config.load import read_yaml, validate
 
+        files = manifest.get("files", {}) if version >= 2 else {}
+        # the small files are read now, so they are checked now: an edited recipe or metrics file is refused here,
+        # not after an export has been built from it (the model file is checked by verify(), when it is loaded)
+        for name in (RECIPE_FILE, METRICS_FILE):
+            _check_file(directory, name, files)
         # a run written by another edgenn version may not fit today's schema: report it, never a traceback
         recipe = validate(Recipe, read_yaml(directory / RECIPE_FILE), source=str(directory / RECIPE_FILE))
-        metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
-        return cls(directory, manifest["stage"], recipe, metrics, manifest.get(HASH_KEY), manifest.get("files", {}))
+        where = str(directory / METRICS_FILE)
+        try:
+            metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise InvalidInputError(f"{where}: not readable (truncated or not JSON: {exc}).",
+                                    fix=f"re-run the stage that wrote {directory}.") from None
+        if not isinstance(metrics, dict):
+            raise InvalidInputError(f"{where}: not a metrics table (a JSON {type(metrics).__name__}).",
+                                    fix=f"re-run the stage that wrote {directory}.")
+        content = manifest.get(HASH_KEY) if version >= 2 else record_hash(_record_fields(manifest))
+        return cls(directory, manifest["stage"], recipe, ModelMetrics.from_dict(metrics, where=where), content, files,
+                   version)
 
     def verify(self) -> None:
         """Re-hash the directory's files against its manifest: a model file replaced or edited since is refused."""
-        from edgenn.errors import InvalidInputError
-        from edgenn.manifest import file_hash
+        for name in self.files:
+            _check_file(self.directory, name, self.files)
 
-        for name, expected in self.files.items():
-            path = self.directory / name
-            found = file_hash(path) if path.is_file() else "missing"
-            if found != expected:
-                raise InvalidInputError(f"{path}: hash {found} is not the manifest's {expected} (replaced or "
-                                        "edited after the stage wrote it).",
-                                        fix=f"re-run the stage that wrote {self.directory}.")
+
+def _check_file(directory: Path, name: str, files: dict) -> None:
+    """``directory/name`` against the hash its manifest lists (nothing to check when it lists none: schema 1)."""
+    from edgenn.manifest import file_hash
+
+    if name not in files:
+        return
+    path = directory / name
+    found = file_hash(path) if path.is_file() else "missing"
+    if found != files[name]:
+        raise InvalidInputError(f"{path}: hash {found} is not the manifest's {files[name]} (replaced or edited after "
+                                "the stage wrote it).", fix=f"re-run the stage that wrote {directory}.")
 
 
 def _record_fields(doc: dict) -> dict:

@@ -16,6 +16,7 @@ STANDARDIZER = "standardizer.json"
 SPLITS = "splits.npz"
 HISTORY = "history.json"
 SCORES = "scores.npz"  # per-event anomaly scores of the test split
+OUTPUTS = "outputs.npz"  # per-layer outputs on a test sample, test-split scores (records.stage_outputs)
 
 # export directories
 REPORT_JSON = "report.json"

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ def json_default(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
+    if isinstance(obj, Mapping):  # typed records that read as mappings (records.model_metrics.ModelMetrics)
+        return dict(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 

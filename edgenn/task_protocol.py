@@ -47,7 +47,8 @@ class Task(Protocol):
 
     def evaluate(self, model, data, recipe, family, out: Path, *, label: str, teacher, history: dict | None,
                  stage: str) -> dict:
-        """Test-split metrics of ``model`` (written with their plots and score files into ``out``)."""
+        """Test-split metrics of ``model``, written into ``out`` with their plots, score files and the outputs the
+        report draws from (``records.stage_outputs``: the report reads these and never re-runs the model)."""
 
     def split_sizes(self, data) -> dict[str, int]: ...
 

@@ -4,6 +4,7 @@ Writes (atomically, ``manifest.json`` last): ``model.h5`` (pruning wrappers stri
 ``splits.npz`` (the trained run's, unchanged), ``recipe.yml``, ``metrics.json`` (test-split metrics of the compressed
 model, as its task measures them, plus a ``compression`` section: before/after summaries, the pruning check, the pass
 records, a markdown table), the task's plots (ROC and confusion, or score distributions and ``scores.npz``),
+``outputs.npz`` (what the report draws: ``records.stage_outputs``),
 ``history.png``/``history.json`` of the fine-tuning run, ``weights.png``, ``manifest.json``.
 """
 

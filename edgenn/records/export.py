@@ -3,8 +3,9 @@
 Every target (and ``edgenn synth``, whose report ``edgenn check`` reads the same way) writes report.json only through
 ``ExportReport.save``; ``edgenn check``, ``edgenn report`` and the scan read it through ``ExportReport.load``.
 Typed parts: the figures (``records.figures.Figure``), the one bit-exactness record (``records.bitexact``), notes,
-lineage and task. ``sections`` holds each target's own JSON sections (settings, resources, precision, project,
-timings_s, ...) under their report.json keys, unchanged.
+lineage, task, and the target sections settings, resources, precision and project (``records.export_sections``, read
+through the properties of the same names). ``sections`` holds each target's own JSON sections (those four, timings_s,
+onnx, ...) under their report.json keys, unchanged, so the file and its hash stay what the target wrote.
 
 Schema 2 adds the content hash and gives every target the same ``bitexact`` record; schema 1 files (written before)
 are read and upgraded: their fpga ``bitexact`` had this shape already, and an rtl one's per-implementation checks
@@ -21,6 +22,8 @@ import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
 from edgenn.records.base import HASH_KEY, SealedFile, SCHEMA_KEY, plain, read_record, seal
 from edgenn.records.bitexact import BitExactReport, OutputStats
+from edgenn.records.export_sections import (SECTION_TYPES, PrecisionSection, ProjectSection, ResourcesSection,
+                                            SettingsSection)
 from edgenn.records.figures import Figure, figures_from_dicts, figures_to_dicts
 
 SCHEMA_VERSION = 2
@@ -51,6 +54,28 @@ class ExportReport(SealedFile):
 
     def figure(self, name: str) -> Figure | None:
         return self.figures.get(name)
+
+    # the target sections as typed records (records.export_sections), parsed from ``sections`` when read: report.json
+    # keeps them as written, and a malformed one costs its reader one InvalidInputError line, not the whole report
+    @property
+    def settings(self) -> SettingsSection | None:
+        return self._section("settings")
+
+    @property
+    def resources(self) -> ResourcesSection | None:
+        return self._section("resources")
+
+    @property
+    def precision(self) -> PrecisionSection | None:
+        return self._section("precision")
+
+    @property
+    def project(self) -> ProjectSection | None:
+        return self._section("project")
+
+    def _section(self, name: str):
+        doc = self.sections.get(name)
+        return None if doc is None else SECTION_TYPES[name].from_dict(doc, f"{self.FILE} ({self.target}): {name}")
 
     def figures_dict(self) -> dict[str, dict[str, Any]]:
         return figures_to_dicts(self.figures)

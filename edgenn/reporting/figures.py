@@ -237,22 +237,23 @@ RESOURCE_KEYS = ("lut", "ff", "dsp", "bram")
 
 
 @_styled
-def resource_bars(layers: Sequence[Mapping], *, keys: Sequence[str] = RESOURCE_KEYS) -> bytes:
+def resource_bars(layers: Sequence, *, keys: Sequence[str] = RESOURCE_KEYS) -> bytes:
     """Per-layer bars: one panel per resource plus latency (cycles); each panel names the method of its figures.
 
-    ``layers``: ResourceReport.to_dict()["layers"] (name, and key -> {value, unit, method}).
+    ``layers``: the export's per-layer estimates (``records.export_sections.LayerResources``: name, key -> figure).
     """
     plt = _plt()
-    keys = [k for k in keys if any(isinstance(l.get(k), Mapping) for l in layers)] + ["latency_cycles"]
-    names = [str(l.get("name", "?")) for l in layers]
+    keys = [k for k in keys if any(k in l.figures for l in layers)] + ["latency_cycles"]
+    names = [l.name for l in layers]
     fig, axes = plt.subplots(1, len(keys), figsize=(2.6 * len(keys), 0.9 + 0.35 * max(2, len(names))), sharey=True,
                              squeeze=False)
     positions = np.arange(len(names))[::-1]
     for ax, key in zip(axes[0], keys):
-        values = [float(l.get(key, {}).get("value", np.nan)) if isinstance(l.get(key), Mapping) else np.nan
+        found = [l.figures[key] for l in layers if key in l.figures]
+        values = [np.nan if key not in l.figures or l.figures[key].value is None else float(l.figures[key].value)
                   for l in layers]
-        methods = sorted({str(l[key].get("method", "?")) for l in layers if isinstance(l.get(key), Mapping)})
-        unit = next((str(l[key].get("unit", "")) for l in layers if isinstance(l.get(key), Mapping)), "")
+        methods = sorted({f.method for f in found})
+        unit = found[0].unit if found else ""
         ax.barh(positions, np.nan_to_num(values), color="tab:blue" if key != "latency_cycles" else "tab:green")
         ax.set_xlabel(f"{key.upper() if key in RESOURCE_KEYS else 'latency'} ({unit})")
         ax.set_title(f"method: {', '.join(methods) or 'n/a'}", fontsize=8)

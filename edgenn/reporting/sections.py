@@ -33,10 +33,15 @@ def overview(src: Sources) -> str:
     report = src.export_report()
     body = table(["", ""], rows, header=False)
     if report:
-        settings = report.sections.get("settings")
-        if isinstance(settings, dict):
+        from edgenn.errors import EdgennError
+
+        try:
+            settings = report.settings
+        except EdgennError as exc:
+            settings, src.problems[f"report.json ({report.target}) settings"] = None, str(exc)
+        if settings is not None:
             body += "<h3>Firmware settings</h3>" + table(["setting", "value"],
-                                                         [(k, fmt(v)) for k, v in settings.items()])
+                                                         [(k, fmt(v)) for k, v in settings.values.items()])
         body += "<h3>Figures (report.json)</h3>" + figure_table(report.figures)
         if report.notes:
             body += "<h3>Notes from the export</h3><ul>" + "".join(f"<li>{esc(n)}</li>" for n in report.notes) + \
@@ -234,8 +239,9 @@ def _roc_curves(src: Sources) -> dict:
     curves = {}
     for stage in ("train", "compress"):
         outputs = stage_outputs(src, stage)
-        if outputs is not None:
-            curves[f"{stage} model ({len(outputs.y)} jets)"] = per_signal(outputs.probs, outputs.y, outputs.class_names)
+        if outputs is not None and outputs.test_scores is not None:
+            curves[f"{stage} model ({len(outputs.test_labels)} jets)"] = per_signal(
+                outputs.test_scores, outputs.test_labels.astype(int), outputs.class_names)
     csim = csim_outputs(src)
     class_names = _class_names(src)
     if csim is not None and "labels" in csim and "output_firmware" in csim and class_names:
@@ -253,19 +259,31 @@ def _class_names(src: Sources) -> tuple[str, ...] | None:
 
 
 def stage_outputs(src: Sources, stage: str):
-    """Cached run of a stage's model on its test split (``evaluate.run_stage_model``); None if it cannot run."""
+    """The stage's saved outputs (``records.stage_outputs.StageOutputs``: per-layer outputs on a test sample, test
+    scores), cached; None, with the reason and the re-run that makes them in ``src.problems``, when the stage has
+    none (written by an older edgenn) or they are unreadable. Never loads or runs the model."""
     key = f"outputs:{stage}"
     if key not in src.memo:
         d = src.stage_dirs.get(stage)
         src.memo[key] = None
-        if d is not None and (d / filenames.MODEL).is_file():
-            from edgenn.reporting.evaluate import run_stage_model
+        if d is not None:
+            from edgenn.errors import EdgennError
+            from edgenn.records.stage_outputs import StageOutputs
 
             try:
-                src.memo[key] = run_stage_model(d)
-            except Exception as exc:  # noqa: BLE001 - a model that cannot be run costs its plots, not the page
-                src.problems[str(d)] = f"model could not be run on its test split ({type(exc).__name__}: {exc})"
+                src.memo[key] = StageOutputs.load(d, stage=stage)
+            except EdgennError as exc:
+                src.problems[str(d / filenames.OUTPUTS)] = stage_outputs_problem(exc, src, stage)
     return src.memo[key]
+
+
+def stage_outputs_problem(exc, src: Sources, stage: str) -> str:
+    """One line: what is wrong with a stage's outputs record and the re-run that writes it."""
+    from edgenn.errors import MissingArtifactError
+
+    why = ("none saved: the stage was written by an edgenn older than its outputs record"
+           if isinstance(exc, MissingArtifactError) else exc.message)
+    return f"{why}; re-run `{_model_cmd(src, stage)}` to save them."
 
 
 def csim_outputs(src: Sources) -> dict[str, np.ndarray] | None:

@@ -3,13 +3,14 @@
 What an anomaly stage leaves behind (``edgenn.training.anomaly``, ``edgenn.compression.anomaly``): ``metrics.json``
 with ``task: "anomaly"``, the target ``fpr``, ``threshold``, per-signal ``auc``/``efficiency``/``num_signal`` and
 ``num_background``; ``scores.png`` (score per process, log y). The efficiency-vs-rate curve needs every test score:
-read from the stage's ``scores.npz`` (``training.anomaly_scores``; every stage and export writes one), else
-recomputed by re-running the stage's model on its test events (stages made before scores.npz existed).
+read from the stage's ``scores.npz`` (``training.anomaly_scores``; every stage and export writes one); a stage
+without one gets a notice naming the re-run (the report never runs a model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from zipfile import BadZipFile
 
 
 from edgenn.reporting.html import esc, img, img_file, missing, note, section, table
@@ -25,18 +26,18 @@ def _cmd(src: Sources, stage: str) -> str:
 
 
 def stage_scores(src: Sources, stage: str):
-    """Cached ``evaluate.anomaly_stage_scores`` of a stage; None (reason kept in ``src.problems``) if unavailable."""
+    """The test-event scores a stage saved (``scores.npz``), cached; None, with the reason and the re-run that writes
+    them in ``src.problems``, when the stage has none (an older edgenn) or they are unreadable."""
     key = f"anomaly-scores:{stage}"
     if key not in src.memo:
         src.memo[key] = None
         d = src.stage_dirs.get(stage)
         if d is not None:
-            from edgenn.reporting.evaluate import anomaly_stage_scores
-
-            try:
-                src.memo[key] = anomaly_stage_scores(d)
-            except Exception as exc:  # noqa: BLE001 - scores that cannot be had cost their plots, not the page
-                src.problems[str(d)] = f"test-event scores unavailable ({type(exc).__name__}: {exc})"
+            path = d / SCORES_FILE
+            if not path.is_file():
+                src.problems[str(path)] = f"no test-event scores saved; re-run `{_cmd(src, stage)}` to save them."
+            else:
+                src.memo[key] = export_scores(src, d)
     return src.memo[key]
 
 
@@ -92,7 +93,7 @@ def _metrics_table(per_model: Mapping[str, Mapping], fpr: float | None) -> str:
 def anomaly_performance(src: Sources) -> str:
     """Per-signal AUC and efficiency at the target rate, score distributions, efficiency vs background rate."""
     from edgenn.reporting import figures
-    from edgenn.reporting.evaluate import efficiency_vs_fpr
+    from edgenn.reporting.curves import efficiency_vs_fpr
 
     title = "Anomaly detection: trigger performance"
     if not src.stage_dirs:
@@ -173,9 +174,7 @@ def anomaly_performance(src: Sources) -> str:
         body += img(figures.efficiency_vs_rate(curves, target_fpr=fpr), "efficiency vs background rate")
     else:
         body += missing("per-event test scores for the efficiency curve",
-                        "re-run the stage (it writes scores.npz), or "
-                        "keep the stage's model.h5 and the event dataset its recipe names and run `edgenn report` "
-                        "from the directory the stage ran in")
+                        "re-run the stage: it writes scores.npz")
     if fw and "firmware (C sim)" not in curves:
         body += note("The firmware column is the C simulation's score on the export's test events (report.json "
                      "figures auc.* and efficiency.*); its curve needs the export's scores.npz (per-event scores "
@@ -192,6 +191,6 @@ def export_scores(src: Sources, directory):
         return None
     try:
         return load_anomaly_scores(path)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, BadZipFile) as exc:
         src.problems[str(path)] = f"unreadable per-event scores ({type(exc).__name__}: {exc})"
         return None

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+import edgenn.filenames as filenames
 from edgenn.reporting.html import esc, img, missing, note, section, table
 from edgenn.reporting.numbers import fmt, num, pct
 from edgenn.reporting.sections import csim_outputs, figure_table, figure_value, stage_outputs
@@ -21,39 +22,36 @@ def numerical_profile(src: Sources) -> str:
 
     title = "Numerical profile per layer (values vs fixed-point types)"
     report = src.export_report("fpga")
-    precision = report.sections.get("precision") if report is not None else None
-    if not isinstance(precision, Mapping) or not isinstance(precision.get("layers"), list):
+    precision = typed_section(src, report, "precision")
+    if precision is None:
         return section("profile", title, missing("per-layer fixed-point types (report.json 'precision')",
                                                  f"run `edgenn export runs/{src.name} --target fpga`"))
     stage = src.model_stage()
     outputs = stage_outputs(src, stage) if stage else None
     if outputs is None:
+        where = src.stage_dirs.get(stage) if stage else None
         return section("profile", title, _precision_table(precision) + missing(
-            "the exported model and its test data (to measure weights and activations)",
-            f"keep runs/{src.name} and its dataset where the export recorded them "
-            f"({report.lineage.get('model_dir', '?')})"))
+            f"the model stage's saved layer outputs ({where / filenames.OUTPUTS if where else 'no model stage found'})",
+            src.problems.get(str(where / filenames.OUTPUTS)) if where else
+            f"keep runs/{src.name} where the export recorded it ({report.lineage.get('model_dir', '?')})"))
 
     def typed(label, values, fp) -> ProfileRow:
-        fp = fp if isinstance(fp, Mapping) else {}
-        return ProfileRow(label, np.asarray(values), fp.get("type"), num(fp.get("lsb")), num(fp.get("min")),
-                          num(fp.get("max")))
+        return ProfileRow(label, np.asarray(values), fp.type, fp.lsb, fp.min, fp.max)
 
     weight_rows, act_rows = [], []
-    if isinstance(precision.get("input"), Mapping):
-        act_rows.append(typed(f"input ({precision.get('input_name', 'input')})", outputs.x, precision["input"]))
-    for layer in precision["layers"]:
-        if not isinstance(layer, Mapping):
-            continue
-        name, types = str(layer.get("name")), layer.get("types") or {}
+    if precision.input is not None:
+        act_rows.append(typed(f"input ({precision.input_name or 'input'})", outputs.x, precision.input))
+    for layer in precision.layers:
         for key in ("weight", "bias"):
-            if key in types and key in outputs.weights.get(name, {}):
-                weight_rows.append(typed(f"{name} {key}", outputs.weights[name][key], types[key]))
-        if name in outputs.layers and "result" in types:
-            act_rows.append(typed(f"{name} ({layer.get('class_name', '?')})", outputs.layers[name], types["result"]))
+            if key in layer.types and key in outputs.weights.get(layer.name, {}):
+                weight_rows.append(typed(f"{layer.name} {key}", outputs.weights[layer.name][key], layer.types[key]))
+        if layer.name in outputs.layers and "result" in layer.types:
+            act_rows.append(typed(f"{layer.name} ({layer.class_name or '?'})", outputs.layers[layer.name],
+                                  layer.types["result"]))
     body = (f"<p>Weights and biases as the layers compute with them; activations measured on {len(outputs.y):,} "
-            f"test {src.task().data_kind} through the {esc(stage)} model. Grey: the range a value can take in its firmware type "
-            f"(from one lsb to the largest magnitude). Overflow: a value outside [min, max] of its type; underflow: a "
-            f"non-zero value smaller than one lsb.</p>")
+            f"test {src.task().data_kind} through the {esc(stage)} model (saved by the stage). Grey: the range a "
+            f"value can take in its firmware type (from one lsb to the largest magnitude). Overflow: a value outside "
+            f"[min, max] of its type; underflow: a non-zero value smaller than one lsb.</p>")
     body += img(plot({"weights and biases": weight_rows, "activations (layer outputs)": act_rows}),
                 "numerical profile")
     rows = []
@@ -69,14 +67,23 @@ def numerical_profile(src: Sources) -> str:
     return section("profile", title, body)
 
 
-def _precision_table(precision: Mapping) -> str:
-    rows = []
-    for layer in precision.get("layers", []):
-        if isinstance(layer, Mapping):
-            for key, fp in (layer.get("types") or {}).items():
-                if isinstance(fp, Mapping):
-                    rows.append((layer.get("name", "?"), key, fp.get("type", "?"), fmt(num(fp.get("lsb"))),
-                                 fmt(num(fp.get("min"))), fmt(num(fp.get("max")))))
+def typed_section(src: Sources, report, name: str):
+    """``report``'s typed ``name`` section (``records.export_sections``); None if absent, or malformed (then the
+    one-line reason is kept in ``src.problems``)."""
+    from edgenn.errors import EdgennError
+
+    if report is None:
+        return None
+    try:
+        return getattr(report, name)
+    except EdgennError as exc:
+        src.problems[f"report.json ({report.target}) {name}"] = str(exc)
+        return None
+
+
+def _precision_table(precision) -> str:
+    rows = [(layer.name, key, fp.type or "?", fmt(fp.lsb), fmt(fp.min), fmt(fp.max))
+            for layer in precision.layers for key, fp in layer.types.items()]
     return table(["layer", "tensor", "type", "lsb", "min", "max"], rows)
 
 
@@ -122,36 +129,30 @@ def resources(src: Sources) -> str:
     from edgenn.reporting.figures import resource_bars
 
     title = "Resources and latency per layer"
-    report = src.export_report("fpga")
-    res = report.sections.get("resources") if report is not None else None
-    if not isinstance(res, Mapping) or not isinstance(res.get("layers"), list):
+    res = typed_section(src, src.export_report("fpga"), "resources")
+    if res is None:
         return section("resources", title, missing("resource estimates (report.json 'resources')",
                                                    f"run `edgenn export runs/{src.name} --target fpga`"))
     keys = ("lut", "ff", "dsp", "bram", "latency_cycles", "ii_cycles", "latency_ns")
-    layers = [l for l in res["layers"] if isinstance(l, Mapping)]
-    total = res.get("total") if isinstance(res.get("total"), Mapping) else None
-    body = (f"<p>Part {esc(res.get('part', '?'))}, clock period {fmt(num(res.get('clock_period_ns')))} ns. "
+    body = (f"<p>Part {esc(res.part or '?')}, clock period {fmt(res.clock_period_ns)} ns. "
             f"Every figure carries the method that produced it; 'analytic' is an estimate, not synthesis.</p>")
-    if layers:
-        body += img(resource_bars(layers), "resources per layer")
-    rows = []
-    for layer in layers + ([{**total, "name": "total"}] if total else []):
-        rows.append([layer.get("name", "?")] + [_cell(layer.get(k)) for k in keys])
+    if res.layers:
+        body += img(resource_bars(res.layers), "resources per layer")
+    rows = [[layer.name] + [_cell(layer.figures.get(k)) for k in keys]
+            for layer in res.layers + ((res.total,) if res.total else ())]
     body += table(["layer"] + [k for k in keys], rows)
-    interval_note = total.get("lut", {}).get("interval_note") if total and isinstance(total.get("lut"), Mapping) else ""
-    if interval_note:
-        body += note(f"Total in brackets: the 90 % interval on the real figure ({interval_note}, measured against "
+    lut = res.total.figures.get("lut") if res.total else None
+    if lut is not None and lut.interval_note:
+        body += note(f"Total in brackets: the 90 % interval on the real figure ({lut.interval_note}, measured against "
                      "real HLS synthesis, docs/estimates.md). '≥' marks a lower bound: a layer the model does not "
                      "describe was counted as zero.")
-    for a in res.get("assumptions", []) or []:
-        body += note(str(a))
+    for a in res.assumptions:
+        body += note(a)
     return section("resources", title, body)
 
 
 def _cell(fig) -> str:
-    if not isinstance(fig, Mapping):
-        return "n/a"
-    return f"{figure_value(fig)} ({fig.get('method', '?')})"
+    return "n/a" if fig is None else f"{figure_value(fig)} ({fig.method})"
 
 
 # ----- ONNX --------------------------------------------------------------------------------------------------------

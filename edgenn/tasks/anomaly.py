@@ -80,6 +80,7 @@ class AnomalyTask:
         from edgenn.training.anomaly import log_error, reconstruction_error, scores
         from edgenn.training.anomaly_metrics import anomaly_metrics, plot_score_distributions
         from edgenn.training.anomaly_scores import SCORES_FILE, AnomalyScores
+        from edgenn.training.layer_outputs import save_stage_outputs
         from edgenn.training.plots import plot_history
 
         fpr = recipe.anomaly.fpr if recipe.anomaly else 1e-5
@@ -103,6 +104,7 @@ class AnomalyTask:
         if history:
             plot_history(history, out / "history.png")
             atomic_write_json(out / filenames.HISTORY, history)
+        save_stage_outputs(out, model, data.x_test, data.test_process, data.process_names, stage=stage)
         return metrics
 
     def split_sizes(self, data) -> dict[str, int]:

@@ -42,6 +42,7 @@ class ClassifyTask:
                  stage: str) -> dict:
         from edgenn.io import atomic_write_json
         from edgenn.training.fit import predict
+        from edgenn.training.layer_outputs import save_stage_outputs
         from edgenn.training.metrics import classifier_metrics
         from edgenn.training.plots import plot_confusion, plot_history, plot_roc, roc_curves
 
@@ -53,6 +54,7 @@ class ClassifyTask:
             plot_history(history, out / "history.png")
             atomic_write_json(out / filenames.HISTORY, history)
         metrics["class_names"] = list(data.class_names)
+        save_stage_outputs(out, model, data.test.x, data.test.y, data.class_names, stage=stage, test_scores=probs)
         return metrics
 
     def split_sizes(self, data) -> dict[str, int]:

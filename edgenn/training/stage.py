@@ -3,7 +3,8 @@
 One stage for every task: what differs between tagging jets and scoring trigger events (data, loss, metrics, scores,
 teacher) is asked of the family's task (``edgenn.task_protocol``). Writes (atomically, ``manifest.json`` last) the
 model directory of ``artifacts.write_model_files``, ``metrics.json``, the task's plots and score files,
-``history.json`` and ``manifest.json``.
+``outputs.npz`` (per-layer outputs and test scores for the report: ``records.stage_outputs``), ``history.json`` and
+``manifest.json``.
 """
 
 from __future__ import annotations

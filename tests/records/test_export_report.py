@@ -166,3 +166,36 @@ def test_rtl_target_writes_the_same_bitexact_record(small_qmlp, tmp_path):
     assert "da4ml_interpreter vs exact reference" in b.compared
     md = (tmp_path / "rtl" / "report.md").read_text()
     assert "| da4ml_interpreter | 100.0000% | 900 |" in md
+
+
+@pytest.mark.parametrize("fixture", ["export_v1_fpga.json", "export_v1_rtl.json"])
+def test_schema_1_target_sections_read_as_typed_records(fixture):
+    doc = json.loads((FIXTURES / fixture).read_text())
+    record = ExportReport.load(FIXTURES / fixture)
+    assert record.settings.part == doc["settings"]["part"] and record.settings.values == doc["settings"]
+    assert record.settings.clock_period_ns == doc["settings"]["clock_period_ns"]
+    precision = record.precision
+    assert precision.input.type == doc["precision"]["input"]["type"] and precision.input_name == "input"
+    assert [layer.name for layer in precision.layers] == [layer["name"] for layer in doc["precision"]["layers"]]
+    first = doc["precision"]["layers"][1]
+    assert {k: t.lsb for k, t in precision.layers[1].types.items()} == {k: v["lsb"] for k, v in first["types"].items()}
+    assert record.project.out_dir == doc["project"]["out_dir"] and record.project.top == doc["project"].get("top")
+    if "resources" in doc:
+        res = record.resources
+        assert [lay.name for lay in res.layers] == [lay["name"] for lay in doc["resources"]["layers"]]
+        assert res.total.figures["lut"] == Figure.from_dict(doc["resources"]["total"]["lut"])
+    for name in ("settings", "precision", "project", "resources"):  # as written: report.json keys never change
+        if name in doc:
+            assert getattr(record, name).to_dict() == doc[name]
+
+
+def test_a_real_export_has_typed_sections_and_a_malformed_one_costs_only_its_readers(hls_project_export):
+    doc = json.loads((hls_project_export / "report.json").read_text())
+    record = ExportReport.load(hls_project_export)
+    assert record.settings.values == doc["settings"] and record.precision.to_dict() == doc["precision"]
+    assert [layer.name for layer in record.precision.layers] == [layer["name"] for layer in doc["precision"]["layers"]]
+    broken = ExportReport.from_dict({**doc, "precision": {**doc["precision"], "input": {"lsb": "tiny"}}})
+    with pytest.raises(InvalidInputError, match=r"precision\.input\.lsb: must be a number \(got 'tiny'\)") as err:
+        _ = broken.precision
+    assert "\n" not in str(err.value)
+    assert broken.figures == record.figures and broken.settings == record.settings  # check reads figures as before

@@ -48,7 +48,7 @@ def _assert_real_images(body: str, at_least: int) -> None:
 
 # ----- anomaly -----------------------------------------------------------------------------------------------------
 def _scores(seed: int, shift: float):
-    from edgenn.reporting.evaluate import AnomalyScores
+    from edgenn.training.anomaly_scores import AnomalyScores
 
     rng = np.random.default_rng(seed)
     process = np.r_[np.zeros(900, int), np.ones(600, int), np.full(300, 2), np.full(200, 3)]
@@ -116,7 +116,7 @@ def test_anomaly_run_shows_trigger_metrics_score_plots_and_efficiency_curve(anom
 
 def test_efficiency_curve_agrees_with_the_stage_metric():
     """The curve's point at the target FPR is the efficiency anomaly_metrics reports (same threshold convention)."""
-    from edgenn.reporting.evaluate import efficiency_vs_fpr
+    from edgenn.reporting.curves import efficiency_vs_fpr
     from edgenn.training.anomaly_metrics import anomaly_metrics
 
     scores = _scores(5, 2.0)
@@ -159,7 +159,9 @@ def test_anomaly_stage_without_scores_still_renders_with_notices(tmp_path):
     notices = " ".join(_missing(body))
     assert "scores.png and the test-event scores" in notices and "per-event test scores" in notices
     assert "AUC h2_zz4l vs SM background" in body  # the metrics table needs no scores
-    assert "test-event scores unavailable" in _section(html, "problems")  # model.h5 absent: said why
+    # said why, with the re-run that writes them; nothing was re-run (the directory has no model to run anyway)
+    assert f"{d / 'scores.npz'}</code>: no test-event scores saved; re-run `edgenn train &lt;recipe&gt;`" in \
+        _section(html, "problems")
 
 
 # ----- scan --------------------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def _export(run_train: Path, out: Path) -> None:
     from edgenn.exporters.precision import derive_precisions
     from edgenn.io import atomic_write_json
     from edgenn.manifest import write_manifest
-    from edgenn.reporting.evaluate import run_stage_model
+    from edgenn.records.stage_outputs import StageOutputs
     from edgenn.training.stage import prepared_data
     from edgenn.verification.bitexact import build_report
 
@@ -43,7 +43,7 @@ def _export(run_train: Path, out: Path) -> None:
     model = art.load_model()
     data = prepared_data(art.recipe, standardizer=art.standardizer())
     precision = derive_precisions(model, x_calibration=data.train.x)
-    outs = run_stage_model(run_train, max_samples=200)
+    outs = StageOutputs.load(run_train)  # what the train stage saved for the report
     layers = []
     for lp in precision.layers:
         if lp.name in outs.layers:
@@ -145,13 +145,19 @@ def test_report_has_no_external_references(export_dir):
     assert "<script" not in html.lower() and "<link" not in html.lower()
 
 
-def test_missing_and_broken_pieces_render_as_notices(export_dir, tmp_path):
+def _copy(export_dir: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
+    """A copy of the export and its train stage, the export's report.json pointing at the copied stage."""
     fw = tmp_path / "firmware" / "jet_mlp" / "fpga"
     shutil.copytree(export_dir, fw)
     run = tmp_path / "runs" / "jet_mlp" / "train"
     shutil.copytree(export_dir.parents[2] / "runs" / "jet_mlp" / "train", run)
     report = json.loads((fw / "report.json").read_text())
     report["lineage"]["model_dir"] = str(run)
+    return fw, run, report
+
+
+def test_missing_and_broken_pieces_render_as_notices(export_dir, tmp_path):
+    fw, run, report = _copy(export_dir, tmp_path)
     for key in ("bitexact", "resources"):
         del report[key]  # an export without validation data
     (fw / "report.json").write_text(json.dumps(report))
@@ -159,17 +165,34 @@ def test_missing_and_broken_pieces_render_as_notices(export_dir, tmp_path):
     (run / "metrics.json").unlink()
     (run / "roc.png").write_bytes(b"not a png")
     (run / "model.h5").write_bytes(b"broken")
+    (run / "outputs.npz").unlink()  # a stage directory an older edgenn wrote
 
     html = write_report(fw).read_text()
     assert "bit-exactness results" in " ".join(_missing(html, "bitexact"))
     assert "resource estimates" in " ".join(_missing(html, "resources"))
     assert any("metrics.json" in m for m in _missing(html, "training"))
     assert any("roc.png (not a readable PNG)" in m for m in _missing(html, "performance"))
-    assert "exported model and its test data" in " ".join(_missing(html, "profile"))
-    assert "model could not be run" in html  # the broken model.h5 is named in the problems section
+    profile = " ".join(_missing(html, "profile"))
+    assert f"saved layer outputs ({run / 'outputs.npz'})" in profile
+    assert "older than its outputs record; re-run `edgenn train &lt;recipe&gt;` to save them." in profile
+    assert "ROC: software models" not in html  # no outputs, no overlay: the model is not re-run to draw one
     assert "budget" in _section_ids(html)  # the budget table still evaluates what report.json has
     for data in _images(html):
         assert png_size(data) is not None
+
+
+def test_report_reads_the_stage_outputs_and_never_loads_the_model(export_dir, tmp_path):
+    fw, run, report = _copy(export_dir, tmp_path)
+    (fw / "report.json").write_text(json.dumps(report))
+    (run / "model.h5").unlink()  # nothing to re-run: the profile and the ROC overlay come from outputs.npz alone
+    html = write_report(fw).read_text()
+    assert _missing(html, "profile") == [] and "ROC: software models vs firmware" in html
+    assert "(saved by the stage)" in html
+
+    data = (run / "outputs.npz").read_bytes()
+    (run / "outputs.npz").write_bytes(data[: len(data) // 2])  # truncated: one line, the page still renders
+    html = write_report(fw).read_text()
+    assert "not a readable stage-outputs record (truncated or not an npz" in " ".join(_missing(html, "profile"))
 
 
 def test_unreadable_report_json_and_missing_directory(tmp_path):
