@@ -229,7 +229,17 @@ def main() -> None:
     if not (train_dir / "manifest.json").is_file():  # resumable: a finished baseline of this size is reused
         edgenn.train(recipe, out=train_dir, report=False)
     test = trained_test_figures(train_dir)
-    curve = [learning_curve_point(recipe, f) for f in sorted(args.curve) if 0 < f < 1]
+    from edgenn.io import atomic_write_json
+
+    result = {"jets_per_class": n, "jets": 5 * n, "definition": args.definition, "fast": args.fast,
+              "command": "python benchmarks/physics_validation.py " + " ".join(sys.argv[1:]),
+              **test, "curve": [], "published": PUBLISHED}
+    args.results.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(args.results / f"jets{5 * n}.json", result)  # each point is kept as it arrives
+    curve = result["curve"]
+    for fraction in sorted(f for f in args.curve if 0 < f < 1):
+        curve.append(learning_curve_point(recipe, fraction))
+        atomic_write_json(args.results / f"jets{5 * n}.json", result)
     order = ("g", "q", "t", "W", "Z")
     print(f"jets: {5 * n} ({n} per class, definition {args.definition}, MPI {'off' if args.fast else 'on'}); "
           f"data {path}; {test['train_jets']} train / {test['test_jets']} test jets, {test['epochs_run']} epochs")
@@ -243,14 +253,8 @@ def main() -> None:
     print("confusion (rows true, columns predicted, order " + " ".join(test["class_names"]) + "):")
     for name, row in zip(test["class_names"], test["confusion"]):
         print(f"  {name} [" + " ".join(f"{v:.3f}" for v in row) + "]")
-    result = {"jets_per_class": n, "jets": 5 * n, "definition": args.definition, "fast": args.fast,
-              "command": "python benchmarks/physics_validation.py " + " ".join(sys.argv[1:]),
-              **test, "curve": curve, "published": PUBLISHED}
-    from edgenn.io import atomic_write_json
-
-    args.results.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.results / f"jets{5 * n}.json", result)
     print(json.dumps(result))
+
 
 if __name__ == "__main__":
     main()
