@@ -37,6 +37,14 @@ def test_three_families_train_and_score(events):
     model = vae.load_model()
     assert [type(layer).__name__ for layer in model.layers][-2:] == ["Multiply", "Dense"]
     assert vae.metrics["auc"]["h2_zz4l"] > 0.5
+    from edgenn.records.stage_outputs import StageOutputs
+
+    for art, net in ((ae, ae.load_model()), (vae, model)):  # what the report draws, saved by the stage itself
+        saved, scores = StageOutputs.load(art.directory), np.load(art.directory / "scores.npz")
+        assert saved.class_names == tuple(scores["process_names"]) and saved.test_scores is None
+        np.testing.assert_array_equal(saved.y, scores["process"][: len(saved.y)])
+        assert list(saved.layers) == [lay.name for lay in net.layers if type(lay).__name__ != "InputLayer"]
+        np.testing.assert_allclose(saved.probs, net.predict(saved.x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def test_student_follows_teacher(events):
