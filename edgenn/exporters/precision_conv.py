@@ -119,7 +119,10 @@ def sum_of_products(layer: Any, t: Tensor, lo_terms: np.ndarray, hi_terms: np.nd
                                                                                                   Tensor]:
     """The exact accumulator of ``bias + sum w * x`` given the output bounds and ``|bias| + sum |w| max|x|``."""
     lo, hi = lo_terms, hi_terms
-    accum = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=True)
+    # an inexact input (a float BatchNorm's rounded affine) has bounds off its grid: widen them to the grid first
+    step = 2.0 ** -fraction
+    accum = smallest_holding(float(min(np.floor(lo.min() / step) * step, 0.0)),
+                             float(max(np.ceil(hi.max() / step) * step, 0.0)), fraction, signed=True)
     if accum.width > MAX_EXACT_ACCUM_BITS:
         raise unsupported(layer, f"accumulator needs {accum.width} bits (> {MAX_EXACT_ACCUM_BITS}), beyond the "
                                   "exact numpy reference.", fix="use fewer weight/activation bits.")

@@ -12,7 +12,8 @@ io_parallel; the Keras parser's ``compute_padding_1d/2d`` uses TensorFlow's padd
   ``accum_t`` (``avg``: ``y /= length``; ``count_pad`` is false for Keras, as TensorFlow counts real cells only).
   ``ap_fixed`` division truncates to the dividend's fraction bits, so a division by ``2**k`` is exact when
   ``accum_t`` has ``k`` more fraction bits than the input. Every window's count must be a power of two (a 2x2 'same'
-  window at an odd border has 2 or 1 cells: fine; a 3x3 window has 9: refused with the fix).
+  window at an odd border has 2 or 1 cells: fine; a 3x3 window has 9: refused with the fix). A *global* average
+  over a count that is not a power of two (10 particles) is converted with 10 more fraction bits and measured.
 * **Global pooling** is pooling with one window covering the whole map (``global_pooling1d_cl``/``2d_cl``), the same
   arithmetic over ``N = length`` or ``N = height * width`` elements.
 * **ZeroPadding1D/2D** inserts zeros, which every type holds: the input type passes through.
@@ -30,6 +31,8 @@ from edgenn.exporters.fixed_point import FixedPoint, smallest_holding
 from edgenn.exporters.precision_rules import Context, Tensor, rule, unsupported
 from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
 from edgenn.exporters.precision_conv import windows
+
+EXTRA_AVERAGE_FRACTION = 10  # fraction bits over the input's for a global average whose count is no power of two
 
 
 def _spatial_rank(layer: Any) -> int:
@@ -83,10 +86,12 @@ def _average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, coun
              fix: str = _AVERAGE_FIX) -> tuple[LayerPrecision, Tensor]:
     """Types of ``sum / count`` (per output element), exact when every count is a power of two."""
     bad = sorted({int(c) for c in np.unique(counts) if int(c) & (int(c) - 1)})
-    if bad:
+    if bad and "Global" not in type(layer).__name__:
         raise unsupported(layer, f"average over {bad[0]} values: dividing by {bad[0]} (not a power of two) has no "
                                   "exact fixed-point result.",
                            fix=fix)
+    if bad:
+        return _inexact_average(layer, t, sum_lo, sum_hi, counts, bad[0])
     shift = int(counts.max()).bit_length() - 1
     fraction = t.fp.fraction + shift
     signed = bool(t.fp.signed or float(sum_lo.min()) < 0)
@@ -96,6 +101,25 @@ def _average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, coun
     float32_exact = accum.width - int(accum.signed) <= FLOAT32_SIGNIFICAND_BITS
     return _pooled(layer, t, result, lo, hi, f"average of up to 2**{shift} values: {shift} extra fraction bits make "
                    "the division exact", accum=accum, float32_exact=float32_exact)
+
+
+def _inexact_average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, counts: np.ndarray,
+                     n: int) -> tuple[LayerPrecision, Tensor]:
+    """Global average over a count that is not a power of two (10 particles, a 3x3 map): hls4ml divides in
+    ``accum_t``, which truncates the quotient to its grid; ``EXTRA_AVERAGE_FRACTION`` more fraction bits than the
+    input keep that within 2**-(f + extra) of the mean, and the agreement is measured."""
+    fraction = t.fp.fraction + EXTRA_AVERAGE_FRACTION
+    step = 2.0 ** -fraction
+    signed = bool(t.fp.signed or float(sum_lo.min()) < 0)
+    accum = smallest_holding(float(min(sum_lo.min(), 0.0)), float(max(sum_hi.max(), 0.0)), fraction, signed=signed)
+    lo, hi = sum_lo / counts, sum_hi / counts
+    result = smallest_holding(float(min(np.floor(lo.min() / step) * step, 0.0)),
+                              float(max(np.ceil(hi.max() / step) * step, 0.0)), fraction, signed=signed)
+    note = (f"average over {n} values (not a power of two): hls4ml's division truncates to {fraction} fraction "
+            "bits; not bit-exact by construction, agreement measured")
+    prec = LayerPrecision(layer.name, type(layer).__name__, result, accum=accum, exact=False,
+                          output_min=float(lo.min()), output_max=float(hi.max()), notes=(note,))
+    return prec, Tensor(lo, hi, result, False)
 
 
 @rule("AveragePooling1D", "AveragePooling2D")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import zoo_layers
+import zoo_public
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,12 @@ ZOO = [
              classes=5),
     ZooModel("two_inputs_float_ptq", "float two-input model (Dense branches, BatchNorm, Concatenate) through --ptq",
              zoo_layers.two_inputs_float, {"jets": (10,), "muons": (4,)}, ("--ptq",), classes=3),
+    ZooModel("l1_llp_jet_tagger", "rebuilt from Brainz22/L1JetTagger qkerasModel.py (QConv1D per particle, sigmoid)",
+             zoo_public.l1_llp_jet_tagger, (10, 14)),
+    ZooModel("cms_l1_jet_tagger", "rebuilt from the CMS L1 jet-tagging QKeras baseline (BatchNorm on inputs, jet ID "
+             "and pT heads)", zoo_public.cms_l1_jet_tagger, (16, 8), classes=8),
+    ZooModel("smart_pixel", "rebuilt from KastnerRG/edge-nns smart-pixel qkeras_dense_model (4-bit QDense, BatchNorm)",
+             zoo_public.smart_pixel, (13,), classes=3),
     ZooModel("float_cnn_ptq", "float Keras Conv2D through --ptq", _float_cnn, (8, 8, 1), ("--ptq",)),
 ]
 BY_NAME = {m.name: m for m in ZOO}
