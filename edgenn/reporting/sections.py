@@ -282,7 +282,7 @@ def stage_outputs_problem(exc, src: Sources, stage: str) -> str:
     from edgenn.errors import MissingArtifactError
 
     why = ("none saved: the stage was written by an edgenn older than its outputs record"
-           if isinstance(exc, MissingArtifactError) else exc.message)
+           if isinstance(exc, MissingArtifactError) else exc.message.rstrip("."))
     return f"{why}; re-run `{_model_cmd(src, stage)}` to save them."
 
 

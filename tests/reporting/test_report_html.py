@@ -189,10 +189,16 @@ def test_report_reads_the_stage_outputs_and_never_loads_the_model(export_dir, tm
     assert _missing(html, "profile") == [] and "ROC: software models vs firmware" in html
     assert "(saved by the stage)" in html
 
+    from edgenn.reporting import locate
+    from edgenn.reporting.sections import stage_outputs
+
     data = (run / "outputs.npz").read_bytes()
-    (run / "outputs.npz").write_bytes(data[: len(data) // 2])  # truncated: one line, the page still renders
-    html = write_report(fw).read_text()
-    assert "not a readable stage-outputs record (truncated or not an npz" in " ".join(_missing(html, "profile"))
+    (run / "outputs.npz").write_bytes(data[: len(data) // 2])  # truncated: the section says it in one line
+    src = locate(fw)
+    assert stage_outputs(src, "train") is None
+    problem = src.problems[str(run / "outputs.npz")]
+    assert "not a readable stage-outputs record (truncated or not an npz" in problem and "\n" not in problem
+    assert problem.endswith("re-run `edgenn train <recipe>` to save them.")
 
 
 def test_unreadable_report_json_and_missing_directory(tmp_path):
