@@ -1,6 +1,6 @@
 """Conformance battery over every registered export target: a target is tested by being registered.
 
-Every target exports the same small seeded QKeras MLP (a user model file with its rows, ``tests_support_qmlp``) through
+Every target exports the same small seeded QKeras MLP (a user model file with its rows, ``edgenn_testing.models``) through
 the public API and must leave a complete export directory: its own name in ``report.json`` and the result record,
 a ``manifest.json`` (written last, so the directory counts as done), a markdown report, and figures that each carry a
 value, a unit and the method that made it. A target that records a bit-exactness comparison must be exact on this
@@ -30,7 +30,7 @@ QUICK = {"hls_project"}  # converts without compiling: seconds
 
 @pytest.fixture(scope="module")
 def user_model(tmp_path_factory):
-    from tests_support_qmlp import build_small_qmlp
+    from edgenn_testing import build_small_qmlp
 
     return build_small_qmlp(tmp_path_factory.mktemp("target_battery"))
 

@@ -16,7 +16,7 @@ def test_a_second_software_model_for_a_class_is_refused():
 
 def test_a_model_without_table_based_layers_has_no_software_layers(tmp_path):
     from edgenn.modelio import load_model
-    from tests_support_qmlp import build_small_qmlp
+    from edgenn_testing import build_small_qmlp
 
     model_path, _ = build_small_qmlp(tmp_path)
     assert software_layers(load_model(model_path, trust_model=True)) == []

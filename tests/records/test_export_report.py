@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).with_name("fixtures")
 
 @pytest.fixture(scope="module")
 def small_qmlp(tmp_path_factory):
-    from tests_support_qmlp import build_small_qmlp
+    from edgenn_testing import build_small_qmlp
 
     return build_small_qmlp(tmp_path_factory.mktemp("qmlp"))
 

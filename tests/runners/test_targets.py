@@ -39,7 +39,7 @@ def test_cli_refuses_an_unknown_target_with_the_registered_names(tmp_path):
 
 
 def test_hls_project_target_writes_an_uncompiled_project_with_estimates(tmp_path):
-    from tests_support_qmlp import build_small_qmlp
+    from edgenn_testing import build_small_qmlp
 
     model_path, data_path = build_small_qmlp(tmp_path)
     result = edgenn.api.export(model_path, target="hls_project", data=data_path, out=tmp_path / "fw",

@@ -1,5 +1,5 @@
 """The scikit-learn GP sampler behind Optuna's interface (--sampler gp) and learned-precision targets as scan
-dimensions. Toy objectives keep it to seconds; the scan driver itself is tested in test_scan_driver.py."""
+dimensions. Toy objectives keep it to seconds; the scan driver itself is tested in test_driver.py."""
 
 import math
 from pathlib import Path

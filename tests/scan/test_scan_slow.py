@@ -16,7 +16,7 @@ import yaml
 from edgenn.config.scan import ScanSpace
 from edgenn.scan import run_scan
 
-from test_scan_driver import SPACE, tiny_recipe
+from test_driver import SPACE, tiny_recipe
 
 
 def _states(db: Path) -> list[str]:

@@ -1,4 +1,5 @@
-"""A small seeded QKeras MLP saved as a user model file with its validation data, for tests that need a user export."""
+"""Small seeded QKeras models: a family build on its quantizer grids, and an MLP saved as a user model file with its
+validation data for tests that need a user export."""
 
 from __future__ import annotations
 
@@ -29,3 +30,20 @@ def build_small_qmlp(directory: Path, *, seed: int = 0) -> tuple[Path, Path]:
     model.save(model_path)
     np.savez(data_path, x=rng.normal(0, 1, (256, 8)).astype(np.float32), y=rng.integers(0, 3, 256))
     return model_path, data_path
+
+
+def quantized_family_model(family: str, params: dict, input_shape: tuple[int, ...], num_classes: int, qat,
+                           seed: int = 0):
+    """A family's QKeras build with random weights stored on their quantizer grids (as the QAT pass leaves them)."""
+    from edgenn.architectures.registry import get_family
+
+    fam = get_family(family)
+    model = fam.build(fam.params_model(**params), input_shape, num_classes, qat)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if layer.trainable and layer.get_weights():
+            layer.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
+            layer.kernel.assign(layer.kernel_quantizer_internal(layer.kernel))
+            if layer.bias is not None:
+                layer.bias.assign(layer.bias_quantizer_internal(layer.bias))
+    return model
