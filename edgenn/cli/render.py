@@ -32,7 +32,7 @@ def model_metrics(console: Console, artifact) -> None:
         table.add_row(f"1/eps_B @ eps_S=50% ({cls} vs q+g)", _fmt(rej, 1))
     table.add_row("parameters", _fmt(m.get("num_params")))
     console.print(table)
-    console.print(f"written: [bold]{artifact.directory}[/]")
+    console.print(f"written: [bold]{artifact.directory}[/]", soft_wrap=True)
 
 
 def compression_table(console: Console, artifact) -> None:
@@ -46,7 +46,7 @@ def compression_table(console: Console, artifact) -> None:
     for quantity, before, after in table_rows(comp["before"], comp["after"]):
         table.add_row(quantity, before, after)
     console.print(table)
-    console.print(f"written: [bold]{artifact.directory}[/]")
+    console.print(f"written: [bold]{artifact.directory}[/]", soft_wrap=True)
 
 
 def _value(value, unit: str | None) -> str:
@@ -65,7 +65,7 @@ def export_summary(console: Console, result) -> None:
     console.print(table)
     for note in result.report.get("notes", []):
         console.print(f"note: {note}", highlight=False)
-    console.print(f"report: [bold]{result.directory / filenames.REPORT_MD}[/]")
+    console.print(f"report: [bold]{result.directory / filenames.REPORT_MD}[/]", soft_wrap=True)
 
 
 def _compact(value, unit: str | None) -> str:

@@ -39,7 +39,7 @@ def compare(ctx: typer.Context,
                       f"{m.mean_diff:+.3g}", f"{m.p_value:.3g}")
     console.print(table)
     console.print(f"[bold]{result.verdict}[/]")
-    console.print(f"written: [bold]{result.directory}[/]")
+    console.print(f"written: [bold]{result.directory}[/]", soft_wrap=True)
     return {"paths": {"directory": result.directory}, "verdict": result.verdict, "mode": result.mode, "k": result.k,
             "metric": result.metric, "alpha": result.alpha, "a": result.name_a, "b": result.name_b,
             "metrics": [{"name": m.name, "mean_a": m.mean_a, "std_a": m.std_a, "mean_b": m.mean_b, "std_b": m.std_b,

@@ -59,7 +59,7 @@ def data_generate(
                          definition=definition, detector=detector, workers=workers,
                          events_per_shard=events_per_shard, cache_dir=cache_dir,
                          progress=settings(ctx).progress, ray_address=ray_address)
-    console.print(f"dataset written: [bold]{path}[/]")
+    console.print(f"dataset written: [bold]{path}[/]", soft_wrap=True)
     return {"paths": {"dataset": path, "manifest": Path(path).parent / filenames.MANIFEST}}
 
 

@@ -81,7 +81,7 @@ def generate_events_from_cli(extra_args: list[str], *, out: Path, seed: int, fas
     path = generate_events(out=Path("data/events") if out == Path("data/jets") else out, seed=seed, fast=fast,
                            workers=workers, events_per_shard=events_per_shard, cache_dir=cache_dir,
                            progress=progress, **options)
-    console.print(f"dataset written: [bold]{path}[/]")
+    console.print(f"dataset written: [bold]{path}[/]", soft_wrap=True)
     manifest = Path(path).parent / filenames.MANIFEST
     console.print(composition_table(json.loads(manifest.read_text())["background"]))
     return {"paths": {"dataset": path, "manifest": manifest}}

@@ -19,7 +19,7 @@ def report(path: Path = typer.Argument(..., help="runs/<name>, runs/<name>/train
     from edgenn.cli.common import console
 
     out = api_report(path, budget=budget)
-    console.print(f"report: [bold]{out}[/]")
+    console.print(f"report: [bold]{out}[/]", soft_wrap=True)
     return {"paths": {"report": out}}
 
 

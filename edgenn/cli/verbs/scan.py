@@ -37,7 +37,7 @@ def scan(ctx: typer.Context,
     render.pareto_tables(console, result)
     for line in result.unchecked_budget_lines:
         console.print(f"[yellow]budget line not checked by the scan:[/] {line}")
-    console.print(f"written: [bold]{result.directory}[/] (trials.csv, pareto.csv, pareto.png, study.db)")
+    console.print(f"written: [bold]{result.directory}[/] (trials.csv, pareto.csv, pareto.png, study.db)", soft_wrap=True)
     d = result.directory
     return {"paths": {"directory": d, **{f.split(".")[0]: d / f for f in ("trials.csv", "pareto.csv", "pareto.png",
                                                                           "study.db")}},

@@ -29,7 +29,7 @@ def synth(ctx: typer.Context,
     else:
         result = api_synth(path, tool=tool, out=out)
     render.figures_table(console, result.report["figures"], title=f"synthesis ({tool})")
-    console.print(f"written: [bold]{result.directory}[/]")
+    console.print(f"written: [bold]{result.directory}[/]", soft_wrap=True)
     return {"paths": {"directory": result.directory}, "figures": figures(result.report), "tool": tool}
 
 
