@@ -57,6 +57,7 @@ from edgenn.exporters.precision_types import (
     LayerPrecision,
     ModelPrecision,
     SoftmaxSettings,
+    float32_rounding,
 )
 
 # The rule contract and the IR types moved to their own modules; their public names stay importable from here.
@@ -181,10 +182,7 @@ def _dense_exact(layer: Any, t: Tensor, kernel: np.ndarray, bias: np.ndarray, we
     if accum.width > 53:
         raise unsupported(layer, f"accumulator needs {accum.width} bits (> 53), beyond the exact numpy reference.")
     magnitude_bits = accum.width - 1
-    float32_exact = magnitude_bits <= FLOAT32_SIGNIFICAND_BITS
-    notes = () if float32_exact else (
-        f"accumulator needs {magnitude_bits} magnitude bits > {FLOAT32_SIGNIFICAND_BITS}: QKeras's float32 sum may "
-        "round, so QKeras (not the firmware) can deviate from the exact value",)
+    float32_exact, notes = float32_rounding(magnitude_bits, "accumulator", "QKeras's float32 sum", "QKeras")
     prec = LayerPrecision(layer.name, type(layer).__name__, accum, weight=weight_t, bias=bias_t, accum=accum,
                           exact=t.exact, float32_exact=float32_exact, output_min=float(lo.min()),
                           output_max=float(hi.max()), notes=notes)

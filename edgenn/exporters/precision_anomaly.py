@@ -23,7 +23,7 @@ import numpy as np
 
 from edgenn.exporters.fixed_point import smallest_holding
 from edgenn.exporters.precision_rules import Context, Tensor, unsupported
-from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
+from edgenn.exporters.precision_types import LayerPrecision, float32_rounding
 from edgenn.exporters.precision_rules import merge_rule
 
 MAX_EXACT_PRODUCT_BITS = 53  # float64 interval arithmetic and the numpy reference hold products this wide exactly
@@ -56,10 +56,7 @@ def _multiply(layer: Any, ts: list[Tensor], ctx: Context) -> tuple[LayerPrecisio
         raise unsupported(layer, f"the exact product needs {fp.width} bits (> {MAX_EXACT_PRODUCT_BITS}).",
                            fix="quantize the factors to fewer bits (e.g. the VAE's mu_quant activation bits).")
     magnitude_bits = fp.width - int(signed)
-    float32_exact = magnitude_bits <= FLOAT32_SIGNIFICAND_BITS
-    notes = () if float32_exact else (
-        f"product needs {magnitude_bits} magnitude bits > {FLOAT32_SIGNIFICAND_BITS}: Keras's float32 product may "
-        "round, so the model (not the firmware) can deviate from the exact value",)
+    float32_exact, notes = float32_rounding(magnitude_bits, "product", "Keras's float32 product")
     exact = all(t.exact for t in ts)
     prec = LayerPrecision(layer.name, type(layer).__name__, fp, exact=exact, float32_exact=float32_exact,
                           output_min=float(lo.min()), output_max=float(hi.max()), notes=notes)

@@ -21,7 +21,7 @@ import numpy as np
 
 from edgenn.exporters.fixed_point import FixedPoint, smallest_holding, stored_fixed_point
 from edgenn.exporters.precision_rules import Context, Tensor, merge_rule, rule, unsupported
-from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
+from edgenn.exporters.precision_types import LayerPrecision, float32_rounding
 
 MAX_EXACT_BITS = 53
 ROUNDED_SIGNIFICANT_BITS = 18
@@ -58,10 +58,7 @@ def _dot(layer: Any, ts: list[Tensor], ctx: Context) -> tuple[LayerPrecision, Te
         raise unsupported(layer, f"the exact inner product needs {fp.width} bits (> {MAX_EXACT_BITS}).",
                           fix="quantize both inputs to fewer bits.")
     magnitude_bits = fp.width - int(fp.signed)
-    float32_exact = magnitude_bits <= FLOAT32_SIGNIFICAND_BITS
-    notes = () if float32_exact else (
-        f"inner product needs {magnitude_bits} magnitude bits > {FLOAT32_SIGNIFICAND_BITS}: Keras's float32 sum may "
-        "round, so the model (not the firmware) can deviate from the exact value",)
+    float32_exact, notes = float32_rounding(magnitude_bits, "inner product", "Keras's float32 sum")
     exact = a.exact and b.exact
     prec = LayerPrecision(layer.name, "Dot", fp, accum=fp, exact=exact, float32_exact=float32_exact,
                           output_min=float(lo[0]), output_max=float(hi[0]), notes=notes)

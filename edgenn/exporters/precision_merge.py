@@ -18,7 +18,7 @@ import numpy as np
 
 from edgenn.exporters.fixed_point import smallest_holding
 from edgenn.exporters.precision_rules import Context, Tensor, merge_rule, unsupported
-from edgenn.exporters.precision_types import FLOAT32_SIGNIFICAND_BITS, LayerPrecision
+from edgenn.exporters.precision_types import LayerPrecision, float32_rounding
 
 
 def _bounds(cls: str, a: Tensor, b: Tensor) -> tuple[np.ndarray, np.ndarray, int]:
@@ -49,10 +49,7 @@ def _elementwise(layer: Any, ts: list[Tensor], ctx: Context) -> tuple[LayerPreci
     signed = bool(lo.min() < 0) or a.fp.signed or b.fp.signed
     fp = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=signed)
     magnitude_bits = fp.width - int(fp.signed)
-    float32_exact = magnitude_bits <= FLOAT32_SIGNIFICAND_BITS
-    notes = () if float32_exact else (
-        f"{cls} needs {magnitude_bits} magnitude bits > {FLOAT32_SIGNIFICAND_BITS}: Keras's float32 result may "
-        "round, so the model (not the firmware) can deviate from the exact value",)
+    float32_exact, notes = float32_rounding(magnitude_bits, cls, "Keras's float32 result")
     exact = a.exact and b.exact
     prec = LayerPrecision(layer.name, cls, fp, exact=exact, float32_exact=float32_exact,
                           output_min=float(lo.min()), output_max=float(hi.max()), notes=notes)

@@ -22,6 +22,18 @@ DEFAULT_INPUT_FRACTION_BITS = 10
 DEFAULT_FLOAT_FRACTION_BITS = 10
 
 
+def float32_rounding(magnitude_bits: int, needs: str, computed: str, deviates: str = "the model") -> tuple[bool, tuple[str, ...]]:
+    """Whether the float32 model holds a result of ``magnitude_bits`` exactly, and the layer note saying so when not.
+
+    Every exact precision rule asks this of its result: the firmware is exact either way, but the float32 model it is
+    compared with apart (the float_agreement figures) rounds wider results.
+    """
+    if magnitude_bits <= FLOAT32_SIGNIFICAND_BITS:
+        return True, ()
+    return False, (f"{needs} needs {magnitude_bits} magnitude bits > {FLOAT32_SIGNIFICAND_BITS}: {computed} may round, "
+                   f"so {deviates} (not the firmware) can deviate from the exact value",)
+
+
 @dataclass(frozen=True)
 class SoftmaxSettings:
     """hls4ml's softmax is table based: it cannot equal float softmax, so it is sized for accuracy, not exactness.
