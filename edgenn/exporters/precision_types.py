@@ -22,7 +22,8 @@ DEFAULT_INPUT_FRACTION_BITS = 10
 DEFAULT_FLOAT_FRACTION_BITS = 10
 
 
-def float32_rounding(magnitude_bits: int, needs: str, computed: str, deviates: str = "the model") -> tuple[bool, tuple[str, ...]]:
+def float32_rounding(magnitude_bits: int, needs: str, computed: str,
+                     deviates: str = "the model") -> tuple[bool, tuple[str, ...]]:
     """Whether the float32 model holds a result of ``magnitude_bits`` exactly, and the layer note saying so when not.
 
     Every exact precision rule asks this of its result: the firmware is exact either way, but the float32 model it is
