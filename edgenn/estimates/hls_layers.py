@@ -9,7 +9,8 @@ A reader registers itself in the module that knows the layer, with the hls4ml cl
 on ``when`` alone (activations, whose hls4ml class depends on how the user wrote them) and is tried only when no
 reader of the layer's class matched. Within each of the two tiers at most one reader may match a layer, so the order
 in which modules register never decides a result; a layer that no reader matches is counted as kind ``other``.
-The modules of this package are imported on first lookup (``edgenn.plugins``): a new reader is one decorated function.
+The readers are kept by one ``edgenn.plugins.Registry`` (one entry per decorator: the reader and the classes it
+names), which imports the modules of this package on first lookup: a new reader is one decorated function.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from edgenn.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,16 @@ class HlsLayerReader:
     def matches(self, layer: Any, context: HlsLayerContext) -> bool:
         return self.when is None or bool(self.when(layer, context))
 
+    @property
+    def key(self) -> str:
+        """The registry name of this (reader, classes) pair: one function may register for two pairs."""
+        return f"{self.name}({', '.join(self.classes) or 'when'})"
 
-_BY_CLASS: dict[str, list[HlsLayerReader]] = {}
-_BY_ATTRIBUTES: list[HlsLayerReader] = []
-_loaded = False
+
+_READERS: Registry[HlsLayerReader] = Registry(
+    __package__, Path(__file__).parent, skip=("hls_layers",),
+    duplicate="hls4ml layer reader {name} is registered twice",
+    same=lambda old, new: old.name == new.name and old.classes == new.classes)
 
 
 def register_hls_layer(*classes: str, when: Condition | None = None):
@@ -63,28 +72,18 @@ def register_hls_layer(*classes: str, when: Condition | None = None):
         if not classes and when is None:
             raise ValueError(f"hls4ml layer reader {entry.name} names no class and no condition: it would match "
                              "every layer")
-        for cls in classes:
-            _BY_CLASS.setdefault(cls, []).append(entry)
-        if not classes:
-            _BY_ATTRIBUTES.append(entry)
+        _READERS.add(entry.key, entry)
         return read
 
     return decorator
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        from edgenn.plugins import import_package_modules
-
-        import_package_modules(__package__, Path(__file__).parent, skip=("hls_layers",))
-
-
 def hls_layer_reader(layer: Any, context: HlsLayerContext) -> Reader | None:
     """The one reader that matches ``layer`` (its class tier first, then the attribute tier), or None."""
-    _load_builtins()
-    for tier in (_BY_CLASS.get(layer.class_name, ()), _BY_ATTRIBUTES):
+    entries = list(_READERS.values())
+    by_class = [entry for entry in entries if layer.class_name in entry.classes]
+    by_attributes = [entry for entry in entries if not entry.classes]
+    for tier in (by_class, by_attributes):
         found = [entry for entry in tier if entry.matches(layer, context)]
         if len(found) > 1:
             raise ValueError(f"hls4ml layer {layer.name!r} ({layer.class_name}) matches "
@@ -96,9 +95,5 @@ def hls_layer_reader(layer: Any, context: HlsLayerContext) -> Reader | None:
 
 def hls_layer_readers() -> list[HlsLayerReader]:
     """Every registered reader once, class readers first."""
-    _load_builtins()
-    seen: dict[int, HlsLayerReader] = {}
-    for entries in list(_BY_CLASS.values()) + [_BY_ATTRIBUTES]:
-        for entry in entries:
-            seen.setdefault(id(entry), entry)
-    return list(seen.values())
+    entries = list(_READERS.values())
+    return [entry for entry in entries if entry.classes] + [entry for entry in entries if not entry.classes]

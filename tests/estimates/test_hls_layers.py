@@ -21,9 +21,7 @@ def _context(**overrides) -> HlsLayerContext:
 @pytest.fixture
 def isolated(monkeypatch):
     """The registry with the built-ins loaded, restored afterwards (a test's readers must not leak)."""
-    hls_layer_readers()
-    monkeypatch.setattr(hls_layers, "_BY_CLASS", {k: list(v) for k, v in hls_layers._BY_CLASS.items()})
-    monkeypatch.setattr(hls_layers, "_BY_ATTRIBUTES", list(hls_layers._BY_ATTRIBUTES))
+    monkeypatch.setattr(hls_layers, "_READERS", hls_layers._READERS.copy())
 
 
 def test_every_reader_names_a_class_hls4ml_creates():
