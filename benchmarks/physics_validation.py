@@ -62,9 +62,11 @@ def cached_jets_per_class(config) -> int:  # noqa: ANN001 - JetGenConfig
     return min(counts)
 
 
-def baseline_recipe(data_dir: Path, name: str, epochs: int | None = None):  # noqa: ANN201 - edgenn Recipe
+def baseline_recipe(data_dir: Path, name: str, epochs: int | None = None, *, train: dict | None = None,
+                    seed: int | None = None):  # noqa: ANN201 - edgenn Recipe
     """models/jet_mlp_bench.yml's float model and training, with the published split fractions and no compression;
-    ``epochs`` replaces the recipe's epoch cap (early stopping still ends the training)."""
+    ``epochs`` replaces the recipe's epoch cap (early stopping still ends the training), ``train`` overrides
+    further training fields and ``seed`` the recipe seed (split and initialisation)."""
     from edgenn.config.load import read_yaml, validate
     from edgenn.config.recipe import Recipe
 
@@ -74,6 +76,9 @@ def baseline_recipe(data_dir: Path, name: str, epochs: int | None = None):  # no
     raw["data"] = {**raw["data"], "path": str(data_dir), "val_fraction": 0.2, "test_fraction": 0.2}
     if epochs:
         raw["train"] = {**raw["train"], "epochs": epochs}
+    raw["train"] = {**raw["train"], **(train or {})}
+    if seed is not None:
+        raw["seed"] = seed
     return validate(Recipe, raw, source="physics_validation baseline")
 
 

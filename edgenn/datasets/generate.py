@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from edgenn.datasets.jets_pythia import (
     GENERATOR_VERSION,
     PYTHIA_SEED_MAX,
     ShardSpec,
-    generate_shard,
+    generate_shard_group,
     library_versions,
 )
 from edgenn.datasets.shard_scheduler import ClassState, ShardJob, ShardProgress, ShardScheduler
@@ -145,12 +146,21 @@ def shard_cache_key(spec: ShardSpec, versions: dict[str, str]) -> str:
     return cache_key(payload)
 
 
+def run_shard_group(specs: Sequence[ShardSpec], cache_dir: str,
+                    keys: Sequence[str]) -> list[tuple[dict[str, np.ndarray], dict[str, Any]]]:
+    """Make the shards of ``specs`` from one Pythia run (``jets_pythia.generate_shard_group``: specs that differ
+    only after generation) and cache each under its key, as ``generate_jets`` caches a shard it makes itself."""
+    cache, out = ShardCache(Path(cache_dir)), []
+    for spec, key, result in zip(specs, keys, generate_shard_group(specs), strict=True):
+        arrays = {"features": result.features, "constituents": result.constituents}
+        meta = {"spec": dataclasses.asdict(spec), "num_events": result.num_events, "seconds": result.seconds}
+        cache.put(key, arrays, meta)
+        out.append((arrays, meta))
+    return out
+
+
 def _run_shard(spec: ShardSpec, cache_dir: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    result = generate_shard(spec)
-    arrays = {"features": result.features, "constituents": result.constituents}
-    meta = {"spec": dataclasses.asdict(spec), "num_events": result.num_events, "seconds": result.seconds}
-    ShardCache(Path(cache_dir)).put(key, arrays, meta)
-    return arrays, meta
+    return run_shard_group((spec,), cache_dir, (key,))[0]
 
 
 def jet_job(config: JetGenConfig, versions: dict[str, str]) -> ShardJob:

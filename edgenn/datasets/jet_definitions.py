@@ -13,6 +13,13 @@ process-level veto in ``jets_pythia`` (boson pT inside the window) keeps ~13 % o
 microseconds. ``legacy`` is edgenn's first definition (p-hat-T >= 950 GeV, ffbar -> WW / ZZ, zlogz from pT
 fractions), kept under its own name so that earlier results can be reproduced.
 
+Two candidate variants of ``hls4ml`` exist to measure, one difference at a time, what separates edgenn's jets from the
+public ones (benchmarks/definition_gap.py): ``hls4ml-sample-labels`` labels every selected jet by the sample it comes
+from, as the public ntuple code does (no truth matching, so uncontained decays and radiation jets keep the sample's
+label), and ``hls4ml-z-no-b`` decays the Z to u, d, s, c only (MadGraph's default multiparticle ``j`` has no b; Z -> b
+b-bar jets lose mass to neutrinos of semileptonic b decays, towards the W). Both share every Pythia setting of
+``hls4ml`` except the Z decay, so a shard with the same seed holds the same events.
+
 docs/jet_definitions.md describes each feature definition and its source.
 """
 
@@ -50,7 +57,8 @@ class JetSampleDefinition:
     ``pt_window`` is the hard-process pT window in GeV (``max`` None: open). For classes in ``boson_window`` it is
     applied to the boson of that PDG id by a process-level veto (2 -> 1 resonance production has no p-hat-T); for
     the others it is Pythia's ``PhaseSpace:pTHatMin/Max``. ``zlogz`` says which momentum fraction z_i the
-    j_zlogz feature uses.
+    j_zlogz feature uses. ``labels`` says which jets of a sample keep its class: ``truth`` only jets matched to the
+    class's parton or contained resonance, ``sample`` every selected jet (the public ntuples' convention).
     """
 
     name: str
@@ -60,6 +68,7 @@ class JetSampleDefinition:
     boson_window: dict[str, int]
     zlogz: Literal["energy", "pt"]
     sources: tuple[str, ...]
+    labels: Literal["truth", "sample"] = "truth"
 
     def hard_process_settings(self, cls: str, pt_min: float, pt_max: float | None) -> list[str]:
         """Pythia settings of class ``cls`` with the hard-process pT window [pt_min, pt_max]."""
@@ -99,6 +108,16 @@ JET_DEFINITIONS: dict[str, JetSampleDefinition] = {
         zlogz="pt",
         sources=("docs/jet_definitions.md (edgenn's own choices)",)),
 }
+_HLS4ML = JET_DEFINITIONS["hls4ml"]
+JET_DEFINITIONS["hls4ml-sample-labels"] = dataclasses.replace(
+    _HLS4ML, name="hls4ml-sample-labels", labels="sample",
+    summary="hls4ml with every selected jet labelled by its sample (no truth matching), as the public ntuples",
+    sources=(*_HLS4ML.sources, "public ntuple code: the two leading jets of each sample, no parton matching"))
+JET_DEFINITIONS["hls4ml-z-no-b"] = dataclasses.replace(
+    _HLS4ML, name="hls4ml-z-no-b",
+    processes={**_HLS4ML.processes, "Z": (*_heavy_scalar("23 23"), "23:onMode = off", "23:onIfAny = 1 2 3 4")},
+    summary="hls4ml with Z -> u, d, s, c only (no b b-bar), as MadGraph's default 4-flavour multiparticle j",
+    sources=(*_HLS4ML.sources, "MadGraph5 default 'j' = g u c d s and antiquarks (4-flavour scheme, no b)"))
 DEFAULT_JET_DEFINITION = "hls4ml"
 
 

@@ -8,8 +8,9 @@ With ``detector`` on, the jets are clustered from measured particles (``detector
 towers); truth matching still uses the generator record.
 
 Physics (13 TeV; processes and hard-process pT window from the named ``jet_definitions`` entry): the two leading jets of each event are kept if they lie in the pT window and
-|eta| < eta_max and match the truth object of the class within dR < R: a light quark (q), a gluon (g), or a W / Z /
-top resonance whose decay quarks (2 for W, Z; 3 for t) all lie within R of the jet (contained decays).
+|eta| < eta_max and (definitions with ``labels: truth``) match the truth object of the class within dR < R: a light
+quark (q), a gluon (g), or a W / Z / top resonance whose decay quarks (2 for W, Z; 3 for t) all lie within R of the
+jet (contained decays). ``labels: sample`` definitions keep every jet in the window, as the public ntuples do.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from edgenn.datasets.detector_response import measured_particles
 from edgenn.datasets.jet_data import CLASS_NAMES
 from edgenn.datasets.jet_definitions import DEFAULT_JET_DEFINITION, jet_definition
 from edgenn.datasets.jet_features import compute_jet_features, quiet_fastjet_warnings
+from edgenn.errors import InvalidInputError
 
 # Bump when the physics or feature code changes: it is part of every shard's cache key.
 GENERATOR_VERSION = "jets-pythia-2"
@@ -154,42 +156,82 @@ def generate_shard(spec: ShardSpec) -> ShardResult:
 
     Nothing reaches stdout (FastJet's banner is diverted) and fastjet's generic exclusive-jet warning is muted.
     """
+    return generate_shard_group((spec,))[0]
+
+
+def generate_shard_group(specs: Sequence[ShardSpec]) -> list[ShardResult]:
+    """One Pythia run shared by specs that differ only after generation (labels, detector response, jet window).
+
+    Each result equals ``generate_shard`` of its spec (same seed and settings give the same events, and every
+    feature is a per-jet function), so comparing definitions on one run costs the generation once, and specs that
+    see the same particles share one feature computation over the jets any of them keeps. ``seconds`` is the shared
+    generation plus the spec's view of the jets. Specs whose Pythia settings, boson window or event count differ
+    are refused.
+    """
+    first = specs[0]
+    run = (first.settings(), first.boson_window(), first.num_events)
+    for spec in specs[1:]:
+        if (spec.settings(), spec.boson_window(), spec.num_events) != run:
+            raise InvalidInputError(
+                f"shard specs {first.definition!r} and {spec.definition!r} cannot share a Pythia run.",
+                fix="group only specs with identical Pythia settings, seed and event count.")
     with quiet_stdout(), quiet_fastjet_warnings():
-        return _generate(spec)
+        start = time.perf_counter()
+        pythia, _hook = make_pythia(first.settings(), first.boson_window())
+        events = pythia.nextBatch(first.num_events)
+        shared = time.perf_counter() - start
+        views: dict[tuple, list[int]] = {}
+        for i, spec in enumerate(specs):
+            views.setdefault((spec.detector, spec.jet_r, jet_definition(spec.definition).zlogz), []).append(i)
+        results: list[ShardResult | None] = [None] * len(specs)
+        for members in views.values():
+            group = [specs[i] for i in members]
+            features, constituents, masks, own = _view_jets(group, events, pythia.particleData.charge)
+            for i, spec, mask in zip(members, group, masks, strict=True):
+                results[i] = ShardResult(spec=spec, features=features[mask], constituents=constituents[mask],
+                                         num_events=len(events), seconds=shared + own)
+        return results
 
 
-def _generate(spec: ShardSpec) -> ShardResult:
+def _view_jets(specs: list[ShardSpec], events, charge):  # noqa: ANN001, ANN202 - awkward arrays, pythia8mc
+    """Features of the jets any of ``specs`` keeps (all see the same particles, jet radius and zlogz), computed once,
+    with one boolean mask per spec over them, and the seconds it took. Every feature is a function of its own jet,
+    so a spec's rows equal what it would get alone."""
     import awkward as ak
     import fastjet
     import vector
 
     vector.register_awkward()
     start = time.perf_counter()
-    pythia, _hook = make_pythia(spec.settings(), spec.boson_window())
-    events = pythia.nextBatch(spec.num_events)
+    first = specs[0]
     prt = events.prt
     aid = abs(prt.id)
     visible = prt[(prt.status > 0) & (aid != 12) & (aid != 14) & (aid != 16)]
-    if spec.detector:
+    if first.detector:
         # Seeded from the shard's own Pythia seed, so a shard stays a pure function of its spec.
-        parts = measured_particles(visible, pythia.particleData.charge, np.random.default_rng(spec.pythia_seed))
+        parts = measured_particles(visible, charge, np.random.default_rng(first.pythia_seed))
     else:
         parts = ak.zip({"px": visible.p.px, "py": visible.p.py, "pz": visible.p.pz, "E": visible.p.e},
                        with_name="Momentum4D")
-    cluster = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, spec.jet_r))
-    min_pt = 0.5 * spec.pt_min  # loose pre-cut; the real window is applied below
+    cluster = fastjet.ClusterSequence(parts, fastjet.JetDefinition(fastjet.antikt_algorithm, first.jet_r))
+    min_pt = 0.5 * min(spec.pt_min for spec in specs)  # loose pre-cut; the real windows are applied below
     jets, cons = cluster.inclusive_jets(min_pt=min_pt), cluster.constituents(min_pt=min_pt)
     # Keeping both leading jets roughly doubles the yield per event at no extra generation cost.
     order = ak.argsort(jets.pt, axis=1, ascending=False)
     jets, cons = jets[order][:, :2], cons[order][:, :2]
 
-    matched = _truth_matched(jets, prt, spec.cls, spec.jet_r)
-    keep = matched & (jets.pt > spec.pt_min) & (jets.pt < spec.pt_max) & (abs(jets.eta) < spec.eta_max)
-    sel_jets, sel_cons = ak.flatten(jets[keep]), ak.flatten(cons[keep], axis=1)
-    features, constituents = compute_jet_features(sel_jets, sel_cons,
-                                                  zlogz=jet_definition(spec.definition).zlogz)
-    return ShardResult(spec=spec, features=features.astype(np.float32), constituents=constituents,
-                       num_events=len(events), seconds=time.perf_counter() - start)
+    truth = _truth_matched(jets, prt, first.cls, first.jet_r)
+    kept = []
+    for spec in specs:
+        keep = (jets.pt > spec.pt_min) & (jets.pt < spec.pt_max) & (abs(jets.eta) < spec.eta_max)
+        kept.append(keep & truth if jet_definition(spec.definition).labels == "truth" else keep)
+    union = kept[0]
+    for keep in kept[1:]:
+        union = union | keep
+    masks = [ak.to_numpy(ak.flatten(keep[union])).astype(bool) for keep in kept]
+    sel_jets, sel_cons = ak.flatten(jets[union]), ak.flatten(cons[union], axis=1)
+    features, constituents = compute_jet_features(sel_jets, sel_cons, zlogz=jet_definition(first.definition).zlogz)
+    return features.astype(np.float32), constituents, masks, time.perf_counter() - start
 
 
 def _truth_matched(jets, prt, cls: str, radius: float):  # noqa: ANN001, ANN202 - awkward arrays
@@ -226,8 +268,6 @@ def benchmark_pythia(n_events: int, cls: str, fast: bool, *, seed: int = 1, defi
     The default stays ``legacy`` so that speed figures recorded before the hls4ml definition remain comparable.
     """
     if cls not in CLASS_NAMES:
-        from edgenn.errors import InvalidInputError
-
         raise InvalidInputError(f"benchmark_pythia: unknown class {cls!r}.", fix=f"use one of {CLASS_NAMES}.")
     window = jet_definition(definition).pt_window
     spec = ShardSpec(cls=cls, shard_index=0, pythia_seed=seed, num_events=n_events, fast=fast, pt_hat_min=window[0],

@@ -55,6 +55,27 @@ def test_boson_window_veto_keeps_only_bosons_inside_the_window():
     assert min(pts) >= low and max(pts) <= high
 
 
+def _process_level_ids(spec, events: int) -> list[int]:
+    with quiet_stdout():
+        pythia, _hook = make_pythia(spec.settings() + ["HadronLevel:all = off", "PartonLevel:all = off"],
+                                    spec.boson_window())
+        ids = []
+        for _ in range(events):
+            assert pythia.next()
+            ids += [pythia.process[i].idAbs() for i in range(pythia.process.size())]
+    return ids
+
+
+def test_z_no_b_variant_decays_z_to_light_and_charm_quarks_only():
+    # gg -> H2 -> ZZ has no incoming b, so a b quark in the hard process can only come from a Z decay.
+    default = _process_level_ids(shard_spec(JetGenConfig(fast=True), "Z", 0), 40)
+    no_b = _process_level_ids(shard_spec(JetGenConfig(fast=True, definition="hls4ml-z-no-b"), "Z", 0), 40)
+    assert default.count(5) >= 4  # BR(Z -> b b-bar) / BR(Z -> hadrons) = 0.22: ~17 expected in 80 Z decays
+    assert no_b.count(5) == 0 and no_b.count(23) == 80
+    assert shard_spec(JetGenConfig(definition="hls4ml-z-no-b"), "W", 0).settings() == \
+        shard_spec(JetGenConfig(), "W", 0).settings()
+
+
 @pytest.fixture(scope="module")
 def boson_jets():
     """W and Z jets of both definitions from one small shard each (MPI off: grooming is what is tested)."""
