@@ -17,7 +17,7 @@ ADVICE: dict[str, str] = {
     **dict.fromkeys(("UnitNormalization", "Normalization", "GroupNormalization",
                      "Rescaling"), _NORMALISATION),
     **dict.fromkeys(("Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D"),
-                    "use the 2-D layer (Conv2D, MaxPooling2D, AveragePooling2D with a power-of-two window)"),
+                    "use the 2-D layer (Conv2D, MaxPooling2D, AveragePooling2D)"),
     **dict.fromkeys(("SimpleRNN", "LSTM", "GRU", "QSimpleRNN", "QLSTM", "QGRU", "Bidirectional", "ConvLSTM1D",
                      "ConvLSTM2D", "RNN"),
                     "recurrent layers are not exported yet (hls4ml's QKeras RNN path fails on this stack, hls4ml "

@@ -12,8 +12,9 @@ io_parallel; the Keras parser's ``compute_padding_1d/2d`` uses TensorFlow's padd
   ``accum_t`` (``avg``: ``y /= length``; ``count_pad`` is false for Keras, as TensorFlow counts real cells only).
   ``ap_fixed`` division truncates to the dividend's fraction bits, so a division by ``2**k`` is exact when
   ``accum_t`` has ``k`` more fraction bits than the input. Every window's count must be a power of two (a 2x2 'same'
-  window at an odd border has 2 or 1 cells: fine; a 3x3 window has 9: refused with the fix). A *global* average
-  over a count that is not a power of two (10 particles) is converted with 10 more fraction bits and measured.
+  window at an odd border has 2 or 1 cells: exact). An average over a count that is not a power of two (10 particles,
+  a 3x3 window, a 'same' border window of 6 cells), windowed or global, is converted with 10 more fraction bits and
+  measured: the mean has no finite binary form, so no type holds it.
 * **Global pooling** is pooling with one window covering the whole map (``global_pooling1d_cl``/``2d_cl``), the same
   arithmetic over ``N = length`` or ``N = height * width`` elements.
 * **ZeroPadding1D/2D** inserts zeros, which every type holds: the input type passes through.
@@ -79,19 +80,12 @@ def _max_pooling(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, T
     return _pooled(layer, t, t.fp, lo, hi, "max pooling selects an input value: the input type passes through")
 
 
-_AVERAGE_FIX = "use a window (or map) whose area is a power of two (2, 4, 2x2, 4x4) or max pooling."
-
-
-def _average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, counts: np.ndarray,
-             fix: str = _AVERAGE_FIX) -> tuple[LayerPrecision, Tensor]:
+def _average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray,
+             counts: np.ndarray) -> tuple[LayerPrecision, Tensor]:
     """Types of ``sum / count`` (per output element), exact when every count is a power of two."""
     bad = sorted({int(c) for c in np.unique(counts) if int(c) & (int(c) - 1)})
-    if bad and "Global" not in type(layer).__name__:
-        raise unsupported(layer, f"average over {bad[0]} values: dividing by {bad[0]} (not a power of two) has no "
-                                  "exact fixed-point result.",
-                           fix=fix)
     if bad:
-        return _inexact_average(layer, t, sum_lo, sum_hi, counts, bad[0])
+        return _inexact_average(layer, t, sum_lo, sum_hi, counts, bad)
     shift = int(counts.max()).bit_length() - 1
     fraction = t.fp.fraction + shift
     signed = bool(t.fp.signed or float(sum_lo.min()) < 0)
@@ -104,21 +98,26 @@ def _average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, coun
 
 
 def _inexact_average(layer: Any, t: Tensor, sum_lo: np.ndarray, sum_hi: np.ndarray, counts: np.ndarray,
-                     n: int) -> tuple[LayerPrecision, Tensor]:
-    """Global average over a count that is not a power of two (10 particles, a 3x3 map): hls4ml divides in
-    ``accum_t``, which truncates the quotient to its grid; ``EXTRA_AVERAGE_FRACTION`` more fraction bits than the
-    input keep that within 2**-(f + extra) of the mean, and the agreement is measured."""
-    fraction = t.fp.fraction + EXTRA_AVERAGE_FRACTION
+                     bad: list[int]) -> tuple[LayerPrecision, Tensor]:
+    """An average over a count that is not a power of two (10 particles, a 3x3 window or map, a 'same' border
+    window of 6 cells): hls4ml sums in ``accum_t`` and divides there (``y /= length``), and an ``ap_fixed`` quotient
+    keeps the dividend's fraction bits, truncating toward zero. ``EXTRA_AVERAGE_FRACTION`` more fraction bits than
+    the input keep every quotient within 2**-(f + extra) of the mean; the result type has the same fraction, so
+    hls4ml's cast to it is the identity. The mean itself (sum / 3, ...) has no finite binary form, so no type makes
+    this exact: the agreement is measured."""
+    fraction = t.fp.fraction + max(EXTRA_AVERAGE_FRACTION, int(max(bad)).bit_length())
     step = 2.0 ** -fraction
     signed = bool(t.fp.signed or float(sum_lo.min()) < 0)
     accum = smallest_holding(float(min(sum_lo.min(), 0.0)), float(max(sum_hi.max(), 0.0)), fraction, signed=signed)
     lo, hi = sum_lo / counts, sum_hi / counts
     result = smallest_holding(float(min(np.floor(lo.min() / step) * step, 0.0)),
                               float(max(np.ceil(hi.max() / step) * step, 0.0)), fraction, signed=signed)
-    note = (f"average over {n} values (not a power of two): hls4ml's division truncates to {fraction} fraction "
-            "bits; not bit-exact by construction, agreement measured")
-    prec = LayerPrecision(layer.name, type(layer).__name__, result, accum=accum, exact=False,
-                          output_min=float(lo.min()), output_max=float(hi.max()), notes=(note,))
+    counted = ", ".join(str(c) for c in bad[:3]) + (", ..." if len(bad) > 3 else "")
+    note = (f"average over {counted} values (not a power of two): hls4ml's division truncates to {fraction} "
+            "fraction bits; not bit-exact by construction, agreement measured")
+    kind = {"accum": accum} if "Global" in type(layer).__name__ else {"tables": (("accum", accum),)}
+    prec = LayerPrecision(layer.name, type(layer).__name__, result, exact=False, float32_exact=False,
+                          output_min=float(lo.min()), output_max=float(hi.max()), notes=(note,), **kind)
     return prec, Tensor(lo, hi, result, False)
 
 
@@ -152,9 +151,7 @@ def _global_average(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision
     axes = _global_axes(layer, t)
     n = int(np.prod([t.lo.shape[a] for a in axes]))
     sum_lo, sum_hi = t.lo.sum(axis=axes), t.hi.sum(axis=axes)
-    fix = _AVERAGE_FIX if len(axes) > 1 else ("use a power-of-two number of elements (for particles, "
-                                              "data.num_constituents 16 or 32) or pooling: max.")
-    return _average(layer, t, sum_lo, sum_hi, np.full(sum_lo.shape, float(n)), fix)
+    return _average(layer, t, sum_lo, sum_hi, np.full(sum_lo.shape, float(n)))
 
 
 @rule("ZeroPadding1D", "ZeroPadding2D")

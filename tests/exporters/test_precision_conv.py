@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgenn.errors import UnsupportedModelError
 from edgenn.exporters import FixedPoint, HlsSettings, derive_precisions, export_hls, simulate_csim
 
 NUM_SAMPLES = 10_000
@@ -128,11 +127,14 @@ def test_max_pooling_passes_the_type_and_average_pooling_adds_fraction_bits(tiny
     assert np.any(np.mod(y / avg.result.lsb, 2) == 1)
 
 
-def test_average_pooling_over_a_non_power_of_two_window_is_refused():
+def test_average_pooling_over_a_non_power_of_two_window_is_converted_and_measured():
     model = build_tiny_cnn(size=12, pool_size=3)
-    with pytest.raises(UnsupportedModelError, match=r"'pool_0' \(AveragePooling2D\).*average over 9 values") as err:
-        derive_precisions(model)
-    assert "max pooling" in str(err.value)
+    prec = derive_precisions(model)
+    pool = prec.layer("pool_0")
+    assert not pool.exact and not prec.bit_exact and "average over 9 values" in pool.notes[0]
+    x = _images(prec.input, 500, seed=4, size=12)
+    (y,) = _layer_outputs(model, ["pool_0"], x)
+    assert pool.output_min <= y.min() and y.max() <= pool.output_max  # the result type holds every mean
 
 
 @pytest.fixture(scope="module")

@@ -151,7 +151,7 @@ def test_float_conv_with_float_weights_is_refused_with_the_way_out():
     assert "--ptq" in str(err.value) and "QConv1D" in str(err.value)
 
 
-def test_same_max_pooling_of_unsigned_values_and_odd_averages_are_refused():
+def test_same_max_pooling_of_unsigned_values_is_refused_and_odd_averages_are_measured():
     import tensorflow as tf
 
     from edgenn.exporters import derive_precisions
@@ -160,5 +160,69 @@ def test_same_max_pooling_of_unsigned_values_and_odd_averages_are_refused():
         derive_precisions(_seq_model(tf.keras.layers.MaxPooling1D(2, padding="same", name="pool")))
     # valid max pooling of the same unsigned values is fine
     derive_precisions(_seq_model(tf.keras.layers.MaxPooling1D(2, name="pool")))
-    with pytest.raises(UnsupportedModelError, match=r"'pool' \(AveragePooling1D\): average over 3 values"):
-        derive_precisions(_seq_model(tf.keras.layers.AveragePooling1D(3, name="pool")))
+    # hls4ml 1.3 converts a window of 3: converted, typed from the windows' sums, never called exact
+    prec = derive_precisions(_seq_model(tf.keras.layers.AveragePooling1D(3, name="pool")))
+    pool, relu = prec.layer("pool"), prec.layer("relu")
+    assert not pool.exact and not prec.bit_exact and "average over 3 values" in pool.notes[0]
+    assert pool.result.fraction == relu.result.fraction + 10 == dict(pool.tables)["accum"].fraction
+
+
+def _odd_windows_model():
+    """A 3x3 'same' average (windows of 9, 6 and 4 cells) and a 3-wide 1-D one (3 and 2 cells) on signed inputs."""
+    import tensorflow as tf
+    from qkeras import QActivation, quantized_bits
+
+    L = tf.keras.layers
+    inp = tf.keras.Input((6, 6, 1), name="img")
+    q = QActivation(quantized_bits(8, 2, alpha=1), name="q")(inp)
+    a = L.Flatten(name="flat2")(L.AveragePooling2D(3, strides=2, padding="same", name="avg3x3")(q))
+    b = L.AveragePooling1D(3, strides=2, padding="same", name="avg3")(L.Reshape((36, 1), name="seq")(q))
+    return tf.keras.Model(inp, L.Concatenate(name="cat")([a, L.Flatten(name="flat1")(b)]))
+
+
+def _truncated_means(xq, pool, strides, fraction):
+    """What hls4ml's avg() computes: the exact window sum divided by the number of real cells in ap_fixed, which
+    keeps the dividend's fraction bits and truncates toward zero."""
+    from edgenn.exporters.precision_conv import windows
+
+    rows = len(xq)
+    stacked = np.moveaxis(xq, 0, -1).reshape(*xq.shape[1:-1], -1)  # the batch as channels
+    axes = tuple(range(len(pool), 2 * len(pool)))
+    sums = windows(stacked, pool, strides, "same").sum(axis=axes)
+    counts = windows(np.ones_like(stacked), pool, strides, "same").sum(axis=axes)
+    scaled = sums * 2.0 ** fraction
+    codes = np.trunc(scaled / counts)  # integers below 2**53: exact in float64
+    out = codes * 2.0 ** -fraction
+    return np.moveaxis(out.reshape(*out.shape[:-1], -1, rows), -1, 0).reshape(rows, -1), \
+        np.moveaxis((sums / counts).reshape(*out.shape[:-1], -1, rows), -1, 0).reshape(rows, -1)
+
+
+@pytest.fixture(scope="module")
+def odd_windows(tmp_path_factory):
+    from edgenn.exporters import HlsSettings, export_hls
+
+    model = _odd_windows_model()
+    project = export_hls(model, tmp_path_factory.mktemp("odd_windows") / "hls", HlsSettings())
+    return model, project
+
+
+def test_odd_average_windows_compute_what_the_precision_rule_says(odd_windows):
+    """The C simulation of a 3x3 and a 3-wide average equals the truncated quotient the rule types (so the rule
+    models hls4ml's arithmetic exactly), stays within 2**-(f + 10) of the mean, and is measured, not exact."""
+    from edgenn.exporters import simulate_csim
+
+    model, project = odd_windows
+    prec = project.precision
+    assert not prec.bit_exact and not prec.layer("avg3x3").exact and not prec.layer("avg3").exact
+    q = prec.layer("q").result
+    xq = q.quantize(np.random.default_rng(5).uniform(-5.0, 5.0, (1500, 6, 6, 1)))  # beyond the range: saturates
+    result = simulate_csim(project, model, xq)
+    for name, pool, rank in (("avg3x3", (3, 3), 2), ("avg3", (3,), 1)):
+        fraction = prec.layer(name).result.fraction
+        x = xq if rank == 2 else xq.reshape(-1, 36, 1)
+        expected, mean = _truncated_means(x, pool, (2,) * rank, fraction)
+        firmware = result.firmware[name].reshape(len(xq), -1)
+        assert np.array_equal(firmware, expected), name
+        assert np.abs(firmware - mean).max() < 2.0 ** -fraction
+        assert np.any(firmware != mean) and np.any(firmware < 0) and np.any(firmware > 0)  # rounding really happens
+    assert not result.bit_exact_expected and "division by" in (result.reference_label or "")
