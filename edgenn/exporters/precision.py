@@ -29,6 +29,7 @@ in the ``precision_*`` modules; adding QConv2D, pooling or BatchNorm means addin
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from edgenn.exporters.precision_rules import (
     require_linear,
     rule,
     supported_layer_classes,
+    unquantized_bias,
     unsupported,
     value_type,
 )
@@ -145,16 +147,20 @@ def _qdense(layer: Any, t: Tensor, ctx: Context) -> tuple[LayerPrecision, Tensor
         raise unsupported(layer, "QDense without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
     weight_q = quantizer_type(layer.kernel_quantizer_internal, layer)
     kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), dtype=np.float64)
-    if layer.use_bias:
-        if not layer.bias_quantizer:
-            raise unsupported(layer, "QDense without bias_quantizer has a float bias.", fix="set bias_quantizer.")
+    rounded_bias = None
+    if layer.use_bias and not layer.bias_quantizer:
+        bias, bias_q, rounded_bias = unquantized_bias(layer, layer.bias.numpy())
+    elif layer.use_bias:
         bias_q = quantizer_type(layer.bias_quantizer_internal, layer)
         bias = np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), dtype=np.float64)
     else:
         bias_q, bias = None, np.zeros(kernel.shape[1])
     if t.lo.ndim > 1:
         _require_stored_quantized(layer, kernel, bias)
-    return _dense_exact(layer, t, kernel, bias, weight_q, bias_q)
+    prec, out = _dense_exact(layer, t, kernel, bias, weight_q, bias_q)
+    if rounded_bias is None:
+        return prec, out
+    return replace(prec, exact=False, notes=(*prec.notes, rounded_bias)), replace(out, exact=False)
 
 
 def _require_stored_quantized(layer: Any, kernel: np.ndarray, bias: np.ndarray) -> None:

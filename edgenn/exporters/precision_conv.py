@@ -33,11 +33,13 @@ import numpy as np
 
 from edgenn.exporters.fixed_point import MAX_STORED_WEIGHT_BITS, FixedPoint, smallest_holding, stored_fixed_point
 from edgenn.exporters.precision_rules import (
+    FLOAT_BIAS_MAX_BITS,
     Context,
     Tensor,
     quantizer_type,
     require_linear,
     rule,
+    unquantized_bias,
     unsupported,
     value_type,
 )
@@ -104,9 +106,14 @@ def conv_weights(layer: Any) -> tuple[np.ndarray, np.ndarray, FixedPoint, FixedP
         raise unsupported(layer, f"{cls} without kernel_quantizer has float weights.", fix="set kernel_quantizer.")
     weight_q = quantizer_type(layer.kernel_quantizer_internal, layer)
     kernel = np.asarray(layer.kernel_quantizer_internal(layer.kernel).numpy(), dtype=np.float64)  # (*k, C, F)
+    if layer.use_bias and not layer.bias_quantizer:
+        bias, bias_t, rounded = unquantized_bias(layer, layer.bias.numpy())
+        if rounded is not None:  # the rounded bias would make the conv measured; its precision rule is exact-only
+            raise unsupported(layer, f"{cls} without bias_quantizer: its float bias needs more than "
+                                     f"{FLOAT_BIAS_MAX_BITS} bits to be held exactly.",
+                              fix="set bias_quantizer (e.g. the kernel's quantized_bits).")
+        return kernel, bias, value_type(kernel, weight_q), bias_t
     if layer.use_bias:
-        if not layer.bias_quantizer:
-            raise unsupported(layer, f"{cls} without bias_quantizer has a float bias.", fix="set bias_quantizer.")
         bias_q = quantizer_type(layer.bias_quantizer_internal, layer)
         bias = np.asarray(layer.bias_quantizer_internal(layer.bias).numpy(), dtype=np.float64)
     else:

@@ -3,7 +3,7 @@
 A rule is ``(layer, input Tensor, Context) -> (LayerPrecision | None, output Tensor)`` for the Keras classes it names
 in ``@rule(...)`` (merge layers: ``@merge_rule``, several input Tensors); it lives in ``precision`` or a
 ``precision_*`` module, which ``load_rule_modules`` imports on first use. The shared helpers here (``quantizer_type``,
-``value_type``, ``require_linear``, ``input_type``, ``unsupported``) are what rules have in common.
+``value_type``, ``unquantized_bias``, ``require_linear``, ``input_type``, ``unsupported``) are what rules have in common.
 """
 
 from __future__ import annotations
@@ -133,6 +133,31 @@ def value_type(values: np.ndarray, fallback: FixedPoint) -> FixedPoint:
     if e is None:
         return FixedPoint(1, fallback.integer - fallback.width + 1, fallback.signed)
     return smallest_holding(float(values.min()), float(values.max()), -e, signed=bool(values.min() < 0))
+
+
+FLOAT_BIAS_MAX_BITS = 32  # a bias without quantizer is held exactly up to this width (float32: 24 significant bits)
+ROUNDED_BIAS_SIGNIFICANT_BITS = 18
+
+
+def unquantized_bias(layer: Any, bias: np.ndarray) -> tuple[np.ndarray, FixedPoint, str | None]:
+    """The bias of a QDense/QConv without ``bias_quantizer`` (users often set only ``kernel_quantizer``): QKeras adds
+    the stored float32 values as they are. Every float32 value is a binary fraction, so the narrowest type holding
+    them all keeps the layer exact when it fits ``FLOAT_BIAS_MAX_BITS``; a wider one (a tiny next to a large value)
+    is rounded to 18 significant bits, as hls4ml rounds it to its default type, and the layer is measured.
+    Returns (the bias the firmware adds, its type, a note when rounded)."""
+    bias = np.asarray(bias, np.float64)
+    e = lsb_exponent(bias)
+    if e is None:
+        return bias, FixedPoint(1, 1, True), None
+    exact_t = smallest_holding(float(min(bias.min(), 0.0)), float(max(bias.max(), 0.0)), -e, signed=True)
+    if exact_t.width <= FLOAT_BIAS_MAX_BITS:
+        return bias, exact_t, None
+    integer = int(np.floor(np.log2(float(np.max(np.abs(bias)))))) + 2
+    rounded_t = FixedPoint(ROUNDED_BIAS_SIGNIFICANT_BITS + 1, integer, True, "RND", "SAT")
+    rounded = rounded_t.quantize(bias)
+    return rounded, rounded_t, (f"layer '{layer.name}': float bias (no bias_quantizer) needs {exact_t.width} bits "
+                                f"to be held exactly: rounded to {rounded_t.to_hls()}, not bit-exact by "
+                                "construction, agreement measured")
 
 
 def require_linear(layer: Any) -> None:

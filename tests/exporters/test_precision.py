@@ -154,3 +154,34 @@ def test_float_dense_is_profiled_not_exact():
     assert any("not bit-exact by construction" in note for note in prec.notes)
     y_max = np.abs(model.get_layer("fc")(x_cal).numpy()).max()
     assert prec.layer("fc").result.max >= y_max  # profiled range holds the calibration data
+
+
+def _qdense_float_bias(bias):
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits
+
+    inp = tf.keras.Input((3,), name="x")
+    h = QActivation(quantized_bits(6, 2, alpha=1), name="q")(inp)
+    dense = QDense(2, kernel_quantizer=quantized_bits(6, 0, alpha=1), name="dense")  # no bias_quantizer
+    model = tf.keras.Model(inp, dense(h))
+    dense.set_weights([np.full((3, 2), 0.25, np.float32), np.asarray(bias, np.float32)])
+    return model
+
+
+def test_qdense_without_bias_quantizer_holds_its_float32_bias_exactly():
+    """QKeras adds the stored float32 bias unquantized; a float32 value is a binary fraction, so the type holding it
+    keeps the layer exact (users often set only kernel_quantizer)."""
+    bias = np.float32([0.1234567, -1.5])  # 0.1234567 in float32: 24 significant bits
+    prec = derive_precisions(_qdense_float_bias(bias))
+    dense = prec.layer("dense")
+    # exact against the exact reference; float32 Keras itself rounds a 30-bit sum, so it is not the judge here
+    assert dense.exact and not dense.float32_exact
+    assert np.array_equal(dense.bias.quantize(bias.astype(np.float64)), bias.astype(np.float64))
+    assert dense.bias.fraction > 20  # the float32 value's own grid, not a quantizer's
+
+
+def test_a_bias_too_wide_to_hold_is_rounded_and_measured():
+    prec = derive_precisions(_qdense_float_bias([3.0, 2.0 ** -40]))  # 43 bits to hold both
+    dense = prec.layer("dense")
+    assert not dense.exact and not prec.bit_exact
+    assert any("float bias (no bias_quantizer)" in n and "measured" in n for n in dense.notes)
