@@ -153,7 +153,7 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
            progress: bool = True, report: bool = True, ii_target: int | None = None,
            softmax: str | None = None, hls_config: str | Path | None = None, ptq: bool = False,
-           ptq_bits: int | None = None, budget: str | Path | None = None):
+           ptq_bits: int | None = None, budget: str | Path | None = None, csim_check: bool | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; ``hls_config`` (a YAML file with that section's
@@ -162,6 +162,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     and check the firmware bit for bit against that fixed-point model; the float model's accuracy is reported beside.
     ``strategy="auto"`` (fpga target): the cheaper of Latency and distributed_arithmetic, by their estimates, that
     meets ``budget`` (default ``firmware/budgets/<name>.yml`` beside the output), said in the report's notes.
+    ``csim_check=False`` (rtl target): skip the hls4ml C simulation that cross-checks the Verilator result (minutes on
+    3-D models); any other target refuses the setting.
     """
     from edgenn.runners.export import ExportRequest, run_export
 
@@ -170,6 +172,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
                  if v is not None}
     if ii_target is not None:  # the flag replaces the recipe's target, whichever way the recipe gave it
         overrides.update(ii_target=ii_target, input_rate_mhz=None)
+    if csim_check is not None:  # only when asked: the fpga targets do not declare it and would refuse the key
+        overrides["csim_check"] = csim_check
     request = ExportRequest(source=Path(source), target=target, out=Path(out) if out else None,
                             data=Path(data) if data else None, fpga_overrides=overrides,
                             validation_samples=validation_samples, trust_model=trust_model, softmax=softmax,

@@ -5,7 +5,8 @@ da4ml project), ``report.json`` (figures with methods: ``da4ml`` estimates, ``ve
 and ``report.md``. The check compares, on the same host-quantized inputs, with the exact reference's logits
 (``edgenn.reference``): float32 Keras (a separate figure), da4ml's numpy
 function of the same types, da4ml's interpreter of the traced graph, the Verilator simulation of the Verilog and,
-unless ``compare_csim`` is off, the hls4ml C simulation (Latency strategy). Every comparison is exact equality.
+unless the ``csim_check`` setting is off (``--no-csim-check``), the hls4ml C simulation (Latency strategy). Every
+comparison is exact equality.
 
 Latency and II (``latency_cycles``, ``latency_ns``, ``ii_cycles``) come from a cycle-accurate Verilator run
 (``exporters.cycle_timing``, method ``verilator``: the first ``TIMING_ROWS`` rows back to back, one per cycle, each
@@ -57,7 +58,7 @@ def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int, seed: in
 
 @export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True, settings=RtlSettings)
 def export_rtl_target(source: Any, out: Path, settings: RtlSettings, *, progress: bool = True, simulate: bool = True,
-                      compare_csim: bool = True, min_samples: int = MIN_SAMPLES) -> Any:
+                      min_samples: int = MIN_SAMPLES) -> Any:
     """Run the RTL export for an ``ExportSource`` (see ``runners.export``) into ``out``; returns an ExportResult."""
     from edgenn.exporters.rtl import export_rtl
     from edgenn.runners.export import REPORT_MD, ExportResult
@@ -102,11 +103,13 @@ def export_rtl_target(source: Any, out: Path, settings: RtlSettings, *, progress
             timing = None
             notes.append("Verilator simulation skipped (--no-simulate): RTL checked by da4ml's interpreter only; "
                          "latency and II are da4ml's declaration")
-        if compare_csim:
+        if settings.csim_check:
             with status("hls4ml: C simulation of the same model for the three-way comparison..."):
                 start = time.perf_counter()
                 outputs["hls4ml_csim"] = _csim_logits(source, staging / "hls", project.precision, settings, xq)
                 timings["csim"] = time.perf_counter() - start
+        else:
+            notes.append("hls4ml C-simulation cross-check skipped (--no-csim-check)")
         final = "verilator" if "verilator" in outputs else "da4ml_interpreter"
         notes.append(f"bit-exactness reference: {kind}; float32_keras is compared with it apart")
         from edgenn.verification.bitexact import compare_implementations

@@ -31,7 +31,10 @@ def test_export_passes_flags_to_api(monkeypatch):
     assert seen["strategy"] == "auto" and seen["budget"] == Path("b.yml")
     assert seen["source"] == Path("runs/x") and seen["part"] == "xcku115-flvb2104-2-i"
     assert seen["clock_period_ns"] == 3.3 and seen["reuse_factor"] == 4 and seen["progress"] is False
-    assert seen["trust_model"] is False
+    assert seen["trust_model"] is False and seen["csim_check"] is None  # unset: the target's own default
+    res = runner.invoke(app, ["--no-progress", "export", "runs/x", "--target", "rtl", "--no-csim-check"])
+    assert res.exit_code == 0, res.output
+    assert seen["csim_check"] is False
 
 
 @pytest.mark.parametrize("exc,code", [(InvalidInputError("recipe.yml: train.epochs: bad.", fix="use 3."), 2),

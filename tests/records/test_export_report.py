@@ -154,14 +154,16 @@ def test_rtl_target_writes_the_same_bitexact_record(small_qmlp, tmp_path):
 
     model, data = small_qmlp
     source = resolve_source(ExportRequest(source=model, data=data, target="rtl"))
-    result = export_rtl_target(source, tmp_path / "rtl", RtlSettings(), progress=False, simulate=False, compare_csim=False,
+    result = export_rtl_target(source, tmp_path / "rtl", RtlSettings(csim_check=False), progress=False, simulate=False,
                                min_samples=300)
     record = ExportReport.load(tmp_path / "rtl")
     b = record.bitexact
     assert record == result.record and isinstance(b, BitExactReport)
     assert b.firmware == "da4ml_interpreter" and b.num_samples == 300 and b.num_values == 300 * 3
     assert b.reference_kind.startswith("exact reference") and b.exact_fraction == 1.0 and b.bit_exact
-    assert {o.name for o in b.outputs} == {"float32_keras", "da4ml_numpy", "da4ml_interpreter"}
+    assert {o.name for o in b.outputs} == {"float32_keras", "da4ml_numpy", "da4ml_interpreter"}  # no hls4ml_csim
+    assert record.settings.values["csim_check"] is False
+    assert "hls4ml C-simulation cross-check skipped (--no-csim-check)" in record.notes
     assert record.figures["bit_exact_fraction"].value == b.exact_fraction
     assert "da4ml_interpreter vs exact reference" in b.compared
     md = (tmp_path / "rtl" / "report.md").read_text()

@@ -53,7 +53,7 @@ def test_distributed_arithmetic_needs_reuse_one_and_io_parallel(flags, needle):
 def test_a_key_the_target_does_not_take_is_refused_with_its_settings():
     line = _one_line("rtl", {}, {"strategy": "Resource"})
     assert line == ("export target rtl: strategy: not a setting of this target (set by a flag). Fix: drop it; the rtl "
-                    "target's settings are: part, clock_period_ns, adder_levels_per_cycle.")
+                    "target's settings are: part, clock_period_ns, adder_levels_per_cycle, csim_check.")
     assert "it takes no settings" in _one_line("onnx", {}, {"part": "xcvu9p-flga2104-2-e"})
     assert "set by the --hls-config file" in _one_line("rtl", {"layers": {}}, {}, given_by_file={"layers"})
 
@@ -69,6 +69,31 @@ def test_recipe_section_and_flags_merge_into_one_frozen_typed_object():
     rtl = resolve_settings(get_target("rtl"), section, {"adder_levels_per_cycle": 3})
     assert rtl == RtlSettings(part=section["part"], clock_period_ns=4.0, adder_levels_per_cycle=3)
     assert resolve_settings(get_target("rtl"), {}, {}).levels_per_cycle == 5  # floor(5 ns / 1 ns per level)
+
+
+def test_the_csim_cross_check_is_an_rtl_setting_that_the_fpga_targets_refuse(monkeypatch):
+    """``--no-csim-check`` reaches the rtl target's settings through the API; the fpga target, whose C simulation is
+    its only bit-exactness check, refuses the key in one line instead of silently ignoring it."""
+    import edgenn.api
+    import edgenn.runners.export
+
+    from types import SimpleNamespace
+
+    seen = []
+
+    def run_export(request, progress):
+        seen.append(request)
+        return SimpleNamespace(directory=None)
+
+    monkeypatch.setattr(edgenn.runners.export, "run_export", run_export)
+    edgenn.api.export("runs/x", target="rtl", csim_check=False, report=False)
+    edgenn.api.export("runs/x", target="rtl", report=False)
+    assert seen[0].fpga_overrides == {"csim_check": False} and seen[1].fpga_overrides == {}
+    rtl = resolve_settings(get_target("rtl"), {}, seen[0].fpga_overrides)
+    assert rtl.csim_check is False and rtl.to_dict()["csim_check"] is False
+    assert resolve_settings(get_target("rtl"), {}, seen[1].fpga_overrides).csim_check is True
+    line = _one_line("fpga", {}, seen[0].fpga_overrides)
+    assert line.startswith("export target fpga: csim_check: not a setting of this target (set by a flag).")
 
 
 def test_every_target_declares_a_frozen_settings_model():

@@ -44,6 +44,9 @@ def export(ctx: typer.Context,
            ptq_bits: Optional[int] = typer.Option(None, help="--ptq quantizer width in bits (default 8)."),
            budget: Optional[Path] = typer.Option(None, help="Budget YAML the strategy auto choice must meet "
                                                              "(default firmware/budgets/<name>.yml beside the output)."),
+           csim_check: Optional[bool] = typer.Option(None, "--csim-check/--no-csim-check",
+                                                     help="rtl target: also check the Verilator result against the "
+                                                          "hls4ml C simulation (default; minutes on 3-D models)."),
            json_out: bool = JSON_OPTION,
            ) -> dict:
     """Export to an hls4ml project (bit-exact C simulation checked) or to ONNX (checked with onnxruntime)."""
@@ -56,7 +59,7 @@ def export(ctx: typer.Context,
                         validation_samples=validation_samples, trust_model=trust_model,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target,
                         softmax=softmax, hls_config=hls_config, ptq=ptq, ptq_bits=ptq_bits,
-                        budget=budget)
+                        budget=budget, csim_check=csim_check)
     render.export_summary(console, result)
     return {"paths": {"directory": result.directory, "report": result.directory / filenames.REPORT_MD},
             "figures": report_figures(result.report), "target": result.target,
