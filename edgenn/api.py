@@ -242,20 +242,67 @@ def _recipe_of(source: Recipe | str | Path) -> Recipe:
     return _recipe(ModelArtifact.load(resolve_model_dir(Path(source))).recipe)
 
 
-def compare(run_a: Recipe | str | Path, run_b: Recipe | str | Path, *, folds: int | None = None,
-            seeds: int | None = None, metric: str = "accuracy", test: Literal["t", "wilcoxon"] = "t",
-            alpha: float = 0.05, out: str | Path | None = None, workers: int | None = None,
-            ray_address: str | None = None):
-    """Re-train two recipes (or runs) over K folds or seeds; mean ± std per metric and a paired test."""
+def _with_data(recipe: Recipe, data: str | Path | None) -> Recipe:
+    if data is None:
+        return recipe
+    return _recipe(recipe.model_copy(update={"data": recipe.data.model_copy(update={"path": Path(data)})}))
+
+
+def compare(*runs: Recipe | str | Path, folds: int | None = None, seeds: int | None = None,
+            train_sizes: str | list[int] | tuple[int, ...] | None = None, metric: str = "accuracy",
+            test: Literal["t", "wilcoxon"] = "t", alpha: float = 0.05, out: str | Path | None = None,
+            workers: int | None = None, ray_address: str | None = None, data: str | Path | None = None,
+            max_epochs: int | None = None, patience: int | None = None, progress: bool = True, report: bool = True):
+    """Re-train recipes (or runs) and compare them.
+
+    Two recipes with ``folds`` or ``seeds``: K re-trainings each, mean ± std per metric and a paired test
+    (returns a ``CompareResult``). One or more recipes with ``train_sizes`` (``"1000,3000"`` or a list): per recipe,
+    ``metric`` on the shared test split against the number of training jets, over ``folds`` (default 3) training
+    subsets per size, trained to early stopping under ``max_epochs`` (returns a ``CurveResult``; resumable in ``out``,
+    default ``runs/curves_<names>``). ``data`` replaces every recipe's ``data.path``. Example:
+    ``edgenn.api.compare("models/jet_mlp.yml", "models/deepsets.yml", train_sizes=[1000, 3000], folds=3)``.
+    """
     from edgenn.errors import InvalidInputError
+
+    recipes = [_with_data(_recipe_of(r), data) for r in runs]
+    if train_sizes is not None:
+        return _curves(recipes, train_sizes=train_sizes, folds=folds, seeds=seeds, metric=metric, out=out,
+                       workers=workers, ray_address=ray_address, max_epochs=max_epochs, patience=patience,
+                       progress=progress, report=report)
     from edgenn.scan.compare import run_compare
 
+    if len(recipes) != 2:
+        raise InvalidInputError(f"compare takes two recipes or runs with --folds/--seeds (got {len(recipes)}).",
+                                fix="give A and B, or add --train-sizes N,N,... for curves of one or more recipes.")
     if test not in ("t", "wilcoxon"):
         raise InvalidInputError(f"--test: unknown test {test!r}.", fix="use t or wilcoxon.")
-    a, b = _recipe_of(run_a), _recipe_of(run_b)
+    a, b = recipes
     target = Path(out) if out else Path("runs") / f"compare_{a.name}_vs_{b.name}"
     return run_compare(a, b, target, folds=folds, seeds=seeds, metric=metric, test=test, alpha=alpha,
                        workers=workers, ray_address=ray_address)
+
+
+def _curves(recipes: list[Recipe], *, train_sizes, folds, seeds, metric, out, workers, ray_address, max_epochs,
+            patience, progress, report):
+    from edgenn.config.train_sizes import TrainSizeCurves
+    from edgenn.config.load import validate
+    from edgenn.errors import InvalidInputError
+    from edgenn.scan.curves import run_train_size_curves
+
+    if not recipes:
+        raise InvalidInputError("--train-sizes: no recipe given.", fix="e.g. edgenn compare models/jet_mlp.yml "
+                                                                      "--train-sizes 1000,3000 --folds 3.")
+    if seeds is not None or ray_address:
+        flag = "--seeds" if seeds is not None else "--ray-address"
+        raise InvalidInputError(f"--train-sizes does not take {flag}: its K folds are K training subsets per size.",
+                                fix=f"drop {flag} (use --folds K, and --workers N for local processes).")
+    fields = {"train_sizes": train_sizes, "metric": metric}
+    fields.update({k: v for k, v in dict(folds=folds, max_epochs=max_epochs, patience=patience).items()
+                   if v is not None})
+    settings = validate(TrainSizeCurves, fields, source="edgenn compare --train-sizes")
+    target = Path(out) if out else Path("runs") / ("curves_" + "_".join(r.name for r in recipes))
+    result = run_train_size_curves(recipes, settings, target, workers=workers or 1, progress=progress)
+    return _with_report(result, result.directory, report)
 
 
 def synth(path: str | Path, *, tool: Literal["yosys", "vitis", "vivado"] = "yosys", out: str | Path | None = None,

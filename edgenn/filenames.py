@@ -29,3 +29,9 @@ EVENTS = "events.h5"
 
 # scan directories
 SCAN_SUMMARY = "scan.json"  # written when a scan call finishes (edgenn.records.scan.ScanSummary)
+
+# training-set-size curve directories (edgenn compare --train-sizes)
+CURVES = "curves.json"  # the summary record (edgenn.records.curves.LearningCurves), rewritten after every call
+CURVES_MD = "curves.md"
+CURVES_PNG = "curves.png"
+CURVE_CELLS = "curve_cells"  # one JSON per family x size x fold, each written atomically when its training ends

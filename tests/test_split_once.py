@@ -16,6 +16,8 @@ PREPARERS = {"prepared_data", "prepare_events", "prepare"}
 TRAINING_STAGES = {
     "training/stage.py": "the train stage draws the split and saves it (splits.npz)",
     "scan/trial.py": "a scan trial is its own train stage: it draws, and saves the split with the trial's run",
+    "scan/curves.py": "training-set-size curves are their own train stage: the recipe's split drawn once, as `edgenn "
+                      "train` draws it, saved as splits.npz; every cell trains on rows of that record",
 }
 DRAWERS = {
     "splits.py": "SplitRecord.draw itself",

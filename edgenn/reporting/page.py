@@ -38,6 +38,10 @@ def sections_for(src: Sources) -> Sequence[SectionFn]:
         from edgenn.reporting.sections_scan import SCAN_SECTIONS
 
         return SCAN_SECTIONS
+    if src.kind == "curves":
+        from edgenn.reporting.sections_curves import CURVE_SECTIONS
+
+        return CURVE_SECTIONS
     if not src.task().has_classes:  # a score, not class probabilities: trigger metrics replace the ROC section
         from edgenn.reporting.sections_anomaly import anomaly_dataset, anomaly_performance
 
@@ -88,7 +92,7 @@ def write_report(path: Path, *, budget: Path | None = None) -> Path:
 
     Args:
         path: ``runs/<name>``, ``runs/<name>/{train,compress}``, ``firmware/<name>/<target>`` or a scan directory
-            (``scans/<name>``: Pareto front and trials table).
+            (``scans/<name>``: Pareto front and trials table) or a curve directory of ``edgenn compare --train-sizes``.
         budget: budget YAML for the budget table; default for an export is ``firmware/budgets/<name>.yml`` if present.
 
     Raises:

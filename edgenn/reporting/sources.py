@@ -1,10 +1,10 @@
 """Find the pieces a report is made of, starting from a run, stage or export directory; read them without raising.
 
 Contract: ``locate(path)`` decides what ``path`` is (an export directory ``firmware/<name>/<target>``, a stage directory
-``runs/<name>/{train,compress}``, a run directory ``runs/<name>``, or a scan directory holding ``scan.json`` or
-``trials.csv``/``pareto.csv`` beside ``study.db``) and follows the recorded lineage: an export's
-``lineage.model_dir`` leads to its model stage, whose sibling ``train`` holds the float model, whose ``recipe.yml``
-names the dataset. Stages record paths relative to the directory they ran in, so a relative path is tried against the
+``runs/<name>/{train,compress}``, a run directory ``runs/<name>``, a scan directory holding ``scan.json`` or
+``trials.csv``/``pareto.csv`` beside ``study.db``, or a curve directory holding ``curves.json``) and follows the
+recorded lineage: an export's ``lineage.model_dir`` leads to its model stage, whose sibling ``train`` holds the
+float model, whose ``recipe.yml`` names the dataset. Stages record paths relative to the directory they ran in, so a relative path is tried against the
 current directory and the ancestors of the directory that recorded it. Nothing here raises on a missing or unreadable
 piece: ``Sources.read_json`` returns ``None`` and remembers why, for the page to say.
 """
@@ -29,7 +29,7 @@ class Sources:
     """Where every piece of one report lives (``None``: not found) and what went wrong reading them."""
 
     target: Path  # the directory report.html is written into
-    kind: str  # "export", "stage" or "run"
+    kind: str  # "export", "stage", "run", "scan" or "curves"
     name: str
     stage_dirs: dict[str, Path] = field(default_factory=dict)  # "train"/"compress" -> directory
     export_dirs: dict[str, Path] = field(default_factory=dict)  # "fpga"/"onnx" -> directory
@@ -187,6 +187,8 @@ def _default_budget(export_dir: Path, name: str) -> Path | None:
 def locate(path: Path, *, budget: Path | None = None) -> Sources:
     """Classify ``path`` and collect the directories of its run; ``budget`` overrides the default budget file."""
     path = Path(path)
+    if (path / filenames.CURVES).is_file():  # edgenn compare --train-sizes
+        return Sources(path, "curves", path.name, budget_path=budget)
     if is_scan_dir(path):
         src = Sources(path, "scan", path.name, budget_path=budget)
         summary = src.scan_summary()
