@@ -72,7 +72,8 @@ def _build_from_keras(entry: dict, backend: str, out_dir: str):
     for name, arrays in entry["keras"]["weights"].items():
         model.get_layer(name).set_weights(
             [np.asarray(a["values"], dtype=np.float32).reshape(a["shape"]) for a in arrays])
-    return _convert(model, _current_config(copy.deepcopy(entry["hls_config"])), entry, backend, out_dir)
+    cfg = _with_rebuild_settings(_current_config(copy.deepcopy(entry["hls_config"])), entry)
+    return _convert(model, cfg, entry, backend, out_dir)
 
 
 def _current_config(cfg: dict) -> dict:
@@ -81,6 +82,16 @@ def _current_config(cfg: dict) -> dict:
     for layer in (cfg.get("LayerName") or {}).values():
         if isinstance(layer, dict) and layer.get("ConvImplementation") == "Pointwise":
             del layer["ConvImplementation"]
+    return cfg
+
+
+def _with_rebuild_settings(cfg: dict, entry: dict) -> dict:
+    """Per-layer settings that make hls4ml 1.3 build the circuit the report's older hls4ml built, where 1.3 changed a
+    default (``rebuild.layer_config``, each with its evidence in ``rebuild.why``): hls4ml 1.0 unrolled an io_parallel
+    pointwise Conv1D over every position (1.3: ParallelizationFactor = positions), and older projects used the
+    ``latency`` softmax (the report names ``softmax_latency``; 1.3 defaults to ``stable``)."""
+    for name, settings in ((entry.get("rebuild") or {}).get("layer_config") or {}).items():
+        cfg.setdefault("LayerName", {}).setdefault(name, {}).update(settings)
     return cfg
 
 

@@ -23,18 +23,22 @@ import numpy as np
 
 from edgenn.estimates.layer_models import layer_model, register_layer_model
 from edgenn.estimates.resources import DesignSpec, Estimate, LayerSpec, ResourceReport
+from edgenn.estimates.stream_schedule import dataflow_latency_cycles
 from edgenn.estimates.streams import fifo_estimate, loop_control_estimate
 
 DSP_MIN_WEIGHT_WIDTH = 9
 # A constant product goes to a DSP when the constant has >= 3 non-zero CSD digits (2+ adders) and the input is wide:
 # measured per layer on 12 Dense layers with 16-bit inputs (0-5 % DSP error); 6-bit inputs gave 0 DSP in csynth.
-# Where between 6 and 16 bits the switch lies is not measured: 10 is an assumption. The rule holds for narrow weight
+# 10-bit inputs too: the L1 jet tagger's pointwise convolutions on ap_fixed<10,3> inputs have 0 DSP in csynth with
+# their 5 constants of >= 3 digits per position, so the switch lies between 11 and 16 bits (11 is the lower end, not a
+# measured switch point; 10 was assumed before that report was rebuilt at its real parallelism). The rule holds for narrow weight
 # types too (it is the constant's digits, not its type, that HLS looks at): QKeras 6-bit weights times 16-bit inputs
 # put 23 / 95 / 25 / 14 constants on DSPs against 23 / 100 / 27 / 14 of >= 3 digits (PokerML's RF-1 CNN, per
 # instance), 18-23 against 29 (the QKeras tutorial MLP's first layer). hls4ml's own heuristic (DSP_MIN_WEIGHT_WIDTH)
 # is kept where the weights are unknown (declared width) and for variable (shared) products.
 DSP_MIN_CSD_DIGITS = 3
-DSP_MIN_INPUT_WIDTH = 10
+DSP_MIN_INPUT_WIDTH = 11
+RESOURCE_DSP_MIN_WEIGHT_WIDTH = 6  # variable (ROM) weights: the narrowest seen on DSPs in csynth (_dense_shared)
 DSP_PORT_A_BITS = 27
 DSP_PORT_B_BITS = 18
 BRAM18_WIDTH_BITS = 36
@@ -45,6 +49,10 @@ SOFTMAX_TABLE_SIZE = 1024
 # (64 products, 0 cycles); seen as its own pipelined call: the tutorial MLP's Dense(32 -> 5) and larger (160+). The
 # threshold lies between; 128 is the middle, not a measured switch point.
 INLINE_MAX_PRODUCTS = 128  # hls4ml default table_size for exp and 1/x tables
+# cycles after the last shared-multiplier step of a streamed RF > 1 layer (the final adds and the output write), at
+# clocks above 10 ns and at 10 ns or faster (pominiq's streamed CNNs at 25 and 10 ns; see _dense_latency_reuse)
+STREAM_STEP_TAIL_SLOW = 2
+STREAM_STEP_TAIL_FAST = 3
 
 
 @dataclass(frozen=True)
@@ -262,7 +270,12 @@ def _dense_shared(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estim
     rf = layer.reuse_factor
     units = math.ceil(layer.num_nonzero_weights / rf)
     w, x, acc = layer.weight_width, layer.input_width, layer.accum_width
-    if w >= DSP_MIN_WEIGHT_WIDTH and x >= DSP_MIN_INPUT_WIDTH:
+    # the Resource strategy reads its weights from a ROM, so its products are variable: csynth puts each shared
+    # multiplier on one DSP for weights down to 6 bits on a >= 11-bit input (Berk-Bilgin's 8-bit Conv1D / Dense
+    # layers at RF 2 and 3: 21 + 160 + 80 + 40 + 512 DSPs = their shared multipliers exactly; PokerML's 6-bit
+    # convolutions and Dense at RF 108-784: 1, 1, 13, 8, 16 = theirs), not only from hls4ml's 9-bit heuristic
+    wide_weight = w >= (RESOURCE_DSP_MIN_WEIGHT_WIDTH if layer.strategy == "Resource" else DSP_MIN_WEIGHT_WIDTH)
+    if wide_weight and x >= DSP_MIN_INPUT_WIDTH:
         dsp, mult_adder_bits = units * dsp_per_product(w, x, k.dsp_port_a_bits), 0.0
     else:
         # array multiplier: about one adder row of (x + w) bits per weight bit, halved by LUT6 packing
@@ -316,16 +329,26 @@ def _dense_latency_reuse(layer: LayerSpec, clock_ns: float, k: ModelConstants) -
         dsp = limit * per_product
         lut += limit * layer.input_width * math.ceil(share / 4)  # share:1 input mux per bit, LUT6 = 4:1
         notes = (*notes, f"{dsp_products} DSP products share {limit} DSPs (multiplier_limit, RF={layer.reuse_factor})")
-    if dsp_products and k.io_type == "io_parallel":
+    multiplies = sum((layer.csd_digits_hist or ())[DSP_MIN_CSD_DIGITS:])
+    if k.io_type == "io_stream" and multiplies:
+        # a streamed layer (a convolution's per-pixel kernel, a Dense after its reads) runs every constant of >= 3
+        # CSD digits through the `limit` shared multipliers, whatever the input width, then adds the products:
+        # ceil(M / limit) steps plus the tail reproduce csynth's per-pixel interval of pominiq's RF-16 CNNs (13, 16,
+        # 6, 15 cycles: steps + 2 at 25 ns, 8 of 8 instances) and RF-64 ones (35, 38, 54: steps + 3-4 at 10 ns), and
+        # the Dense after the reads (16, 17, 16, 15 and 63, 63 cycles); PokerML's 6-bit QKeras CNN at RF 256: 15, 27,
+        # 7 against 15, 28, 7 (at RF 128 the same layers take 3-8 cycles more than the count: not explained)
+        steps = math.ceil(multiplies / limit) + (STREAM_STEP_TAIL_SLOW if clock_ns > 10 else STREAM_STEP_TAIL_FAST)
+        ii = latency = steps
+    elif dsp_products:
         # csynth reports II = latency + 1 for every io_parallel RF > 1 Dense instance in the corpus (10 of 10): the
         # function is scheduled as a sequence, not pipelined at II = RF, and its length is the multiplier schedule.
         # With the multiplies scarce, the constants of 3 CSD digits (two adders) stay shift-adds and only those of
         # >= 4 digits wait for one of the `limit` multipliers: ceil(M / limit) multiplier steps reproduce the II of
         # 7 of 8 such instances (pominiq RF 8 / 16: 11, 12, 5, 5 vs 11, 12, 5, 6; the RF-2 tutorial MLP: 2, 2, 2, 2)
         heavy = sum((layer.csd_digits_hist or ())[DSP_MIN_CSD_DIGITS + 1:])
-        latency = max(1, math.ceil(heavy / limit) - 1)
-        ii = latency + 1
-        latency += k.call_boundary_cycles
+        steps = max(1, math.ceil(heavy / limit) - 1)
+        ii = steps + 1
+        latency = steps + k.call_boundary_cycles
     return Estimate.build(layer.name, lut=lut, ff=base.ff.value, dsp=dsp, bram=0, latency_cycles=latency,
                           ii_cycles=ii, clock_period_ns=clock_ns, notes=notes)
 
@@ -364,8 +387,11 @@ def _softmax(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     # clock: the max tree, the sum tree and the DSP multiply chain into the reads' cycles at 25 ns (pominiq's Zynq
     # MLPs: 2 cycles in all 4 reports) and take about one more cycle at 5 ns (3, 3 and 4 cycles in Vivado HLS);
     # Vitis HLS schedules a stage deeper (5 cycles for the same softmax at 5 ns), as it does the Dense DSP products
+    # the `latency` implementation skips the max subtraction (no comparator tree): KERAS_3layer, Vivado HLS
+    # 2019.2.1 at 5 ns, softmax_latency instance 2 cycles where the tutorial's softmax_stable takes 3-4
     levels = _tree_levels(n)
-    logic_ns = levels * k.compare_level_ns + (levels + 1) * k.adder_level_ns + (k.dsp_mult_ns if dsp else 0.0)
+    max_tree = 0 if layer.op == "latency" else levels
+    logic_ns = max_tree * k.compare_level_ns + (levels + 1) * k.adder_level_ns + (k.dsp_mult_ns if dsp else 0.0)
     internal = 2 * k.bram_read_cycles + math.floor(logic_ns / clock_ns) + (1 if k.tool == "Vitis" else 0)
     return Estimate.build(layer.name, lut=lut, ff=ff, dsp=dsp, bram=bram,
                           latency_cycles=internal + k.call_boundary_cycles, ii_cycles=1,
@@ -389,15 +415,6 @@ def _other(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
 
 def estimate_layer(layer: LayerSpec, clock_period_ns: float, constants: ModelConstants = DEFAULT_CONSTANTS) -> Estimate:
     return layer_model(layer.kind)(layer, clock_period_ns, constants)
-
-
-def stream_latency_cycles(layers: tuple[Estimate, ...], processes: int = 1) -> int:
-    """io_stream dataflow: the slowest layer's II plus every layer's depth beyond its own II, plus a cycle per hand-off
-    between ``processes`` dataflow processes (a FIFO written in one cycle is read in the next: hls4ml's CI Dense(64) +
-    ReLU in io_stream takes 2 cycles in every tool version, with ELU or sigmoid 3-4, one more than its layers' depth)."""
-    slowest = max(int(e.ii_cycles.value) for e in layers)
-    depth = sum(max(0, int(e.latency_cycles.value) - int(e.ii_cycles.value)) for e in layers)
-    return slowest + depth + max(0, processes - 1)
 
 
 def critical_path_cycles(layers: tuple[LayerSpec, ...], estimates: tuple[Estimate, ...]) -> int:
@@ -439,8 +456,7 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         dsp=sum(e.dsp.value for e in per_layer),
         bram=sum(e.bram.value for e in per_layer),
         latency_cycles=(critical_path_cycles(design.layers, per_layer) if design.io_type == "io_parallel"
-                        else stream_latency_cycles(per_layer, sum(1 for layer in design.layers
-                                                                 if layer.kind not in ("input", "reshape")))),
+                        else dataflow_latency_cycles(design, per_layer[:len(design.layers)])),
         ii_cycles=int(max(e.ii_cycles.value for e in per_layer)),
         clock_period_ns=design.clock_period_ns,
         notes=(f"layers not modelled (counted as zero): {', '.join(unmodelled)}",) if unmodelled else (),

@@ -10,18 +10,21 @@ the templates ask for. Formulas (RF = reuse factor, PF = ParallelizationFactor, 
   latency = (n_partitions - 1) * RF + dense latency;  II = n_partitions * RF;  resources = PF x the dense kernel.
   With ``n_partitions > 1`` hls4ml switches the top function to DATAFLOW (``passes/pipeline_style.py``): layers run
   one after the other on ping-pong buffers, so the design latency is the sum and the II the slowest layer's.
-* Conv2D, io_stream (``nnet_conv2d_stream.h`` ``conv_2d_buffer_cl``): one input pixel per RF cycles through a line
-  buffer of (kh - 1) image rows, one dense kernel per output pixel.
-  II = P_in * RF;  latency = P_in * RF + dense latency;  line buffer = (kh-1) * W_in * C_in * input bits in shift
+* Conv2D, io_stream (``nnet_conv2d_stream.h`` ``conv_2d_buffer_cl``): one input pixel per kernel interval through a
+  line buffer of (kh - 1) image rows, one dense kernel per output pixel (`stream_pixel_interval`: 1 at RF 1, the
+  multiplier schedule at RF > 1, the whole kernel for the Resource strategy).
+  II = P_in * interval;  latency = II + dense latency;  line buffer = (kh-1) * W_in * C_in * input bits in shift
   registers (SRL32: one LUT per 32 bits) plus a kh*kw*C_in window in flip-flops. PF is not used by this path.
 * Pointwise Conv1D (a Dense applied to each of N particles or edges, hls4ml's PointwiseConv1D): the Conv2D model
   with a 1 x 1 kernel over N pixels; with the default ParallelizationFactor 1, II = N * RF (the graph families'
   per-particle and per-edge layers), with PF = N a single fully unrolled partition (``BatchedDenseForConv1D``).
+* Conv1D with a kernel of k > 1 positions: the Conv2D model with a 1 x k window (``conv_1d_latency_cl`` /
+  ``conv_1d_buffer_cl``); no corpus design with it is fully modelled yet (the streamed ones need ZeroPadding1D).
 * Pooling2D: io_parallel is one unrolled pipelined stage (``pooling2d_cl``, II = RF); io_stream reads one pixel per
   cycle (II = P_in). LUTs: one comparator/adder of the input width per window element beyond the first.
-* io_stream designs are dataflow over FIFOs: layers overlap, so the design latency is the slowest layer's II plus
-  every layer's depth (its latency beyond its II), and the design II is the slowest layer's II
-  (``analytic.stream_latency_cycles``, which sums the design).
+* io_stream designs are dataflow over FIFOs: layers overlap, so the design latency is the slowest process plus one
+  element's depth through every process after it, and the design II is the slowest layer's II
+  (`edgenn.estimates.stream_schedule`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ from edgenn.estimates.resources import Estimate, LayerSpec
 
 SRL_BITS_PER_LUT = 32  # SRLC32E: a LUT6 as a 32-deep shift register
 DIVIDER_EXTRA_STAGES = 5  # a w-bit HLS divider pipelines into w + 5 stages (21 for 16 bits in the CI baselines)
+# cycles a Resource-strategy streamed convolution adds to its kernel per pixel (the line-buffer shift and the write):
+# PokerML's two convolutions of four reports, 4,096 and 961 pixels, take RF + 5 = kernel + 2 cycles each, exactly
+RESOURCE_STREAM_PIXEL_EXTRA = 2
 
 
 @dataclass(frozen=True)
@@ -82,16 +88,27 @@ def stream_window_buffer(layer: ConvLayerSpec) -> tuple[float, float]:
     return math.ceil(buffer_bits / SRL_BITS_PER_LUT), float(buffer_bits + window_bits)
 
 
+def stream_pixel_interval(layer: ConvLayerSpec, kernel: Estimate) -> int:
+    """Cycles between two input pixels of an io_stream convolution. Latency strategy: the kernel's interval (1 at
+    RF 1; at RF > 1 its multiplier schedule, which is what csynth reports per pixel, not RF). Resource strategy: the
+    template pipelines the pixel loop only for the Latency strategy, so every pixel runs the whole kernel (its
+    RF-step ReuseLoop) before the next is read."""
+    if layer.strategy == "Resource":
+        return int(kernel.latency_cycles.value) + RESOURCE_STREAM_PIXEL_EXTRA
+    return max(1, int(kernel.ii_cycles.value))
+
+
 @register_layer_model("conv2d")
 def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
     kernel = dense_layer_estimate(layer.dense_kernel(), clock_ns, k, allow_inline=False)
     rf = layer.reuse_factor
     if layer.io_type == "io_stream":
         copies = 1
-        ii = layer.in_pixels * rf
+        per_pixel = stream_pixel_interval(layer, kernel)
+        ii = layer.in_pixels * per_pixel
         latency = ii + int(kernel.latency_cycles.value)
         extra_lut, extra_ff = stream_window_buffer(layer)
-        how = f"line buffer: {layer.in_pixels} input pixels x RF {rf}"
+        how = f"line buffer: {layer.in_pixels} input pixels x {per_pixel} cycles (RF {rf})"
     else:
         copies = layer.parallelization_factor
         partitions = layer.out_pixels // copies
@@ -153,18 +170,21 @@ def _reshape(layer: LayerSpec, clock_ns: float, k: ModelConstants) -> Estimate:
                           clock_period_ns=clock_ns, notes=("shape only: wiring",))
 
 
-def pointwise_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> LayerSpec:
-    """A Dense applied to every element of a set or sequence (hls4ml 1.3 turns a Dense on an (N, C) tensor into a
-    PointwiseConv1D: ``n_partitions = N / ParallelizationFactor`` pipelined partitions, as a 1 x 1 Conv2D over N pixels),
-    as a `ConvLayerSpec` with a 1 x 1 kernel, so the Conv2D model above applies unchanged."""
+def conv1d_spec_from_hls(layer, dense_spec, in_width_bits: int, io_type: str) -> LayerSpec:
+    """A Conv1D as a `ConvLayerSpec` of height 1, so the Conv2D model above applies unchanged. Kernel width 1: a
+    Dense applied to every element of a set or sequence (hls4ml 1.3 turns a Dense on an (N, C) tensor into a
+    PointwiseConv1D: ``n_partitions = N / ParallelizationFactor`` pipelined partitions, as a 1 x 1 Conv2D over N
+    pixels). Kernel width k > 1: ``conv_1d_latency_cl`` (io_parallel, ``out_width / PF`` partitions of a
+    ``k * C_in -> C_out`` kernel) and ``conv_1d_buffer_cl`` (io_stream: a k-position window, no line buffer; hls4ml
+    puts a ZeroPadding1D before it for 'same' padding), as a 1 x k Conv2D."""
     attr = layer.get_attr
-    n_chan, n_filt = int(attr("n_chan")), int(attr("n_filt"))
-    base = dense_spec(_WithAttrs(layer, n_in=n_chan, n_out=n_filt), in_width_bits)
+    k, n_chan, n_filt = int(attr("filt_width", 1) or 1), int(attr("n_chan")), int(attr("n_filt"))
+    base = dense_spec(_WithAttrs(layer, n_in=k * n_chan, n_out=n_filt), in_width_bits)
     fields_ = {f.name: getattr(base, f.name) for f in fields(LayerSpec)}
-    fields_.update(kind="conv2d", n_in=n_chan, n_out=n_filt)
+    fields_.update(kind="conv2d", n_in=k * n_chan, n_out=n_filt)
     width_in, width_out = int(attr("in_width")), int(attr("out_width"))
     return ConvLayerSpec(**fields_, io_type=io_type, in_pixels=width_in, out_pixels=width_out, in_width=width_in,
-                         n_chan=n_chan, filt_height=1, filt_width=1,
+                         n_chan=n_chan, filt_height=1, filt_width=k,
                          parallelization_factor=int(attr("parallelization_factor", 1) or 1))
 
 
@@ -239,6 +259,7 @@ def read_pool1d(layer, context: HlsLayerContext) -> LayerSpec:
     return pool1d_spec_from_hls(layer, context.in_width, context.io_type)
 
 
-@register_hls_layer("PointwiseConv1D", "Conv1D", when=lambda layer, context: int(layer.get_attr("filt_width", 1)) == 1)
-def read_pointwise(layer, context: HlsLayerContext) -> LayerSpec:
-    return pointwise_spec_from_hls(layer, dense_spec, context.in_width, context.io_type)
+@register_hls_layer("PointwiseConv1D", "Conv1D")
+def read_conv1d(layer, context: HlsLayerContext) -> LayerSpec:
+    return conv1d_spec_from_hls(layer, dense_spec, context.in_width, context.io_type)
+

@@ -11,7 +11,7 @@ What each costs, from the templates (``nnet_merge.h``, ``nnet_batchnorm.h``, ``n
 * add / subtract / average: one adder of the output width per element (average: the 0.5 is a shift).
 * maximum / minimum: a comparator and a multiplexer per element, costed like a max-pooling window element
   (``compare_lut_per_bit``, fitted on hls4ml's MaxPooling baselines).
-* multiply: a product of two variables per element. Both operands wide (>= 9 and >= 10 bits, the thresholds the
+* multiply: a product of two variables per element. Both operands wide (>= 9 and >= 11 bits, the thresholds the
   Dense model uses for a shared multiplier) -> a DSP; else a LUT array multiplier of about ``w * (x + w) / 2``
   adder bits. No corpus design has a Multiply merge: this is the Dense model's multiplier rule, not a fit.
 * BatchNormalization: ``data * scale + bias`` per element with constant scale: the Dense model applied to a

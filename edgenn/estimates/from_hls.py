@@ -155,4 +155,5 @@ def read_softmax(layer: Any, context: HlsLayerContext) -> LayerSpec:
     return LayerSpec(layer.name, "softmax", context.n_par, context.n_par, input_width=context.in_width,
                      result_width=context.out_width,
                      accum_width=_width_signed_frac(table)[0] if table is not None else 18,
-                     table_size=int(layer.get_attr("table_size", 0) or 0))
+                     table_size=int(layer.get_attr("table_size", 0) or 0),
+                     op=str(layer.get_attr("implementation", "stable") or "stable").lower())

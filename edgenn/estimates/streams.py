@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from edgenn.estimates.resources import DesignSpec, Estimate
+from edgenn.estimates.stream_schedule import stream_elements
 
 
 def fifo_estimate(design: DesignSpec, k: Any) -> Estimate | None:
@@ -46,24 +47,11 @@ ELEMENTWISE_KINDS = ("relu", "cast", "param_relu")
 
 def looping_processes(design: DesignSpec) -> tuple[list[str], list[str]]:
     """(compute, element-wise) layer names of an io_stream design whose input stream carries more than one element.
-    The element count follows the graph: the input's (total / one element's values), a convolution or pooling sets
-    its output pixels, a Dense collapses to one element, other layers keep it."""
-    compute: list[str] = []
-    elementwise: list[str] = []
-    elements = 1
-    for layer in design.layers:
-        if layer.kind == "input":
-            per_element = max(1, layer.stream_bits // max(1, layer.result_width))
-            elements = max(1, layer.n_out // per_element)
-            continue
-        if elements > 1:
-            (compute if layer.kind in LOOP_KINDS else elementwise if layer.kind in ELEMENTWISE_KINDS else []).append(
-                layer.name)
-        if layer.kind in ("conv2d", "pool2d"):
-            elements = int(getattr(layer, "out_pixels", elements))
-        elif layer.kind == "dense":
-            elements = 1
-    return compute, elementwise
+    The element count follows the graph (`stream_schedule.stream_elements`)."""
+    elements = stream_elements(design)
+    looping = [layer for layer in design.layers if layer.kind != "input" and elements.get(layer.name, 1) > 1]
+    return ([layer.name for layer in looping if layer.kind in LOOP_KINDS],
+            [layer.name for layer in looping if layer.kind in ELEMENTWISE_KINDS])
 
 
 def loop_control_estimate(design: DesignSpec, k: Any) -> Estimate | None:

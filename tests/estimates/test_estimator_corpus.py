@@ -172,3 +172,42 @@ def test_folded_batchnorm_convolutions_are_read_and_narrow_weights_follow_the_cs
     est = sorted(e.dsp.value for e in report.layers if e.name.startswith("fused_convbn"))
     got = sorted(i["dsp"] for i in entry["instances"] if i["module"].startswith("conv_2d"))
     assert [abs(a - b) <= 0.1 * b for a, b in zip(est, got)] == [True, True, True]
+
+
+def _conv_instances(entry: dict) -> list[dict]:
+    return sorted((i for i in entry["instances"] if i["module"].startswith("conv_2d")),
+                  key=lambda i: int(re.search(r"config(\d+)", i["module"])[1]))
+
+
+def test_streamed_reuse_convolutions_run_their_multiplier_schedule_per_pixel():
+    entry = CORPUS["pominiq_c28e4f1"]
+    report, real = report_for(entry["id"], "Vivado", "2020.1")
+    convs = [e for e in report.layers if e.name.startswith("conv2d") and "line buffer" in " ".join(e.notes)]
+    pixels = (28 * 28, 6 * 6)
+    for est, inst, n in zip(convs, _conv_instances(entry), pixels):
+        # csynth: 13 and 16 cycles per pixel at RF 16 (the multiplier schedule), not 16 and 16
+        assert (inst["ii_cycles"] - 2) % n == 0
+        assert est.ii_cycles.value / n == pytest.approx((inst["ii_cycles"] - 2) / n, abs=1)
+    assert (_conv_instances(entry)[0]["ii_cycles"] - 2) // 784 != int(entry["hls_config"]["Model"]["ReuseFactor"])
+    assert report.total.latency_cycles.value == pytest.approx(real["latency_cycles"], rel=0.01)  # was -38 %
+
+
+def test_resource_strategy_streamed_convolution_runs_its_whole_kernel_per_pixel():
+    entry = CORPUS["rishthakkar_pokerml_prj_suits_a8b5000"]
+    report, real = report_for(entry["id"], "Vivado", reports_of(entry)[0]["tool_version"])
+    convs = [e for e in report.layers if e.name in ("conv1", "conv2")]
+    got = sorted(i["ii_cycles"] for i in _conv_instances(entry))
+    # 4,096 and 961 pixels at the Resource kernel's RF + 5 cycles each (RF 108 and 144, hls4ml's closest valid ones)
+    assert sorted(e.ii_cycles.value for e in convs) == pytest.approx(got, rel=0.001)
+    assert report.total.latency_cycles.value == pytest.approx(real["latency_cycles"], rel=0.002)
+
+
+def test_older_hls4ml_circuits_rebuild_with_their_hls4ml_1_3_settings():
+    # the L1 jet tagger's pointwise convolutions at ParallelizationFactor = positions, as hls4ml 1.0 built them
+    report, real = report_for("brainz22_l1jettagger_a216d84", "Vivado", "2019.2")
+    assert report.total.ii_cycles.value == real["ii_cycles"] == 2  # was 20: ten sequential partitions at RF 2
+    # KERAS_3layer's report has the `latency` softmax: no max tree, one cycle fewer than `stable`
+    report, real = report_for("astitwlathe_example_keras_3layer", "Vivado", "2019.2.1")
+    softmax = next(e for e in report.layers if "softmax" in e.name and e.name != "output_softmax")
+    assert softmax.latency_cycles.value == 3  # 2 table reads + the call boundary (csynth instance: 2 cycles)
+    assert report.total.latency_cycles.value == pytest.approx(real["latency_cycles"], abs=1)
