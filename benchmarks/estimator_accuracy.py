@@ -155,7 +155,7 @@ def design_summary(rows: list[dict]) -> dict[str, dict[str, float]]:
     """Per figure: median |error| and fractions within tolerance, each design counted once (its reports' median)."""
     out = {}
     for f in FIGS:
-        per_design, w15, w10 = [], [], []
+        per_design, w15, w10, w1p = [], [], [], []
         for design in sorted({r["id"] for r in rows}):
             mine = [r for r in rows if r["id"] == design]
             errs = [abs(r["est"][f] - r["reported"][f]) if f in ABSOLUTE
@@ -164,8 +164,11 @@ def design_summary(rows: list[dict]) -> dict[str, dict[str, float]]:
             per_design.append(float(np.median(errs)))
             w15.append(np.mean([within(f, r["est"][f], r["reported"][f], .15) for r in mine]))
             w10.append(np.mean([within(f, r["est"][f], r["reported"][f], .10) for r in mine]))
+            # cycles: also within 1 % of a long design's latency, which +-1 cycle cannot judge (10^5-cycle CNNs)
+            w1p.append(np.mean([abs(r["est"][f] - r["reported"][f]) <= max(1.0, 0.01 * r["reported"][f])
+                                for r in mine]))
         out[f] = {"median_abs_error": float(np.median(per_design)), "within_15": float(np.mean(w15)),
-                  "within_10": float(np.mean(w10)), "designs": len(per_design)}
+                  "within_10": float(np.mean(w10)), "within_1pct": float(np.mean(w1p)), "designs": len(per_design)}
     return out
 
 
@@ -186,7 +189,8 @@ def print_report(rows: list[dict]) -> None:
     print("\nanalytic model, designs with every layer modelled (each design once):")
     for f, s in design_summary(full).items():
         tol = "within +-1 cycle" if f in ABSOLUTE else "within 15 %"
-        extra = "" if f in ABSOLUTE else f"   within 10 % {s['within_10']:.0%}"
+        extra = (f"   within 1 % or +-1 cycle {s['within_1pct']:.0%}" if f in ABSOLUTE
+                 else f"   within 10 % {s['within_10']:.0%}")
         print(f"  {f:15} median |error| {_fmt(f, s['median_abs_error']):>12}   {tol} {s['within_15']:.0%}{extra}"
               f"   ({s['designs']} designs)")
     for key, label in (("id", "leave-one-design-out"), ("repo", "leave-one-repository-out")):
