@@ -3,9 +3,10 @@
 Every target (and ``edgenn synth``, whose report ``edgenn check`` reads the same way) writes report.json only through
 ``ExportReport.save``; ``edgenn check``, ``edgenn report`` and the scan read it through ``ExportReport.load``.
 Typed parts: the figures (``records.figures.Figure``), the one bit-exactness record (``records.bitexact``), notes,
-lineage, task, and the target sections settings, resources, precision and project (``records.export_sections``, read
-through the properties of the same names). ``sections`` holds each target's own JSON sections (those four, timings_s,
-onnx, ...) under their report.json keys, unchanged, so the file and its hash stay what the target wrote.
+lineage, task, and the target sections settings, resources, precision, project and onnx (``records.export_sections``:
+the target builds each as its record, ``section_record``, and readers use the properties of the same names).
+``sections`` holds them and each target's other JSON sections (timings_s, estimate, ...) under their report.json keys;
+``to_dict`` writes every section as written, so the file and its hash stay what the target wrote.
 
 Schema 2 adds the content hash and gives every target the same ``bitexact`` record; schema 1 files (written before)
 are read and upgraded: their fpga ``bitexact`` had this shape already, and an rtl one's per-implementation checks
@@ -22,8 +23,9 @@ import edgenn.filenames as filenames
 from edgenn.errors import InvalidInputError
 from edgenn.records.base import HASH_KEY, SealedFile, SCHEMA_KEY, plain, read_record, seal
 from edgenn.records.bitexact import BitExactReport, OutputStats
-from edgenn.records.export_sections import (SECTION_TYPES, PrecisionSection, ProjectSection, ResourcesSection,
-                                            SettingsSection)
+from edgenn.records.export_sections import (SECTION_TYPES, OnnxSection, PrecisionSection, ProjectSection,
+                                            ResourcesSection, SectionRecord, SettingsSection, UnreadableSection,
+                                            read_section)
 from edgenn.records.figures import Figure, figures_from_dicts, figures_to_dicts
 
 SCHEMA_VERSION = 2
@@ -51,12 +53,17 @@ class ExportReport(SealedFile):
             raise ValueError(f"sections {clash} are typed fields of the export report, not free sections")
         if not all(isinstance(f, Figure) for f in self.figures.values()):
             raise TypeError("ExportReport.figures holds Figure records")
+        for name, kind in SECTION_TYPES.items():  # a target writes its sections through their records only
+            value = self.sections.get(name)
+            if value is not None and not isinstance(value, (kind, UnreadableSection)):
+                raise TypeError(f"ExportReport.sections[{name!r}] must be a {kind.__name__} (records.export_sections."
+                                f"section_record), not {type(value).__name__}")
 
     def figure(self, name: str) -> Figure | None:
         return self.figures.get(name)
 
-    # the target sections as typed records (records.export_sections), parsed from ``sections`` when read: report.json
-    # keeps them as written, and a malformed one costs its reader one InvalidInputError line, not the whole report
+    # the target sections as typed records (records.export_sections); one that did not parse when the file was loaded
+    # costs its readers one InvalidInputError line, not the whole report
     @property
     def settings(self) -> SettingsSection | None:
         return self._section("settings")
@@ -73,9 +80,15 @@ class ExportReport(SealedFile):
     def project(self) -> ProjectSection | None:
         return self._section("project")
 
+    @property
+    def onnx(self) -> OnnxSection | None:
+        return self._section("onnx")
+
     def _section(self, name: str):
-        doc = self.sections.get(name)
-        return None if doc is None else SECTION_TYPES[name].from_dict(doc, f"{self.FILE} ({self.target}): {name}")
+        value = self.sections.get(name)
+        if isinstance(value, UnreadableSection):
+            raise value.error()
+        return value
 
     def figures_dict(self) -> dict[str, dict[str, Any]]:
         return figures_to_dicts(self.figures)
@@ -83,14 +96,14 @@ class ExportReport(SealedFile):
     def to_dict(self) -> dict[str, Any]:
         """The report.json document (schema version and content hash included)."""
         body: dict[str, Any] = {"target": self.target, "name": self.name, "figures": self.figures_dict(),
-                                "notes": list(self.notes), "lineage": dict(self.lineage), **self.sections}
+                                "notes": list(self.notes), "lineage": dict(self.lineage),
+                                **{k: v.to_dict() if isinstance(v, SectionRecord) else v
+                                   for k, v in self.sections.items()}}
         if self.task is not None:
             body["task"] = self.task
         if self.bitexact is not None:
             body["bitexact"] = self.bitexact.to_dict()
         return seal(body, SCHEMA_VERSION)
-
-
 
     @classmethod
     def load(cls, path: Path) -> ExportReport:
@@ -122,7 +135,8 @@ class ExportReport(SealedFile):
         if not isinstance(notes, list) or not isinstance(lineage, dict) or not (task is None or isinstance(task, str)):
             raise InvalidInputError(f"{where}: notes must be a list, lineage an object and task a string.",
                                     fix=f"re-run `{COMMAND}`.")
-        sections = {k: v for k, v in doc.items() if k not in _TYPED}
+        sections = {k: read_section(k, v, f"{where} ({doc['target']})") if k in SECTION_TYPES else v
+                    for k, v in doc.items() if k not in _TYPED}
         return cls(doc["target"], doc["name"], figures, record, tuple(str(n) for n in notes),
                    {str(k): str(v) for k, v in lineage.items()}, task, sections)
 

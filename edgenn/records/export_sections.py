@@ -1,9 +1,12 @@
-"""Typed views of an export report's target sections (``settings``, ``resources``, ``precision``, ``project``).
+"""Typed records of an export report's target sections: settings, resources, precision, project and onnx.
 
-report.json keeps these sections exactly as the targets write them (budgets, scripts and the content hash read that
-JSON, and schema-1/2 files must keep loading), so each record is parsed from its section: the fields readers use are
-typed and checked, a malformed section is one ``InvalidInputError`` line naming the field, and ``to_dict`` gives back
-the section as written (fields a target adds, e.g. the rtl estimate in ``project``, ride along unchanged).
+A target builds each section it reports as one of these records (from the settings, estimate, precision or project
+object it used) and hands it to ``ExportReport``, which refuses a bare dict under these keys; readers (the targets'
+report.md, ``edgenn synth``, ``edgenn report``) use the typed fields. report.json keeps every section exactly as
+written (budgets, scripts and the content hash read that JSON, and schema-1/2 files must keep loading): a record
+keeps its section as ``document`` and ``to_dict`` gives it back, so fields a target adds (the rtl estimate in
+``project``) ride along unchanged. A section of a loaded file that does not parse becomes an ``UnreadableSection``:
+the report still loads (``edgenn check`` reads only figures) and the section's readers get its one-line error.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def _kind_name(kind) -> str:
 _NUMBER = (int, float)
 
 
-class _AsWritten:
+class SectionRecord:
     """A section record gives back the section exactly as the target wrote it (its ``document``)."""
 
     document: dict[str, Any]
@@ -58,13 +61,34 @@ class _AsWritten:
 
 
 @dataclass(frozen=True)
-class SettingsSection(_AsWritten):
+class UnreadableSection(SectionRecord):
+    """A section of a loaded report.json that does not parse: kept as written (the file's hash still holds) and
+    refused, with ``message``, to whoever reads it (``ExportReport.settings`` etc. raise ``error()``)."""
+
+    name: str
+    message: str
+    document: Any = field(repr=False)  # as written, whatever it is (a section that is not even an object)
+
+    def to_dict(self) -> Any:
+        return dict(self.document) if isinstance(self.document, Mapping) else self.document
+
+    def error(self) -> InvalidInputError:
+        return InvalidInputError(self.message, fix=f"re-run `{COMMAND}`.")
+
+
+@dataclass(frozen=True)
+class SettingsSection(SectionRecord):
     """The target's settings as used (fpga: part, clock, io type, strategy, reuse factor, backend; rtl: part, clock,
-    adder levels per cycle). ``values``: every setting, in the order written."""
+    adder levels per cycle; a setting the target does not have is None). ``values``: every setting, as written."""
 
     part: str | None
     clock_period_ns: float | None
     document: dict[str, Any]
+    io_type: str | None = None
+    strategy: str | None = None
+    reuse_factor: int | None = None
+    backend: str | None = None
+    adder_levels_per_cycle: int | None = None
 
     @property
     def values(self) -> dict[str, Any]:
@@ -73,7 +97,9 @@ class SettingsSection(_AsWritten):
     @classmethod
     def from_dict(cls, doc: Any, where: str = "settings") -> SettingsSection:
         doc = _object(doc, where)
-        return cls(_optional(doc, "part", str, where), _optional(doc, "clock_period_ns", _NUMBER, where), doc)
+        return cls(_optional(doc, "part", str, where), _optional(doc, "clock_period_ns", _NUMBER, where), doc,
+                   **{key: _optional(doc, key, str, where) for key in ("io_type", "strategy", "backend")},
+                   **{key: _optional(doc, key, int, where) for key in ("reuse_factor", "adder_levels_per_cycle")})
 
 
 @dataclass(frozen=True)
@@ -100,7 +126,7 @@ class LayerPrecision:
 
 
 @dataclass(frozen=True)
-class PrecisionSection(_AsWritten):
+class PrecisionSection(SectionRecord):
     """Every firmware type the export derived (``exporters.precision_types.ModelPrecision.to_dict``)."""
 
     input_name: str | None
@@ -149,7 +175,7 @@ class LayerResources:
 
 
 @dataclass(frozen=True)
-class ResourcesSection(_AsWritten):
+class ResourcesSection(SectionRecord):
     """The per-layer resource and latency estimate (``estimates.resources.ResourceReport.to_dict``)."""
 
     part: str | None
@@ -174,7 +200,7 @@ class ResourcesSection(_AsWritten):
 
 
 @dataclass(frozen=True)
-class ProjectSection(_AsWritten):
+class ProjectSection(SectionRecord):
     """Where the target wrote its project and how (``top``: the rtl top module; ``project_name``: hls4ml's)."""
 
     out_dir: str | None
@@ -189,5 +215,64 @@ class ProjectSection(_AsWritten):
                    _optional(doc, "project_name", str, where), doc)
 
 
-SECTION_TYPES = {"settings": SettingsSection, "resources": ResourcesSection, "precision": PrecisionSection,
-                 "project": ProjectSection}
+ONNX_LATENCIES = ("ort_latency_us_batch1", "keras_call_latency_us_batch1", "keras_latency_us_batch1")
+
+
+@dataclass(frozen=True)
+class OnnxSection(SectionRecord):
+    """The onnxruntime check of an ONNX export (``exporters.onnx_export.OnnxReport.to_dict``): on how many samples,
+    how close to Keras, against which tolerance, and the batch-1 latencies as (median, p90) µs by report.json key."""
+
+    num_samples: int | None
+    max_abs_diff: float | None
+    tolerance: float | None
+    argmax_agreement: float | None
+    passed: bool | None
+    is_quantized_graph: bool | None
+    latencies_us: dict[str, tuple[float, float]]
+    document: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str = "onnx") -> OnnxSection:
+        doc = _object(doc, where)
+        latencies = {}
+        for key in ONNX_LATENCIES:
+            pair = _optional(doc, key, list, where)
+            if pair is None:
+                continue
+            if len(pair) != 2 or not all(isinstance(v, _NUMBER) and not isinstance(v, bool) for v in pair):
+                raise _bad(f"{where}.{key}", f"must be [median, p90] in µs (got {pair!r})")
+            latencies[key] = (float(pair[0]), float(pair[1]))
+        samples = _optional(doc, "num_samples", _NUMBER, where)
+        return cls(None if samples is None else int(samples), _optional(doc, "max_abs_diff", _NUMBER, where),
+                   _optional(doc, "tolerance", _NUMBER, where), _optional(doc, "argmax_agreement", _NUMBER, where),
+                   _optional(doc, "passed", bool, where), _optional(doc, "is_quantized_graph", bool, where),
+                   latencies, doc)
+
+
+SECTION_TYPES: dict[str, type] = {"settings": SettingsSection, "resources": ResourcesSection,
+                                  "precision": PrecisionSection, "project": ProjectSection, "onnx": OnnxSection}
+
+
+def section_record(name: str, document: Mapping) -> SectionRecord:
+    """The record of the ``name`` section a target is writing, from its settings, estimate, precision, project or
+    onnx check as a dict (taken in its JSON form, so the record equals the one read back from report.json)."""
+    from edgenn.records.base import plain
+
+    return SECTION_TYPES[name].from_dict(plain(dict(document)), name)
+
+
+def read_section(name: str, document: Any, where: str) -> SectionRecord | None:
+    """The record of the ``name`` section of a loaded report.json (None if absent, ``UnreadableSection`` if it does
+    not parse)."""
+    if document is None:
+        return None
+    try:
+        return SECTION_TYPES[name].from_dict(document, f"{where}: {name}")
+    except InvalidInputError as exc:
+        return UnreadableSection(name, exc.message, document)
+
+
+def section_records(**documents: Mapping) -> dict[str, SectionRecord]:
+    """``section_record`` of each keyword (``settings=``, ``resources=``, ...), for a target's report sections."""
+    return {name: section_record(name, document) for name, document in documents.items()}

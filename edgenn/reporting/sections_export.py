@@ -5,13 +5,12 @@ Same contract as ``sections``: ``Sources`` in, an HTML ``<section>`` out, never 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 
 import numpy as np
 
 import edgenn.filenames as filenames
 from edgenn.reporting.html import esc, img, missing, note, section, table
-from edgenn.reporting.numbers import fmt, num, pct
+from edgenn.reporting.numbers import fmt, pct
 from edgenn.reporting.sections import csim_outputs, figure_table, figure_value, stage_outputs
 from edgenn.reporting.sources import CSIM_OUTPUTS, Sources
 
@@ -163,12 +162,12 @@ def onnx(src: Sources) -> str:
         return section("onnx", title, missing("ONNX export report",
                                               f"run `edgenn export runs/{src.name} --target onnx`"))
     body = ""
-    o = report.sections.get("onnx") if isinstance(report.sections.get("onnx"), Mapping) else {}
-    if o:
-        ok = o.get("passed")
-        body += (f"<p>onnxruntime vs Keras on {fmt(o.get('num_samples'))} samples: max |Δ| = "
-                 f"{fmt(num(o.get('max_abs_diff')))} (tolerance {fmt(num(o.get('tolerance')))}), argmax agreement "
-                 f"{pct(num(o.get('argmax_agreement')))}: <span class='{'pass' if ok else 'fail'}'>"
+    o = typed_section(src, report, "onnx")
+    if o is not None:
+        ok = o.passed
+        body += (f"<p>onnxruntime vs Keras on {fmt(o.num_samples)} samples: max |Δ| = "
+                 f"{fmt(o.max_abs_diff)} (tolerance {fmt(o.tolerance)}), argmax agreement "
+                 f"{pct(o.argmax_agreement)}: <span class='{'pass' if ok else 'fail'}'>"
                  f"{'pass' if ok else 'FAIL'}</span>.</p>")
     if report.figures:
         body += figure_table(report.figures)

@@ -11,6 +11,7 @@ from edgenn.config.recipe import FpgaSpec
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
+from edgenn.records.export_sections import section_records
 from edgenn.runners.targets import export_target
 from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_MD, ExportResult, ExportSource
 from edgenn.runners.figures import fig
@@ -140,8 +141,9 @@ def export_fpga(source: ExportSource, out: Path, spec: FpgaSpec, *, progress: bo
         timings = {"convert": project.convert_seconds, "compile": project.compile_seconds, "csim": csim.csim_seconds}
         report = ExportReport(
             "fpga", source.name, figures, bitexact, tuple(notes), source.lineage, source.task,
-            {"settings": settings.to_dict(), "resources": resources.to_dict(), "precision": project.precision.to_dict(),
-             "project": project.to_dict(), "reference_metrics": source.reference_metrics, "timings_s": timings,
+            {**section_records(settings=settings.to_dict(), resources=resources.to_dict(),
+                               precision=project.precision.to_dict(), project=project.to_dict()),
+             "reference_metrics": source.reference_metrics, "timings_s": timings,
              **({"strategy_choice": choice.to_dict()} if choice is not None else {})})
         report.save(staging)
         atomic_write_text(staging / REPORT_MD, fpga_markdown(report, resources.to_markdown()))

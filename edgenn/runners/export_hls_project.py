@@ -14,6 +14,7 @@ from edgenn.config.recipe import FpgaSpec
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
+from edgenn.records.export_sections import section_records
 from edgenn.runners.export import REPORT_MD, ExportResult, ExportSource
 from edgenn.runners.figures import estimate_figures
 from edgenn.runners.targets import export_target
@@ -35,8 +36,8 @@ def export_hls_project(source: ExportSource, out: Path, spec: FpgaSpec, *, progr
         notes = [*source.notes, "project written, not compiled: no C simulation, no bit-exactness claim",
                  *resources.assumptions]
         report = ExportReport("hls_project", source.name, figures, None, tuple(notes), source.lineage, None,
-                              {"settings": settings.to_dict(), "resources": resources.to_dict(),
-                               "precision": project.precision.to_dict(), "project": project.to_dict(),
+                              {**section_records(settings=settings.to_dict(), resources=resources.to_dict(),
+                                                 precision=project.precision.to_dict(), project=project.to_dict()),
                                "timings_s": {"convert": project.convert_seconds}})
         report.save(staging)
         lines = [f"# hls4ml project: {source.name}", "", "Written, not compiled (no C simulation). HLS project: `hls/`.",

@@ -10,6 +10,7 @@ import numpy as np
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
+from edgenn.records.export_sections import section_records
 from edgenn.runners.targets import export_target
 from edgenn.runners.export import HOST_SCORE_NOTE, REPORT_MD, ExportResult, ExportSource
 from edgenn.runners.figures import anomaly_figures, anomaly_score, fig
@@ -50,7 +51,7 @@ def export_onnx_target(source: ExportSource, out: Path, settings=None, *, progre
                  [f"onnxruntime differs from Keras by {onnx_report.max_abs_diff:.3g} > {onnx_report.tolerance:g}"])
         notes += [HOST_SCORE_NOTE] if source.anomaly and source.anomaly.score == "reconstruction" else []
         report = ExportReport("onnx", source.name, figures, None, tuple(notes), source.lineage, None,
-                              {"onnx": onnx_report.to_dict()})
+                              section_records(onnx=onnx_report.to_dict()))
         report.save(staging)
         atomic_write_text(staging / REPORT_MD, _onnx_markdown(report))
         write_manifest(staging, stage="export-onnx", recipe=source.recipe, inputs=source.lineage,
@@ -68,17 +69,17 @@ def _onnx_scores(path: Path, source: ExportSource, x: np.ndarray) -> np.ndarray:
 
 
 def _onnx_markdown(report: ExportReport) -> str:
-    o = report.sections["onnx"]
+    o = report.onnx
     lines = [f"# ONNX export: {report.name}", "",
-             f"- checked with onnxruntime on {o['num_samples']} samples: max |Δ| = {o['max_abs_diff']:.3g} "
-             f"(tolerance {o['tolerance']:g}), argmax agreement {o['argmax_agreement']:.4%}: "
-             f"**{'pass' if o['passed'] else 'FAIL'}**",
-             f"- quantized graph: {o['is_quantized_graph']}", "",
+             f"- checked with onnxruntime on {o.num_samples} samples: max |Δ| = {o.max_abs_diff:.3g} "
+             f"(tolerance {o.tolerance:g}), argmax agreement {o.argmax_agreement:.4%}: "
+             f"**{'pass' if o.passed else 'FAIL'}**",
+             f"- quantized graph: {o.is_quantized_graph}", "",
              "| batch-1 latency | median (µs) | p90 (µs) |", "|---|---|---|"]
     for key, label in (("ort_latency_us_batch1", "onnxruntime session.run"),
                        ("keras_call_latency_us_batch1", "Keras model(x)"),
                        ("keras_latency_us_batch1", "Keras model.predict")):
-        if key in o:
-            med, p90 = o[key]
+        if key in o.latencies_us:
+            med, p90 = o.latencies_us[key]
             lines.append(f"| {label} | {med:.1f} | {p90:.1f} |")
     return "\n".join(lines) + "\n"

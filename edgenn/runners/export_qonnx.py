@@ -19,6 +19,7 @@ import numpy as np
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
+from edgenn.records.export_sections import section_records
 from edgenn.records.figures import figure
 from edgenn.runners.export import REPORT_MD, ExportResult, ExportSource
 from edgenn.runners.progress import stage_status
@@ -80,9 +81,9 @@ def export_qonnx_fpga(source: ExportSource, out: Path, spec, *, progress: bool) 
         timings = {"convert": project.convert_seconds, "compile": project.compile_seconds, "csim": csim_seconds}
         report = ExportReport(
             "fpga", source.name, figures, bitexact, tuple(notes), source.lineage, "classify",
-            {"settings": settings.to_dict(), "source_format": "qonnx", "resources": resources.to_dict(),
-             "precision": project.precision.to_dict(), "project": project.to_dict(),
-             "reference_metrics": source.reference_metrics, "timings_s": timings})
+            {**section_records(settings=settings.to_dict(), resources=resources.to_dict(),
+                               precision=project.precision.to_dict(), project=project.to_dict()),
+             "source_format": "qonnx", "reference_metrics": source.reference_metrics, "timings_s": timings})
         report.save(staging)
         atomic_write_text(staging / REPORT_MD, fpga_markdown(report, resources.to_markdown()))
         write_manifest(staging, stage="export-fpga", recipe=None, inputs=source.lineage,

@@ -72,11 +72,11 @@ def float_agreement_figures(csim, y) -> dict:
 def fpga_markdown(report: ExportReport, resources_md: str) -> str:
     from edgenn.tasks.registry import get_task
 
-    b, s = report.bitexact, report.sections["settings"]
+    b, s = report.bitexact, report.settings
     has_classes = get_task(report.task or "classify").has_classes
     lines = [f"# FPGA export: {report.name}", "",
-             f"Part {s['part']}, target clock {s['clock_period_ns']} ns, {s['io_type']}, strategy {s['strategy']}, "
-             f"reuse factor {s['reuse_factor']}, backend {s['backend']}. HLS project: `hls/`.", "",
+             f"Part {s.part}, target clock {s.clock_period_ns} ns, {s.io_type}, strategy {s.strategy}, "
+             f"reuse factor {s.reuse_factor}, backend {s.backend}. HLS project: `hls/`.", "",
              "## Bit-exactness (C simulation vs the reference)", "",
              f"- reference: {b.reference_kind}",
              f"- {b.claim}",
@@ -94,7 +94,7 @@ def fpga_markdown(report: ExportReport, resources_md: str) -> str:
         v = f.value
         lines.append(f"| {name} | {v:.4g} | {f.unit} | {f.method} | {f.note} |"
                      if isinstance(v, float) else f"| {name} | {v} | {f.unit} | {f.method} | {f.note} |")
-    lines += ["", f"## Resources and latency per layer (method: {report.sections['resources']['method']} estimate, "
+    lines += ["", f"## Resources and latency per layer (method: {report.resources.method} estimate, "
               "not synthesis)", "", resources_md]
     if report.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in report.notes]

@@ -29,6 +29,7 @@ from edgenn.exporters.rtl import RtlSettings
 from edgenn.io import atomic_dir, atomic_write_text
 from edgenn.manifest import write_manifest
 from edgenn.records import ExportReport
+from edgenn.records.export_sections import section_records
 from edgenn.records.figures import figure, figures_from_dicts
 from edgenn.runners.targets import export_target
 
@@ -127,9 +128,10 @@ def export_rtl_target(source: Any, out: Path, settings: RtlSettings, *, progress
                        float(np.mean(outputs[final] == outputs["float32_keras"])), "fraction", method,
                        f"{final} vs float32 Keras logits")}
         report = ExportReport("rtl", source.name, figures, bitexact, tuple(notes), source.lineage, None,
-                              {"settings": settings.to_dict(), "samples": {"validation": n_data, "uniform": n_random},
-                               "estimate": project.estimate.to_dict(), "precision": project.precision.to_dict(),
-                               "project": project.to_dict(), "timings_s": timings,
+                              {**section_records(settings=settings.to_dict(), precision=project.precision.to_dict(),
+                                                 project=project.to_dict()),
+                               "samples": {"validation": n_data, "uniform": n_random},
+                               "estimate": project.estimate.to_dict(), "timings_s": timings,
                                "cycle_timing": timing.to_dict() if timing is not None else None})
         report.save(staging)
         atomic_write_text(staging / REPORT_MD, rtl_markdown(report))
@@ -184,10 +186,10 @@ def _csim_logits(source: Any, out_dir: Path, precision, settings, xq: np.ndarray
 
 
 def rtl_markdown(report: ExportReport) -> str:
-    s, b = report.sections["settings"], report.bitexact
+    s, b = report.settings, report.bitexact
     lines = [f"# RTL export: {report.name}", "",
-             f"da4ml Verilog in `rtl/` (top `{report.sections['project']['top']}`), part {s['part']}, target clock "
-             f"{s['clock_period_ns']} ns, {s['adder_levels_per_cycle']} adder levels per pipeline stage.", "",
+             f"da4ml Verilog in `rtl/` (top `{report.project.top}`), part {s.part}, target clock "
+             f"{s.clock_period_ns} ns, {s.adder_levels_per_cycle} adder levels per pipeline stage.", "",
              "## Bit-exactness against the reference logits", "",
              f"Reference: {b.reference_kind}.", "",
              "| implementation | exact | values | max abs diff |",

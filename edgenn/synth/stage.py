@@ -60,7 +60,8 @@ def run_synth(path: Path, tool: str, *, out: Path | None = None,
         find_yosys()  # fail before touching anything
         export = _export_dir(path, "rtl")
         rtl_dir = export / "rtl"
-        top = _export_record(export).sections.get("project", {}).get("top", TOP)
+        project = _export_record(export).project
+        top = (project.top if project is not None else None) or TOP
         out = out or export.parent / "synth-yosys"
         with atomic_dir(out) as staging:
             result = run_yosys(verilog_sources(rtl_dir, top), top, staging / "work", cache_dir=cache_root(),
