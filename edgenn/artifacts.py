@@ -1,13 +1,15 @@
-"""Typed artifacts passed between stages; each knows its directory, recipe and metrics, and loads itself.
+"""Typed artifacts passed between stages; each knows its directory, recipe and metrics, saves and loads itself.
 
-A directory is an artifact only if it is complete (``manifest.json`` present); anything else is reported as missing
+``ModelArtifact.save`` is the one writer of a model directory (train, compress, scan trials) and ``ModelArtifact.load``
+its one reader. A directory is an artifact only if it is complete (``manifest.json`` present); anything else is reported as missing
 with the command that makes it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -39,6 +41,18 @@ def _require_complete(directory: Path, what: str, command: str) -> None:
     if not is_complete(directory):
         raise MissingArtifactError(f"{directory}: incomplete {what} (no manifest.json: an interrupted run?).",
                                    fix=f"re-run `{command}`.")
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """What a stage hands its model directory besides the record's own fields: the live Keras model and what later
+    stages read beside it (a compressed model keeps the trained run's standardiser and split: same model, same rows).
+    """
+
+    model: Any
+    standardizer: Any = None  # edgenn.standardize.Standardizer
+    split: Any = None  # edgenn.splits.SplitRecord
+    training_model: Any = None  # the model as trained, when ``model`` is only its firmware part (the VAE)
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,23 @@ class ModelArtifact:
         for name in self.files:
             _check_file(self.directory, name, self.files)
 
+    def save(self, staging: Path, files: ModelFiles, **run) -> ModelArtifact:
+        """Write this record's model directory into ``staging`` (the ``io.atomic_dir`` of ``directory``, which may
+        already hold the stage's plots and ``outputs.npz``): ``files``, the recipe, ``metrics.json`` and, last, the
+        manifest sealing them (``run``: the stage's inputs, seeds, passes and timings_s). The one writer of model
+        directories (train, compress, scan trials); returns the record as saved, with its content and file hashes."""
+        from edgenn.io import atomic_write_json
+
+        staging = Path(staging)
+        _write_files(staging, files.model, self.recipe, standardizer=files.standardizer, split=files.split,
+                     training_model=files.training_model)
+        atomic_write_json(staging / METRICS_FILE, self.metrics.to_dict())
+        # the compress stage's before/after section is a table for the report (metrics.json), not a figure the
+        # manifest seals
+        sealed = {k: v for k, v in self.metrics.items() if k != "compression"}
+        doc = _write_manifest(staging, stage=self.stage, recipe=self.recipe, metrics=sealed, **run)
+        return replace(self, content_hash=doc[HASH_KEY], files=doc["files"], schema_version=MODEL_SCHEMA_VERSION)
+
 
 def _check_file(directory: Path, name: str, files: dict) -> None:
     """``directory/name`` against the hash its manifest lists (nothing to check when it lists none: schema 1)."""
@@ -138,9 +169,9 @@ def _record_fields(doc: dict) -> dict:
     return {k: doc[k] for k in (*_RECORD_FIELDS, SCHEMA_KEY) if k in doc}
 
 
-def write_model_manifest(staging: Path, *, stage: str, recipe: Recipe, **fields) -> dict:
-    """The last file of a model directory (train, compress, scan trials): the run manifest with every file's hash,
-    sealed as a record, so a later stage can tell the directory it reads from an edited or half-copied one."""
+def _write_manifest(staging: Path, *, stage: str, recipe: Recipe, **fields) -> dict:
+    """The last file of a model directory: the run manifest with every file's hash, sealed as a record, so a later
+    stage can tell the directory it reads from an edited or half-copied one."""
     from edgenn.io import atomic_write_json
     from edgenn.manifest import build_manifest, file_hash
 
@@ -152,10 +183,9 @@ def write_model_manifest(staging: Path, *, stage: str, recipe: Recipe, **fields)
     return doc
 
 
-def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None, split=None,
-                      training_model=None) -> None:
-    """The files of every model directory (train, compress, scan trials): the model, its standardiser, the rows it
-    was split on and its recipe; the one writer, so the directory format lives here and nowhere else."""
+def _write_files(staging: Path, model, recipe: Recipe, *, standardizer=None, split=None,
+                 training_model=None) -> None:
+    """The payload files of a model directory: the model, its standardiser, the rows it was split on, its recipe."""
     from edgenn.modelio import save_model
     from edgenn.splits import SPLIT_FILE
 
@@ -168,11 +198,6 @@ def write_model_files(staging: Path, model, recipe: Recipe, *, standardizer=None
     if training_model is not None:
         save_model(training_model, staging / TRAINING_MODEL_FILE)
     write_recipe(recipe, staging / RECIPE_FILE)
-
-
-def write_compressed_files(staging: Path, model, trained: ModelArtifact, recipe: Recipe) -> None:
-    """A compressed model keeps the trained run's standardiser and split: it is the same model on the same rows."""
-    write_model_files(staging, model, recipe, standardizer=trained.standardizer(), split=trained.split())
 
 
 def write_recipe(recipe: Recipe, path: Path) -> None:

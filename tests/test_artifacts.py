@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from edgenn.artifacts import MODEL_SCHEMA_VERSION, ModelArtifact, write_model_files, write_model_manifest
+from edgenn.artifacts import MODEL_SCHEMA_VERSION, ModelArtifact, ModelFiles
 from edgenn.config.load import load_recipe
 from edgenn.errors import EdgennError
 from edgenn_testing import ROOT
@@ -21,10 +21,10 @@ def _model_dir(tmp_path, *, metrics=None):
     model.layers[0].set_weights([np.full((16, 5), 0.25, np.float32), np.zeros(5, np.float32)])
     out = tmp_path / "train"
     out.mkdir()
-    write_model_files(out, model, recipe)
     metrics = metrics or {"accuracy": 0.7, "auc": {"q": float("nan")}}
-    (out / "metrics.json").write_text(json.dumps(metrics))
-    doc = write_model_manifest(out, stage="train", recipe=recipe, seeds={"root": recipe.seed}, metrics=metrics)
+    saved = ModelArtifact(out, "train", recipe, metrics).save(out, ModelFiles(model), seeds={"root": recipe.seed})
+    doc = json.loads((out / "manifest.json").read_text())
+    assert (saved.content_hash, saved.files) == (doc["content_hash"], doc["files"])  # the record as saved
     return out, doc
 
 

@@ -1,7 +1,8 @@
 """The compress stage: trained model + recipe -> compressed QKeras/Keras model in ``<out>/`` with its before/after table.
 
-Writes (atomically, ``manifest.json`` last): ``model.h5`` (pruning wrappers stripped), ``standardizer.json`` and
-``splits.npz`` (the trained run's, unchanged), ``recipe.yml``, ``metrics.json`` (test-split metrics of the compressed
+Writes (atomically, ``manifest.json`` last; the model directory's own files through ``ModelArtifact.save``):
+``model.h5`` (pruning wrappers stripped), ``standardizer.json`` and ``splits.npz`` (the trained run's, unchanged),
+``recipe.yml``, ``metrics.json`` (test-split metrics of the compressed
 model, as its task measures them, plus a ``compression`` section: before/after summaries, the pruning check, the pass
 records, a markdown table), the task's plots (ROC and confusion, or score distributions and ``scores.npz``),
 ``outputs.npz`` (what the report draws: ``records.stage_outputs``),
@@ -13,9 +14,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_compressed_files, write_model_manifest
+from edgenn.artifacts import ModelArtifact, ModelFiles
 from edgenn.config.recipe import Recipe
-from edgenn.io import atomic_dir, atomic_write_json
+from edgenn.io import atomic_dir
 from edgenn.manifest import file_hash
 from edgenn.seeding import stage_seed
 from edgenn.task_protocol import Task
@@ -58,7 +59,6 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, ta
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(state, passes)
         compressed = final.model
-        write_compressed_files(staging, compressed, trained, recipe)
         fine_tune = next(r for r in records if r.name == "fine_tune")
         metrics = task.evaluate(compressed, data, recipe, family, staging, label=f"{recipe.name} (compressed)",
                                 teacher=teacher, history=fine_tune.details.get("history"), stage="compress")
@@ -78,12 +78,12 @@ def run_compression(recipe: Recipe, trained: ModelArtifact, out_dir: Path, *, ta
                                                    kernel_sizes(compressed))
         metrics.update(num_params=int(compressed.count_params()), split_sizes=task.split_sizes(data),
                        compression=compression)
-        atomic_write_json(staging / METRICS_FILE, metrics)
         inputs = {"trained_model": str(trained.model_path), "trained_model_hash": file_hash(trained.model_path),
                   "dataset": str(data.source)}
         seeds = {"root": recipe.seed, "compress": seed, "split": stage_seed(recipe.seed, "split")}
-        doc = write_model_manifest(staging, stage="compress", recipe=recipe, inputs=inputs, seeds=seeds,
-                                   metrics={k: v for k, v in metrics.items() if k != "compression"},
-                                   passes=[r.to_dict() for r in records],
-                                   timings_s={"total": time.perf_counter() - t0, **{r.name: r.seconds for r in records}})
-    return ModelArtifact(Path(out_dir), "compress", recipe, metrics, doc["content_hash"], doc["files"])
+        # the same model on the same rows: the trained run's standardiser and split, unchanged
+        files = ModelFiles(compressed, trained.standardizer(), trained.split())
+        artifact = ModelArtifact(Path(out_dir), "compress", recipe, metrics).save(
+            staging, files, inputs=inputs, seeds=seeds, passes=[r.to_dict() for r in records],
+            timings_s={"total": time.perf_counter() - t0, **{r.name: r.seconds for r in records}})
+    return artifact

@@ -2,8 +2,9 @@
 
 A ``TrialWorker`` lives as long as its worker process (or Ray actor) and prepares each dataset once: trials of a scan
 share the data settings, so only the first trial of a worker reads and splits the HDF5 file. Each trial writes a
-normal run directory (``<trial_dir>/train``, ``<trial_dir>/compress``) so ``edgenn export``/``--export-best`` can take
-it as is, and returns a JSON-able result: figures with units and methods, per-split metrics, timings.
+normal run directory (``<trial_dir>/train``, ``<trial_dir>/compress``, each with the ``outputs.npz`` its stage would save)
+so ``edgenn export``/``--export-best`` and ``edgenn report`` take it as is, and returns a JSON-able result: figures
+with units and methods, per-split metrics, timings.
 
 A trial's result depends only on its job (recipe, split) and the worker's TensorFlow thread count: training is seeded
 per stage with op determinism on, so the same job gives the same weights in any process on the same machine.
@@ -84,11 +85,23 @@ def _quality_figures(metrics: dict, prefix: str = "") -> dict[str, dict]:
     return figs
 
 
+def _test_metrics(model, data: PreparedData, out: Path, stage: str) -> dict:
+    """Test-split metrics of ``model``, and its ``outputs.npz`` for the report (``records.stage_outputs``: the same
+    record and row caps as the train and compress stages), from one pass over the test split."""
+    from edgenn.training.fit import predict
+    from edgenn.training.layer_outputs import save_stage_outputs
+    from edgenn.training.metrics import classifier_metrics
+
+    probs = predict(model, data.test.x)
+    save_stage_outputs(out, model, data.test.x, data.test.y, data.class_names, stage=stage, test_scores=probs)
+    return classifier_metrics(probs, data.test.y, data.class_names)
+
+
 def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
     """The train stage on prepared in-memory data, without plots; writes a complete ``ModelArtifact`` directory."""
     from edgenn.architectures.registry import get_family
-    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, write_model_manifest
-    from edgenn.io import atomic_dir, atomic_write_json
+    from edgenn.artifacts import ModelArtifact, ModelFiles
+    from edgenn.io import atomic_dir
     from edgenn.seeding import seed_everything, stage_seed
     from edgenn.training.fit import fit
 
@@ -98,24 +111,22 @@ def train_float(recipe: Recipe, data: PreparedData, out_dir: Path):
     model = family.build(family_params(recipe), data.train.x.shape[1:], len(data.class_names), None)
     with atomic_dir(out_dir) as staging:
         result = fit(model, data, recipe.train, progress=False, description=f"scan {recipe.name}")
-        write_model_files(staging, model, recipe, standardizer=data.standardizer, split=data.split)
-        metrics = _metrics(model, data.test, data.class_names)
+        metrics = _test_metrics(model, data, staging, "train")
         metrics.update(val=_metrics(model, data.val, data.class_names), num_params=int(model.count_params()),
                        epochs_run=result.epochs_run, class_names=list(data.class_names))
-        atomic_write_json(staging / METRICS_FILE, metrics)
-        doc = write_model_manifest(staging, stage="train", recipe=recipe,
-                                   inputs={"dataset": str(data.source)}, seeds={"root": recipe.seed, "train": seed},
-                                   metrics=metrics, timings_s={"fit": result.seconds})
-    return ModelArtifact(Path(out_dir), "train", recipe, metrics, doc["content_hash"], doc["files"]), model
+        artifact = ModelArtifact(Path(out_dir), "train", recipe, metrics).save(
+            staging, ModelFiles(model, data.standardizer, data.split), inputs={"dataset": str(data.source)},
+            seeds={"root": recipe.seed, "train": seed}, timings_s={"fit": result.seconds})
+    return artifact, model
 
 
 def compress_trained(recipe: Recipe, trained, model, data: PreparedData, out_dir: Path):
     """The compress stage's passes on in-memory data, without its plots and before/after summaries (they cost more
     than a short fine-tune); writes a complete ``ModelArtifact`` directory that ``edgenn export`` accepts."""
-    from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, write_model_manifest
+    from edgenn.artifacts import ModelArtifact, ModelFiles
     from edgenn.compression.base import CompressionState
     from edgenn.compression.pipeline import build_passes, fine_tune_spec, run_passes
-    from edgenn.io import atomic_dir, atomic_write_json
+    from edgenn.io import atomic_dir
     from edgenn.seeding import seed_everything, stage_seed
 
     passes = build_passes(recipe, trained, progress=False)
@@ -124,16 +135,14 @@ def compress_trained(recipe: Recipe, trained, model, data: PreparedData, out_dir
     with atomic_dir(out_dir) as staging:
         final, records = run_passes(CompressionState(model=model, data=data, fine_tune=fine_tune_spec(recipe)), passes)
         compressed = final.model
-        write_model_files(staging, compressed, recipe, standardizer=data.standardizer, split=data.split)
-        metrics = _metrics(compressed, data.test, data.class_names)
+        metrics = _test_metrics(compressed, data, staging, "compress")
         metrics.update(num_params=int(compressed.count_params()), class_names=list(data.class_names))
-        atomic_write_json(staging / METRICS_FILE, metrics)
-        doc = write_model_manifest(staging, stage="compress", recipe=recipe,
-                                   inputs={"trained_model": str(trained.model_path), "dataset": str(data.source)},
-                                   seeds={"root": recipe.seed, "compress": seed}, metrics=metrics,
-                                   passes=[r.to_dict() for r in records],
-                                   timings_s={r.name: r.seconds for r in records})
-    return ModelArtifact(Path(out_dir), "compress", recipe, metrics, doc["content_hash"], doc["files"]), compressed
+        artifact = ModelArtifact(Path(out_dir), "compress", recipe, metrics).save(
+            staging, ModelFiles(compressed, data.standardizer, data.split),
+            inputs={"trained_model": str(trained.model_path), "dataset": str(data.source)},
+            seeds={"root": recipe.seed, "compress": seed}, passes=[r.to_dict() for r in records],
+            timings_s={r.name: r.seconds for r in records})
+    return artifact, compressed
 
 
 class TrialWorker:
@@ -192,13 +201,12 @@ class TrialWorker:
         trained, float_model = train_float(recipe, data, trial_dir / "train")
         t_train = time.perf_counter()
         float_val = trained.metrics["val"]
+        final, model = trained, float_model
         if recipe.compress is not None:
-            _, model = compress_trained(recipe, trained, float_model, data, trial_dir / "compress")
-        else:
-            model = float_model
+            final, model = compress_trained(recipe, trained, float_model, data, trial_dir / "compress")
         t_compress = time.perf_counter()
         val = _metrics(model, data.val, data.class_names)
-        test = _metrics(model, data.test, data.class_names)
+        test = final.metrics  # the last stage measured this model on the test split when it saved its outputs
         report, bit_exact_expected = design_estimate(model, recipe.export.fpga, data.train.x)
         t_estimate = time.perf_counter()
         figures = {**_quality_figures(val), **_quality_figures(test, "test_"), **figures_of(report),

@@ -1,10 +1,10 @@
 """The train stage: recipe -> trained float model in ``<out>/`` with metrics, plots and a manifest.
 
 One stage for every task: what differs between tagging jets and scoring trigger events (data, loss, metrics, scores,
-teacher) is asked of the family's task (``edgenn.task_protocol``). Writes (atomically, ``manifest.json`` last) the
-model directory of ``artifacts.write_model_files``, ``metrics.json``, the task's plots and score files,
-``outputs.npz`` (per-layer outputs and test scores for the report: ``records.stage_outputs``), ``history.json`` and
-``manifest.json``.
+teacher) is asked of the family's task (``edgenn.task_protocol``). Writes (atomically, ``manifest.json`` last)
+the task's plots and score files, ``outputs.npz`` (per-layer outputs and test scores for the report:
+``records.stage_outputs``) and ``history.json``, then the model directory itself through ``ModelArtifact.save`` (model,
+standardiser, split, recipe, ``metrics.json``, ``manifest.json``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgenn.artifacts import METRICS_FILE, ModelArtifact, write_model_files, write_model_manifest
+from edgenn.artifacts import ModelArtifact, ModelFiles
 from edgenn.config.recipe import Recipe
-from edgenn.io import atomic_dir, atomic_write_json
+from edgenn.io import atomic_dir
 from edgenn.seeding import stage_seed
 from edgenn.task_protocol import Task
 from edgenn.training.inputs import PreparedData
@@ -45,17 +45,16 @@ def run_training(recipe: Recipe, out_dir: Path, *, task: Task, progress: bool = 
     model = task.build(family, family_params(recipe), data)
     with atomic_dir(out_dir) as staging:
         fitted = task.fit(model, data, recipe, family, teacher=teacher, seed=seed, progress=progress)
-        write_model_files(staging, fitted.model, recipe, standardizer=data.standardizer, split=data.split,
-                          training_model=fitted.training_model)
         metrics = task.evaluate(fitted.model, data, recipe, family, staging, label=recipe.name, teacher=teacher,
                                 history=fitted.history, stage="train")
         metrics.update(num_params=int(fitted.model.count_params()),
                        epochs_run=len(next(iter(fitted.history.values()), [])), split_sizes=task.split_sizes(data))
-        atomic_write_json(staging / METRICS_FILE, metrics)
         inputs = {"dataset": str(data.source)}
         if teacher is not None:
             inputs["teacher"] = str(teacher.directory)
         seeds = {"root": recipe.seed, "train": seed, "split": stage_seed(recipe.seed, "split")}
-        doc = write_model_manifest(staging, stage="train", recipe=recipe, inputs=inputs, seeds=seeds, metrics=metrics,
-                                   timings_s={"fit": fitted.seconds, "total": time.perf_counter() - t0})
-    return ModelArtifact(Path(out_dir), "train", recipe, metrics, doc["content_hash"], doc["files"])
+        files = ModelFiles(fitted.model, data.standardizer, data.split, fitted.training_model)
+        artifact = ModelArtifact(Path(out_dir), "train", recipe, metrics).save(
+            staging, files, inputs=inputs, seeds=seeds,
+            timings_s={"fit": fitted.seconds, "total": time.perf_counter() - t0})
+    return artifact

@@ -48,14 +48,12 @@ def test_a_schema1_directory_made_by_an_older_edgenn_still_loads(tmp_path):
 
 
 def _v2_dir(tmp_path) -> Path:
-    from edgenn.artifacts import write_model_files, write_model_manifest
+    from edgenn.artifacts import ModelFiles
 
     art = ModelArtifact.load(V1)
     out = tmp_path / "train"
     out.mkdir()
-    write_model_files(out, art.load_model(), art.recipe)
-    (out / "metrics.json").write_text(json.dumps(dict(art.metrics)))
-    write_model_manifest(out, stage="train", recipe=art.recipe, metrics=dict(art.metrics))
+    ModelArtifact(out, "train", art.recipe, art.metrics).save(out, ModelFiles(art.load_model()))
     return out
 
 

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -15,6 +16,7 @@ from edgenn.config.load import load_recipe
 from edgenn.config.scan import ScanSpace
 from edgenn.errors import InvalidInputError
 from edgenn.records.scan import ScanSummary
+from edgenn.records.stage_outputs import SAMPLE_ROWS, StageOutputs
 from edgenn.scan import run_scan
 
 SPACE = {"space": {"weight_bits": [4, 6], "sparsity": [0.0, 0.5], "reuse_factor": [1, 2]},
@@ -51,6 +53,17 @@ def test_tiny_scan_writes_tables_and_resumes(tmp_path, tiny_jets):
         assert compressed.recipe.compress.qat.weight.bits == int(r["param.weight_bits"])
         assert compressed.recipe.export.fpga.reuse_factor == int(r["param.reuse_factor"])
         assert compressed.metrics["accuracy"] == pytest.approx(float(r["test_accuracy"]))
+        # and saves what its stages save for the report: the report of a trial never re-runs its model
+        for stage in ("train", "compress"):
+            outputs = StageOutputs.load(Path(r["run_dir"]) / stage, stage=stage)
+            assert outputs.stage == stage and len(outputs.x) == min(SAMPLE_ROWS, outputs.num_test)
+        accuracy = float(np.mean(outputs.test_scores.argmax(1) == outputs.test_labels))
+        assert accuracy == pytest.approx(float(r["test_accuracy"]))
+    from edgenn.reporting.sections import stage_outputs
+    from edgenn.reporting.sources import locate
+
+    src = locate(Path(rows[0]["run_dir"]))  # what the trial's report page reads
+    assert stage_outputs(src, "train") is not None and stage_outputs(src, "compress") is not None and not src.problems
     pareto = _rows(out / "pareto.csv")
     assert 1 <= len(pareto) <= 2 and {p["trial"] for p in pareto} <= {"0", "1"}
     assert (out / "pareto.png").stat().st_size > 1000 and (out / "study.db").is_file()
