@@ -153,7 +153,8 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
            backend: str | None = None, validation_samples: int | None = None, trust_model: bool = False,
            progress: bool = True, report: bool = True, ii_target: int | None = None,
            softmax: str | None = None, hls_config: str | Path | None = None, ptq: bool = False,
-           ptq_bits: int | None = None, budget: str | Path | None = None, csim_check: bool | None = None):
+           ptq_bits: int | None = None, budget: str | Path | None = None, csim_check: bool | None = None,
+           adder_levels_per_cycle: int | None = None):
     """Export a run (``runs/<name>``) or a user's Keras/QKeras ``.h5`` model (with ``data=``) to firmware or ONNX.
 
     FPGA settings default to the recipe's ``export.fpga`` section; ``hls_config`` (a YAML file with that section's
@@ -164,11 +165,13 @@ def export(source: str | Path, *, target: str = "fpga", out: str | Path | None =
     meets ``budget`` (default ``firmware/budgets/<name>.yml`` beside the output), said in the report's notes.
     ``csim_check=False`` (rtl target): skip the hls4ml C simulation that cross-checks the Verilator result (minutes on
     3-D models); any other target refuses the setting.
+    ``adder_levels_per_cycle`` (rtl target): adder levels per pipeline stage, over the recipe's ``export.rtl``.
     """
     from edgenn.runners.export import ExportRequest, run_export
 
     overrides = {k: v for k, v in dict(part=part, clock_period_ns=clock_period_ns, io_type=io_type,
-                                       strategy=strategy, reuse_factor=reuse_factor, backend=backend).items()
+                                       strategy=strategy, reuse_factor=reuse_factor, backend=backend,
+                                       adder_levels_per_cycle=adder_levels_per_cycle).items()
                  if v is not None}
     if ii_target is not None:  # the flag replaces the recipe's target, whichever way the recipe gave it
         overrides.update(ii_target=ii_target, input_rate_mhz=None)

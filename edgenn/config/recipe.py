@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 CLASSES = ("q", "g", "W", "Z", "t")
 
@@ -247,11 +247,29 @@ class FpgaSpec(Strict):
         return self
 
 
+class RtlSpec(Strict):
+    """The recipe's ``export.rtl`` section: what only the rtl target (da4ml Verilog) takes; its part and clock are
+    ``export.fpga``'s. Flags on top, validated once with them (``runners.export_settings``) into ``RtlSettings``."""
+
+    adder_levels_per_cycle: int | None = Field(None, ge=1, description="adder levels per pipeline stage (default: "
+                                                                       "one per ns of the clock period)")
+
+
 class ExportSpec(Strict):
     fpga: FpgaSpec = FpgaSpec()
+    rtl: RtlSpec = RtlSpec()
     validation_samples: int = Field(10000, ge=1)
     # what the firmware does with a softmax head: drop (logits, exact), argmax (class, exact), table (hls4ml's tables)
     softmax: Literal["drop", "argmax", "table"] = "drop"
+
+    @model_serializer(mode="wrap")
+    def _canonical(self, handler):
+        # A recipe that leaves export.rtl at its defaults dumps (recipe.yml, manifests) and hashes as it did before
+        # the section existed, so run and recipe hashes of existing recipes do not change.
+        data = handler(self)
+        if self.rtl == RtlSpec() and isinstance(data, dict):
+            data.pop("rtl", None)
+        return data
 
 
 class AnomalySpec(Strict):

@@ -86,6 +86,12 @@ class ExportSource:
     softmax: str = "drop"  # what the firmware does with a softmax head (exporters.softmax_policy)
     float_outputs: np.ndarray | None = None  # --ptq: the float model's outputs on x, for the cost of quantizing
     budget: Path | None = None  # the budget strategy auto chooses by (runners/strategy_auto.py)
+    # the recipe's sections of one target's own settings beside export.fpga (export.rtl), by target name
+    target_sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def settings_section(self, target: str) -> dict[str, Any]:
+        """What the recipe (and ``--hls-config``) give ``target``: export.fpga, then the target's own section."""
+        return {**self.fpga, **self.target_sections.get(target, {})}
 
     @property
     def task(self) -> str:
@@ -189,7 +195,14 @@ def resolve_source(request: ExportRequest) -> ExportSource:
                         artifact.recipe.export.fpga.model_dump(),
                         request.validation_samples or artifact.recipe.export.validation_samples,
                         {"model_dir": str(artifact.directory)}, reference,
-                        artifact.recipe.model_dump(mode="json"), x_calibration=data.train.x)
+                        artifact.recipe.model_dump(mode="json"), x_calibration=data.train.x,
+                        target_sections=target_sections(artifact.recipe))
+
+
+def target_sections(recipe) -> dict[str, dict[str, Any]]:
+    """The settings the recipe gives one target alone (``export.rtl``), the keys it sets: they go on top of
+    ``export.fpga``'s for that target."""
+    return {"rtl": recipe.export.rtl.model_dump(exclude_none=True)}
 
 
 def _qonnx_source(request: ExportRequest) -> ExportSource:
@@ -316,7 +329,8 @@ def _event_source(artifact, request: ExportRequest, reference: dict) -> ExportSo
                           recipe.anomaly.fpr if recipe.anomaly else 1e-5, teacher, family.score, family.task)
     return ExportSource(recipe.name, artifact.load_model(), x, None, None, recipe.export.fpga.model_dump(), len(x),
                         {"model_dir": str(artifact.directory)}, reference, recipe.model_dump(mode="json"),
-                        x_calibration=data.x_train, notes=tuple(notes), anomaly=anomaly)
+                        x_calibration=data.x_train, notes=tuple(notes), anomaly=anomaly,
+                        target_sections=target_sections(recipe))
 
 
 def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult:
@@ -335,8 +349,9 @@ def run_export(request: ExportRequest, *, progress: bool = True) -> ExportResult
     from edgenn.runners.export_settings import check_layer_names, hls_config_keys, merge_hls_config, resolve_settings
 
     source = replace(source, fpga=merge_hls_config(source.fpga, request.hls_config))
-    # the one place the target's settings are validated: recipe section < --hls-config < flags
-    settings = resolve_settings(target, source.fpga, request.fpga_overrides,
+    # the one place the target's settings are validated: recipe export.fpga < --hls-config < the recipe's section of
+    # the target itself (export.rtl) < flags
+    settings = resolve_settings(target, source.settings_section(target.name), request.fpga_overrides,
                                 given_by_file=hls_config_keys(request.hls_config))
     where = "--hls-config layers" if request.hls_config else "export.fpga.layers"
     if not is_qonnx_model(source.model):  # a QONNX graph's layer names are checked against hls4ml's ONNX parse

@@ -103,3 +103,30 @@ def test_every_target_declares_a_frozen_settings_model():
         config = target.settings.model_config
         assert config.get("frozen") and config.get("extra") == "forbid", name
         target.settings()  # every setting has a default: a target runs without flags
+
+
+def test_the_recipe_rtl_section_sits_between_export_fpga_and_the_flags():
+    import numpy as np
+
+    from edgenn.config.load import load_recipe
+    from edgenn.runners.export import ExportSource, target_sections
+    from edgenn.runners.targets import get_target
+    from edgenn_testing import ROOT
+
+    base = load_recipe(ROOT / "models" / "jet_mlp.yml")
+    recipe = base.model_copy(update={"export": base.export.model_copy(update={
+        "rtl": base.export.rtl.model_copy(update={"adder_levels_per_cycle": 3})})})
+
+    def source(r):
+        return ExportSource(r.name, None, np.zeros((1, 16), np.float32), None, None, r.export.fpga.model_dump(), 1,
+                            {}, {}, r.model_dump(mode="json"), target_sections=target_sections(r))
+
+    rtl = get_target("rtl")
+    assert resolve_settings(rtl, source(recipe).settings_section("rtl"), {}).levels_per_cycle == 3
+    assert resolve_settings(rtl, source(recipe).settings_section("rtl"),
+                            {"adder_levels_per_cycle": 2}).levels_per_cycle == 2  # the flag wins
+    assert resolve_settings(rtl, source(base).settings_section("rtl"), {}).adder_levels_per_cycle is None
+    # the fpga target never sees the rtl section, and refuses the rtl flag naming its own settings
+    assert "adder_levels_per_cycle" not in source(recipe).settings_section("fpga")
+    assert "adder_levels_per_cycle: not a setting of this target" in _one_line("fpga", {},
+                                                                              {"adder_levels_per_cycle": 2})

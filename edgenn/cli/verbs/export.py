@@ -28,6 +28,9 @@ def export(ctx: typer.Context,
            ii_target: Optional[int] = typer.Option(None, help="Initiation interval to meet, in clock cycles (5 = 40 MHz "
                                                               "at 200 MHz): edgenn picks each layer's parallelization "
                                                               "and reuse factors, or refuses."),
+           adder_levels_per_cycle: Optional[int] = typer.Option(None, help="rtl target: adder levels per pipeline "
+                                                                           "stage (default: recipe export.rtl, else one "
+                                                                           "per ns of the clock period)."),
            validation_samples: Optional[int] = typer.Option(None, help="Samples for C-simulation validation."),
            trust_model: bool = typer.Option(False, "--trust-model", help="Allow Lambda/custom layers in a user model "
                                                                          "file (runs code stored in it)."),
@@ -59,7 +62,7 @@ def export(ctx: typer.Context,
                         validation_samples=validation_samples, trust_model=trust_model,
                         progress=settings(ctx).progress, report=report, ii_target=ii_target,
                         softmax=softmax, hls_config=hls_config, ptq=ptq, ptq_bits=ptq_bits,
-                        budget=budget, csim_check=csim_check)
+                        budget=budget, csim_check=csim_check, adder_levels_per_cycle=adder_levels_per_cycle)
     render.export_summary(console, result)
     return {"paths": {"directory": result.directory, "report": result.directory / filenames.REPORT_MD},
             "figures": report_figures(result.report), "target": result.target,
