@@ -8,8 +8,8 @@ Re-creating (instead of calling the original layer objects again) keeps one inbo
 ``layer.output`` stays defined; the arithmetic is unchanged because config and weights are the layer's own.
 
 ``TimeDistributed`` around a layer that computes on the last axis (Dense/QDense, activations, BatchNormalization) is
-unwrapped into that layer on the whole sequence, under the wrapper's name; a per-step QDense keeps its quantized
-weights as stored numbers (``qkeras_inference.float_twin``).
+unwrapped into that layer on the whole sequence, under the wrapper's name; a per-step QDense (under TimeDistributed
+or applied straight to an (N, F) tensor) keeps its quantized weights as stored numbers (``qkeras_inference.float_twin``).
 
 A fused activation (``Dense(8, activation='relu')``, ``QDense(..., activation=quantized_relu(6))``) is split into the
 layer with a linear activation followed by an ``Activation`` / ``QActivation`` layer named ``<layer>_<activation>``:
@@ -65,7 +65,20 @@ def needs_flattening(model: Any) -> bool:
 
     return (isinstance(model, tf.keras.Sequential) or any(isinstance(lay, tf.keras.Model) for lay in model.layers)
             or any(fused_activation(lay) is not None or type(lay).__name__ in ("TFOpLambda", "TimeDistributed")
-                   or inference_layer(lay) is not None for lay in model.layers))
+                   or inference_layer(lay) is not None or _dense_on_sequence(lay) for lay in model.layers))
+
+
+def _dense_on_sequence(layer: Any, inputs: Any = None) -> bool:
+    """A QDense applied to an (N, F) tensor (per particle, without TimeDistributed): hls4ml 1.3 turns it into a
+    pointwise convolution and drops its quantizers, so it gets the stored quantized weights, as under
+    TimeDistributed."""
+    if type(layer).__name__ != "QDense":
+        return False
+    shape = getattr(inputs, "shape", None) if inputs is not None else getattr(layer, "input_shape", None)
+    try:
+        return shape is not None and len(shape) > 2
+    except (TypeError, AttributeError):  # a layer used on several inputs has no single input_shape
+        return False
 
 
 def flatten_model(model: Any) -> Any:
@@ -147,7 +160,9 @@ def _apply(layer, args, kwargs, names: set[str], prefix: str):
     cls, weights = layer.__class__, layer.get_weights()
     # QBatchNormalization, QConv2DBatchnorm: the layer computed at inference; a QDense applied per step stores its
     # quantized weights (hls4ml drops the quantizers of a Dense on a sequence, see precision._require_stored_quantized)
-    plain = float_twin(layer) if per_step and type(layer).__name__ == "QDense" else inference_layer(layer)
+    on_sequence = _dense_on_sequence(layer, args[0] if args else None)
+    plain = float_twin(layer) if (per_step or on_sequence) and type(layer).__name__ == "QDense" \
+        else inference_layer(layer)
     if plain is not None:
         cls, plain_config, weights = plain
         config = {**plain_config, "name": config["name"]}

@@ -134,7 +134,11 @@ def _activation_name(layer: Any) -> str:
         return "softmax"
     if type(layer).__name__ == "ReLU":
         if getattr(layer, "max_value", None) is not None or float(getattr(layer, "negative_slope", 0.0)) != 0.0:
-            raise unsupported(layer, "ReLU with max_value or negative_slope is not supported.")
+            # hls4ml 1.3's parser turns every ReLU layer into a plain relu, dropping both (a silently different model)
+            raise unsupported(layer, "ReLU with max_value or negative_slope is not supported: hls4ml 1.3 converts "
+                                     "it as a plain ReLU.",
+                              fix="use LeakyReLU(alpha) for a slope, QActivation(quantized_relu(bits, integer)) "
+                                  "for a ceiling (it saturates below 2**integer), or ReLU() without them.")
         return "relu"
     act = layer.activation
     return act if isinstance(act, str) else getattr(act, "__name__", str(act))
@@ -184,7 +188,11 @@ def _dense_exact(layer: Any, t: Tensor, kernel: np.ndarray, bias: np.ndarray, we
     lo = bias + lo_terms.sum(axis=-2)
     hi = bias + hi_terms.sum(axis=-2)
     fraction = max(t.fp.fraction + weight_t.fraction, bias_t.fraction)
-    accum = smallest_holding(float(min(lo.min(), 0.0)), float(max(hi.max(), 0.0)), fraction, signed=True)
+    # an inexact input (a float BatchNorm's or a non-power-of-two average's rounded value) has bounds off its grid:
+    # the accumulator holds them widened to the grid
+    step = 2.0 ** -fraction
+    accum = smallest_holding(float(min(np.floor(lo.min() / step) * step, 0.0)),
+                             float(max(np.ceil(hi.max() / step) * step, 0.0)), fraction, signed=True)
     if accum.width > 53:
         raise unsupported(layer, f"accumulator needs {accum.width} bits (> 53), beyond the exact numpy reference.")
     magnitude_bits = accum.width - 1
@@ -272,9 +280,13 @@ def derive_precisions(
 
             raise unsupported(layer, "no conversion rule for this layer type.",
                                fix=nearest_supported(type(layer).__name__, supported_layer_classes()))
-    shape = tuple(int(d) for d in model.input_shape[1:])  # (features,) or (height, width, channels)
-    if not shape or any(d < 1 for d in shape):
-        raise unsupported(input_layer, f"input shape {model.input_shape} has no fixed size.")
+    shape = tuple(model.input_shape[1:])  # (features,) or (height, width, channels)
+    if not shape or any(d is None or int(d) < 1 for d in shape):
+        # a variable-length sequence (Input((None, 4))): firmware arrays have one fixed size
+        raise unsupported(input_layer, f"input shape {model.input_shape} has no fixed size.",
+                          fix="give the Input a fixed shape (pad sequences to a maximum length, e.g. "
+                              "Input((16, 4))) and save the model again.")
+    shape = tuple(int(d) for d in shape)
     input_fp, source = input_type(body, ctx, input_fraction_bits, input_layer)
     t = Tensor(np.full(shape, input_fp.min), np.full(shape, input_fp.max), input_fp, True)
 

@@ -185,3 +185,62 @@ def test_a_bias_too_wide_to_hold_is_rounded_and_measured():
     dense = prec.layer("dense")
     assert not dense.exact and not prec.bit_exact
     assert any("float bias (no bias_quantizer)" in n and "measured" in n for n in dense.notes)
+
+
+def _after_inexact(middle):
+    import tensorflow as tf
+    from qkeras import QActivation, QConv1D, QDense, quantized_bits, quantized_relu
+
+    q = dict(kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1))
+    inp = tf.keras.Input((6, 2), name="x")
+    h = QActivation(quantized_relu(6, 2), name="relu")(QConv1D(4, 1, name="fc1", **q)(inp))
+    h = tf.keras.layers.Flatten(name="flat")(middle(h))
+    model = tf.keras.Model(inp, QDense(3, name="out", **q)(h))
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if layer.get_weights() and type(layer).__name__ == "BatchNormalization":
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.3, n), rng.normal(0, 0.5, n),
+                               rng.uniform(0.5, 2.0, n)])
+    return model
+
+
+@pytest.mark.parametrize("middle", [
+    lambda tf: tf.keras.layers.BatchNormalization(name="bn"),          # float BatchNorm after the activation
+    lambda tf: tf.keras.layers.AveragePooling1D(3, name="avg"),        # an average over 3 values
+])
+def test_dense_after_an_inexact_layer_is_typed_not_a_traceback(middle):
+    """A QDense whose input is rounded (float BatchNorm, average over 3) has input bounds off the grid; the
+    accumulator holds them widened to it (both crashed with 'not on the grid' before) and is measured."""
+    import tensorflow as tf
+
+    model = _after_inexact(lambda h: middle(tf)(h))
+    prec = derive_precisions(model, x_calibration=np.zeros((1, 6, 2), np.float32))
+    out = prec.layer("out")
+    assert not prec.bit_exact
+    x = np.random.default_rng(1).uniform(-4, 4, (300, 6, 2)).astype(np.float32)
+    y = model.predict(prec.input.quantize(x).astype(np.float32), verbose=0)
+    assert out.accum.min <= y.min() and y.max() <= out.accum.max
+
+
+def test_variable_length_input_is_refused_in_one_line():
+    import tensorflow as tf
+    from qkeras import QDense, quantized_bits
+
+    inp = tf.keras.Input((None, 4), name="seq")
+    h = tf.keras.layers.GlobalMaxPooling1D(name="pool")(inp)
+    model = tf.keras.Model(inp, QDense(2, kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                                       bias_quantizer=quantized_bits(6, 0, alpha=1), name="out")(h))
+    with pytest.raises(UnsupportedModelError, match=r"'seq' .*no fixed size.* Fix: give the Input a fixed shape"):
+        derive_precisions(model, x_calibration=np.zeros((1, 8, 4), np.float32))
+
+
+def test_relu_with_a_ceiling_is_refused_with_the_way_to_write_it():
+    import tensorflow as tf
+    from qkeras import QActivation, quantized_bits
+
+    inp = tf.keras.Input((4,), name="x")
+    model = tf.keras.Model(inp, tf.keras.layers.ReLU(6.0, name="relu6")(QActivation(quantized_bits(8, 3, alpha=1),
+                                                                                    name="q")(inp)))
+    with pytest.raises(UnsupportedModelError, match=r"'relu6' \(ReLU\): .*plain ReLU\. Fix: .*quantized_relu"):
+        derive_precisions(model)

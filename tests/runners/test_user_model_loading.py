@@ -174,6 +174,29 @@ def test_time_distributed_per_step_layers_are_unwrapped_with_the_same_outputs():
                           x_calibration=np.zeros((4, 4, 6, 2), np.float32))
 
 
+def test_qdense_applied_straight_to_a_sequence_gets_its_stored_quantized_weights():
+    """A QDense on an (N, F) tensor without TimeDistributed (hls4ml 1.3 drops its quantizers when it makes it a
+    pointwise convolution) is flattened like TimeDistributed(QDense): same outputs, exact types (was refused)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    from edgenn.exporters.precision import derive_precisions
+    from edgenn.flatten import flatten_model
+
+    tf.keras.utils.set_random_seed(7)
+    q = quantized_bits(6, 0, alpha=1)
+    inp = tf.keras.Input((5, 3), name="x")
+    h = QActivation(quantized_relu(6, 2), name="relu")(QDense(4, kernel_quantizer=q, bias_quantizer=q,
+                                                              name="per_particle")(inp))
+    model = tf.keras.Model(inp, tf.keras.layers.GlobalMaxPooling1D(name="pool")(h))
+    flat = flatten_model(model)
+    assert type(flat.get_layer("per_particle")).__name__ == "Dense"
+    x = np.random.default_rng(7).normal(0, 2, size=(100, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(flat.predict(x, verbose=0), model.predict(x, verbose=0))
+    prec = derive_precisions(flat, x_calibration=x)
+    assert prec.layer("per_particle").exact and prec.bit_exact
+
+
 @pytest.mark.parametrize("cap,used,needle", [
     (None, 250, "all 250 rows of"),
     (100, 100, "the first 100 of the 250 rows of"),
