@@ -29,6 +29,7 @@ class ZooModel:
     classes: int | None = None  # labels for --data (accuracy figures); None: no labels
     tags: tuple[str, ...] = field(default_factory=tuple)
     index_range: int | None = None  # inputs are integer indices in [0, index_range) (an Embedding's tokens)
+    fpga_args: tuple[str, ...] = ()  # flags of the fpga target only (hardware settings: onnx takes none)
 
     def write(self, directory: Path, rows: int = 400, seed: int = 0) -> tuple[Path, Path]:
         import tensorflow as tf
@@ -424,5 +425,10 @@ ZOO = [
     ZooModel("smart_pixel", "rebuilt from KastnerRG/edge-nns smart-pixel qkeras_dense_model (4-bit QDense, BatchNorm)",
              zoo_public.smart_pixel, (13,), classes=3),
     ZooModel("float_cnn_ptq", "float Keras Conv2D through --ptq", _float_cnn, (8, 8, 1), ("--ptq",)),
+    ZooModel("econt_encoder", "rebuilt from fastmachinelearning/fastml-science sensor-data-compression qDenseCNN.py "
+             "(the ECON-T encoder: QConv2D + QDense, 16 encoded values)", zoo_public.econt_encoder, (4, 4, 3)),
+    ZooModel("svhn_cnn", "rebuilt from fastmachinelearning/hls4ml-tutorial part6_cnns.ipynb (QConv2DBatchnorm "
+             "blocks, BatchNorm after QDense, float Dense head, softmax; io_stream as the tutorial)",
+             zoo_public.svhn_cnn, (32, 32, 3), classes=10, fpga_args=("--io-type", "io_stream")),
 ]
 BY_NAME = {m.name: m for m in ZOO}

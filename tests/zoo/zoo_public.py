@@ -63,3 +63,53 @@ def smart_pixel():
     x = QActivation(quantized_relu(8, 0), name="q_activation")(x)
     x = QDense(3, kernel_quantizer=_q(4, 0), bias_quantizer=_q(4, 0), name="dense2")(x)
     return tf.keras.Model(inp, x, name="smart_pixel")
+
+
+def econt_encoder():
+    """The ECON-T sensor-data-compression encoder, fastmachinelearning/fastml-science
+    ``sensor-data-compression/qDenseCNN.py`` (``qDenseCNN.init``, its default ``pams``) with the bit widths of
+    ``sensor-data-compression/train.py`` (``build_model``): a (4, 4, 3) wafer image, input quantizer
+    quantized_bits(10, 3), one QConv2D(8, 3x3, 'same') with quantized_bits(5, 1) weights and biases,
+    quantized_relu(11, 3), Flatten, QDense(16) with quantized_bits(5, 1), and the 16 encoded values through
+    quantized_relu(9, 1). The encoder is what goes on the ASIC/FPGA; the decoder runs off-detector."""
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    w = dict(kernel_quantizer=quantized_bits(5, 1, keep_negative=1, alpha=1),
+             bias_quantizer=quantized_bits(5, 1, keep_negative=1, alpha=1))
+    inp = tf.keras.Input((4, 4, 3), name="input_1")
+    x = QActivation(quantized_bits(10, 3, keep_negative=1, alpha=1), name="input_qa")(inp)
+    x = QConv2D(8, 3, padding="same", strides=(1, 1), name="conv2d_0_m", **w)(x)
+    x = QActivation(quantized_relu(bits=11, integer=3), name="accum1_qa")(x)
+    x = tf.keras.layers.Flatten(name="flatten")(x)
+    x = QDense(16, name="encoded_vector", **w)(x)
+    x = QActivation(quantized_relu(bits=9, integer=1), name="encod_qa")(x)
+    return tf.keras.Model(inp, x, name="encoder")
+
+
+def svhn_cnn():
+    """The hls4ml tutorial's QKeras SVHN digit classifier, fastmachinelearning/hls4ml-tutorial
+    ``_sources/part6_cnns.ipynb`` (the ``qmodel`` cell): (32, 32, 3) images, three QConv2DBatchnorm blocks of 16,
+    16 and 24 filters (3x3, 'valid', quantized_bits(6, 0, alpha=1) weights and biases given as strings) each with
+    QActivation('quantized_relu(6)') and MaxPooling2D(2x2), Flatten, QDense 42 and 64 without bias, each followed by
+    a float BatchNormalization and quantized_relu(6), then a float Dense(10) head and a softmax: the tutorial
+    leaves the last layer unquantized."""
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2DBatchnorm, QDense
+
+    L = tf.keras.layers
+    x = x_in = tf.keras.Input((32, 32, 3), name="input_1")
+    for i, filters in enumerate((16, 16, 24)):
+        x = QConv2DBatchnorm(filters, kernel_size=(3, 3), strides=(1, 1),
+                             kernel_quantizer="quantized_bits(6,0,alpha=1)",
+                             bias_quantizer="quantized_bits(6,0,alpha=1)", use_bias=True,
+                             name=f"fused_convbn_{i}")(x)
+        x = QActivation("quantized_relu(6)", name=f"conv_act_{i}")(x)
+        x = L.MaxPooling2D(pool_size=(2, 2), name=f"pool_{i}")(x)
+    x = L.Flatten(name="flatten")(x)
+    for i, n in enumerate((42, 64)):
+        x = QDense(n, kernel_quantizer="quantized_bits(6,0,alpha=1)", use_bias=False, name=f"dense_{i}")(x)
+        x = L.BatchNormalization(name=f"bn_dense_{i}")(x)
+        x = QActivation("quantized_relu(6)", name=f"dense_act_{i}")(x)
+    x = L.Dense(10, name="output_dense")(x)
+    return tf.keras.Model(x_in, L.Activation("softmax", name="output_softmax")(x), name="qkeras")

@@ -19,7 +19,7 @@ def export_zoo_model(entry, directory: Path, rows: int = 400, targets: tuple[str
         start = time.perf_counter()
         res = CliRunner().invoke(app, ["--no-progress", "export", str(model), "--data", str(data), "--target", target,
                                        "--out", str(directory / f"{entry.name}_{target}"), "--no-report",
-                                       *entry.export_args])
+                                       *entry.export_args, *(entry.fpga_args if target == "fpga" else ())])
         seconds = time.perf_counter() - start
         if res.exit_code != 0:
             out[target] = {"exit_code": res.exit_code, "output": res.output[-2000:], "seconds": seconds}
