@@ -51,9 +51,11 @@ VARIANTS: dict[str, tuple[str, dict, dict, int | None]] = {
                {}, None),
     "detector": ("optional detector response (tracker + 0.087 x 5 deg towers, Delphes CMS card resolutions)",
                  {"detector": True}, {}, None),
-    "detector+public-selection": ("both together: measured constituents, sample labels, the public jet ranges",
+    "detector-public-selection": ("both together: measured constituents, sample labels, the public jet ranges",
                                   {"detector": True, "definition": "hls4ml-sample-labels", "pt_min": 150.0,
                                    "pt_max": 3200.0, "eta_max": 2.7}, {}, None),
+    "particle-pt1": ("visible particles with pT > 1 GeV only, near the public files' constituent counts",
+                     {"definition": "hls4ml-particle-pt1"}, {}, None),
     "default-seed2": ("noise: the default with data seed 2 (other events)", {"seed": 2}, {}, None),
 }
 ORDER = ("g", "q", "t", "W", "Z")

@@ -182,7 +182,9 @@ def generate_shard_group(specs: Sequence[ShardSpec]) -> list[ShardResult]:
         shared = time.perf_counter() - start
         views: dict[tuple, list[int]] = {}
         for i, spec in enumerate(specs):
-            views.setdefault((spec.detector, spec.jet_r, jet_definition(spec.definition).zlogz), []).append(i)
+            definition = jet_definition(spec.definition)
+            view = (spec.detector, spec.jet_r, definition.zlogz, definition.min_particle_pt)
+            views.setdefault(view, []).append(i)
         results: list[ShardResult | None] = [None] * len(specs)
         for members in views.values():
             group = [specs[i] for i in members]
@@ -194,7 +196,8 @@ def generate_shard_group(specs: Sequence[ShardSpec]) -> list[ShardResult]:
 
 
 def _view_jets(specs: list[ShardSpec], events, charge):  # noqa: ANN001, ANN202 - awkward arrays, pythia8mc
-    """Features of the jets any of ``specs`` keeps (all see the same particles, jet radius and zlogz), computed once,
+    """Features of the jets any of ``specs`` keeps (all see the same particles, jet radius, zlogz and particle pT
+    threshold), computed once,
     with one boolean mask per spec over them, and the seconds it took. Every feature is a function of its own jet,
     so a spec's rows equal what it would get alone."""
     import awkward as ak
@@ -207,6 +210,9 @@ def _view_jets(specs: list[ShardSpec], events, charge):  # noqa: ANN001, ANN202 
     prt = events.prt
     aid = abs(prt.id)
     visible = prt[(prt.status > 0) & (aid != 12) & (aid != 14) & (aid != 16)]
+    cut = jet_definition(first.definition).min_particle_pt
+    if cut > 0:
+        visible = visible[visible.p.pt > cut]
     if first.detector:
         # Seeded from the shard's own Pythia seed, so a shard stays a pure function of its spec.
         parts = measured_particles(visible, charge, np.random.default_rng(first.pythia_seed))
