@@ -1,6 +1,7 @@
-"""ZeroPadding1D and a Conv1D with a 3-position kernel, converted by hls4ml 1.3 (convert only): io_parallel padding
-is wiring and the convolution a 1 x 3 window, so the total is a point estimate; in io_stream the padding is a
-dataflow process the model does not describe yet, so the total is a lower bound that names it."""
+"""ZeroPadding1D before a Conv1D, converted by hls4ml 1.3 (convert only): io_parallel padding is wiring, so with a
+pointwise convolution the total is a point estimate; io_stream padding is a dataflow process the model does not
+describe yet, and a Conv1D with a 3-position kernel is not modelled either (its LUTs are 5-10x under csynth's), so
+those totals are lower bounds that name the layer."""
 
 from __future__ import annotations
 
@@ -12,42 +13,40 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def convert(tmp_path, io_type: str):
+def convert(tmp_path, io_type: str, kernel: int):
     tf = pytest.importorskip("tensorflow")
     hls4ml = pytest.importorskip("hls4ml")
     from edgenn.seeding import rng
 
     inp = tf.keras.layers.Input((12, 2), name="inp")
     x = tf.keras.layers.ZeroPadding1D(1, name="pad")(inp)
-    out = tf.keras.layers.Conv1D(4, 3, name="conv")(x)
+    out = tf.keras.layers.Conv1D(4, kernel, name="conv")(x)
     model = tf.keras.Model(inp, out)
     gen = rng(0, "padding-test")
-    model.get_layer("conv").set_weights([gen.integers(-8, 8, (3, 2, 4)) / 8.0, np.zeros(4)])
+    model.get_layer("conv").set_weights([gen.integers(-8, 8, (kernel, 2, 4)) / 8.0, np.zeros(4)])
     cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vivado")
     return hls4ml.converters.convert_from_keras_model(
-        model, hls_config=cfg, output_dir=str(tmp_path / io_type), backend="Vivado", io_type=io_type,
+        model, hls_config=cfg, output_dir=str(tmp_path / f"{io_type}_{kernel}"), backend="Vivado", io_type=io_type,
         part="xcvu13p-flga2577-2-e", clock_period=5)
 
 
-def test_io_parallel_padding_is_wiring_and_conv1d_a_one_by_three_window(tmp_path):
+def test_io_parallel_padding_is_wiring(tmp_path):
     from edgenn.estimates import design_from_hls_model, estimate
 
-    design = design_from_hls_model(convert(tmp_path, "io_parallel"))
+    design = design_from_hls_model(convert(tmp_path, "io_parallel", 1))
     kinds = {layer.name: layer.kind for layer in design.layers}
     conv = next(layer for layer in design.layers if layer.name == "conv")
     assert kinds["pad"] == "reshape"
-    assert (conv.kind, conv.filt_height, conv.filt_width, conv.n_in, conv.n_out) == ("conv2d", 1, 3, 6, 4)
-    assert (conv.in_pixels, conv.out_pixels) == (14, 12)  # padded input, 'valid' output positions
+    assert (conv.kind, conv.in_pixels, conv.out_pixels) == ("conv2d", 14, 14)  # the 14 padded positions
     report = estimate(design)
     assert report.total.lut.bound == "" and report.total.lut.value > 0
-    assert report.total.ii_cycles.value == 12  # one partition per output position at PF 1, RF 1
+    assert next(e for e in report.layers if e.name == "pad").lut.value == 0
 
 
-def test_io_stream_padding_leaves_a_lower_bound_that_names_it(tmp_path):
+@pytest.mark.parametrize("io_type, kernel, unmodelled", [("io_stream", 1, "pad"), ("io_parallel", 3, "conv")])
+def test_unmodelled_padding_or_wide_conv1d_leaves_a_lower_bound_that_names_it(tmp_path, io_type, kernel, unmodelled):
     from edgenn.estimates import design_from_hls_model, estimate
 
-    report = estimate(design_from_hls_model(convert(tmp_path, "io_stream")))
+    report = estimate(design_from_hls_model(convert(tmp_path, io_type, kernel)))
     assert report.total.lut.bound == "lower"
-    assert any("pad" in note for note in report.total.notes)
-    conv = next(e for e in report.layers if e.name == "conv")
-    assert conv.ii_cycles.value == 14  # the streamed convolution reads the 14 padded positions one per cycle
+    assert report.total.notes == (f"layers not modelled (counted as zero): {unmodelled}",)
