@@ -9,6 +9,7 @@ one fold the curve moves by the added jets. Runs in this process or in a spawned
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -35,9 +36,11 @@ class CurveJob:
     patience: int
 
 
-def init_worker(threads: int) -> None:
-    """Spawned worker set-up: the thread count is fixed per worker (it decides the float summation order)."""
+def init_worker(threads: int, library_log_level: int = logging.ERROR) -> None:
+    """Spawned worker set-up: the thread count is fixed per worker (it decides the float summation order), and
+    TensorFlow logs at the parent's level (a spawned process does not inherit the CLI's quiet setting)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(library_log_level)
     import tensorflow as tf
 
     try:

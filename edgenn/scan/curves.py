@@ -165,11 +165,14 @@ def _run(pending: list[CurveJob], workers: int, on_done) -> None:
         for job in pending:
             on_done(train_cell(job))
         return
+    import logging
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=init_worker, initargs=(threads_per_worker(workers),)) as pool:
+                             initializer=init_worker,
+                             initargs=(threads_per_worker(workers), logging.getLogger("tensorflow").getEffectiveLevel())
+                             ) as pool:
         futures = [pool.submit(train_cell, job) for job in pending]
         try:
             for fut in as_completed(futures):

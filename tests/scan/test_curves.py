@@ -157,3 +157,12 @@ def test_bad_input_is_one_line_with_the_fix(tmp_path, tiny_jets):
         compare(tmp_path / "a.yml", train_sizes="50", folds=1)
     with pytest.raises(InvalidInputError, match="does not take --seeds"):
         compare(tmp_path / "a.yml", train_sizes="50", seeds=3)
+
+
+@pytest.mark.slow
+def test_two_worker_processes_train_every_cell(tmp_path, tiny_jets):
+    recipes = [_recipe(tmp_path, tiny_jets, "solo", [8])]
+    settings = SETTINGS.model_copy(update={"train_sizes": (50, 100)})
+    result = run_train_size_curves(recipes, settings, tmp_path / "out", workers=2, progress=False)
+    assert (result.trained, result.curves.pending_cells) == (4, 0)
+    assert all(len(p.folds) == 2 and len({f.fold for f in p.folds}) == 2 for p in result.curves.points)
