@@ -36,6 +36,13 @@ from edgenn.io import atomic_write_bytes
 MIN_OPSET = 9
 MAX_OPSET = 18
 _NUM_WARMUP_RUNS = 10
+# A batch-1 Keras call costs tens of milliseconds (model.predict 88 ms in stop 24's idle make demo), so 200 timed runs
+# of each Keras engine were half of an ONNX export (profile of a small jet_mlp run: 95 of 183 s, loaded machine) for
+# a median that 20 runs already give;
+# an engine stops after _LATENCY_BUDGET_S of timed runs once it has _MIN_TIMED_RUNS (onnxruntime, ~30 µs a run, still
+# makes all of them).
+_MIN_TIMED_RUNS = 20
+_LATENCY_BUDGET_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,9 @@ def export_onnx(
             of one array per input for a model with several data inputs); every output is compared.
         opset: ONNX opset, MIN_OPSET..MAX_OPSET.
         tolerance: largest accepted |onnxruntime - Keras| over all outputs; sets ``OnnxReport.passed``.
-        benchmark_runs: timed runs per engine after warm-up (>= 1); one batch-1 ``model.predict`` costs tens of
-            milliseconds, so this dominates the export time (200 runs: tens of seconds on a 2-core machine).
+        benchmark_runs: timed runs per engine after warm-up (>= 1), at most: an engine stops once it has run
+            ``_MIN_TIMED_RUNS`` times and ``_LATENCY_BUDGET_S`` seconds have passed (a batch-1 ``model.predict``
+            costs tens of milliseconds; onnxruntime makes all of them).
         metadata: string pairs stored as ONNX ``metadata_props`` (edgenn stores the recipe hash and version).
 
     Raises:
@@ -335,9 +343,12 @@ def _argmax_last(y: np.ndarray) -> np.ndarray:
 def _latency_us(run: Callable[[], Any], num_runs: int) -> tuple[float, float]:
     for _ in range(_NUM_WARMUP_RUNS):
         run()
-    timings = np.empty(num_runs)
-    for i in range(num_runs):
+    timings = []
+    deadline = time.perf_counter() + _LATENCY_BUDGET_S
+    for _ in range(num_runs):
         start = time.perf_counter_ns()
         run()
-        timings[i] = (time.perf_counter_ns() - start) / 1e3
+        timings.append((time.perf_counter_ns() - start) / 1e3)
+        if len(timings) >= _MIN_TIMED_RUNS and time.perf_counter() > deadline:
+            break
     return float(np.median(timings)), float(np.percentile(timings, 90))

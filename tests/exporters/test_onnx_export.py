@@ -81,6 +81,25 @@ def test_latencies_are_positive_median_below_p90(float_export):
     assert report.to_dict()["ort_latency_us_batch1"] == list(report.ort_latency_us_batch1)
 
 
+def test_a_slow_engine_stops_timing_after_its_budget_once_it_has_enough_runs(monkeypatch):
+    import time
+
+    from edgenn.exporters import onnx_export
+
+    monkeypatch.setattr(onnx_export, "_LATENCY_BUDGET_S", 0.05)
+    calls = []
+
+    def slow():  # a Keras-like engine: milliseconds a call
+        calls.append(1)
+        time.sleep(0.005)
+
+    median, p90 = onnx_export._latency_us(slow, 200)
+    assert len(calls) == onnx_export._NUM_WARMUP_RUNS + onnx_export._MIN_TIMED_RUNS and 5000 <= median <= p90
+    calls.clear()
+    onnx_export._latency_us(lambda: calls.append(1), 200)  # an onnxruntime-like engine makes every run
+    assert len(calls) == onnx_export._NUM_WARMUP_RUNS + 200
+
+
 def test_same_model_gives_identical_bytes(tmp_path):
     model = _float_model()
     first, second = tmp_path / "a.onnx", tmp_path / "b.onnx"
