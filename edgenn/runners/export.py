@@ -241,6 +241,12 @@ def _user_arrays(model, data: Path) -> tuple[np.ndarray | list[np.ndarray], np.n
         from edgenn.architectures.extra_inputs import primary_input
 
         expected = tuple(model.get_layer(primary_input(model)).output.shape[1:])  # extra inputs come from x
+        if None in expected:  # Input((None, 4)): firmware arrays have one fixed size, whatever --data holds
+            from edgenn.errors import UnsupportedModelError
+
+            raise UnsupportedModelError(f"model input '{primary_input(model)}' has shape {expected}, with no fixed "
+                                        "size.", fix="give the Input a fixed shape (pad sequences to a maximum "
+                                                     "length, e.g. Input((16, 4))) and save the model again.")
         if tuple(x.shape[1:]) != expected:
             raise InvalidInputError(f"{data}: 'x' rows have shape {tuple(x.shape[1:])}, the model expects "
                                     f"{expected}.", fix="pass inputs prepared exactly as the model takes them.")

@@ -268,3 +268,25 @@ def test_table_activations_are_converted_and_never_claimed_exact(act, low):
     assert not layer.exact and not prec.bit_exact
     assert (layer.output_min, layer.output_max) == (low, 1.0)
     assert layer.result.min <= low and layer.result.max >= 1.0 - layer.result.lsb
+
+
+def test_variable_length_input_is_refused_in_one_line_naming_the_fix(tmp_path):
+    """Input((None, 4)) with --data rows of 8 steps: one line saying the input has no fixed size and how to give it
+    one (was: 'rows have shape (8, 4), the model expects (None, 4)', which the data could not fix)."""
+    import tensorflow as tf
+    from qkeras import QDense, quantized_bits
+    from typer.testing import CliRunner
+
+    from edgenn.cli.app import app
+
+    inp = tf.keras.Input((None, 4), name="seq")
+    h = tf.keras.layers.GlobalMaxPooling1D(name="pool")(inp)
+    model = tf.keras.Model(inp, QDense(2, kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                                       bias_quantizer=quantized_bits(6, 0, alpha=1), name="out")(h))
+    model.save(tmp_path / "m.h5")
+    np.savez(tmp_path / "d.npz", x=np.zeros((10, 8, 4), np.float32))
+    res = CliRunner().invoke(app, ["--no-progress", "export", str(tmp_path / "m.h5"), "--data",
+                                   str(tmp_path / "d.npz"), "--target", "onnx", "--out", str(tmp_path / "o")])
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert "'seq' has shape (None, 4), with no fixed size" in lines[0] and "Fix: give the Input a fixed" in lines[0]
