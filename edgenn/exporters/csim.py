@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from edgenn.errors import InvalidInputError
-from edgenn.exporters.hls import HLS_RESERVED_NAMES, HlsProject
+from edgenn.exporters.hls import HlsProject, hls_name
 from edgenn.exporters.software_model import REFERENCE_LABEL, reference_outputs, software_layers
 
 
@@ -144,7 +144,7 @@ def simulate_csim(project: HlsProject, model: Any, x: np.ndarray | list[np.ndarr
 def _traced_name(name: str, traced: dict) -> str:
     """The name hls4ml traces layer ``name`` under: a ternary QActivation becomes 'bnbt_<name>_scale' (its threshold
     scale fused with it, precision_qactivation._ternary)."""
-    hls = HLS_RESERVED_NAMES.get(name, name)
+    hls = name if name in traced else hls_name(name)  # only an input is renamed for hls4ml (hls.hls_name)
     return f"bnbt_{hls}_scale" if hls not in traced and f"bnbt_{hls}_scale" in traced else hls
 
 

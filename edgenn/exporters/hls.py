@@ -30,6 +30,18 @@ PRECISION_FILE = "precision.json"
 # hls4ml reserves the layer name 'input' (model/layers.py raises on it); edgenn's QAT models name their input so.
 HLS_RESERVED_NAMES = {"input": "input_features"}
 
+
+def hls_name(name: str) -> str:
+    """The name hls4ml is given for a model input: hls4ml declares the input array under its layer's name in the
+    generated C++, so a reserved name is replaced and one that is no C++ identifier (a Sequential's
+    'fc-1_input', 'jets.pt') gets underscores for the other characters."""
+    if name in HLS_RESERVED_NAMES:
+        return HLS_RESERVED_NAMES[name]
+    import re
+
+    out = re.sub(r"\W", "_", name)
+    return f"_{out}" if out[:1].isdigit() else out
+
 STRATEGIES = ("Latency", "Resource", "distributed_arithmetic")
 
 
@@ -152,7 +164,7 @@ def build_hls_config(model: Any, precision: ModelPrecision, settings: HlsSetting
     config["Model"]["ReuseFactor"] = settings.reuse_factor
     config["Model"]["TraceOutput"] = False
     derived = precision.to_hls_config()["LayerName"]
-    derived = {HLS_RESERVED_NAMES.get(name, name): entry for name, entry in derived.items()}
+    derived = {hls_name(name) if name == precision.input_name else name: entry for name, entry in derived.items()}
     layer_cfg = config["LayerName"]
     for name, entry in derived.items():
         if name not in layer_cfg:
@@ -289,12 +301,17 @@ def hls_compatible(model: Any) -> Any:
         if layer.name in HLS_RESERVED_NAMES:
             raise UnsupportedModelError(f"layer '{layer.name}' ({type(layer).__name__}): the name is reserved by "
                                         "hls4ml.", fix="rename the layer.")
+        if hls_name(layer.name) != layer.name:  # hls4ml writes C++ types named after the layer (fc-1_accum_t)
+            raise UnsupportedModelError(f"layer '{layer.name}' ({type(layer).__name__}): the name is no C++ "
+                                        "identifier, and hls4ml names the layer's C++ types after it.",
+                                        fix=f"rename the layer to letters, digits and underscores (e.g. "
+                                            f"'{hls_name(layer.name)}') and save the model again.")
     input_name = model.layers[0].name
-    if input_name not in HLS_RESERVED_NAMES:
+    if hls_name(input_name) == input_name:
         return model
     import tensorflow as tf
 
-    new_input = tf.keras.Input(shape=model.input_shape[1:], name=HLS_RESERVED_NAMES[input_name],
+    new_input = tf.keras.Input(shape=model.input_shape[1:], name=hls_name(input_name),
                                dtype=model.inputs[0].dtype)
     clone = tf.keras.models.clone_model(model, input_tensors=new_input)
     clone.set_weights(model.get_weights())

@@ -115,3 +115,42 @@ def test_float_model_reports_fidelity_not_exactness(tmp_path):
     report = validate_csim(project, model, data)
     assert report.claim.startswith("not bit-exact by construction") and "float64 reference" in report.claim
     assert report.max_abs_diff < 0.05 and report.argmax_agreement > 0.98
+
+
+def test_an_input_name_that_is_no_cpp_identifier_is_renamed_for_hls4ml():
+    """hls4ml declares the input array under the input layer's name, so an input named 'jets-in' made g++ fail
+    (exit 3, 'external tool'); it is renamed for hls4ml only."""
+    import tensorflow as tf
+    from qkeras import QDense, quantized_bits
+
+    from edgenn.exporters.hls import hls_compatible, hls_name
+
+    assert hls_name("fc-1_input") == "fc_1_input" and hls_name("jets.pt") == "jets_pt"
+    assert hls_name("input") == "input_features" and hls_name("x") == "x" and hls_name("1st") == "_1st"
+    q = quantized_bits(6, 0, alpha=1)
+    inp = tf.keras.Input((4,), name="jets-in")
+    model = tf.keras.Model(inp, QDense(2, kernel_quantizer=q, bias_quantizer=q, name="fc1")(inp))
+    clone = hls_compatible(model)
+    assert clone.layers[0].name == "jets_in" and [lay.name for lay in clone.layers[1:]] == ["fc1"]
+    np.testing.assert_array_equal(clone.get_weights()[0], model.get_weights()[0])
+
+
+def test_a_layer_name_that_is_no_cpp_identifier_is_refused_in_one_line(tmp_path):
+    """hls4ml names each layer's C++ types after it (typedef ... fc-1_accum_t): g++ failed with exit 3 before."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits
+    from typer.testing import CliRunner
+
+    from edgenn.cli.app import app
+
+    q = quantized_bits(6, 0, alpha=1)
+    model = tf.keras.Sequential([QDense(8, input_shape=(8,), name="fc-1", kernel_quantizer=q, bias_quantizer=q),
+                                 QActivation("quantized_relu(6)", name="act-1"),
+                                 QDense(2, name="out", kernel_quantizer=q, bias_quantizer=q)], name="my-model")
+    model.save(tmp_path / "m.h5")
+    np.savez(tmp_path / "d.npz", x=np.random.default_rng(0).uniform(-2, 2, (50, 8)).astype(np.float32))
+    res = CliRunner().invoke(app, ["--no-progress", "export", str(tmp_path / "m.h5"), "--data", str(tmp_path / "d.npz"),
+                                   "--target", "fpga", "--out", str(tmp_path / "f")])
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert "'fc-1' (QDense): the name is no C++ identifier" in lines[0] and "Fix: rename the layer" in lines[0]
