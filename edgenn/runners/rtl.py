@@ -57,6 +57,28 @@ def _inputs(source_x: np.ndarray, input_type, n: int, min_samples: int, seed: in
     return input_type.quantize(x).reshape(len(x), *np.shape(source_x)[1:]), len(x) - extra, extra  # model-shaped
 
 
+def _classifier_figures(source: Any, logits: np.ndarray, method: str, final: str) -> dict:
+    """The firmware's accuracy and one-vs-rest AUCs on the labelled validation rows, as the fpga target reports them
+    (the uniform top-up draws have no labels). The RTL computes the logits only, so the AUCs are taken on a softmax
+    of the firmware's exact logits computed on the host, the same figure the fpga target gives under softmax: drop."""
+    if source.y is None or source.anomaly is not None or len(logits) == 0 or np.ndim(logits) != 2 \
+            or np.shape(logits)[1] < 2:
+        return {}
+    from edgenn.verification.bitexact import accuracy
+
+    y = np.asarray(source.y[:len(logits)])
+    figs = {"accuracy": figure(accuracy(logits, y), "fraction", method,
+                               f"{final} logits' argmax on {len(y)} labelled validation rows")}
+    names = source.class_names
+    if names and np.shape(logits)[1] == len(names):
+        from edgenn.exporters.softmax_policy import host_softmax
+        from edgenn.training.metrics import per_class_auc
+
+        for cls, auc in per_class_auc(host_softmax(np.asarray(logits, np.float64)), y, names).items():
+            figs[f"auc.{cls}"] = figure(auc, "fraction", method, f"{final} logits, softmax on the host, one vs rest")
+    return figs
+
+
 @export_target("rtl", help="da4ml Verilog + Verilator simulation", needs_compiler=True, settings=RtlSettings)
 def export_rtl_target(source: Any, out: Path, settings: RtlSettings, *, progress: bool = True, simulate: bool = True,
                       min_samples: int = MIN_SAMPLES) -> Any:
@@ -121,6 +143,7 @@ def export_rtl_target(source: Any, out: Path, settings: RtlSettings, *, progress
         if timing is not None:
             figures.update({f"da4ml_estimate.{k}": figures.pop(k) for k in TIMED})
             figures.update(figures_from_dicts(timing.figures(), "rtl timing"))
+        figures.update(_classifier_figures(source, outputs[final][:n_data], method, final))
         figures = {**figures,
                    "bit_exact_fraction": figure(bitexact.exact_fraction, "fraction", method,
                                                 f"{final} vs the reference logits, {bitexact.num_values} values"),

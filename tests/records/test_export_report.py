@@ -168,6 +168,16 @@ def test_rtl_target_writes_the_same_bitexact_record(small_qmlp, tmp_path):
     assert "da4ml_interpreter vs exact reference" in b.compared
     md = (tmp_path / "rtl" / "report.md").read_text()
     assert "| da4ml_interpreter | 100.0000% | 900 |" in md
+    # the firmware's accuracy is taken on the 256 labelled rows only, not on the 44 unlabelled top-up draws; this
+    # 6-bit model's float32 Keras forward pass is exact (short sums of short products), so it gives the same classes
+    import numpy as np
+
+    from edgenn.modelio import load_model
+
+    keras_model, npz = load_model(model), np.load(data)
+    expected = float(np.mean(keras_model.predict(npz["x"], verbose=0).argmax(1) == npz["y"]))
+    acc = record.figures["accuracy"]
+    assert acc.value == pytest.approx(expected) and acc.method == "da4ml" and "256 labelled" in acc.note
 
 
 @pytest.mark.parametrize("fixture", ["export_v1_fpga.json", "export_v1_rtl.json"])
