@@ -55,6 +55,10 @@ def _qmlp_layers(first_kw):
 
 
 # ----- how Sequential models are started ------------------------------------------------------------------------
+# the 6-bit weight and bias quantizers most models of the sweep use, written as users write them (strings)
+Q6 = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+
+
 @user_model("seq_input_shape_kwarg")
 def _m1(n):
     k = _k()
@@ -159,7 +163,7 @@ def _m11(n):
 def _m12(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QDense(32, input_shape=(16,), **q), k.layers.BatchNormalization(),
                          QActivation("quantized_relu(6)"), k.layers.Dropout(0.2),
                          QDense(5, **q), k.layers.Activation("softmax")]), _x(n, 16)
@@ -169,7 +173,7 @@ def _m12(n):
 def _m13(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QDense(16, input_shape=(16,), **q), QActivation("quantized_relu(6)"),
                          k.layers.BatchNormalization(), QDense(5, **q)]), _x(n, 16)
 
@@ -178,7 +182,7 @@ def _m13(n):
 def _m14(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QDense(16, input_shape=(16,), **q), QActivation("quantized_relu(6)"),
                          QDense(5, activation="softmax", **q)]), _x(n, 16)
 
@@ -216,7 +220,7 @@ def _m17(n):
 def _m18(n):
     from qkeras import QActivation, QConv2D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QActivation("quantized_bits(8,0,alpha=1)", input_shape=(8, 8, 1)),
                          QConv2D(4, (3, 3), **q), QActivation("quantized_relu(6)"), k.layers.MaxPooling2D((2, 2)),
                          k.layers.Flatten(), QDense(10, **q), k.layers.Activation("softmax")]), _x(n, 8, 8, 1, lo=0)
@@ -244,7 +248,7 @@ def _m19(n):
 def _m20(n):
     from qkeras import QActivation, QConv2D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QActivation("quantized_bits(8,0,alpha=1)", input_shape=(9, 9, 1)),
                          QConv2D(2, (3, 3), padding="same", **q), QActivation("quantized_relu(6)"),
                          k.layers.AveragePooling2D((3, 3)), k.layers.Flatten(), QDense(3, **q)]), \
@@ -255,7 +259,7 @@ def _m20(n):
 def _m21(n):
     from qkeras import QActivation, QConv1D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((12, 4))
     x = QActivation("quantized_bits(8,2,alpha=1)")(inp)
     x = QActivation("quantized_relu(6)")(QConv1D(8, 1, **q)(x))
@@ -268,7 +272,7 @@ def _m21(n):
 def _m22(n):
     from qkeras import QActivation, QConv1D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((10, 6), name="particles")
     x = QActivation("quantized_relu(6)")(QConv1D(8, 1, **q)(inp))
     x = QActivation("quantized_relu(6)")(QConv1D(8, 1, **q)(x))
@@ -280,7 +284,7 @@ def _m22(n):
 def _m23(n):
     from qkeras import QConv2D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QConv2D(2, 3, data_format="channels_first", input_shape=(1, 6, 6), **q),
                          k.layers.Flatten(), QDense(2, **q)]), _x(n, 1, 6, 6)
 
@@ -289,7 +293,7 @@ def _m23(n):
 def _m24(n):
     from qkeras import QConv1D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((None, 4))
     x = k.layers.GlobalMaxPooling1D()(QConv1D(4, 1, **q)(inp))
     return k.Model(inp, QDense(2, **q)(x)), _x(n, 8, 4)
@@ -300,7 +304,7 @@ def _m24(n):
 def _m25(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((12,))
     a = QActivation("quantized_relu(6)")(QDense(8, **q)(inp))
     b = QActivation("quantized_tanh(6)")(QDense(4, **q)(inp))
@@ -312,7 +316,7 @@ def _m25(n):
 def _m26(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     a_in, b_in = k.Input((6,), name="jets"), k.Input((3,), name="met")
     x = k.layers.Concatenate()([QActivation("quantized_relu(6)")(QDense(8, **q)(a_in)), b_in])
     return k.Model([a_in, b_in], QDense(2, **q)(x)), [_x(n, 6), _x(n, 3, seed=2)]
@@ -340,7 +344,7 @@ def _m28(n):
 def _m29(n):
     from qkeras import QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QDense(16, input_shape=(16,), **q), k.layers.ReLU(6.0),
                          QDense(8, **q), k.layers.LeakyReLU(0.1), QDense(2, **q)]), _x(n, 16)
 
@@ -349,7 +353,7 @@ def _m29(n):
 def _m30(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QDense(8, input_shape=(8,), name="fc-1", **q), QActivation("quantized_relu(6)", name="act-1"),
                          QDense(2, name="out.dense", **q)], name="my-model"), _x(n, 8)
 
@@ -367,7 +371,7 @@ def _m31(n):
 def _m32(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((8, 3))
     x = QActivation("quantized_relu(6)")(QDense(4, **q)(inp))
     x = k.layers.GlobalMaxPooling1D()(x)
@@ -378,7 +382,7 @@ def _m32(n):
 def _m33(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((10,))
     h = QActivation("quantized_relu(6)")(QDense(8, **q)(inp))
     cls = QDense(3, activation="softmax", name="cls", **q)(h)
@@ -390,7 +394,7 @@ def _m33(n):
 def _m34(n):
     from qkeras import QActivation, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     inp = k.Input((16,), batch_size=1, name="inputs")
     x = QActivation("quantized_relu(6)")(QDense(8, **q)(inp))
     return k.Model(inp, QDense(3, **q)(x)), _x(n, 16)
@@ -400,7 +404,7 @@ def _m34(n):
 def _m35(n):
     from qkeras import QActivation, QConv2D, QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([QActivation("quantized_bits(8,0,alpha=1)", input_shape=(8, 8, 2)),
                          QConv2D(4, 3, strides=2, padding="same", **q), QActivation("quantized_relu(6)"),
                          k.layers.GlobalAveragePooling2D(), QDense(3, **q)]), _x(n, 8, 8, 2, lo=0, hi=1)
@@ -410,7 +414,7 @@ def _m35(n):
 def _m36(n):
     from qkeras import QDense
     k = _k()
-    q = dict(kernel_quantizer="quantized_bits(6,0,alpha=1)", bias_quantizer="quantized_bits(6,0,alpha=1)")
+    q = Q6
     return k.Sequential([k.layers.InputLayer(batch_input_shape=(None, 16)), QDense(16, **q),
                          k.layers.Activation("relu"), QDense(8, **q), k.layers.ReLU(), QDense(2, **q)]), _x(n, 16)
 
