@@ -22,7 +22,8 @@ adc2021): it trains the AE (models/ae.yml) and VAE (models/vae.yml) teachers on 
 reused) and prints per signal the background-weighted AUC and the efficiency at FPR 1e-5 with its statistical
 uncertainty (binomial on the signal count, and a bootstrap over the background events for where the threshold falls),
 beside the background test count, its effective number (sum w)^2 / sum w^2, and how many background events set the
-threshold (``edgenn.training.weighted_trigger_metrics``).
+threshold (``edgenn.training.weighted_trigger_metrics``); then the AUCs and efficiencies again beside every ADC2021
+baseline a public source pins (``edgenn.datasets.adc2021_baselines``), each with its source and setup.
 
     edgenn data generate events --out data/events_pv --fast --events wlnu=6000 --events zll=2500 ...
     nice -n 15 python benchmarks/physics_validation.py --events data/events_pv --run runs/physics_validation_events
@@ -31,6 +32,7 @@ threshold (``edgenn.training.weighted_trigger_metrics``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -174,7 +176,7 @@ def events_main(data_dir: Path, run: Path, fpr: float = 1e-5) -> dict:
         f"{g} {v:.2f}" + (f" (< {bkg['composition_upper_percent'][g]:.2f} at 95 % CL)"
                           if g in bkg.get("composition_upper_percent", {}) else "")
         for g, v in bkg["composition_percent"].items()) + "; ADC2021: " + ", ".join(
-        f"{g} {v}" for g, v in bkg["adc2021_composition_percent"].items()))
+        f"{g} {v}" for g, v in bkg["adc2021_composition_percent"].items()) + f" ({bkg['adc2021_source']})")
     print(f"background test events {first['num_background']:,}, effective {first['effective_background']:,}; "
           f"FPR {fpr:g} resolved: {first['fpr_resolved']} (smallest resolvable {first['min_resolvable_fpr']:.2g}); "
           f"largest single-event weight share {first['largest_weight_fraction']:.3g}; "
@@ -191,6 +193,12 @@ def events_main(data_dir: Path, run: Path, fpr: float = 1e-5) -> dict:
         print(f"| {r['label']} | " + " | ".join(f"{sig[x]['auc']:.3f}" for x in signals) + " | " + " | ".join(
             f"{sig[x]['efficiency']:.4f} ± {sig[x]['err_total']:.4f} ({sig[x]['err_signal']:.4f}, "
             f"{sig[x]['err_threshold']:.4f})" for x in signals) + f" | {r['background_above_threshold']} |")
+    # The same figures beside every ADC2021 baseline a public source pins, with what each of them measured.
+    from edgenn.datasets.adc2021_baselines import ADC2021_BASELINES, comparison_table
+
+    print("beside ADC2021 baselines (public sources; their setups differ from edgenn's, see each source line):")
+    print("\n".join(comparison_table({r["label"]: r["signals"] for r in results.values()}, signals, fpr)))
+    results["adc2021_baselines"] = [dataclasses.asdict(b) for b in ADC2021_BASELINES]
     return results
 
 

@@ -140,11 +140,16 @@ DEFAULT_EVENT_STREAM = "adc2021"
 # Seeds are laid out per stream-local process index; this many slots per stream keeps every seed unique.
 MAX_PROCESSES_PER_STREAM = 16
 
-# ADC2021's published SM composition of the lepton-filtered background, in % of its events (the dataset paper's
-# table of SM processes; docs/event_streams.md says how far this could be checked here).
+# ADC2021's SM composition of the lepton-filtered background, in % of the events of its training file (the dataset
+# paper's table of SM processes). The table itself could not be read here; the same four numbers are stated, as the
+# composition of the 4 million events of background_for_training.h5, by a dataset author's public tutorial
+# (docs/event_streams.md has both and what was searched).
 ADC2021_COMPOSITION_PERCENT = {"W -> l nu": 59.2, "QCD multijet": 33.8, "Z -> l l": 6.7, "ttbar": 0.3}
 ADC2021_COMPOSITION_SOURCE = ("Govorkova et al., LHC physics dataset for unsupervised New Physics detection at 40 MHz, "
-                              "Sci. Data 9, 118 (2022), doi:10.1038/s41597-022-01187-8, arXiv:2107.02157")
+                              "Sci. Data 9, 118 (2022), doi:10.1038/s41597-022-01187-8, arXiv:2107.02157 (table "
+                              "not read here); the same four numbers for the 4M events of background_for_training.h5: "
+                              "thaarres/quantumUniverse_pynqZ2@e29a80c202f3ab79ebd43fd0850e0715d19c1979:"
+                              "part1_ADmodel.ipynb, first cell (T. Aarrestad, a dataset author)")
 
 
 def event_stream(name: str) -> EventStream:
