@@ -44,6 +44,14 @@ DIVIDER_EXTRA_STAGES = 5  # a w-bit HLS divider pipelines into w + 5 stages (21 
 # cycles a Resource-strategy streamed convolution adds to its kernel per pixel (the line-buffer shift and the write):
 # PokerML's two convolutions of four reports, 4,096 and 961 pixels, take RF + 5 = kernel + 2 cycles each, exactly
 RESOURCE_STREAM_PIXEL_EXTRA = 2
+# A Latency-strategy streamed convolution at RF > 1 is one pipelined pixel loop whose iteration is the kernel's
+# multiplier schedule: iteration latency = interval = the schedule's steps, so the process takes
+# (P - 1) * steps + steps + the function's entry and exit states. csynth's loop and instance tables of pominiq's
+# RF-16 and RF-64 CNNs (committed .rpt files: ReadInputHeight_ReadInputWidth at IL = II = 13, 16, 6, 15, 35, 54)
+# give instance latency = P * steps + 2 on all 12 conv instances (this model: 10 exact, the RF-64 second conv one
+# step per pixel short in its step count), PokerML's RF-256 QKeras CNN 2 of 3; adding a whole kernel latency after
+# the last pixel (as before) overcounted by steps - 2
+STREAM_CALL_STATES = 2
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,8 @@ def _conv2d(layer: ConvLayerSpec, clock_ns: float, k: ModelConstants) -> Estimat
         per_pixel = stream_pixel_interval(layer, kernel)
         ii = layer.in_pixels * per_pixel
         latency = ii + int(kernel.latency_cycles.value)
+        if layer.strategy == "Latency" and per_pixel > 1:
+            latency = ii + STREAM_CALL_STATES  # the last pixel's kernel is inside the loop (STREAM_CALL_STATES)
         extra_lut, extra_ff = stream_window_buffer(layer)
         how = f"line buffer: {layer.in_pixels} input pixels x {per_pixel} cycles (RF {rf})"
     else:
