@@ -1,7 +1,7 @@
 """Registry of the estimator's layer models: one function per ``LayerSpec.kind`` -> ``Estimate``.
 
 A model registers itself with ``@register_layer_model(kind)`` where it is defined (``analytic``: dense, relu,
-softmax, input, other; ``conv``: conv2d, pool2d, reshape; ``elementwise``: merge, batchnorm, cast; ``activations``: table, param_relu); the modules of
+softmax, input, other; ``conv``: conv2d, pool2d, reshape; ``elementwise``: merge, batchnorm, cast; ``activations``: table, param_relu; ``resample``: upsample); the modules of
 this package are imported on first lookup (``edgenn.plugins``), so a new layer model is one new module.
 """
 

@@ -5,8 +5,8 @@ pooling reads the image pixel by pixel, a Dense reads the flattened feature map 
 computes, an activation handles one element per cycle. So a process over ``N`` input elements takes
 ``(N - 1) * p + d`` cycles, ``p`` the cycles between two elements it reads and ``d`` the cycles one element takes
 through it. The layer models give ``p`` and ``d`` per element (a convolution's per-pixel multiplier schedule, a
-Dense's kernel latency); this module counts the elements, which follow the graph (the input's, a convolution or
-pooling sets its output pixels, a Dense collapses them to one, other layers keep them).
+Dense's kernel latency); this module counts the elements, which follow the graph (the input's, a convolution,
+pooling or upsampling sets its output pixels, a Dense collapses them to one, other layers keep them).
 
 The design's latency, as csynth reports it for these dataflow regions: the slowest process, plus one element's
 passage through every process after it. That is the schedule's shape, not a simulation of the FIFOs.
@@ -20,6 +20,8 @@ from edgenn.estimates.resources import DesignSpec, Estimate
 
 # layers an hls4ml io_stream design runs as dataflow processes of their own; input and reshape are not processes
 _NOT_PROCESSES = ("input", "reshape")
+# processes whose output stream has another number of pixels than their input (their spec's ``out_pixels``)
+_RESHAPES_PIXELS = ("conv2d", "pool2d", "upsample")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def stream_elements(design: DesignSpec) -> dict[str, int]:
             elements = max(1, layer.n_out // per_element)
             continue
         out[layer.name] = elements
-        if layer.kind in ("conv2d", "pool2d"):
+        if layer.kind in _RESHAPES_PIXELS:
             elements = int(getattr(layer, "out_pixels", elements))
         elif layer.kind == "dense":
             elements = 1
@@ -56,7 +58,7 @@ def process_timing(layer, est: Estimate, elements: int) -> ProcessTiming:
     already the whole image (II = pixels x per-pixel interval); a Dense estimate is its kernel, which runs once
     after the reads; element-wise layers are estimated for one element."""
     lat, ii = int(est.latency_cycles.value), max(1, int(est.ii_cycles.value))
-    if layer.kind in ("conv2d", "pool2d"):
+    if layer.kind in _RESHAPES_PIXELS:
         interval = max(1, ii // max(1, elements))
         return ProcessTiming(layer.name, elements, interval, max(1, lat - ii + interval))
     if layer.kind == "dense":

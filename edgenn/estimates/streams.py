@@ -42,7 +42,7 @@ def fifo_estimate(design: DesignSpec, k: Any) -> Estimate | None:
 
 
 LOOP_KINDS = ("conv2d", "pool2d", "dense", "softmax", "table", "merge", "batchnorm")
-ELEMENTWISE_KINDS = ("relu", "cast", "param_relu")
+ELEMENTWISE_KINDS = ("relu", "cast", "param_relu", "upsample")  # upsample: a copy loop (estimates.resample)
 
 
 def looping_processes(design: DesignSpec) -> tuple[list[str], list[str]]:
