@@ -63,8 +63,9 @@ def _cells() -> tuple[Cell, ...]:
     cells += [Cell(f"mlp_lead{n}", "jet_mlp", lead=n) for n in (8, 16, 32, 50)]
     cells += [Cell(f"deepsets_n{n}", "deepsets", num=n) for n in (8, 16, 32, 50)]
     cells += [Cell(f"deepsets_n16_f{k}", "deepsets", num=16, features=k) for k in (3, 7)]
-    cells += [Cell("deepsets_n50_f7", "deepsets", num=50, features=7)]
-    cells += [Cell(f"jedi_linear_n{n}", "jedi_linear", num=n) for n in (16, 32, 50)]
+    cells += [Cell(f"deepsets_n{n}_f7", "deepsets", num=n, features=7) for n in (32, 50)]
+    cells += [Cell(f"jedi_linear_n{n}", "jedi_linear", num=n) for n in (16, 32)]
+    cells += [Cell("jedi_linear_n32_f7", "jedi_linear", num=32, features=7)]
     return tuple(cells)
 
 
@@ -170,13 +171,13 @@ def paired(row: dict, ref: dict) -> tuple[float, float]:
 def table(args: argparse.Namespace) -> None:
     rows = {c.name: json.loads(p.read_text()) for c in CELLS
             if (p := args.results / f"jets{args.jets}" / f"{c.name}.json").is_file()}
-    if "mlp_hlf" not in rows:
-        raise SystemExit("no mlp_hlf cell yet: run `constituent_gap.py run --only mlp_hlf` first.")
-    ref = rows["mlp_hlf"]
+    if args.ref not in rows:
+        raise SystemExit(f"no {args.ref} cell yet: run `constituent_gap.py run --only {args.ref}` first.")
+    ref = rows[args.ref]
     sizes = ref["split_sizes"]
     print(f"{sizes['train']:,} train / {sizes['val']:,} val / {sizes['test']:,} test jets; paired against "
-          f"mlp_hlf ({ref['accuracy']:.4f}) on the same test jets\n")
-    print("| cell | inputs | accuracy | Δ vs HLF MLP (paired, ± s.e.) | AUC q / g / W / Z / t | epochs | train s |")
+          f"{args.ref} ({ref['accuracy']:.4f}) on the same test jets\n")
+    print(f"| cell | inputs | accuracy | Δ vs {args.ref} (paired, ± s.e.) | AUC q / g / W / Z / t | epochs | train s |")
     print("|---|---|---:|---:|---|---:|---:|")
     for cell in CELLS:
         if cell.name not in rows:
@@ -199,6 +200,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="+", help="cells to run (default: all, in the listed order)")
     ap.add_argument("--runs", type=Path, default=RUNS)
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--ref", default="mlp_hlf", help="table: the cell every other cell is paired with")
     args = ap.parse_args()
     (run if args.command == "run" else table)(args)
 
