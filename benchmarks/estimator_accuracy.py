@@ -47,7 +47,7 @@ def estimate_entry(entry: dict, report: dict | None = None) -> dict:
     """Estimated totals of one design for one of its reports (median over the rebuild seeds)."""
     from edgenn.estimates import design_from_hls_model, estimate
 
-    from edgenn.estimates.intervals import design_class
+    from edgenn.estimates.intervals import design_class, interval_class
 
     report = report or reports_of(entry)[0]
     runs = []
@@ -58,8 +58,11 @@ def estimate_entry(entry: dict, report: dict | None = None) -> dict:
         runs.append({k: float(getattr(total, k).value) for k in FIGS} | {"lower_bound": total.lut.bound == "lower",
                                                                         "notes": list(total.notes)})
     out = {k: float(np.median([r[k] for r in runs])) for k in FIGS}
-    cls = design_class(design.io_type, (layer.reuse_factor for layer in design.layers))
-    return out | {"lower_bound": runs[0]["lower_bound"], "notes": runs[0]["notes"], "class": cls}
+    rfs = [layer.reuse_factor for layer in design.layers]
+    # each figure's interval class as the estimator picks it (intervals.FIGURE_CLASSING); "class": the design class
+    classes = {f: interval_class(f, out[f], design.io_type, rfs) for f in FIGS}
+    return out | {"lower_bound": runs[0]["lower_bound"], "notes": runs[0]["notes"],
+                  "class": design_class(design.io_type, rfs), "classes": classes}
 
 
 def estimate_all(corpus: list[dict]) -> list[dict]:
@@ -119,9 +122,10 @@ def quantiles(rows: list[dict], figure: str) -> tuple[float, float] | None:
     return weighted_quantile(list(errs), list(ws), 0.05), weighted_quantile(list(errs), list(ws), 0.95)
 
 
-def class_rows(rows: list[dict], cls: str) -> list[dict]:
-    """The rows whose quantiles serve a design of class ``cls``: its class, or all rows if it has too few designs."""
-    mine = [r for r in rows if r["est"]["class"] == cls]
+def class_rows(rows: list[dict], cls: str | None, figure: str) -> list[dict]:
+    """The rows whose quantiles serve ``figure`` of a design in class ``cls`` (its interval class for that figure):
+    that class's rows, or all rows if it has too few designs or the figure is not classed (None)."""
+    mine = [r for r in rows if cls is not None and r["est"]["classes"][figure] == cls]
     return mine if len({r["id"] for r in mine}) >= MIN_CLASS_DESIGNS else rows
 
 
@@ -134,7 +138,7 @@ def lodo(rows: list[dict], key: str, only_class: str | None = None) -> dict[str,
         for group in sorted({r[key] for r in rows}):
             others = [r for r in rows if r[key] != group]
             for r in (r for r in rows if r[key] == group and only_class in (None, r["est"]["class"])):
-                q = quantiles(class_rows(others, r["est"]["class"]), f)
+                q = quantiles(class_rows(others, r["est"]["classes"][f], f), f)
                 if q is None:
                     continue
                 value, true = r["est"][f], r["reported"][f]
@@ -219,17 +223,18 @@ def write_intervals(rows: list[dict], path: Path) -> None:
                 **({"offset": OFFSETS[f]} if f in OFFSETS else {}), **({"class": cls} if cls else {}),
                 "designs": len(used), "reports": sum(1 for r in subset if r["id"] in used), "designs_ids": used}
 
-    table = {"method": "error of the shipped model on corpus/synthesis (benchmarks/estimator_accuracy.py), per design "
-                       f"class where the class has >= {MIN_CLASS_DESIGNS} designs; LODO coverage (over all designs, "
-                       "each with its class's interval built without it) validates the interval",
+    table = {"method": "error of the shipped model on corpus/synthesis (benchmarks/estimator_accuracy.py), per interval "
+                       f"class (intervals.FIGURE_CLASSING) where the class has >= {MIN_CLASS_DESIGNS} designs; LODO "
+                       "coverage (over all designs, each with its class's interval built without it) validates it",
              "figures": {}, "classes": {}}
     for f in FIGS:
         table["figures"][f] = row(full, f) | {"lodo_coverage": round(held[f]["coverage"], 3),
                                               "lodo_median_half_width": round(held[f]["median_half_width"], 3)}
-    for cls in sorted({r["est"]["class"] for r in full}):
-        mine = [r for r in full if r["est"]["class"] == cls]
-        if len({r["id"] for r in mine}) >= MIN_CLASS_DESIGNS:
-            table["classes"][cls] = {f: row(mine, f, cls) for f in FIGS}
+    for f in FIGS:
+        for cls in sorted({r["est"]["classes"][f] for r in full} - {None}):
+            mine = [r for r in full if r["est"]["classes"][f] == cls]
+            if len({r["id"] for r in mine}) >= MIN_CLASS_DESIGNS:
+                table["classes"].setdefault(cls, {})[f] = row(mine, f, cls)
     path.write_text(json.dumps(table, indent=1) + "\n")
     print(f"\nwrote {path}")
 

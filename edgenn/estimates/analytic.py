@@ -430,7 +430,7 @@ def critical_path_cycles(layers: tuple[LayerSpec, ...], estimates: tuple[Estimat
     return max(ready.values(), default=0)
 
 
-def _with_interval(name: str, fig, clock_period_ns: float, cls: str):
+def _with_interval(name: str, fig, clock_period_ns: float, cls: str | None):
     from edgenn.estimates.intervals import interval
 
     found = interval(name, fig.value, clock_period_ns, cls)
@@ -467,10 +467,11 @@ def estimate(design: DesignSpec, constants: ModelConstants = DEFAULT_CONSTANTS) 
         total = replace(total, **{k: replace(f, bound="lower", note=f"{f.note}; {why}".lstrip("; "))
                                   for k, f in total.figures().items() if k != "ii_cycles"})
     else:
-        from edgenn.estimates.intervals import design_class
+        from edgenn.estimates.intervals import interval_class
 
-        cls = design_class(design.io_type, (layer.reuse_factor for layer in design.layers))
-        total = replace(total, **{k: _with_interval(k, f, design.clock_period_ns, cls)
+        rfs = [layer.reuse_factor for layer in design.layers]
+        total = replace(total, **{k: _with_interval(k, f, design.clock_period_ns,
+                                                    interval_class(k, f.value, design.io_type, rfs))
                                   for k, f in total.figures().items()})
     assumptions = (
         "LUT/FF are scaled to Vivado/Vitis HLS csynth estimates (see docs/estimates.md for the measured error).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from edgenn.config.budget import Budget
 from edgenn.estimates.analytic import csd_digits, csd_histogram, estimate, estimate_layer, weight_statistics
@@ -61,14 +62,17 @@ def test_unmodelled_layer_makes_the_total_a_lower_bound_that_fails_a_max_budget(
 
 
 def test_total_carries_the_measured_interval_and_check_compares_its_upper_end():
-    from edgenn.estimates.intervals import error_row
+    from edgenn.estimates.intervals import error_row, interval_class
 
     codes = np.random.default_rng(6).integers(-2**15, 2**15, (16, 16))
     total = estimate(DesignSpec((layer_from_codes(codes, input_width=16),), 5.0)).total
-    row = error_row("lut", "parallel_rf1")  # an io_parallel RF-1 design takes its class's measured spread
+    cls = interval_class("lut", total.lut.value, "io_parallel", [1])  # a LUT total takes its size class's spread
+    row = error_row("lut", cls)
     lo, hi = total.lut.interval
     assert lo == total.lut.value / (1 + row["q95"]) and hi == total.lut.value / (1 + row["q5"])
-    assert f"90 % over {row['designs']} designs (parallel_rf1)" in total.lut.interval_note
+    assert f"90 % over {row['designs']} designs ({cls})" in total.lut.interval_note
+    ff = error_row("ff", "parallel_rf1")  # FF: an io_parallel RF-1 design takes its design class's spread
+    assert total.ff.interval[0] == pytest.approx(total.ff.value / (1 + ff["q95"]))
     assert total.ii_cycles.interval is None  # no measured error for II: no interval claimed
     figures = {k: f.to_dict() for k, f in total.figures().items()}
     between = Budget(name="b", lut={"max": (total.lut.value + hi) / 2})  # point fits, upper end does not
